@@ -1,0 +1,50 @@
+import { HardhatUserConfig, subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+import "@openzeppelin/hardhat-upgrades";
+import "dotenv/config";
+
+/**
+ * The compiler comes from the pinned `solc` npm package (soljson), never from a
+ * download: our build machines reach only package registries. Keep this version
+ * equal to the `solc` entry in package.json.
+ */
+const SOLC_VERSION = "0.8.30";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solcPackage = require("solc/package.json") as { version: string };
+  if (solcPackage.version !== SOLC_VERSION) {
+    throw new Error(`solc npm package is ${solcPackage.version}, hardhat.config.ts expects ${SOLC_VERSION}: run npm ci`);
+  }
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: `${SOLC_VERSION}+commit.73712a01`,
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      // GoQuorum is go-ethereum 1.10.3 inside: no London, Shanghai or Cancun opcodes.
+      evmVersion: "berlin",
+      optimizer: { enabled: true, runs: 1000 },
+    },
+  },
+  networks: {
+    hardhat: {
+      // Same EVM as the private QBFT network; free gas as there.
+      hardfork: "berlin",
+      gasPrice: 0,
+    },
+  },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  mocha: { timeout: 120_000 },
+  gasReporter: { enabled: false },
+};
+
+export default config;
