@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/**
+ * @title IParticipantRegistry
+ * @notice The allowlist of institutions that may hold the bank's tokens: each participant is an
+ * institution with a status, a KYC expiry and one or more linked wallets.
+ * @dev Every token movement asks this registry whether both sides may hold the token. Contracts that
+ * hold tokens for others (the DvP escrow) are onboarded as participants too.
+ */
+interface IParticipantRegistry {
+    /// @notice Lifecycle of a participant. `Revoked` is final.
+    enum Status {
+        None,
+        Active,
+        Suspended,
+        Revoked
+    }
+
+    /// @notice A participant was onboarded.
+    /// @param id The participant's identifier (for example the keccak256 of its LEI).
+    /// @param kycExpiry Unix time at which its KYC expires.
+    event ParticipantOnboarded(bytes32 indexed id, uint64 kycExpiry);
+
+    /// @notice A wallet was linked to a participant.
+    /// @param id The participant.
+    /// @param wallet The wallet now belonging to it.
+    event WalletLinked(bytes32 indexed id, address indexed wallet);
+
+    /// @notice A wallet was unlinked from a participant.
+    /// @param id The participant it belonged to.
+    /// @param wallet The wallet, now belonging to no participant.
+    event WalletUnlinked(bytes32 indexed id, address indexed wallet);
+
+    /// @notice A participant's status changed.
+    /// @param id The participant.
+    /// @param previous Its status before the change.
+    /// @param status Its status now.
+    event StatusChanged(bytes32 indexed id, Status previous, Status status);
+
+    /// @notice A participant's KYC expiry was set anew.
+    /// @param id The participant.
+    /// @param previous The expiry before the change.
+    /// @param kycExpiry The expiry now.
+    event KycRenewed(bytes32 indexed id, uint64 previous, uint64 kycExpiry);
+
+    /// @notice The participant id is zero.
+    error ParticipantIdZero();
+    /// @notice A participant with this id already exists.
+    error ParticipantAlreadyExists(bytes32 id);
+    /// @notice No participant has this id.
+    error ParticipantNotFound(bytes32 id);
+    /// @notice The participant is revoked; revocation is final.
+    error ParticipantIsRevoked(bytes32 id);
+    /// @notice The wallet is the zero address.
+    error WalletZero();
+    /// @notice The wallet is already linked to a participant.
+    error WalletAlreadyLinked(address wallet, bytes32 participant);
+    /// @notice The wallet is not linked to any participant.
+    error WalletNotLinked(address wallet);
+    /// @notice The KYC expiry is not after the current block time.
+    error KycExpiryNotInFuture(uint64 kycExpiry, uint256 currentTime);
+    /// @notice The requested status cannot be set (None is not a status one can set).
+    error StatusNotSettable(Status status);
+    /// @notice The participant already has this status.
+    error StatusUnchanged(bytes32 id, Status status);
+
+    /// @notice Onboards an institution as an Active participant with its wallets.
+    /// @dev COMPLIANCE_ROLE. Each wallet must be unlinked; a wallet belongs to at most one participant.
+    /// @param id The participant's identifier (non-zero, not used before).
+    /// @param wallets The wallets to link (may be empty).
+    /// @param kycExpiry Unix time at which its KYC expires; must be in the future.
+    function onboard(bytes32 id, address[] calldata wallets, uint64 kycExpiry) external;
+
+    /// @notice Links one more wallet to an existing, not revoked participant.
+    /// @dev COMPLIANCE_ROLE.
+    /// @param id The participant.
+    /// @param wallet The wallet, which must not be linked to any participant.
+    function linkWallet(bytes32 id, address wallet) external;
+
+    /// @notice Unlinks a wallet from its participant; the wallet is then allowed nothing.
+    /// @dev COMPLIANCE_ROLE. Tokens the wallet holds stay there, frozen in effect, until it is linked again.
+    /// @param wallet The linked wallet.
+    function unlinkWallet(address wallet) external;
+
+    /// @notice Sets a participant's status: Active, Suspended or Revoked (final).
+    /// @dev COMPLIANCE_ROLE.
+    /// @param id The participant.
+    /// @param status The new status.
+    function setStatus(bytes32 id, Status status) external;
+
+    /// @notice Sets a participant's KYC expiry after a renewed review.
+    /// @dev COMPLIANCE_ROLE.
+    /// @param id The participant (not revoked).
+    /// @param kycExpiry The new expiry; must be in the future.
+    function renewKyc(bytes32 id, uint64 kycExpiry) external;
+
+    /// @notice Whether a wallet may hold and move tokens: linked, its participant Active and its KYC not expired.
+    /// @param wallet The wallet.
+    /// @return True when allowed.
+    function isAllowed(address wallet) external view returns (bool);
+
+    /// @notice `isAllowed` for both sides of a movement in one call.
+    /// @param a The first wallet.
+    /// @param b The second wallet.
+    /// @return aAllowed Whether `a` is allowed.
+    /// @return bAllowed Whether `b` is allowed.
+    function areAllowed(address a, address b) external view returns (bool aAllowed, bool bAllowed);
+
+    /// @notice The participant a wallet belongs to.
+    /// @param wallet The wallet.
+    /// @return The participant id, or zero when the wallet is not linked.
+    function participantOf(address wallet) external view returns (bytes32);
+
+    /// @notice A participant's record.
+    /// @param id The participant.
+    /// @return status Its status (None when unknown).
+    /// @return kycExpiry Unix time at which its KYC expires.
+    /// @return wallets Its linked wallets.
+    function getParticipant(bytes32 id)
+        external
+        view
+        returns (Status status, uint64 kycExpiry, address[] memory wallets);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+
+/**
+ * @title IPermissionedToken
+ * @notice Rules every token of the bank shares: only wallets the registry allows, and that are not
+ * frozen, may send or receive; compliance can pause, freeze and force a transfer under a legal reference.
+ */
+interface IPermissionedToken is IERC20 {
+    /// @notice A payment reference travelled with a transfer (emitted beside the ERC-20 Transfer).
+    /// @param from The payer.
+    /// @param to The payee.
+    /// @param amount The amount, in the token's smallest unit.
+    /// @param ref The payment reference (for example an invoice number hashed to bytes32).
+    event ReferencedTransfer(address indexed from, address indexed to, uint256 amount, bytes32 indexed ref);
+
+    /// @notice Compliance froze a wallet: it can neither send nor receive.
+    event Frozen(address indexed wallet);
+    /// @notice Compliance unfroze a wallet.
+    event Unfrozen(address indexed wallet);
+
+    /// @notice Compliance moved tokens without the holder's consent.
+    /// @param from The wallet debited.
+    /// @param to The wallet credited.
+    /// @param amount The amount moved.
+    /// @param legalRef The legal basis (court order, lost-key recovery case), hashed to bytes32.
+    /// @param operator The compliance officer who executed it.
+    event ForcedTransfer(
+        address indexed from, address indexed to, uint256 amount, bytes32 indexed legalRef, address operator
+    );
+
+    /// @notice All movements except forced transfers stopped.
+    event Paused(address account);
+    /// @notice Movements resumed.
+    event Unpaused(address account);
+
+    /// @notice The token now consults another registry.
+    event RegistryChanged(address indexed previous, address indexed registry);
+
+    /// @notice The token is paused.
+    error TokenPaused();
+    /// @notice The token is not paused.
+    error TokenNotPaused();
+    /// @notice The wallet is frozen.
+    error WalletFrozen(address wallet);
+    /// @notice The wallet is not frozen.
+    error WalletNotFrozen(address wallet);
+    /// @notice The registry does not allow this wallet (not linked, participant not Active, or KYC expired).
+    error ParticipantNotAllowed(address wallet);
+    /// @notice The amount is zero.
+    error ZeroAmount();
+    /// @notice A reference (payment or legal) is required and was zero.
+    error ReferenceMissing();
+    /// @notice The address is not a usable registry.
+    error InvalidRegistry(address registry);
+    /// @notice A forced transfer cannot take from this address (zero, or tokens the token holds in custody).
+    error InvalidForcedTransferSource(address from);
+
+    /// @notice Transfers with a payment reference that is emitted with the value.
+    /// @param to The payee.
+    /// @param amount The amount (non-zero).
+    /// @param ref The payment reference (non-zero).
+    /// @return True on success.
+    function transferWithReference(address to, uint256 amount, bytes32 ref) external returns (bool);
+
+    /// @notice Freezes a wallet. COMPLIANCE_ROLE.
+    /// @param wallet The wallet to freeze.
+    function freeze(address wallet) external;
+
+    /// @notice Unfreezes a wallet. COMPLIANCE_ROLE.
+    /// @param wallet The wallet to unfreeze.
+    function unfreeze(address wallet) external;
+
+    /// @notice Whether a wallet is frozen.
+    /// @param wallet The wallet.
+    /// @return True when frozen.
+    function isFrozen(address wallet) external view returns (bool);
+
+    /// @notice Moves tokens from a holder to an allowed wallet under a legal reference. COMPLIANCE_ROLE.
+    /// @param from The wallet debited (may be frozen, suspended or revoked).
+    /// @param to The wallet credited (must be allowed and not frozen).
+    /// @param amount The amount (non-zero).
+    /// @param legalRef The legal basis (non-zero).
+    function forceTransfer(address from, address to, uint256 amount, bytes32 legalRef) external;
+
+    /// @notice Stops every movement except forced transfers. PAUSER_ROLE.
+    function pause() external;
+
+    /// @notice Resumes movements. PAUSER_ROLE.
+    function unpause() external;
+
+    /// @notice Whether the token is paused.
+    /// @return True when paused.
+    function paused() external view returns (bool);
+
+    /// @notice The registry this token consults on every movement.
+    /// @return The registry.
+    function registry() external view returns (IParticipantRegistry);
+
+    /// @notice Points the token at another registry. DEFAULT_ADMIN_ROLE.
+    /// @param newRegistry The new registry (a contract).
+    function setRegistry(IParticipantRegistry newRegistry) external;
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IDepositToken} from "../interfaces/IDepositToken.sol";
+import {PermissionedToken} from "./PermissionedToken.sol";
+
+/**
+ * @title DepositToken
+ * @notice The bank's permissioned 1:1 fiat-backed deposit token for one currency (the cash leg).
+ * @dev Issuance is idempotent per deposit reference and capped by attested reserves; redemption is
+ * two-phase: requested amounts are held in the token's own custody account (still in the supply) until
+ * the bank burns them after the fiat payout or returns them.
+ */
+contract DepositToken is IDepositToken, PermissionedToken {
+    /// @notice Issues tokens against deposits, completes and rejects redemptions.
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
+    /// @notice Attests reserves. Deliberately separate from ISSUER_ROLE: an issuer cannot raise its own cap.
+    bytes32 public constant RESERVE_ROLE = keccak256("RESERVE_ROLE");
+
+    /// @custom:storage-location erc7201:bankcash.storage.DepositToken
+    struct DepositTokenStorage {
+        string currency;
+        mapping(bytes32 depositRef => bool) usedDepositRefs;
+        uint256 reserves;
+        bytes32 reserveReportHash;
+        uint64 reservesAttestedAt;
+        uint256 redemptionCount;
+        mapping(uint256 id => Redemption) redemptions;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("bankcash.storage.DepositToken")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant DEPOSIT_TOKEN_STORAGE = 0xff3d88f6bffd432a42909585497ce9fadacd687bfe238b75df4e70abfad7d000;
+
+    function _getDepositTokenStorage() private pure returns (DepositTokenStorage storage $) {
+        assembly {
+            $.slot := DEPOSIT_TOKEN_STORAGE
+        }
+    }
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /**
+     * @notice Initializes the token behind its proxy. Reserves start at zero: nothing can be issued
+     * before the first attestation.
+     * @param name_ ERC-20 name, also the ERC-2612 domain name.
+     * @param symbol_ ERC-20 symbol.
+     * @param currency_ ISO 4217 code, three upper-case letters.
+     * @param decimals_ The currency's minor unit (USD 2, JPY 0).
+     * @param registry_ The participant registry.
+     * @param admin The default admin.
+     * @param adminDelay Seconds a default-admin transfer must wait before it can be accepted.
+     */
+    function initialize(
+        string memory name_,
+        string memory symbol_,
+        string memory currency_,
+        uint8 decimals_,
+        IParticipantRegistry registry_,
+        address admin,
+        uint48 adminDelay
+    ) external initializer {
+        bytes memory code = bytes(currency_);
+        if (code.length != 3) revert InvalidCurrencyCode(currency_);
+        for (uint256 i = 0; i < 3; ++i) {
+            if (code[i] < "A" || code[i] > "Z") revert InvalidCurrencyCode(currency_);
+        }
+        __PermissionedToken_init(name_, symbol_, decimals_, registry_, admin, adminDelay);
+        __UUPSUpgradeable_init();
+        _getDepositTokenStorage().currency = currency_;
+    }
+
+    /// @inheritdoc IDepositToken
+    function currency() external view returns (string memory) {
+        return _getDepositTokenStorage().currency;
+    }
+
+    /// @inheritdoc IDepositToken
+    function mint(address to, uint256 amount, bytes32 depositRef) external onlyRole(ISSUER_ROLE) {
+        _requireAmount(amount);
+        _requireReference(depositRef);
+        DepositTokenStorage storage $ = _getDepositTokenStorage();
+        if ($.usedDepositRefs[depositRef]) revert DepositRefAlreadyUsed(depositRef);
+        uint256 supplyAfter = totalSupply() + amount;
+        if (supplyAfter > $.reserves) revert ReservesExceeded(supplyAfter, $.reserves);
+        $.usedDepositRefs[depositRef] = true;
+        _mint(to, amount);
+        emit Issued(to, amount, depositRef, msg.sender);
+    }
+
+    /// @inheritdoc IDepositToken
+    function isDepositRefUsed(bytes32 depositRef) external view returns (bool) {
+        return _getDepositTokenStorage().usedDepositRefs[depositRef];
+    }
+
+    /// @inheritdoc IDepositToken
+    function attestReserves(uint256 amount, bytes32 reportHash) external onlyRole(RESERVE_ROLE) {
+        _requireReference(reportHash);
+        uint256 supply = totalSupply();
+        if (amount < supply) revert ReservesBelowSupply(amount, supply);
+        DepositTokenStorage storage $ = _getDepositTokenStorage();
+        $.reserves = amount;
+        $.reserveReportHash = reportHash;
+        $.reservesAttestedAt = uint64(block.timestamp);
+        emit ReservesAttested(amount, reportHash, supply, msg.sender);
+    }
+
+    /// @inheritdoc IDepositToken
+    function reserves() external view returns (uint256 amount, bytes32 reportHash, uint64 attestedAt) {
+        DepositTokenStorage storage $ = _getDepositTokenStorage();
+        return ($.reserves, $.reserveReportHash, $.reservesAttestedAt);
+    }
+
+    /// @inheritdoc IDepositToken
+    function mintHeadroom() external view returns (uint256) {
+        return _getDepositTokenStorage().reserves - totalSupply();
+    }
+
+    /// @inheritdoc IDepositToken
+    function requestRedemption(uint256 amount) external returns (uint256 id) {
+        _requireAmount(amount);
+        DepositTokenStorage storage $ = _getDepositTokenStorage();
+        id = ++$.redemptionCount;
+        $.redemptions[id] = Redemption({holder: msg.sender, status: RedemptionStatus.Pending, amount: amount});
+        _custodyMove(msg.sender, address(this), amount);
+        emit RedemptionRequested(id, msg.sender, amount);
+    }
+
+    /// @inheritdoc IDepositToken
+    function completeRedemption(uint256 id) external onlyRole(ISSUER_ROLE) {
+        Redemption storage r = _pending(id);
+        r.status = RedemptionStatus.Completed;
+        (address holder, uint256 amount) = (r.holder, r.amount);
+        _custodyMove(address(this), address(0), amount);
+        emit RedemptionCompleted(id, holder, amount);
+    }
+
+    /// @inheritdoc IDepositToken
+    function rejectRedemption(uint256 id, bytes32 reason) external onlyRole(ISSUER_ROLE) {
+        _requireReference(reason);
+        Redemption storage r = _pending(id);
+        r.status = RedemptionStatus.Rejected;
+        (address holder, uint256 amount) = (r.holder, r.amount);
+        _custodyMove(address(this), holder, amount);
+        emit RedemptionRejected(id, holder, amount, reason);
+    }
+
+    /// @inheritdoc IDepositToken
+    function redemption(uint256 id) external view returns (Redemption memory) {
+        return _getDepositTokenStorage().redemptions[id];
+    }
+
+    /// @inheritdoc IDepositToken
+    function redemptionCount() external view returns (uint256) {
+        return _getDepositTokenStorage().redemptionCount;
+    }
+
+    /// @inheritdoc IDepositToken
+    function pendingRedemptions() external view returns (uint256) {
+        // Only redemption requests can move tokens into the token's own account (see PermissionedToken).
+        return balanceOf(address(this));
+    }
+
+    function _pending(uint256 id) private view returns (Redemption storage r) {
+        r = _getDepositTokenStorage().redemptions[id];
+        if (r.status != RedemptionStatus.Pending) revert RedemptionNotPending(id, r.status);
+    }
+}
