@@ -1,0 +1,50 @@
+import hre, { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { CURRENCIES, deploySuite } from "../lib/suite";
+
+export const YEAR = 365 * 24 * 3600;
+export const ADMIN_DELAY = 3 * 24 * 3600;
+
+/** Participant ids as the bank derives them: keccak256 of the institution's LEI. */
+export const ids = {
+  alpha: ethers.id("LEI:5493001KJTIIGC8Y1R12"),
+  beta: ethers.id("LEI:529900T8BM49AURSDO55"),
+  gamma: ethers.id("LEI:213800WSGIIZCXF1P572"),
+};
+
+/** Amount in USD cents from a decimal string. */
+export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
+
+/**
+ * Registry and USD deposit token with every duty held by a different signer, two onboarded
+ * participants (alpha: alice and alice2, beta: bob), one outsider (carol, never onboarded),
+ * reserves of 1,000,000.00 and 10,000.00 issued to alice and to bob.
+ */
+export async function depositTokenFixture() {
+  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider] =
+    await ethers.getSigners();
+  const roles = {
+    compliance: compliance.address,
+    issuer: issuer.address,
+    reserve: reserve.address,
+    pauser: pauser.address,
+    upgrader: upgrader.address,
+  };
+  const { registry, tokens } = await deploySuite(hre, {
+    admin,
+    roles,
+    currencies: [CURRENCIES.USD],
+    adminDelay: ADMIN_DELAY,
+  });
+  const token = tokens.USD;
+  const kycExpiry = (await time.latest()) + YEAR;
+  await registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
+  await registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
+  await token.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
+  await token.connect(issuer).mint(alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
+  await token.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
+  return {
+    registry, token, kycExpiry, roles,
+    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider,
+  };
+}

@@ -1,0 +1,230 @@
+import { expect } from "chai";
+import hre, { ethers, upgrades } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployRegistry } from "../../lib/suite";
+import { YEAR, ids } from "../fixtures";
+
+const Status = { None: 0n, Active: 1n, Suspended: 2n, Revoked: 3n };
+
+async function registryFixture() {
+  const [admin, compliance, upgrader, alice, alice2, bob, carol, outsider] = await ethers.getSigners();
+  const registry = await deployRegistry(hre, admin, 0);
+  await registry.grantRole(await registry.COMPLIANCE_ROLE(), compliance.address);
+  await registry.grantRole(await registry.UPGRADER_ROLE(), upgrader.address);
+  const kycExpiry = (await time.latest()) + YEAR;
+  const asCompliance = registry.connect(compliance);
+  await asCompliance.onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
+  return { registry, asCompliance, kycExpiry, admin, compliance, upgrader, alice, alice2, bob, carol, outsider };
+}
+
+describe("ParticipantRegistry", function () {
+  describe("onboarding", function () {
+    it("onboards an active participant with its wallets", async function () {
+      const { registry, asCompliance, kycExpiry, bob, carol } = await loadFixture(registryFixture);
+      const tx = asCompliance.onboard(ids.beta, [bob.address, carol.address], kycExpiry);
+      await expect(tx).to.emit(registry, "ParticipantOnboarded").withArgs(ids.beta, kycExpiry);
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(ids.beta, Status.None, Status.Active);
+      await expect(tx).to.emit(registry, "WalletLinked").withArgs(ids.beta, bob.address);
+      await expect(tx).to.emit(registry, "WalletLinked").withArgs(ids.beta, carol.address);
+      const [status, expiry, wallets] = await registry.getParticipant(ids.beta);
+      expect([status, expiry, [...wallets]]).to.deep.equal([Status.Active, BigInt(kycExpiry), [bob.address, carol.address]]);
+      expect(await registry.participantOf(carol.address)).to.equal(ids.beta);
+      expect(await registry.isAllowed(bob.address)).to.equal(true);
+    });
+
+    it("onboards a participant with no wallet yet", async function () {
+      const { registry, asCompliance, kycExpiry } = await loadFixture(registryFixture);
+      await asCompliance.onboard(ids.gamma, [], kycExpiry);
+      const [status, , wallets] = await registry.getParticipant(ids.gamma);
+      expect([status, wallets.length]).to.deep.equal([Status.Active, 0]);
+    });
+
+    it("refuses a zero id, an existing id and a KYC expiry that is not in the future", async function () {
+      const { registry, asCompliance, kycExpiry, bob } = await loadFixture(registryFixture);
+      await expect(asCompliance.onboard(ethers.ZeroHash, [bob.address], kycExpiry))
+        .to.be.revertedWithCustomError(registry, "ParticipantIdZero");
+      await expect(asCompliance.onboard(ids.alpha, [bob.address], kycExpiry))
+        .to.be.revertedWithCustomError(registry, "ParticipantAlreadyExists").withArgs(ids.alpha);
+      const now = await time.latest();
+      await expect(asCompliance.onboard(ids.beta, [bob.address], now))
+        .to.be.revertedWithCustomError(registry, "KycExpiryNotInFuture").withArgs(now, now + 1);
+    });
+
+    it("refuses a wallet that already belongs to a participant, and links none of the batch", async function () {
+      const { registry, asCompliance, kycExpiry, alice, bob } = await loadFixture(registryFixture);
+      await expect(asCompliance.onboard(ids.beta, [bob.address, alice.address], kycExpiry))
+        .to.be.revertedWithCustomError(registry, "WalletAlreadyLinked").withArgs(alice.address, ids.alpha);
+      expect(await registry.participantOf(bob.address)).to.equal(ethers.ZeroHash);
+      expect((await registry.getParticipant(ids.beta))[0]).to.equal(Status.None);
+      await expect(asCompliance.onboard(ids.beta, [bob.address, bob.address], kycExpiry))
+        .to.be.revertedWithCustomError(registry, "WalletAlreadyLinked").withArgs(bob.address, ids.beta);
+    });
+
+    it("refuses the zero address as a wallet", async function () {
+      const { registry, asCompliance, kycExpiry } = await loadFixture(registryFixture);
+      await expect(asCompliance.onboard(ids.beta, [ethers.ZeroAddress], kycExpiry))
+        .to.be.revertedWithCustomError(registry, "WalletZero");
+      await expect(asCompliance.linkWallet(ids.alpha, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(registry, "WalletZero");
+    });
+  });
+
+  describe("wallets", function () {
+    it("links a further wallet to a participant", async function () {
+      const { registry, asCompliance, alice, alice2, bob } = await loadFixture(registryFixture);
+      await expect(asCompliance.linkWallet(ids.alpha, bob.address))
+        .to.emit(registry, "WalletLinked").withArgs(ids.alpha, bob.address);
+      expect([...(await registry.getParticipant(ids.alpha))[2]]).to.deep.equal([alice.address, alice2.address, bob.address]);
+      expect(await registry.isAllowed(bob.address)).to.equal(true);
+    });
+
+    it("refuses to link to an unknown or revoked participant, or a wallet already linked", async function () {
+      const { registry, asCompliance, alice, bob } = await loadFixture(registryFixture);
+      await expect(asCompliance.linkWallet(ids.beta, bob.address))
+        .to.be.revertedWithCustomError(registry, "ParticipantNotFound").withArgs(ids.beta);
+      await expect(asCompliance.linkWallet(ids.alpha, alice.address))
+        .to.be.revertedWithCustomError(registry, "WalletAlreadyLinked").withArgs(alice.address, ids.alpha);
+      await asCompliance.setStatus(ids.alpha, Status.Revoked);
+      await expect(asCompliance.linkWallet(ids.alpha, bob.address))
+        .to.be.revertedWithCustomError(registry, "ParticipantIsRevoked").withArgs(ids.alpha);
+    });
+
+    it("unlinks a wallet, which is then allowed nothing and may be linked elsewhere", async function () {
+      const { registry, asCompliance, kycExpiry, alice, alice2 } = await loadFixture(registryFixture);
+      await expect(asCompliance.unlinkWallet(alice.address))
+        .to.emit(registry, "WalletUnlinked").withArgs(ids.alpha, alice.address);
+      expect(await registry.isAllowed(alice.address)).to.equal(false);
+      expect(await registry.participantOf(alice.address)).to.equal(ethers.ZeroHash);
+      expect([...(await registry.getParticipant(ids.alpha))[2]]).to.deep.equal([alice2.address]);
+      await asCompliance.onboard(ids.beta, [alice.address], kycExpiry);
+      expect(await registry.participantOf(alice.address)).to.equal(ids.beta);
+    });
+
+    it("refuses to unlink a wallet that is not linked", async function () {
+      const { registry, asCompliance, bob } = await loadFixture(registryFixture);
+      await expect(asCompliance.unlinkWallet(bob.address))
+        .to.be.revertedWithCustomError(registry, "WalletNotLinked").withArgs(bob.address);
+    });
+  });
+
+  describe("status", function () {
+    it("suspends and reinstates a participant", async function () {
+      const { registry, asCompliance, alice, alice2 } = await loadFixture(registryFixture);
+      await expect(asCompliance.setStatus(ids.alpha, Status.Suspended))
+        .to.emit(registry, "StatusChanged").withArgs(ids.alpha, Status.Active, Status.Suspended);
+      expect([await registry.isAllowed(alice.address), await registry.isAllowed(alice2.address)]).to.deep.equal([false, false]);
+      await expect(asCompliance.setStatus(ids.alpha, Status.Active))
+        .to.emit(registry, "StatusChanged").withArgs(ids.alpha, Status.Suspended, Status.Active);
+      expect(await registry.isAllowed(alice.address)).to.equal(true);
+    });
+
+    it("makes revocation final", async function () {
+      const { registry, asCompliance, kycExpiry, alice } = await loadFixture(registryFixture);
+      await asCompliance.setStatus(ids.alpha, Status.Revoked);
+      expect(await registry.isAllowed(alice.address)).to.equal(false);
+      for (const status of [Status.Active, Status.Suspended]) {
+        await expect(asCompliance.setStatus(ids.alpha, status))
+          .to.be.revertedWithCustomError(registry, "ParticipantIsRevoked").withArgs(ids.alpha);
+      }
+      await expect(asCompliance.renewKyc(ids.alpha, kycExpiry + 1))
+        .to.be.revertedWithCustomError(registry, "ParticipantIsRevoked").withArgs(ids.alpha);
+    });
+
+    it("refuses status None, an unchanged status and an unknown participant", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await expect(asCompliance.setStatus(ids.alpha, Status.None))
+        .to.be.revertedWithCustomError(registry, "StatusNotSettable").withArgs(Status.None);
+      await expect(asCompliance.setStatus(ids.alpha, Status.Active))
+        .to.be.revertedWithCustomError(registry, "StatusUnchanged").withArgs(ids.alpha, Status.Active);
+      await expect(asCompliance.setStatus(ids.beta, Status.Suspended))
+        .to.be.revertedWithCustomError(registry, "ParticipantNotFound").withArgs(ids.beta);
+    });
+  });
+
+  describe("KYC", function () {
+    it("stops allowing a participant at its KYC expiry and allows it again after renewal", async function () {
+      const { registry, asCompliance, kycExpiry, alice } = await loadFixture(registryFixture);
+      await time.increaseTo(kycExpiry - 1);
+      expect(await registry.isAllowed(alice.address)).to.equal(true);
+      await time.increaseTo(kycExpiry);
+      expect(await registry.isAllowed(alice.address)).to.equal(false);
+      const renewed = kycExpiry + YEAR;
+      await expect(asCompliance.renewKyc(ids.alpha, renewed))
+        .to.emit(registry, "KycRenewed").withArgs(ids.alpha, kycExpiry, renewed);
+      expect(await registry.isAllowed(alice.address)).to.equal(true);
+      expect((await registry.getParticipant(ids.alpha))[1]).to.equal(BigInt(renewed));
+    });
+
+    it("refuses a renewal into the past or for an unknown participant", async function () {
+      const { registry, asCompliance, kycExpiry } = await loadFixture(registryFixture);
+      const now = await time.latest();
+      await expect(asCompliance.renewKyc(ids.alpha, now - 10))
+        .to.be.revertedWithCustomError(registry, "KycExpiryNotInFuture").withArgs(now - 10, now + 1);
+      await expect(asCompliance.renewKyc(ids.beta, kycExpiry))
+        .to.be.revertedWithCustomError(registry, "ParticipantNotFound").withArgs(ids.beta);
+    });
+  });
+
+  describe("views", function () {
+    it("answers for both sides of a movement in one call", async function () {
+      const { registry, asCompliance, alice, bob, carol } = await loadFixture(registryFixture);
+      expect(await registry.areAllowed(alice.address, carol.address)).to.deep.equal([true, false]);
+      expect(await registry.areAllowed(carol.address, alice.address)).to.deep.equal([false, true]);
+      await asCompliance.setStatus(ids.alpha, Status.Suspended);
+      expect(await registry.areAllowed(alice.address, bob.address)).to.deep.equal([false, false]);
+    });
+
+    it("knows nothing of an unknown participant", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      const [status, expiry, wallets] = await registry.getParticipant(ids.gamma);
+      expect([status, expiry, wallets.length]).to.deep.equal([Status.None, 0n, 0]);
+    });
+  });
+
+  describe("roles", function () {
+    it("refuses every compliance function to an outsider and to the upgrader", async function () {
+      const { registry, kycExpiry, alice, bob, outsider, upgrader } = await loadFixture(registryFixture);
+      for (const who of [outsider, upgrader]) {
+        const r = registry.connect(who);
+        const calls: [string, () => Promise<unknown>][] = [
+          ["onboard", () => r.onboard(ids.beta, [bob.address], kycExpiry)],
+          ["linkWallet", () => r.linkWallet(ids.alpha, bob.address)],
+          ["unlinkWallet", () => r.unlinkWallet(alice.address)],
+          ["setStatus", () => r.setStatus(ids.alpha, Status.Suspended)],
+          ["renewKyc", () => r.renewKyc(ids.alpha, kycExpiry + 1)],
+        ];
+        for (const [name, call] of calls) {
+          await expect(call(), name).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+            .withArgs(who.address, ethers.id("COMPLIANCE_ROLE"));
+        }
+      }
+    });
+
+    it("cannot be initialized twice", async function () {
+      const { registry, admin } = await loadFixture(registryFixture);
+      await expect(registry.initialize(admin.address, 0)).to.be.revertedWithCustomError(registry, "InvalidInitialization");
+    });
+  });
+
+  describe("upgrade", function () {
+    it("upgrades through the upgrader and keeps every participant", async function () {
+      const { registry, upgrader, alice, alice2, kycExpiry } = await loadFixture(registryFixture);
+      const v2 = await ethers.getContractFactory("ParticipantRegistryV2Mock", upgrader);
+      const upgraded = await upgrades.upgradeProxy(await registry.getAddress(), v2, { kind: "uups" });
+      expect(await upgraded.version()).to.equal("2");
+      const [status, expiry, wallets] = await registry.getParticipant(ids.alpha);
+      expect([status, expiry, [...wallets]]).to.deep.equal([Status.Active, BigInt(kycExpiry), [alice.address, alice2.address]]);
+      expect(await registry.isAllowed(alice.address)).to.equal(true);
+    });
+
+    it("refuses an upgrade by an outsider or the compliance officer", async function () {
+      const { registry, outsider, compliance } = await loadFixture(registryFixture);
+      for (const who of [outsider, compliance]) {
+        const v2 = await ethers.getContractFactory("ParticipantRegistryV2Mock", who);
+        await expect(upgrades.upgradeProxy(await registry.getAddress(), v2, { kind: "uups" }))
+          .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+          .withArgs(who.address, ethers.id("UPGRADER_ROLE"));
+      }
+    });
+  });
+});
