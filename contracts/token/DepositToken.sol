@@ -54,6 +54,8 @@ contract DepositToken is IDepositToken, PermissionedToken {
      * @param admin The default admin.
      * @param adminDelay Seconds a default-admin transfer must wait before it can be accepted.
      */
+    // Calldata strings would overflow the stack here; this runs once per deployment.
+    // solhint-disable-next-line gas-calldata-parameters
     function initialize(
         string memory name_,
         string memory symbol_,

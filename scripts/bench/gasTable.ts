@@ -1,0 +1,35 @@
+/** One measured operation: its gas and, when it has one, the baseline it is compared with. */
+export interface GasRow {
+  operation: string;
+  gas: bigint;
+  baseline?: { label: string; gas: bigint };
+}
+
+/** Gas used by a sent transaction, once mined. */
+export async function gasOf(sent: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {
+  const receipt = await (await sent).wait();
+  if (!receipt) throw new Error("transaction was dropped before it was mined");
+  return receipt.gasUsed;
+}
+
+export function ratio(gas: bigint, baseline: bigint): string {
+  return `${(Number(gas) / Number(baseline)).toFixed(2)}x`;
+}
+
+/** Prints rows as an aligned table. */
+export function printGasTable(title: string, rows: GasRow[]): void {
+  const header = ["operation", "gas", "baseline", "baseline gas", "ratio"];
+  const lines = rows.map((r) => [
+    r.operation,
+    r.gas.toString(),
+    r.baseline?.label ?? "",
+    r.baseline ? r.baseline.gas.toString() : "",
+    r.baseline ? ratio(r.gas, r.baseline.gas) : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 1 || i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  console.log(`\n${title}`);
+  console.log(fmt(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(fmt(l));
+}

@@ -1,0 +1,120 @@
+import hre from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import { CURRENCIES, deploySuite } from "../lib/suite";
+import { describeError } from "../lib/errors";
+import { formatAmount, parseAmount, participantId, toReference } from "../lib/format";
+
+/**
+ * `npm run demo`: deploys the suite to the in-process network and runs the deposit-token lifecycle,
+ * printing each step, each refusal by its contract error, and the ledger.
+ */
+async function main(): Promise<void> {
+  const { ethers } = hre;
+  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech] = await ethers.getSigners();
+  const names = new Map<string, string>([
+    [acme.address, "Acme Treasury (main)"], [acmeOps.address, "Acme Treasury (ops)"],
+    [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"],
+  ]);
+
+  step("Deploy registry and USD deposit token (UUPS proxies), one signer per duty");
+  const { registry, tokens } = await deploySuite(hre, {
+    admin,
+    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    currencies: [CURRENCIES.USD],
+    adminDelay: 2 * 24 * 3600,
+  });
+  const usd = tokens.USD;
+  const decimals = Number(await usd.decimals());
+  const amt = (x: string) => parseAmount(x, decimals);
+  const fmt = (x: bigint) => `${formatAmount(x, decimals)} USD`;
+  console.log(`  registry ${await registry.getAddress()}\n  USDD     ${await usd.getAddress()}`);
+  const interfaces = [registry.interface, usd.interface];
+
+  async function send(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
+    const receipt = await (await tx).wait();
+    console.log(`  ok   ${label} (block ${receipt!.blockNumber}, gas ${receipt!.gasUsed})`);
+  }
+  async function refused(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
+    try {
+      await (await tx).wait();
+    } catch (e) {
+      console.log(`  refused  ${label}: ${describeError(e, interfaces)}`);
+      return;
+    }
+    throw new Error(`expected "${label}" to be refused, and it went through`);
+  }
+  async function ledger(): Promise<void> {
+    const supply = await usd.totalSupply();
+    const [reserves] = await usd.reserves();
+    const pending = await usd.pendingRedemptions();
+    let held = 0n;
+    console.log("  ledger:");
+    for (const [address, name] of names) {
+      const balance = await usd.balanceOf(address);
+      held += balance;
+      const flags = [(await usd.isFrozen(address)) ? "frozen" : "", (await registry.isAllowed(address)) ? "" : "not allowed"]
+        .filter(Boolean).join(", ");
+      console.log(`    ${name.padEnd(26)} ${fmt(balance).padStart(20)}${flags ? `  [${flags}]` : ""}`);
+    }
+    console.log(`    ${"pending redemptions".padEnd(26)} ${fmt(pending).padStart(20)}`);
+    console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(reserves - supply)}`);
+    if (held + pending !== supply) throw new Error(`ledger does not add up: ${held} + ${pending} != ${supply}`);
+    if (supply > reserves) throw new Error(`supply ${supply} exceeds reserves ${reserves}`);
+  }
+
+  step("Onboard two institutions; Initech is never onboarded");
+  const kycExpiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 24 * 3600;
+  const acmeId = participantId("5493001KJTIIGC8Y1R12");
+  const globexId = participantId("529900T8BM49AURSDO55");
+  await send("onboard Acme Treasury with two wallets", registry.connect(compliance).onboard(acmeId, [acme.address, acmeOps.address], kycExpiry));
+  await send("onboard Globex Markets", registry.connect(compliance).onboard(globexId, [globex.address], kycExpiry));
+
+  step("Attest reserves, then issue against fiat deposits");
+  await send("attest reserves of 5,000,000.00", usd.connect(reserve).attestReserves(amt("5000000.00"), toReference("reserve-report-2026-11-24")));
+  await send("issue 1,250,000.00 to Acme (deposit SWIFT-MT103-77812)", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
+  await send("issue 500,000.00 to Globex (deposit SWIFT-MT103-77813)", usd.connect(issuer).mint(globex.address, amt("500000.00"), toReference("SWIFT-MT103-77813")));
+  await refused("replayed deposit instruction SWIFT-MT103-77812", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
+  await refused("issue 4,000,000.00 above the attested reserves", usd.connect(issuer).mint(acme.address, amt("4000000.00"), toReference("SWIFT-MT103-77814")));
+  await ledger();
+
+  step("Payments: the reference travels with the value");
+  await send("Acme pays Globex 250,000.00 for invoice INV-2026-0042", usd.connect(acme).transferWithReference(globex.address, amt("250000.00"), toReference("INV-2026-0042")));
+  await send("Acme moves 100,000.00 between its own wallets", usd.connect(acme).transfer(acmeOps.address, amt("100000.00")));
+  await refused("Acme pays Initech, which is not onboarded", usd.connect(acme).transfer(initech.address, amt("1.00")));
+  await ledger();
+
+  step("Redemption in two phases");
+  await send("Globex requests redemption of 100,000.00 (id 1)", usd.connect(globex).requestRedemption(amt("100000.00")));
+  await send("Acme requests redemption of 50,000.00 (id 2)", usd.connect(acme).requestRedemption(amt("50000.00")));
+  await ledger();
+  await send("bank completes id 1 after the fiat payout (burn)", usd.connect(issuer).completeRedemption(1n));
+  await send("bank rejects id 2: payout failed, tokens return", usd.connect(issuer).rejectRedemption(2n, toReference("PAYOUT-FAILED: account closed")));
+  await refused("bank completes id 1 a second time", usd.connect(issuer).completeRedemption(1n));
+  await ledger();
+
+  step("Compliance: freeze, forced transfer, suspension, pause");
+  await send("freeze Globex", usd.connect(compliance).freeze(globex.address));
+  await refused("Globex pays Acme while frozen", usd.connect(globex).transfer(acme.address, amt("10.00")));
+  await send("court order: move 10,000.00 from frozen Globex to Acme", usd.connect(compliance).forceTransfer(globex.address, acme.address, amt("10000.00"), toReference("COURT-ORDER-2026-117")));
+  await send("unfreeze Globex", usd.connect(compliance).unfreeze(globex.address));
+  await send("suspend Acme", registry.connect(compliance).setStatus(acmeId, 2));
+  await refused("Globex pays suspended Acme", usd.connect(globex).transfer(acme.address, amt("10.00")));
+  await send("reinstate Acme", registry.connect(compliance).setStatus(acmeId, 1));
+  await send("pause the token", usd.connect(pauser).pause());
+  await refused("Acme pays Globex while paused", usd.connect(acme).transfer(globex.address, amt("10.00")));
+  await refused("the issuer tries to pause (not its duty)", usd.connect(issuer).pause());
+  await send("unpause the token", usd.connect(pauser).unpause());
+  await send("Acme pays Globex 10.00 again", usd.connect(acme).transfer(globex.address, amt("10.00")));
+  await ledger();
+
+  console.log("\nLifecycle complete: supply = balances + pending redemptions, and supply <= attested reserves.");
+}
+
+function step(title: string): void {
+  console.log(`\n== ${title}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
