@@ -26,6 +26,17 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/**
+ * Development accounts of the local QBFT network (network/): the standard Hardhat test mnemonic, whose
+ * first accounts the generated genesis prefunds. Development keys, never for a real deployment.
+ */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The `besu` network reads its endpoint and keys from the environment (.env, see .env.example). */
+const besuKeys = [process.env.DEPLOYER_PRIVATE_KEY, ...(process.env.OPERATOR_PRIVATE_KEYS ?? "").split(",")]
+  .map((k) => (k ?? "").trim())
+  .filter((k) => /^(0x)?[0-9a-fA-F]{64}$/.test(k));
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -40,6 +51,22 @@ const config: HardhatUserConfig = {
       // Same EVM as the private QBFT network; free gas as there.
       hardfork: "berlin",
       gasPrice: 0,
+    },
+    // Local 4-validator QBFT network started by `npm run network:up`; free gas, legacy transactions.
+    qbft: {
+      url: process.env.QBFT_RPC_URL ?? "http://127.0.0.1:8545",
+      chainId: 1337,
+      gasPrice: 0,
+      accounts: { mnemonic: DEV_MNEMONIC, count: 10 },
+      timeout: 60_000,
+    },
+    // A bank's own Besu or GoQuorum network.
+    besu: {
+      url: process.env.BESU_RPC_URL?.trim() || "http://127.0.0.1:8545",
+      chainId: Number(process.env.BESU_CHAIN_ID || 1337),
+      gasPrice: 0,
+      accounts: besuKeys,
+      timeout: 60_000,
     },
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },

@@ -1,0 +1,72 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { currenciesFrom, PlatformParams } from "../lib/deployment";
+import { parseAddress } from "../lib/format";
+import type { RoleHolders } from "../lib/suite";
+
+/** Networks whose accounts are development keys: duties go to accounts 1..5, the admin is account 0. */
+const DEVELOPMENT_NETWORKS = new Set(["hardhat", "localhost", "qbft"]);
+
+const ROLE_ENV: Record<keyof RoleHolders, string> = {
+  compliance: "ROLE_COMPLIANCE",
+  issuer: "ROLE_ISSUER",
+  reserve: "ROLE_RESERVE",
+  pauser: "ROLE_PAUSER",
+  upgrader: "ROLE_UPGRADER",
+};
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === "") throw new Error(`${name} is not set (see .env.example)`);
+  return value.trim();
+}
+
+function integerEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text)) throw new Error(`${name}="${text}" is not a whole number of seconds`);
+  return Number(text);
+}
+
+/** Variables the `besu` network needs (its entry in hardhat.config.ts reads them). */
+const BESU_ENV = ["BESU_RPC_URL", "BESU_CHAIN_ID", "DEPLOYER_PRIVATE_KEY"];
+
+/** Fails in one line, naming the variables, when the connected network needs settings that are missing. */
+export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
+  if (hre.network.name !== "besu") return;
+  const missing = BESU_ENV.filter((name) => !process.env[name]?.trim());
+  if (missing.length > 0) throw new Error(`network besu: ${missing.join(", ")} not set (copy .env.example to .env)`);
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(process.env.DEPLOYER_PRIVATE_KEY!.trim())) {
+    throw new Error("network besu: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
+  }
+}
+
+/**
+ * The deployment parameters of the connected network. Development networks give each duty to its own
+ * development account; any other network takes the role holders from ROLE_* environment variables.
+ * DEPLOY_CURRENCIES (default USD) and ADMIN_DELAY_SECONDS (default 2 days; 60 s on development networks).
+ */
+export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ admin: Signer; params: PlatformParams }> {
+  requireNetworkEnv(hre);
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) throw new Error(`network "${hre.network.name}" has no configured account to deploy with`);
+  const development = DEVELOPMENT_NETWORKS.has(hre.network.name);
+  let roles: RoleHolders;
+  if (development) {
+    if (signers.length < 6) throw new Error(`network "${hre.network.name}" needs 6 accounts (admin and five duties), has ${signers.length}`);
+    const [, compliance, issuer, reserve, pauser, upgrader] = signers.map((s) => s.address);
+    roles = { compliance, issuer, reserve, pauser, upgrader };
+  } else {
+    roles = Object.fromEntries(
+      Object.entries(ROLE_ENV).map(([duty, name]) => [duty, parseAddress(env(name), name)]),
+    ) as unknown as RoleHolders;
+  }
+  return {
+    admin: signers[0],
+    params: {
+      currencies: currenciesFrom(process.env.DEPLOY_CURRENCIES ?? "USD"),
+      roles,
+      adminDelay: integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600),
+    },
+  };
+}
