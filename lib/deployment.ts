@@ -51,7 +51,8 @@ export function readDeployment(network: string): DeploymentRecord {
   return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
 }
 
-function writeDeployment(record: DeploymentRecord): void {
+/** Writes deployments/<network>.json atomically. */
+export function writeDeployment(record: DeploymentRecord): void {
   fs.mkdirSync(deploymentsDir(), { recursive: true });
   const file = deploymentPath(record.network);
   fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);

@@ -1,0 +1,30 @@
+import { task } from "hardhat/config";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
+import { CommandContext, CommonArgs } from "../../lib/cli/context";
+import { out } from "../../lib/cli/output";
+
+/** Declares an operator command with the options every command has: --from and --json. */
+export function command(name: string, description: string): ConfigurableTaskDefinition {
+  return task(name, description)
+    .addOptionalParam("from", "configured account to sign with: an index (0, 1, ...) or its address")
+    .addFlag("json", "print machine-readable JSON");
+}
+
+/**
+ * Runs a command's action with its context. Any failure (bad input, missing deployment, a refusal)
+ * becomes one line on stderr and a non-zero exit code, never a stack trace.
+ */
+export function action<A extends CommonArgs>(
+  body: (args: A, ctx: CommandContext, hre: HardhatRuntimeEnvironment) => Promise<void>,
+) {
+  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<void> => {
+    try {
+      const ctx = await CommandContext.open(hre, args);
+      await body(args, ctx, hre);
+    } catch (e) {
+      const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      out.error(`error: ${message}`);
+      process.exitCode = 1;
+    }
+  };
+}

@@ -1,0 +1,4 @@
+// Operator and client commands: `npx hardhat <command> --network <name>`; `npx hardhat help <command>`.
+import "./participants";
+import "./token";
+import "./status";

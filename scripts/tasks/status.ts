@@ -1,0 +1,59 @@
+import { CommonArgs } from "../../lib/cli/context";
+import { out } from "../../lib/cli/output";
+import { action, command } from "./command";
+
+interface CurrencyStatus {
+  currency: string;
+  address: string;
+  paused: boolean;
+  supply: string;
+  reserves: string;
+  headroom: string;
+  pendingRedemptions: string;
+  holders: number;
+  reportHash: string;
+  attestedAt: number;
+}
+
+command("status", "Where things stand: per currency supply, reserves, headroom, pending redemptions, holders; network head and validators")
+  .setAction(action<CommonArgs>(async (_args, ctx, hre) => {
+    const currencies: CurrencyStatus[] = [];
+    for (const key of Object.keys(ctx.record.contracts).filter((k) => k.startsWith("DepositToken:"))) {
+      const t = await ctx.depositToken(key.split(":")[1]);
+      const supply = await t.token.totalSupply();
+      const [reserves, reportHash, attestedAt] = await t.token.reserves();
+      const pending = await t.token.pendingRedemptions();
+      const transfers = await t.token.queryFilter(t.token.filters.Transfer(), ctx.record.contracts[key].block);
+      const candidates = new Set<string>();
+      for (const e of transfers) candidates.add(e.args.to);
+      candidates.delete(hre.ethers.ZeroAddress);
+      candidates.delete(await t.token.getAddress());
+      let holders = 0;
+      for (const c of candidates) if ((await t.token.balanceOf(c)) > 0n) holders++;
+      currencies.push({
+        currency: t.code, address: await t.token.getAddress(), paused: await t.token.paused(),
+        supply: t.fmt(supply), reserves: t.fmt(reserves), headroom: t.fmt(reserves - supply),
+        pendingRedemptions: t.fmt(pending), holders, reportHash, attestedAt: Number(attestedAt),
+      });
+    }
+    const head = await hre.ethers.provider.getBlock("latest");
+    let validators: string[] | undefined;
+    try {
+      validators = (await hre.ethers.provider.send("istanbul_getValidators", ["latest"])) as string[];
+    } catch {
+      validators = undefined; // not a QBFT node (the in-process network)
+    }
+    const network = { name: hre.network.name, chainId: ctx.record.chainId, head: head!.number, headTime: head!.timestamp, validators };
+    ctx.report({ network, currencies }, () => {
+      out.line(`network ${network.name} (chain id ${network.chainId}), head block ${network.head}`);
+      out.line(`  validators: ${validators ? validators.join(", ") : "n/a (not a QBFT network)"}`);
+      for (const c of currencies) {
+        out.line(`${c.currency} deposit token ${c.address}${c.paused ? " (PAUSED)" : ""}`);
+        out.line(`  supply               ${c.supply}`);
+        out.line(`  attested reserves    ${c.reserves}`);
+        out.line(`  headroom             ${c.headroom}`);
+        out.line(`  pending redemptions  ${c.pendingRedemptions}`);
+        out.line(`  holders              ${c.holders}`);
+      }
+    });
+  }));

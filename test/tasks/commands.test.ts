@@ -1,0 +1,303 @@
+import { expect } from "chai";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import hre, { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { setOutput } from "../../lib/cli/output";
+import { deployPlatform, deploymentPath, depositTokenKey, readDeployment, writeDeployment } from "../../lib/deployment";
+import { participantId } from "../../lib/format";
+import { CURRENCIES } from "../../lib/suite";
+import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
+
+const ACME_LEI = "5493001KJTIIGC8Y1R12";
+const GLOBEX_LEI = "529900T8BM49AURSDO55";
+
+interface Run {
+  lines: string[];
+  errors: string[];
+  exitCode: number;
+}
+
+/** Runs a command through Hardhat's task runner, capturing what it prints and its exit code. */
+async function run(name: string, args: Record<string, unknown> = {}): Promise<Run> {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const previous = setOutput({ line: (t) => lines.push(t), error: (t) => errors.push(t) });
+  process.exitCode = 0;
+  try {
+    await hre.run(name, { json: false, ...args });
+  } finally {
+    setOutput(previous);
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { lines, errors, exitCode };
+}
+
+function ok(r: Run): string {
+  expect(r.errors, r.errors.join("\n")).to.deep.equal([]);
+  expect(r.exitCode).to.equal(0);
+  return r.lines.join("\n");
+}
+
+function failed(r: Run): string {
+  expect(r.exitCode).to.equal(1);
+  expect(r.errors).to.have.length(1);
+  return r.errors[0];
+}
+
+describe("operator commands (Hardhat tasks)", function () {
+  const saved = process.env.DEPLOYMENTS_DIR;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commands-"));
+
+  before(function () {
+    process.env.DEPLOYMENTS_DIR = dir;
+  });
+  after(function () {
+    if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
+    else process.env.DEPLOYMENTS_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** loadFixture, then the deployment file that belongs to the restored chain state. */
+  async function load<T extends { record: Parameters<typeof writeDeployment>[0] }>(fixture: () => Promise<T>): Promise<T> {
+    const f = await loadFixture(fixture);
+    writeDeployment(f.record);
+    return f;
+  }
+
+  async function deployed() {
+    const signers = await ethers.getSigners();
+    const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
+    fs.rmSync(deploymentPath("hardhat"), { force: true });
+    const record = await deployPlatform(hre, admin, {
+      currencies: [CURRENCIES.USD],
+      roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+      adminDelay: 60,
+    }, () => undefined);
+    const registry = (await ethers.getContractAt("ParticipantRegistry", record.contracts.ParticipantRegistry.address)) as unknown as ParticipantRegistry;
+    const usd = (await ethers.getContractAt("DepositToken", record.contracts[depositTokenKey("USD")].address)) as unknown as DepositToken;
+    return { record, registry, usd, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
+  }
+
+  /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
+  async function funded() {
+    const f = await deployed();
+    const expiry = (await time.latest()) + 365 * 86400;
+    await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
+    await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
+    await f.usd.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"));
+    await f.usd.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
+    return f;
+  }
+
+  describe("participants", function () {
+    it("onboards an institution by LEI with its wallets and KYC expiry date", async function () {
+      const { registry, acme } = await load(deployed);
+      const out = ok(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31" }));
+      const id = participantId(ACME_LEI);
+      expect(out).to.match(/^onboard 5493001KJTIIGC8Y1R12: tx 0x[0-9a-f]{64} in block \d+, gas \d+$/m);
+      expect(out).to.include(`participant ${id} onboarded with 1 wallet(s), KYC until 2030-12-31T23:59:59Z`);
+      const [status, expiry, wallets] = await registry.getParticipant(id);
+      expect([status, expiry, [...wallets]]).to.deep.equal([1n, BigInt(Date.parse("2030-12-31T23:59:59Z") / 1000), [acme.address]]);
+    });
+
+    it("prints JSON with the transaction hash, block and gas under --json", async function () {
+      const { acme } = await load(deployed);
+      const r = await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31", json: true });
+      const parsed = JSON.parse(ok(r)) as { id: string; transactions: { txHash: string; block: number; gasUsed: string }[] };
+      expect(parsed.id).to.equal(participantId(ACME_LEI));
+      expect(parsed.transactions).to.have.length(1);
+      const receipt = await ethers.provider.getTransactionReceipt(parsed.transactions[0].txHash);
+      expect(receipt?.blockNumber).to.equal(parsed.transactions[0].block);
+      expect(receipt?.gasUsed.toString()).to.equal(parsed.transactions[0].gasUsed);
+    });
+
+    it("names a malformed wallet or date and sends nothing", async function () {
+      const { compliance } = await load(deployed);
+      const nonce = await ethers.provider.getTransactionCount(compliance.address);
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: "0x1234", kycExpiry: "2030-12-31" })))
+        .to.equal('error: --wallets entry "0x1234" is not an address');
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: compliance.address, kycExpiry: "next year" })))
+        .to.equal('error: --kyc-expiry "next year" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds');
+      expect(await ethers.provider.getTransactionCount(compliance.address)).to.equal(nonce);
+    });
+
+    it("reports a refusal by its contract error and sends nothing", async function () {
+      const { acme, compliance } = await load(funded);
+      const nonce = await ethers.provider.getTransactionCount(compliance.address);
+      const id = participantId(ACME_LEI);
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31" })))
+        .to.equal(`error: onboard ${ACME_LEI} refused: ParticipantAlreadyExists: id ${id}; nothing was sent`);
+      expect(failed(await run("participant:onboard", { id: "Initech", wallets: acme.address, kycExpiry: "2030-12-31" })))
+        .to.equal(`error: onboard Initech refused: WalletAlreadyLinked: wallet ${acme.address}, participant ${id}; nothing was sent`);
+      expect(await ethers.provider.getTransactionCount(compliance.address)).to.equal(nonce);
+    });
+
+    it("refuses to sign with an account that lacks the role, before sending", async function () {
+      const { acme, outsider } = await load(deployed);
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31", from: outsider.address })))
+        .to.equal(`error: ${outsider.address} does not hold COMPLIANCE_ROLE on ParticipantRegistry; nothing was sent`);
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31", from: "0x000000000000000000000000000000000000dEaD" })))
+        .to.equal('error: --from 0x000000000000000000000000000000000000dEaD is not one of the configured accounts of network "hardhat"');
+      expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31", from: "99" })))
+        .to.equal('error: --from 99: network "hardhat" has 20 configured accounts (0..19)');
+    });
+
+    it("links, unlinks, suspends, reinstates, renews and revokes", async function () {
+      const { registry, acme, outsider } = await load(funded);
+      const id = participantId(ACME_LEI);
+      ok(await run("participant:link", { id: ACME_LEI, wallet: outsider.address }));
+      expect(await registry.participantOf(outsider.address)).to.equal(id);
+      ok(await run("participant:unlink", { wallet: outsider.address }));
+      expect(await registry.participantOf(outsider.address)).to.equal(ethers.ZeroHash);
+      expect(ok(await run("participant:suspend", { id: ACME_LEI }))).to.include(`participant ${id} is now Suspended`);
+      expect(await registry.isAllowed(acme.address)).to.equal(false);
+      expect(failed(await run("participant:suspend", { id: ACME_LEI })))
+        .to.equal(`error: suspend ${ACME_LEI} refused: StatusUnchanged: ${id} status Suspended; nothing was sent`);
+      ok(await run("participant:reinstate", { id: ACME_LEI }));
+      expect(await registry.isAllowed(acme.address)).to.equal(true);
+      ok(await run("participant:renew-kyc", { id: ACME_LEI, kycExpiry: "2031-06-30" }));
+      expect((await registry.getParticipant(id))[1]).to.equal(BigInt(Date.parse("2031-06-30T23:59:59Z") / 1000));
+      ok(await run("participant:revoke", { id: ACME_LEI }));
+      expect((await registry.getParticipant(id))[0]).to.equal(3n);
+      expect(failed(await run("participant:reinstate", { id: ACME_LEI })))
+        .to.equal(`error: reinstate ${ACME_LEI} refused: ParticipantIsRevoked: id ${id}; nothing was sent`);
+    });
+
+    it("shows one participant by id or wallet, and lists all", async function () {
+      const { acme, globex } = await load(funded);
+      const shown = ok(await run("participant:show", { wallet: acme.address }));
+      expect(shown).to.include(`participant ${participantId(ACME_LEI)}`);
+      expect(shown).to.match(/status\s+Active/);
+      expect(shown).to.include(`wallet      ${acme.address}`);
+      const listed = JSON.parse(ok(await run("participant:list", { json: true }))) as { participants: { id: string; status: string; wallets: string[] }[] };
+      expect(listed.participants.map((p) => [p.id, p.status, p.wallets])).to.deep.equal([
+        [participantId(ACME_LEI), "Active", [acme.address]],
+        [participantId(GLOBEX_LEI), "Active", [globex.address]],
+      ]);
+      expect(failed(await run("participant:show", { id: "Nobody Ltd" })))
+        .to.equal(`error: no participant Nobody Ltd (id ${ethers.id("Nobody Ltd")})`);
+    });
+  });
+
+  describe("deposit token", function () {
+    it("issues an amount given in currency units against a deposit reference", async function () {
+      const { usd, globex } = await load(funded);
+      const out = ok(await run("token:issue", { to: globex.address, amount: "1250000.00", depositRef: "SWIFT-MT103-1" }));
+      expect(out).to.include(`issued 1,250,000.00 USD to ${globex.address}, deposit ref "SWIFT-MT103-1" = ${ethers.id("SWIFT-MT103-1")}`);
+      expect(await usd.balanceOf(globex.address)).to.equal(125000000n);
+    });
+
+    it("refuses a replayed deposit reference, a bad amount and an unknown currency before sending", async function () {
+      const { usd, globex, issuer } = await load(funded);
+      const nonce = await ethers.provider.getTransactionCount(issuer.address);
+      expect(failed(await run("token:issue", { to: globex.address, amount: "1.00", depositRef: "seed" })))
+        .to.equal(`error: deposit reference "seed" (${ethers.id("seed")}) has already issued tokens; nothing was sent`);
+      expect(failed(await run("token:issue", { to: globex.address, amount: "12.345", depositRef: "x" })))
+        .to.equal('error: --amount "12.345" has 3 decimals; the token has 2');
+      expect(failed(await run("token:issue", { to: globex.address, amount: "1.00", depositRef: "x", currency: "CHF" })))
+        .to.equal('error: no deposit token for currency "CHF" on hardhat (deployed: USD)');
+      expect(failed(await run("token:issue", { to: globex.address, amount: "5000000.00", depositRef: "x" })))
+        .to.equal("error: issue 5,000,000.00 USD to " + globex.address +
+          " refused: ReservesExceeded: supply would be 6,000,000.00 USD, attested reserves are 5,000,000.00 USD; nothing was sent");
+      expect(await ethers.provider.getTransactionCount(issuer.address)).to.equal(nonce);
+      expect(await usd.balanceOf(globex.address)).to.equal(0n);
+    });
+
+    it("attests reserves", async function () {
+      const { usd } = await load(funded);
+      ok(await run("token:attest", { amount: "7500000.00", report: "attestation-2026-11.pdf" }));
+      const [amount, hash] = await usd.reserves();
+      expect([amount, hash]).to.deep.equal([750000000n, ethers.id("attestation-2026-11.pdf")]);
+    });
+
+    it("pays with a payment reference from the client's own account", async function () {
+      const { usd, acme, globex } = await load(funded);
+      const r = await run("token:transfer", { to: globex.address, amount: "2500.50", ref: "INV-2026-0042", from: acme.address, json: true });
+      const parsed = JSON.parse(ok(r)) as { ref: string; refHex: string; transactions: { txHash: string }[] };
+      expect([parsed.ref, parsed.refHex]).to.deep.equal(["INV-2026-0042", ethers.id("INV-2026-0042")]);
+      expect(await usd.balanceOf(globex.address)).to.equal(250050n);
+      const receipt = await ethers.provider.getTransactionReceipt(parsed.transactions[0].txHash);
+      const events = receipt!.logs.map((l) => usd.interface.parseLog(l)).filter((e) => e?.name === "ReferencedTransfer");
+      expect(events[0]?.args.ref).to.equal(ethers.id("INV-2026-0042"));
+    });
+
+    it("explains a refusal in words: a suspended payee, a short balance", async function () {
+      const { globex, acme } = await load(funded);
+      ok(await run("participant:suspend", { id: GLOBEX_LEI }));
+      expect(failed(await run("token:transfer", { to: globex.address, amount: "10.00", from: acme.address })))
+        .to.equal(`error: pay 10.00 USD to ${globex.address} refused: ParticipantNotAllowed: ${globex.address} (status Suspended); nothing was sent`);
+      expect(failed(await run("token:transfer", { to: acme.address, amount: "10.00", from: globex.address })))
+        .to.equal(`error: ${globex.address} holds 0.00 USD, needs 10.00 USD; nothing was sent`);
+    });
+
+    it("shows a balance", async function () {
+      const { acme } = await load(funded);
+      expect(ok(await run("token:balance", { wallet: acme.address }))).to.equal(`${acme.address}: 1,000,000.00 USD`);
+    });
+
+    it("runs a redemption through request, listing, completion and rejection", async function () {
+      const { usd, acme } = await load(funded);
+      expect(ok(await run("token:redeem", { amount: "100.00", from: acme.address }))).to.include("redemption 1 pending: 100.00 USD held");
+      ok(await run("token:redeem", { amount: "50.00", from: acme.address }));
+      const listed = JSON.parse(ok(await run("token:redemptions", { json: true }))) as { pending: { id: string; amountText: string }[] };
+      expect(listed.pending.map((p) => [p.id, p.amountText])).to.deep.equal([["1", "100.00 USD"], ["2", "50.00 USD"]]);
+      expect(ok(await run("token:complete-redemption", { id: "1" }))).to.include(`redemption 1 completed: 100.00 USD of ${acme.address} burnt`);
+      ok(await run("token:reject-redemption", { id: "2", reason: "payout failed" }));
+      expect(await usd.balanceOf(acme.address)).to.equal(ethers.parseUnits("999900", 2));
+      expect(ok(await run("token:redemptions"))).to.equal("no pending redemptions");
+      expect(failed(await run("token:complete-redemption", { id: "1" }))).to.equal("error: redemption 1 is completed; nothing was sent");
+      expect(failed(await run("token:complete-redemption", { id: "one" }))).to.equal('error: --id "one" is not a redemption id (a whole number)');
+    });
+
+    it("freezes, forces a transfer under a legal reference, unfreezes, pauses and unpauses", async function () {
+      const { usd, acme, globex } = await load(funded);
+      ok(await run("token:freeze", { wallet: acme.address }));
+      expect(await usd.isFrozen(acme.address)).to.equal(true);
+      expect(failed(await run("token:transfer", { to: globex.address, amount: "1.00", from: acme.address })))
+        .to.include(`refused: WalletFrozen: ${acme.address} is frozen; nothing was sent`);
+      ok(await run("token:force-transfer", { wallet: acme.address, to: globex.address, amount: "300.00", legalRef: "COURT-ORDER-117" }));
+      expect(await usd.balanceOf(globex.address)).to.equal(30000n);
+      ok(await run("token:unfreeze", { wallet: acme.address }));
+      ok(await run("token:pause"));
+      expect(await usd.paused()).to.equal(true);
+      expect(failed(await run("token:transfer", { to: globex.address, amount: "1.00", from: acme.address })))
+        .to.include("refused: TokenPaused: refused; nothing was sent");
+      ok(await run("token:unpause"));
+      expect(await usd.paused()).to.equal(false);
+    });
+  });
+
+  describe("status", function () {
+    it("shows supply, reserves, headroom, pending redemptions and holders", async function () {
+      const { acme } = await load(funded);
+      ok(await run("token:redeem", { amount: "100.00", from: acme.address }));
+      const out = ok(await run("status"));
+      expect(out).to.match(/network hardhat \(chain id 31337\), head block \d+/);
+      expect(out).to.include("validators: n/a (not a QBFT network)");
+      expect(out).to.match(/supply\s+1,000,000\.00 USD/);
+      expect(out).to.match(/attested reserves\s+5,000,000\.00 USD/);
+      expect(out).to.match(/headroom\s+4,000,000\.00 USD/);
+      expect(out).to.match(/pending redemptions\s+100\.00 USD/);
+      expect(out).to.match(/holders\s+1$/m);
+    });
+  });
+
+  describe("deployment checks", function () {
+    it("says so in one line when the network has no deployment", async function () {
+      await load(deployed);
+      fs.rmSync(deploymentPath("hardhat"));
+      expect(failed(await run("status"))).to.match(/^error: no deployment for network "hardhat": .*hardhat\.json does not exist/);
+    });
+
+    it("refuses a chain whose id differs from the recorded one", async function () {
+      await load(deployed);
+      const record = readDeployment("hardhat");
+      fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify({ ...record, chainId: 1337 }));
+      expect(failed(await run("status")))
+        .to.equal('error: network "hardhat" is chain id 31337 but its deployment was recorded on chain id 1337; nothing was sent');
+    });
+  });
+});
