@@ -33,9 +33,9 @@ interface IPermissionedToken is IERC20 {
     );
 
     /// @notice All movements except forced transfers stopped.
-    event Paused(address account);
+    event Paused(address indexed account);
     /// @notice Movements resumed.
-    event Unpaused(address account);
+    event Unpaused(address indexed account);
 
     /// @notice The token now consults another registry.
     event RegistryChanged(address indexed previous, address indexed registry);

@@ -39,6 +39,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     bytes32 private constant REGISTRY_STORAGE = 0x087f88191c3daaac9c325f759f74e64b13214d6cf584322b6730b9f5bb5f5700;
 
     function _getRegistryStorage() private pure returns (RegistryStorage storage $) {
+        // slither-disable-next-line assembly
         assembly {
             $.slot := REGISTRY_STORAGE
         }
@@ -88,6 +89,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 id = $.participantOf[wallet];
         if (id == bytes32(0)) revert WalletNotLinked(wallet);
         delete $.participantOf[wallet];
+        // Always true: participantOf and the wallet sets are kept in step, and the wallet was linked to `id`.
+        // slither-disable-next-line unused-return
         $.wallets[id].remove(wallet);
         emit WalletUnlinked(id, wallet);
     }
@@ -153,6 +156,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 current = $.participantOf[wallet];
         if (current != bytes32(0)) revert WalletAlreadyLinked(wallet, current);
         $.participantOf[wallet] = id;
+        // Always true: the wallet was linked to no participant, so it is in no participant's set.
+        // slither-disable-next-line unused-return
         $.wallets[id].add(wallet);
         emit WalletLinked(id, wallet);
     }

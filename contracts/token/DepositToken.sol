@@ -33,6 +33,7 @@ contract DepositToken is IDepositToken, PermissionedToken {
     bytes32 private constant DEPOSIT_TOKEN_STORAGE = 0xff3d88f6bffd432a42909585497ce9fadacd687bfe238b75df4e70abfad7d000;
 
     function _getDepositTokenStorage() private pure returns (DepositTokenStorage storage $) {
+        // slither-disable-next-line assembly
         assembly {
             $.slot := DEPOSIT_TOKEN_STORAGE
         }

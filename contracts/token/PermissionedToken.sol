@@ -59,11 +59,14 @@ abstract contract PermissionedToken is
         0x9555f8203ea5b44d6d0901d2b131abedc03ba3080c3cd0a6a775df65c6417d00;
 
     function _getPermissionedTokenStorage() private pure returns (PermissionedTokenStorage storage $) {
+        // slither-disable-next-line assembly
         assembly {
             $.slot := PERMISSIONED_TOKEN_STORAGE
         }
     }
 
+    // OpenZeppelin's naming for initializers of upgradeable base contracts (__Name_init).
+    // slither-disable-start naming-convention
     // solhint-disable-next-line func-name-mixedcase
     function __PermissionedToken_init(
         string memory name_,
@@ -81,6 +84,7 @@ abstract contract PermissionedToken is
         $.config = Config({registry: registry_, paused: false, mode: MODE_NORMAL, decimals: decimals_});
         emit RegistryChanged(address(0), address(registry_));
     }
+    // slither-disable-end naming-convention
 
     /// @notice The number of decimals: the minor unit of the currency or security, set at deployment.
     /// @return The decimals.
@@ -190,15 +194,17 @@ abstract contract PermissionedToken is
      * @dev The one movement rule. Reads the config word once; checks frozen flags in this contract and
      * asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check one side.
      */
+    // slither-disable-next-line cyclomatic-complexity
     function _update(address from, address to, uint256 value) internal virtual override {
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
         Config memory c = $.config;
         bool checkFrom = from != address(0);
         bool checkTo = to != address(0);
         if (c.mode == MODE_NORMAL) {
+            // Custody is entered only through `_custodyMove`. It cannot be left in normal mode either: the
+            // token never calls itself nor approves a spender, and forceTransfer refuses it as a source.
             if (c.paused) revert TokenPaused();
             if (to == address(this)) revert ERC20InvalidReceiver(to);
-            if (from == address(this)) revert ERC20InvalidSender(from);
         } else if (c.mode == MODE_FORCED) {
             checkFrom = false;
         } else {
