@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const { admin, params } = await platformParams(hre);
   const { chainId } = await hre.ethers.provider.getNetwork();
   console.log(`Deploying to ${hre.network.name} (chain id ${chainId}) as ${await admin.getAddress()}`);
-  await deployPlatform(hre, admin, params);
+  await deployPlatform(hre, admin, params, { persist: true, log: console.log });
   console.log(`Recorded in ${path.relative(process.cwd(), deploymentPath(hre.network.name))}`);
 }
 

@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
+import { DEMO_SECURITY, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
 import type { RoleHolders } from "../lib/suite";
@@ -45,6 +46,9 @@ export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
  * The deployment parameters of the connected network. Development networks give each duty to its own
  * development account; any other network takes the role holders from ROLE_* environment variables.
  * DEPLOY_CURRENCIES (default USD) and ADMIN_DELAY_SECONDS (default 2 days; 60 s on development networks).
+ * Development networks also get the demo security and have the escrow onboarded by the compliance
+ * account; elsewhere DEPLOY_SECURITY_ISIN (with _NAME and _SYMBOL) adds a security, and compliance
+ * onboards the escrow with the command the deployment prints.
  */
 export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ admin: Signer; params: PlatformParams }> {
   requireNetworkEnv(hre);
@@ -61,12 +65,22 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
       Object.entries(ROLE_ENV).map(([duty, name]) => [duty, parseAddress(env(name), name)]),
     ) as unknown as RoleHolders;
   }
+  const securities: SecurityConfig[] = [];
+  if (process.env.DEPLOY_SECURITY_ISIN) {
+    const isin = process.env.DEPLOY_SECURITY_ISIN.trim().toUpperCase();
+    securities.push({ isin, name: process.env.DEPLOY_SECURITY_NAME ?? `Tokenized security ${isin}`, symbol: process.env.DEPLOY_SECURITY_SYMBOL ?? isin, decimals: 0 });
+  } else if (development) {
+    securities.push(DEMO_SECURITY);
+  }
   return {
     admin: signers[0],
     params: {
       currencies: currenciesFrom(process.env.DEPLOY_CURRENCIES ?? "USD"),
+      securities,
+      escrow: true,
       roles,
       adminDelay: integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600),
+      compliance: development ? signers[1] : undefined,
     },
   };
 }

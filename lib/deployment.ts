@@ -2,8 +2,8 @@ import fs from "fs";
 import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer } from "ethers";
-import type { DepositToken, ParticipantRegistry } from "../typechain-types";
-import { CURRENCIES, CurrencyConfig, RoleHolders } from "./suite";
+import type { DvPEscrow, ParticipantRegistry } from "../typechain-types";
+import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
 export interface ContractRecord {
@@ -29,9 +29,27 @@ export interface DeploymentRecord {
 
 export interface PlatformParams {
   currencies: CurrencyConfig[];
+  securities: SecurityConfig[];
+  /** Deploy the DvP escrow, onboard it and list every token in it. */
+  escrow: boolean;
   roles: RoleHolders;
   adminDelay: number;
+  /** Signs the escrow's onboarding when the deployer controls the compliance key (development networks). */
+  compliance?: Signer;
 }
+
+export interface DeployOptions {
+  /** Write deployments/<network>.json (npm run deploy); tests and the demo deploy without a record. */
+  persist: boolean;
+  log: (line: string) => void;
+}
+
+export const REGISTRY_KEY = "ParticipantRegistry";
+export const ESCROW_KEY = "DvPEscrow";
+/** Participant id of the escrow in the registry: it holds locked legs, so it is onboarded like a client. */
+export const ESCROW_PARTICIPANT = "DVP-ESCROW";
+/** The escrow's KYC expiry: it is the bank's own contract; compliance can still suspend it. */
+const ESCROW_KYC_YEARS = 100;
 
 /** Where deployment records live: deployments/ at the project root, or DEPLOYMENTS_DIR. */
 export function deploymentsDir(): string {
@@ -61,6 +79,8 @@ export function writeDeployment(record: DeploymentRecord): void {
 
 /** Contract name in the record for a currency's deposit token. */
 export const depositTokenKey = (code: string) => `DepositToken:${code}`;
+/** Contract name in the record for a security token. */
+export const securityTokenKey = (isin: string) => `SecurityToken:${isin}`;
 
 /**
  * Deploys the platform to the connected network, or finishes what an earlier run left undone: every
@@ -71,18 +91,22 @@ export async function deployPlatform(
   hre: HardhatRuntimeEnvironment,
   admin: Signer,
   params: PlatformParams,
-  log: (line: string) => void = console.log,
+  options: DeployOptions = { persist: true, log: console.log },
 ): Promise<DeploymentRecord> {
   const { ethers, upgrades } = hre;
+  const { log } = options;
   const network = hre.network.name;
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
   const file = deploymentPath(network);
-  const record: DeploymentRecord = fs.existsSync(file)
+  const record: DeploymentRecord = options.persist && fs.existsSync(file)
     ? readDeployment(network)
     : { network, chainId, contracts: {}, steps: {} };
   if (record.chainId !== chainId) {
     throw new Error(`${path.relative(process.cwd(), file)} was recorded on chain id ${record.chainId}, but network "${network}" is chain id ${chainId}: refusing to mix deployments`);
   }
+  const save = () => {
+    if (options.persist) writeDeployment(record);
+  };
   const adminAddress = await admin.getAddress();
 
   async function proxy(key: string, contract: string, args: unknown[]): Promise<string> {
@@ -103,7 +127,7 @@ export async function deployPlatform(
       txHash: tx?.hash ?? "",
       block: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
     };
-    writeDeployment(record);
+    save();
     log(`  deploy  ${key} at ${address} (block ${record.contracts[key].block})`);
     return address;
   }
@@ -116,31 +140,63 @@ export async function deployPlatform(
     const tx = await send();
     const receipt = await tx.wait();
     record.steps[key] = { txHash: tx.hash, block: receipt!.blockNumber };
-    writeDeployment(record);
+    save();
     log(`  done    ${key} (block ${receipt!.blockNumber})`);
   }
 
-  writeDeployment(record);
-  const registryAddress = await proxy("ParticipantRegistry", "ParticipantRegistry", [adminAddress, params.adminDelay]);
-  const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress, admin)) as unknown as ParticipantRegistry;
-  const grant = async (label: string, c: ParticipantRegistry | DepositToken, role: string, roleName: string, holder: string) =>
-    step(`grant ${roleName} on ${label} to ${holder}`, () => c.hasRole(role, holder), () => c.grantRole(role, holder));
-  await grant("ParticipantRegistry", registry, await registry.COMPLIANCE_ROLE(), "COMPLIANCE_ROLE", params.roles.compliance);
-  await grant("ParticipantRegistry", registry, await registry.UPGRADER_ROLE(), "UPGRADER_ROLE", params.roles.upgrader);
+  async function grantAll(key: string, address: string, duties: [string, keyof RoleHolders][]): Promise<void> {
+    const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", address, admin);
+    for (const [roleName, duty] of duties) {
+      const role = ethers.id(roleName);
+      const holder = params.roles[duty];
+      await step(`grant ${roleName} on ${key} to ${holder}`, () => c.hasRole(role, holder), () => c.grantRole(role, holder));
+    }
+  }
 
+  save();
+  const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
+  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"], ["UPGRADER_ROLE", "upgrader"]]);
+  const tokenDuties: [string, keyof RoleHolders][] = [
+    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"], ["UPGRADER_ROLE", "upgrader"],
+  ];
+
+  const settled: string[] = [];
   for (const currency of params.currencies) {
     const key = depositTokenKey(currency.code);
     const address = await proxy(key, "DepositToken", [
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
-    const token = (await ethers.getContractAt("DepositToken", address, admin)) as unknown as DepositToken;
-    const duties: [string, keyof RoleHolders][] = [
-      ["ISSUER_ROLE", "issuer"], ["RESERVE_ROLE", "reserve"], ["COMPLIANCE_ROLE", "compliance"],
-      ["PAUSER_ROLE", "pauser"], ["UPGRADER_ROLE", "upgrader"],
-    ];
-    for (const [roleName, duty] of duties) {
-      await grant(key, token, ethers.id(roleName), roleName, params.roles[duty]);
-    }
+    await grantAll(key, address, [...tokenDuties, ["RESERVE_ROLE", "reserve"]]);
+    settled.push(address);
+  }
+  for (const security of params.securities) {
+    const key = securityTokenKey(security.isin);
+    const address = await proxy(key, "SecurityToken", [
+      security.name, security.symbol, security.isin, security.decimals, registryAddress, adminAddress, params.adminDelay,
+    ]);
+    await grantAll(key, address, tokenDuties);
+    settled.push(address);
+  }
+  if (!params.escrow) return record;
+
+  const escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
+  await grantAll(ESCROW_KEY, escrowAddress, [["UPGRADER_ROLE", "upgrader"]]);
+  const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
+  for (const token of settled) {
+    await step(`list ${token} in ${ESCROW_KEY}`, () => escrow.isListed(token), () => escrow.listToken(token, true));
+  }
+  const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress)) as unknown as ParticipantRegistry;
+  const escrowId = ethers.id(ESCROW_PARTICIPANT);
+  const onboarded = async () => (await registry.participantOf(escrowAddress)) !== ethers.ZeroHash;
+  if (params.compliance) {
+    const latest = await ethers.provider.getBlock("latest");
+    const expiry = latest!.timestamp + ESCROW_KYC_YEARS * 365 * 24 * 3600;
+    const asCompliance = registry.connect(params.compliance);
+    await step(`onboard ${ESCROW_KEY} as participant ${ESCROW_PARTICIPANT}`, onboarded,
+      () => asCompliance.onboard(escrowId, [escrowAddress], expiry));
+  } else if (!(await onboarded())) {
+    log(`  todo    compliance must onboard the escrow before trades can lock legs:`);
+    log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
   }
   return record;
 }

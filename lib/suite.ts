@@ -1,29 +1,26 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { DepositToken, ParticipantRegistry } from "../typechain-types";
+import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../typechain-types";
+import { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, REGISTRY_KEY, securityTokenKey } from "./deployment";
 
-/** One deposit token to deploy: an ISO 4217 currency and its minor unit. */
-export interface CurrencyConfig {
-  code: string;
-  name: string;
-  symbol: string;
-  decimals: number;
-}
-
-/** Who holds which duty. Each role is granted to exactly the address named here. */
-export interface RoleHolders {
-  compliance: string;
-  issuer: string;
-  reserve: string;
-  pauser: string;
-  upgrader: string;
-}
+export { CURRENCIES, DEMO_SECURITY } from "./config";
+export type { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
 export interface SuiteConfig {
   /** Signs the deployment and becomes the default admin of every contract. */
   admin: Signer;
   roles: RoleHolders;
   currencies: CurrencyConfig[];
+  /** Securities to deploy as asset legs (none by default). */
+  securities?: SecurityConfig[];
+  /** Deploy the DvP escrow and list every token in it (default true). */
+  escrow?: boolean;
+  /**
+   * The compliance officer's signer, to onboard the escrow as a participant. Without it the escrow is
+   * deployed but not onboarded, and the deployment says which command compliance must run.
+   */
+  compliance?: Signer;
   /** Seconds a default-admin transfer must wait before it can be accepted. */
   adminDelay: number;
 }
@@ -31,26 +28,38 @@ export interface SuiteConfig {
 export interface Suite {
   registry: ParticipantRegistry;
   tokens: Record<string, DepositToken>;
+  securities: Record<string, SecurityToken>;
+  escrow?: DvPEscrow;
 }
 
-/** The currencies the bank issues, USD first. Decimals are the ISO 4217 minor units. */
-export const CURRENCIES: Record<string, CurrencyConfig> = {
-  USD: { code: "USD", name: "USD Deposit Token", symbol: "USDD", decimals: 2 },
-  EUR: { code: "EUR", name: "EUR Deposit Token", symbol: "EURD", decimals: 2 },
-  GBP: { code: "GBP", name: "GBP Deposit Token", symbol: "GBPD", decimals: 2 },
-};
-
-export async function deployRegistry(
-  hre: HardhatRuntimeEnvironment,
-  admin: Signer,
-  adminDelay: number,
-): Promise<ParticipantRegistry> {
-  const factory = await hre.ethers.getContractFactory("ParticipantRegistry", admin);
-  const proxy = await hre.upgrades.deployProxy(factory, [await admin.getAddress(), adminDelay], { kind: "uups" });
-  await proxy.waitForDeployment();
-  return hre.ethers.getContractAt("ParticipantRegistry", await proxy.getAddress(), admin);
+/**
+ * Deploys the platform on the connected network without recording it (tests, demo, benchmarks) and
+ * returns typed contracts. Same path as `npm run deploy`: `deployPlatform` in lib/deployment.ts.
+ */
+export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteConfig): Promise<Suite> {
+  const record = await deployPlatform(hre, config.admin, {
+    currencies: config.currencies,
+    securities: config.securities ?? [],
+    escrow: config.escrow ?? true,
+    roles: config.roles,
+    adminDelay: config.adminDelay,
+    compliance: config.compliance,
+  }, { persist: false, log: () => undefined });
+  const at = async <T>(name: string, key: string): Promise<T> =>
+    (await hre.ethers.getContractAt(name, record.contracts[key].address, config.admin)) as unknown as T;
+  const tokens: Record<string, DepositToken> = {};
+  for (const c of config.currencies) tokens[c.code] = await at<DepositToken>("DepositToken", depositTokenKey(c.code));
+  const securities: Record<string, SecurityToken> = {};
+  for (const s of config.securities ?? []) securities[s.isin] = await at<SecurityToken>("SecurityToken", securityTokenKey(s.isin));
+  return {
+    registry: await at<ParticipantRegistry>("ParticipantRegistry", REGISTRY_KEY),
+    tokens,
+    securities,
+    escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>("DvPEscrow", ESCROW_KEY) : undefined,
+  };
 }
 
+/** Deploys one more deposit token behind a UUPS proxy (for tests of other currencies and bad input). */
 export async function deployDepositToken(
   hre: HardhatRuntimeEnvironment,
   admin: Signer,
@@ -68,26 +77,14 @@ export async function deployDepositToken(
   return hre.ethers.getContractAt("DepositToken", await proxy.getAddress(), admin);
 }
 
-/** Deploys the registry and one deposit token per currency, and grants each duty to its holder. */
-export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteConfig): Promise<Suite> {
-  const registry = await deployRegistry(hre, config.admin, config.adminDelay);
-  const registryAddress = await registry.getAddress();
-  await (await registry.grantRole(await registry.COMPLIANCE_ROLE(), config.roles.compliance)).wait();
-  await (await registry.grantRole(await registry.UPGRADER_ROLE(), config.roles.upgrader)).wait();
-  const tokens: Record<string, DepositToken> = {};
-  for (const currency of config.currencies) {
-    const token = await deployDepositToken(hre, config.admin, registryAddress, currency, config.adminDelay);
-    const grants: [Promise<string>, string][] = [
-      [token.ISSUER_ROLE(), config.roles.issuer],
-      [token.RESERVE_ROLE(), config.roles.reserve],
-      [token.COMPLIANCE_ROLE(), config.roles.compliance],
-      [token.PAUSER_ROLE(), config.roles.pauser],
-      [token.UPGRADER_ROLE(), config.roles.upgrader],
-    ];
-    for (const [role, holder] of grants) {
-      await (await token.grantRole(await role, holder)).wait();
-    }
-    tokens[currency.code] = token;
-  }
-  return { registry, tokens };
+/** Deploys a registry alone behind a UUPS proxy (registry unit tests). */
+export async function deployRegistry(
+  hre: HardhatRuntimeEnvironment,
+  admin: Signer,
+  adminDelay: number,
+): Promise<ParticipantRegistry> {
+  const factory = await hre.ethers.getContractFactory("ParticipantRegistry", admin);
+  const proxy = await hre.upgrades.deployProxy(factory, [await admin.getAddress(), adminDelay], { kind: "uups" });
+  await proxy.waitForDeployment();
+  return hre.ethers.getContractAt("ParticipantRegistry", await proxy.getAddress(), admin);
 }

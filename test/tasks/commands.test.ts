@@ -5,9 +5,11 @@ import path from "path";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { setOutput } from "../../lib/cli/output";
-import { deployPlatform, deploymentPath, depositTokenKey, readDeployment, writeDeployment } from "../../lib/deployment";
+import {
+  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment, writeDeployment,
+} from "../../lib/deployment";
 import { participantId } from "../../lib/format";
-import { CURRENCIES } from "../../lib/suite";
+import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
 
 const ACME_LEI = "5493001KJTIIGC8Y1R12";
@@ -73,9 +75,12 @@ describe("operator commands (Hardhat tasks)", function () {
     fs.rmSync(deploymentPath("hardhat"), { force: true });
     const record = await deployPlatform(hre, admin, {
       currencies: [CURRENCIES.USD],
+      securities: [DEMO_SECURITY],
+      escrow: true,
       roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
       adminDelay: 60,
-    }, () => undefined);
+      compliance,
+    }, { persist: true, log: () => undefined });
     const registry = (await ethers.getContractAt("ParticipantRegistry", record.contracts.ParticipantRegistry.address)) as unknown as ParticipantRegistry;
     const usd = (await ethers.getContractAt("DepositToken", record.contracts[depositTokenKey("USD")].address)) as unknown as DepositToken;
     return { record, registry, usd, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
@@ -167,13 +172,14 @@ describe("operator commands (Hardhat tasks)", function () {
     });
 
     it("shows one participant by id or wallet, and lists all", async function () {
-      const { acme, globex } = await load(funded);
+      const { acme, globex, record } = await load(funded);
       const shown = ok(await run("participant:show", { wallet: acme.address }));
       expect(shown).to.include(`participant ${participantId(ACME_LEI)}`);
       expect(shown).to.match(/status\s+Active/);
       expect(shown).to.include(`wallet      ${acme.address}`);
       const listed = JSON.parse(ok(await run("participant:list", { json: true }))) as { participants: { id: string; status: string; wallets: string[] }[] };
       expect(listed.participants.map((p) => [p.id, p.status, p.wallets])).to.deep.equal([
+        [ethers.id(ESCROW_PARTICIPANT), "Active", [record.contracts[ESCROW_KEY].address]],
         [participantId(ACME_LEI), "Active", [acme.address]],
         [participantId(GLOBEX_LEI), "Active", [globex.address]],
       ]);

@@ -3,8 +3,11 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import hre, { ethers } from "hardhat";
-import { CURRENCIES } from "../../lib/suite";
-import { DeploymentRecord, deployPlatform, deploymentPath, depositTokenKey, readDeployment } from "../../lib/deployment";
+import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
+import {
+  DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT,
+  PlatformParams, readDeployment, REGISTRY_KEY, securityTokenKey,
+} from "../../lib/deployment";
 
 describe("deployment (deploy/ and lib/deployment.ts)", function () {
   let dir: string;
@@ -20,23 +23,29 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  const deployPlatform = (admin: Awaited<ReturnType<typeof ethers.getSigners>>[number], p: PlatformParams, log: (l: string) => void) =>
+    deploy(hre, admin, p, { persist: true, log } satisfies DeployOptions);
+
   async function params() {
     const [admin, compliance, issuer, reserve, pauser, upgrader] = await ethers.getSigners();
-    return {
-      admin,
-      params: {
-        currencies: [CURRENCIES.USD, CURRENCIES.EUR],
-        roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
-        adminDelay: 60,
-      },
+    const p: PlatformParams = {
+      currencies: [CURRENCIES.USD, CURRENCIES.EUR],
+      securities: [DEMO_SECURITY],
+      escrow: true,
+      roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+      adminDelay: 60,
+      compliance,
     };
+    return { admin, params: p };
   }
 
   it("records every contract with its address, implementation, transaction and block, and wires every duty", async function () {
     const { admin, params: p } = await params();
     const lines: string[] = [];
-    const record = await deployPlatform(hre, admin, p, (l) => lines.push(l));
-    expect(Object.keys(record.contracts)).to.deep.equal(["ParticipantRegistry", depositTokenKey("USD"), depositTokenKey("EUR")]);
+    const record = await deployPlatform(admin, p, (l) => lines.push(l));
+    expect(Object.keys(record.contracts)).to.deep.equal([
+      REGISTRY_KEY, depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
+    ]);
     const onDisk = JSON.parse(fs.readFileSync(deploymentPath("hardhat"), "utf8")) as DeploymentRecord;
     expect(onDisk).to.deep.equal(record);
     expect(onDisk.chainId).to.equal(31337);
@@ -50,15 +59,23 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.issuer)).to.equal(true);
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.reserve)).to.equal(false);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(2 + 2 * 5);
+    // registry 2 roles, deposit tokens 5 each, security 4, escrow 1, three listings, one onboarding
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(2 + 2 * 5 + 4 + 1 + 3 + 1);
+    const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
+    const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
+    expect(await registry.participantOf(await escrow.getAddress())).to.equal(ethers.id(ESCROW_PARTICIPANT));
+    expect(await registry.isAllowed(await escrow.getAddress())).to.equal(true);
+    for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
+      expect(await escrow.isListed(record.contracts[key].address), key).to.equal(true);
+    }
   });
 
   it("reuses everything on a second run and sends no transaction", async function () {
     const { admin, params: p } = await params();
-    const first = await deployPlatform(hre, admin, p, () => undefined);
+    const first = await deployPlatform(admin, p, () => undefined);
     const nonce = await ethers.provider.getTransactionCount(admin.address);
     const lines: string[] = [];
-    const second = await deployPlatform(hre, admin, p, (l) => lines.push(l));
+    const second = await deployPlatform(admin, p, (l) => lines.push(l));
     expect(second.contracts).to.deep.equal(first.contracts);
     expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
     expect(lines.every((l) => /reuse|skip/.test(l))).to.equal(true);
@@ -66,13 +83,14 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
 
   it("finishes what an interrupted run left undone", async function () {
     const { admin, params: p } = await params();
-    const first = await deployPlatform(hre, admin, { ...p, currencies: [CURRENCIES.USD] }, () => undefined);
+    const first = await deployPlatform(admin, { ...p, currencies: [CURRENCIES.USD], escrow: false }, () => undefined);
     const usd = await ethers.getContractAt("DepositToken", first.contracts[depositTokenKey("USD")].address, admin);
     await usd.revokeRole(ethers.id("PAUSER_ROLE"), p.roles.pauser); // as if the run stopped before this grant
     const lines: string[] = [];
-    const second = await deployPlatform(hre, admin, p, (l) => lines.push(l));
+    const second = await deployPlatform(admin, p, (l) => lines.push(l));
     expect(second.contracts[depositTokenKey("USD")]).to.deep.equal(first.contracts[depositTokenKey("USD")]);
     expect(second.contracts[depositTokenKey("EUR")]).to.not.equal(undefined);
+    expect(second.contracts[ESCROW_KEY]).to.not.equal(undefined);
     expect(await usd.hasRole(ethers.id("PAUSER_ROLE"), p.roles.pauser)).to.equal(true);
     expect(lines.filter((l) => l.startsWith("  done")).map((l) => l.split(" (")[0])).to.include(
       `  done    grant PAUSER_ROLE on ${depositTokenKey("USD")} to ${p.roles.pauser}`);
@@ -80,11 +98,22 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
 
   it("refuses a network whose chain id differs from the recorded one", async function () {
     const { admin, params: p } = await params();
-    await deployPlatform(hre, admin, p, () => undefined);
+    await deployPlatform(admin, p, () => undefined);
     const record = readDeployment("hardhat");
     fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify({ ...record, chainId: 1337 }));
-    await expect(deployPlatform(hre, admin, p, () => undefined)).to.be.rejectedWith(
+    await expect(deployPlatform(admin, p, () => undefined)).to.be.rejectedWith(
       /was recorded on chain id 1337, but network "hardhat" is chain id 31337/);
+  });
+
+  it("without the compliance key, deploys the escrow and says which command onboards it", async function () {
+    const { admin, params: p } = await params();
+    const lines: string[] = [];
+    const record = await deployPlatform(admin, { ...p, compliance: undefined }, (l) => lines.push(l));
+    const escrow = record.contracts[ESCROW_KEY].address;
+    expect(lines.join("\n")).to.include(
+      `npx hardhat participant:onboard --network hardhat --id ${ESCROW_PARTICIPANT} --wallets ${escrow} --kyc-expiry <date>`);
+    const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
+    expect(await registry.participantOf(escrow)).to.equal(ethers.ZeroHash);
   });
 
   it("says in one line that a network has no deployment", function () {

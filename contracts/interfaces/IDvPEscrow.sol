@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/**
+ * @title IDvPEscrow
+ * @notice Delivery versus payment: a tokenized security moves from seller to buyer and cash (the deposit
+ * token) from buyer to seller in one atomic step, or nothing moves.
+ * @dev Two flows. Locking: a party proposes, each party locks its own leg, and the call that locks the
+ * second leg settles both. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
+ * both signatures; the escrow moves both legs with the parties' allowances in one transaction.
+ */
+interface IDvPEscrow {
+    /// @notice The terms of a trade.
+    /// @param seller Delivers `assetAmount` of `asset`, receives `cashAmount` of `cash`.
+    /// @param buyer Pays `cashAmount` of `cash`, receives `assetAmount` of `asset`.
+    /// @param asset The security token (listed).
+    /// @param assetAmount Units of the security (non-zero).
+    /// @param cash The cash token (listed).
+    /// @param cashAmount Cash in its smallest unit (non-zero).
+    /// @param deadline Last second (unix time) at which the trade may be funded or settled.
+    /// @param ref The trade reference (for example the hashed trade ticket), carried in every event.
+    // Field order is the signed EIP-712 type and the wallets' API; storage packs it differently.
+    // solhint-disable-next-line gas-struct-packing
+    struct Trade {
+        address seller;
+        address buyer;
+        address asset;
+        uint256 assetAmount;
+        address cash;
+        uint256 cashAmount;
+        uint64 deadline;
+        bytes32 ref;
+    }
+
+    /// @notice Where a trade of the locking flow stands. Settled, Cancelled and Expired are final.
+    enum TradeState {
+        None,
+        Proposed,
+        SellerFunded,
+        BuyerFunded,
+        Settled,
+        Cancelled,
+        Expired
+    }
+
+    /// @notice A trade was proposed.
+    /// @param tradeId The trade's id, derived from its terms, the proposer and the proposer's nonce.
+    /// @param ref The trade reference.
+    /// @param proposer The party who proposed it.
+    /// @param terms The terms.
+    event TradeProposed(bytes32 indexed tradeId, bytes32 indexed ref, address indexed proposer, Trade terms);
+
+    /// @notice A party locked its leg in the escrow.
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param party The seller (asset leg) or the buyer (cash leg).
+    /// @param token The token locked.
+    /// @param amount The amount locked.
+    event LegFunded(bytes32 indexed tradeId, bytes32 indexed ref, address indexed party, address token, uint256 amount);
+
+    /// @notice Both legs moved: asset to the buyer, cash to the seller.
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    event TradeSettled(bytes32 indexed tradeId, bytes32 indexed ref);
+
+    /// @notice A party cancelled the trade before settlement; locked legs went back.
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param by The party who cancelled.
+    event TradeCancelled(bytes32 indexed tradeId, bytes32 indexed ref, address indexed by);
+
+    /// @notice The deadline passed before settlement; locked legs went back.
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param by Whoever closed it.
+    event TradeExpired(bytes32 indexed tradeId, bytes32 indexed ref, address indexed by);
+
+    /// @notice A locked leg went back to its owner (on cancel or expiry).
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param party The owner of the leg.
+    /// @param token The token returned.
+    /// @param amount The amount returned.
+    event LegRefunded(bytes32 indexed tradeId, bytes32 indexed ref, address indexed party, address token, uint256 amount);
+
+    /// @notice A trade signed by both parties settled in one transaction.
+    /// @param tradeHash The EIP-712 digest both parties signed.
+    /// @param ref The trade reference.
+    /// @param submitter Who submitted the signatures (the settlement agent).
+    /// @param terms The terms.
+    event SignedTradeSettled(bytes32 indexed tradeHash, bytes32 indexed ref, address indexed submitter, Trade terms);
+
+    /// @notice The bank listed or delisted a token for settlement.
+    /// @param token The token.
+    /// @param listed Whether trades may now use it.
+    event TokenListed(address indexed token, bool listed);
+
+    /// @notice The token is not listed for settlement.
+    error TokenNotListed(address token);
+    /// @notice An amount of the trade is zero.
+    error TradeAmountZero();
+    /// @notice Seller and buyer are the same wallet.
+    error SameParty(address party);
+    /// @notice The deadline has passed.
+    error DeadlinePassed(uint64 deadline, uint256 currentTime);
+    /// @notice The deadline has not passed yet.
+    error DeadlineNotPassed(uint64 deadline, uint256 currentTime);
+    /// @notice The registry does not allow this party.
+    error PartyNotAllowed(address party);
+    /// @notice The caller is neither the seller nor the buyer of the trade.
+    error NotTradeParty(bytes32 tradeId, address caller);
+    /// @notice No trade has this id.
+    error UnknownTrade(bytes32 tradeId);
+    /// @notice The trade is settled, cancelled or expired.
+    error TradeNotOpen(bytes32 tradeId, TradeState state);
+    /// @notice The caller's leg is already locked.
+    error LegAlreadyFunded(bytes32 tradeId, address party);
+    /// @notice A token delivered less than the amount asked.
+    error ShortDelivery(address token, uint256 expected, uint256 received);
+    /// @notice A signature is not the given party's signature of these terms.
+    error InvalidSignature(address party);
+    /// @notice These signed terms have already settled.
+    error SignedTradeAlreadySettled(bytes32 tradeHash);
+    /// @notice The address is not a usable registry.
+    error InvalidRegistry(address registry);
+
+    /// @notice Proposes a trade; the caller must be its seller or buyer.
+    /// @param t The terms: listed tokens, non-zero amounts, distinct allowed parties, a future deadline.
+    /// @return tradeId The trade's id.
+    function proposeTrade(Trade calldata t) external returns (bytes32 tradeId);
+
+    /// @notice Locks the caller's leg (pulled with transferFrom; approve the escrow first). Locking the
+    /// second leg settles both in the same transaction, or reverts and leaves the first leg locked.
+    /// @param tradeId The trade.
+    function fund(bytes32 tradeId) external;
+
+    /// @notice Cancels an open trade; every locked leg goes back. Seller or buyer only.
+    /// @param tradeId The trade.
+    function cancel(bytes32 tradeId) external;
+
+    /// @notice Closes an open trade after its deadline; every locked leg goes back. Anyone.
+    /// @param tradeId The trade.
+    function expire(bytes32 tradeId) external;
+
+    /// @notice Settles a trade signed by both parties, moving both legs with their allowances.
+    /// @param t The terms both parties signed.
+    /// @param sellerSig The seller's EIP-712 signature (or ERC-1271 for a contract wallet).
+    /// @param buyerSig The buyer's EIP-712 signature (or ERC-1271 for a contract wallet).
+    /// @return tradeHash The EIP-712 digest of the terms, now spent.
+    function settleSigned(Trade calldata t, bytes calldata sellerSig, bytes calldata buyerSig)
+        external
+        returns (bytes32 tradeHash);
+
+    /// @notice Lists or delists a token for settlement. DEFAULT_ADMIN_ROLE.
+    /// @param token The token.
+    /// @param listed Whether trades may use it.
+    function listToken(address token, bool listed) external;
+
+    /// @notice Whether a token is listed.
+    /// @param token The token.
+    /// @return True when listed.
+    function isListed(address token) external view returns (bool);
+
+    /// @notice A trade's terms and state.
+    /// @param tradeId The trade.
+    /// @return terms The terms (zero when unknown).
+    /// @return state Its state (None when unknown).
+    function getTrade(bytes32 tradeId) external view returns (Trade memory terms, TradeState state);
+
+    /// @notice The EIP-712 digest the parties sign for these terms.
+    /// @param t The terms.
+    /// @return The digest.
+    function hashTrade(Trade calldata t) external view returns (bytes32);
+
+    /// @notice Whether signed terms have settled.
+    /// @param tradeHash The digest from `hashTrade`.
+    /// @return True when settled.
+    function isSignedTradeSettled(bytes32 tradeHash) external view returns (bool);
+
+    /// @notice The next nonce of a proposer (part of the next trade id it proposes).
+    /// @param proposer The proposer.
+    /// @return The nonce.
+    function proposerNonce(address proposer) external view returns (uint256);
+
+    /// @notice How much of a token the escrow holds locked for open trades.
+    /// @param token The token.
+    /// @return The amount.
+    function lockedBalance(address token) external view returns (uint256);
+}

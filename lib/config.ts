@@ -1,0 +1,41 @@
+/** What the platform is deployed with: currencies, securities, role holders. */
+
+/** One deposit token to deploy: an ISO 4217 currency and its minor unit. */
+export interface CurrencyConfig {
+  code: string;
+  name: string;
+  symbol: string;
+  decimals: number;
+}
+
+/** One tokenized security to deploy, identified by its ISIN. */
+export interface SecurityConfig {
+  isin: string;
+  name: string;
+  symbol: string;
+  decimals: number;
+}
+
+/** Who holds which duty. Each role is granted to exactly the address named here. */
+export interface RoleHolders {
+  compliance: string;
+  issuer: string;
+  reserve: string;
+  pauser: string;
+  upgrader: string;
+}
+
+/** The currencies the bank issues, USD first. Decimals are the ISO 4217 minor units. */
+export const CURRENCIES: Record<string, CurrencyConfig> = {
+  USD: { code: "USD", name: "USD Deposit Token", symbol: "USDD", decimals: 2 },
+  EUR: { code: "EUR", name: "EUR Deposit Token", symbol: "EURD", decimals: 2 },
+  GBP: { code: "GBP", name: "GBP Deposit Token", symbol: "GBPD", decimals: 2 },
+};
+
+/** The security the demo and the development networks settle: a tokenized bond, in whole units. */
+export const DEMO_SECURITY: SecurityConfig = {
+  isin: "US0378331005",
+  name: "Tokenized Note US0378331005",
+  symbol: "TN-0378",
+  decimals: 0,
+};
