@@ -1,6 +1,6 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { CURRENCIES, deploySuite } from "../lib/suite";
+import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
 
 export const YEAR = 365 * 24 * 3600;
 export const ADMIN_DELAY = 3 * 24 * 3600;
@@ -46,5 +46,49 @@ export async function depositTokenFixture() {
   return {
     registry, token, kycExpiry, roles,
     admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider,
+  };
+}
+
+/** Units of the demo security (decimals 0). */
+export const units = (n: number | bigint): bigint => BigInt(n);
+
+/**
+ * The settlement setup: registry, USD deposit token, the demo security, the escrow onboarded and both
+ * tokens listed. Seller alice (participant alpha) holds 1,000 units, buyer bob (beta) holds 10,000.00 USD;
+ * both approved the escrow for everything they hold. carol is not onboarded.
+ */
+export async function dvpFixture() {
+  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] =
+    await ethers.getSigners();
+  const roles = {
+    compliance: compliance.address, issuer: issuer.address, reserve: reserve.address,
+    pauser: pauser.address, upgrader: upgrader.address,
+  };
+  const suite = await deploySuite(hre, {
+    admin, roles, currencies: [CURRENCIES.USD], securities: [DEMO_SECURITY], compliance, adminDelay: ADMIN_DELAY,
+  });
+  const { registry } = suite;
+  const cash = suite.tokens.USD;
+  const asset = suite.securities[DEMO_SECURITY.isin];
+  const escrow = suite.escrow!;
+  const kycExpiry = (await time.latest()) + YEAR;
+  await registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
+  await registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
+  await cash.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
+  await cash.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
+  await asset.connect(issuer).issue(alice.address, units(1000));
+  const escrowAddress = await escrow.getAddress();
+  await asset.connect(alice).approve(escrowAddress, ethers.MaxUint256);
+  await cash.connect(bob).approve(escrowAddress, ethers.MaxUint256);
+  const deadline = BigInt((await time.latest()) + 7 * 24 * 3600);
+  const terms = {
+    seller: alice.address, buyer: bob.address,
+    asset: await asset.getAddress(), assetAmount: units(100),
+    cash: await cash.getAddress(), cashAmount: usd("9950.00"),
+    deadline, ref: ethers.id("TRADE-2026-11-24-0001"),
+  };
+  return {
+    registry, cash, asset, escrow, escrowAddress, terms, kycExpiry, roles,
+    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
   };
 }

@@ -1,0 +1,77 @@
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { ethers } from "ethers";
+
+/** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
+export interface TradeTerms {
+  seller: string;
+  buyer: string;
+  asset: string;
+  assetAmount: bigint;
+  cash: string;
+  cashAmount: bigint;
+  deadline: bigint;
+  ref: string;
+}
+
+/** The EIP-712 type both parties sign; field order and types match DvPEscrow.TRADE_TYPEHASH. */
+export const TRADE_TYPES: Record<string, TypedDataField[]> = {
+  Trade: [
+    { name: "seller", type: "address" },
+    { name: "buyer", type: "address" },
+    { name: "asset", type: "address" },
+    { name: "assetAmount", type: "uint256" },
+    { name: "cash", type: "address" },
+    { name: "cashAmount", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+    { name: "ref", type: "bytes32" },
+  ],
+};
+
+export const TRADE_STATES = ["None", "Proposed", "SellerFunded", "BuyerFunded", "Settled", "Cancelled", "Expired"] as const;
+
+/** The escrow's EIP-712 domain: binds a signature to one escrow on one chain. */
+export function escrowDomain(escrow: string, chainId: bigint | number): TypedDataDomain {
+  return { name: "DvPEscrow", version: "1", chainId, verifyingContract: escrow };
+}
+
+/** Signs the terms as EIP-712 typed data with any ethers signer (a Wallet, a custody system's signer). */
+export async function signTrade(signer: Signer, escrow: string, chainId: bigint | number, terms: TradeTerms): Promise<string> {
+  return signer.signTypedData(escrowDomain(escrow, chainId), TRADE_TYPES, terms);
+}
+
+/** The digest the escrow records for settled signed terms (equals DvPEscrow.hashTrade). */
+export function tradeDigest(escrow: string, chainId: bigint | number, terms: TradeTerms): string {
+  return ethers.TypedDataEncoder.hash(escrowDomain(escrow, chainId), TRADE_TYPES, terms);
+}
+
+/** Who signed these terms: recovers the address from a signature (for checks before submitting). */
+export function tradeSigner(escrow: string, chainId: bigint | number, terms: TradeTerms, signature: string): string {
+  return ethers.verifyTypedData(escrowDomain(escrow, chainId), TRADE_TYPES, terms, signature);
+}
+
+/** A signed-trade file as `dvp:sign` writes it and `dvp:settle-signed` reads it. */
+export interface SignedTradeFile {
+  escrow: string;
+  chainId: string;
+  terms: Record<keyof TradeTerms, string>;
+  signer: string;
+  signature: string;
+}
+
+export function termsToJson(terms: TradeTerms): Record<keyof TradeTerms, string> {
+  return {
+    seller: terms.seller, buyer: terms.buyer, asset: terms.asset, assetAmount: terms.assetAmount.toString(),
+    cash: terms.cash, cashAmount: terms.cashAmount.toString(), deadline: terms.deadline.toString(), ref: terms.ref,
+  };
+}
+
+export function termsFromJson(json: Record<string, string>, what = "terms"): TradeTerms {
+  for (const key of TRADE_TYPES.Trade.map((f) => f.name)) {
+    if (typeof json[key] !== "string") throw new Error(`${what}: field "${key}" is missing`);
+  }
+  return {
+    seller: ethers.getAddress(json.seller), buyer: ethers.getAddress(json.buyer), asset: ethers.getAddress(json.asset),
+    assetAmount: BigInt(json.assetAmount), cash: ethers.getAddress(json.cash), cashAmount: BigInt(json.cashAmount),
+    deadline: BigInt(json.deadline), ref: json.ref,
+  };
+}

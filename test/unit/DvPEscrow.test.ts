@@ -1,0 +1,310 @@
+import { expect } from "chai";
+import { ethers, upgrades } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { dvpFixture, ids, units, usd } from "../fixtures";
+import type { DvPEscrow } from "../../typechain-types";
+import type { TradeTerms } from "../../lib/dvp";
+
+const State = { None: 0n, Proposed: 1n, SellerFunded: 2n, BuyerFunded: 3n, Settled: 4n, Cancelled: 5n, Expired: 6n };
+
+/** Proposes and returns the trade id from the TradeProposed event. */
+export async function propose(escrow: DvPEscrow, by: HardhatEthersSigner, terms: TradeTerms): Promise<string> {
+  const receipt = await (await escrow.connect(by).proposeTrade(terms)).wait();
+  for (const log of receipt!.logs) {
+    const parsed = escrow.interface.parseLog(log);
+    if (parsed?.name === "TradeProposed") return parsed.args.tradeId as string;
+  }
+  throw new Error("no TradeProposed event");
+}
+
+async function proposed() {
+  const f = await dvpFixture();
+  const id = await propose(f.escrow, f.alice, f.terms);
+  return { ...f, id };
+}
+
+async function sellerFunded() {
+  const f = await proposed();
+  await f.escrow.connect(f.alice).fund(f.id);
+  return f;
+}
+
+async function buyerFunded() {
+  const f = await proposed();
+  await f.escrow.connect(f.bob).fund(f.id);
+  return f;
+}
+
+describe("DvPEscrow: locking flow", function () {
+  describe("proposing", function () {
+    it("records the terms under an id derived from them, the proposer and its nonce", async function () {
+      const { escrow, alice, terms } = await loadFixture(dvpFixture);
+      const { chainId } = await ethers.provider.getNetwork();
+      const structHash = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "address", "address", "address", "uint256", "address", "uint256", "uint64", "bytes32"],
+        [await escrow.TRADE_TYPEHASH(), terms.seller, terms.buyer, terms.asset, terms.assetAmount, terms.cash, terms.cashAmount, terms.deadline, terms.ref]));
+      const expectedId = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(
+        ["uint256", "address", "address", "uint256", "bytes32"], [chainId, await escrow.getAddress(), alice.address, 0n, structHash]));
+      await expect(escrow.connect(alice).proposeTrade(terms))
+        .to.emit(escrow, "TradeProposed").withArgs(expectedId, terms.ref, alice.address, Object.values(terms));
+      const [stored, state] = await escrow.getTrade(expectedId);
+      expect([...stored]).to.deep.equal(Object.values(terms));
+      expect(state).to.equal(State.Proposed);
+      expect(await escrow.proposerNonce(alice.address)).to.equal(1n);
+    });
+
+    it("gives the same terms proposed twice two different ids", async function () {
+      const { escrow, bob, terms } = await loadFixture(dvpFixture);
+      const a = await propose(escrow, bob, terms);
+      const b = await propose(escrow, bob, terms);
+      expect(a).to.not.equal(b);
+    });
+
+    it("refuses a caller who is neither seller nor buyer", async function () {
+      const { escrow, carol, terms } = await loadFixture(dvpFixture);
+      await expect(escrow.connect(carol).proposeTrade(terms))
+        .to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(ethers.ZeroHash, carol.address);
+    });
+
+    it("refuses an unlisted token, a zero amount, the same party twice and a past deadline", async function () {
+      const { escrow, alice, terms } = await loadFixture(dvpFixture);
+      const other = await ethers.deployContract("PlainERC20");
+      const e = escrow.connect(alice);
+      await expect(e.proposeTrade({ ...terms, asset: await other.getAddress() }))
+        .to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(await other.getAddress());
+      await expect(e.proposeTrade({ ...terms, cash: await other.getAddress() }))
+        .to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(await other.getAddress());
+      await expect(e.proposeTrade({ ...terms, assetAmount: 0n })).to.be.revertedWithCustomError(escrow, "TradeAmountZero");
+      await expect(e.proposeTrade({ ...terms, cashAmount: 0n })).to.be.revertedWithCustomError(escrow, "TradeAmountZero");
+      await expect(e.proposeTrade({ ...terms, buyer: alice.address }))
+        .to.be.revertedWithCustomError(escrow, "SameParty").withArgs(alice.address);
+      const now = await time.latest();
+      await expect(e.proposeTrade({ ...terms, deadline: BigInt(now - 1) }))
+        .to.be.revertedWithCustomError(escrow, "DeadlinePassed").withArgs(now - 1, now + 1);
+    });
+
+    it("refuses a party the registry does not allow", async function () {
+      const { escrow, registry, compliance, alice, bob, carol, terms } = await loadFixture(dvpFixture);
+      await expect(escrow.connect(alice).proposeTrade({ ...terms, buyer: carol.address }))
+        .to.be.revertedWithCustomError(escrow, "PartyNotAllowed").withArgs(carol.address);
+      await registry.connect(compliance).setStatus(ids.beta, 2);
+      await expect(escrow.connect(alice).proposeTrade(terms))
+        .to.be.revertedWithCustomError(escrow, "PartyNotAllowed").withArgs(bob.address);
+      await registry.connect(compliance).setStatus(ids.alpha, 2);
+      await expect(escrow.connect(alice).proposeTrade(terms))
+        .to.be.revertedWithCustomError(escrow, "PartyNotAllowed").withArgs(alice.address);
+    });
+  });
+
+  describe("funding and settlement", function () {
+    it("locks the seller's leg, then settles both legs when the buyer funds", async function () {
+      const { escrow, escrowAddress, asset, cash, alice, bob, id, terms } = await loadFixture(proposed);
+      await expect(escrow.connect(alice).fund(id))
+        .to.emit(escrow, "LegFunded").withArgs(id, terms.ref, alice.address, terms.asset, terms.assetAmount);
+      expect(await asset.balanceOf(escrowAddress)).to.equal(terms.assetAmount);
+      expect(await escrow.lockedBalance(terms.asset)).to.equal(terms.assetAmount);
+      expect((await escrow.getTrade(id))[1]).to.equal(State.SellerFunded);
+      const tx = escrow.connect(bob).fund(id);
+      await expect(tx).to.emit(escrow, "TradeSettled").withArgs(id, terms.ref);
+      await expect(tx).to.changeTokenBalances(asset, [escrowAddress, bob], [-terms.assetAmount, terms.assetAmount]);
+      await expect(tx).to.changeTokenBalances(cash, [bob, alice], [-terms.cashAmount, terms.cashAmount]);
+      expect((await escrow.getTrade(id))[1]).to.equal(State.Settled);
+      expect(await escrow.lockedBalance(terms.asset)).to.equal(0n);
+      expect(await asset.balanceOf(escrowAddress)).to.equal(0n);
+    });
+
+    it("settles the other way round: buyer first, seller second", async function () {
+      const { escrow, escrowAddress, asset, cash, alice, bob, id, terms } = await loadFixture(proposed);
+      await escrow.connect(bob).fund(id);
+      expect(await cash.balanceOf(escrowAddress)).to.equal(terms.cashAmount);
+      expect((await escrow.getTrade(id))[1]).to.equal(State.BuyerFunded);
+      const tx = escrow.connect(alice).fund(id);
+      await expect(tx).to.changeTokenBalances(cash, [escrowAddress, alice], [-terms.cashAmount, terms.cashAmount]);
+      await expect(tx).to.changeTokenBalances(asset, [alice, bob], [-terms.assetAmount, terms.assetAmount]);
+      expect((await escrow.getTrade(id))[1]).to.equal(State.Settled);
+    });
+
+    it("refuses a second funding of the same leg, and funding after settlement", async function () {
+      const { escrow, alice, bob, id } = await loadFixture(sellerFunded);
+      await expect(escrow.connect(alice).fund(id))
+        .to.be.revertedWithCustomError(escrow, "LegAlreadyFunded").withArgs(id, alice.address);
+      await escrow.connect(bob).fund(id);
+      for (const who of [alice, bob]) {
+        await expect(escrow.connect(who).fund(id))
+          .to.be.revertedWithCustomError(escrow, "TradeNotOpen").withArgs(id, State.Settled);
+      }
+      const f = await loadFixture(buyerFunded);
+      await expect(f.escrow.connect(f.bob).fund(f.id))
+        .to.be.revertedWithCustomError(f.escrow, "LegAlreadyFunded").withArgs(f.id, f.bob.address);
+    });
+
+    it("refuses a caller who is not a party, an unknown trade, and funding after the deadline", async function () {
+      const { escrow, carol, alice, id, terms } = await loadFixture(proposed);
+      await expect(escrow.connect(carol).fund(id)).to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(id, carol.address);
+      const unknown = ethers.id("no such trade");
+      await expect(escrow.connect(alice).fund(unknown)).to.be.revertedWithCustomError(escrow, "UnknownTrade").withArgs(unknown);
+      await time.increaseTo(terms.deadline); // the next block is one second past it
+      await expect(escrow.connect(alice).fund(id))
+        .to.be.revertedWithCustomError(escrow, "DeadlinePassed").withArgs(terms.deadline, terms.deadline + 1n);
+    });
+
+    it("refuses funding with a token delisted since the proposal", async function () {
+      const { escrow, admin, alice, id, terms } = await loadFixture(proposed);
+      await escrow.connect(admin).listToken(terms.asset, false);
+      await expect(escrow.connect(alice).fund(id)).to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(terms.asset);
+    });
+
+    for (const [label, breakIt, error] of [
+      ["the seller is frozen on the asset", async (f: Awaited<ReturnType<typeof sellerFunded>>) => f.asset.connect(f.compliance).freeze(f.bob.address), "WalletFrozen"],
+      ["the buyer is suspended", async (f: Awaited<ReturnType<typeof sellerFunded>>) => f.registry.connect(f.compliance).setStatus(ids.beta, 2), "ParticipantNotAllowed"],
+      ["the cash token is paused", async (f: Awaited<ReturnType<typeof sellerFunded>>) => f.cash.connect(f.pauser).pause(), "TokenPaused"],
+      ["the buyer's KYC has expired", async (f: Awaited<ReturnType<typeof sellerFunded>>) => time.increaseTo(f.kycExpiry), "ParticipantNotAllowed"],
+    ] as const) {
+      it(`moves nothing and keeps the first leg locked when ${label}`, async function () {
+        const f = await loadFixture(sellerFunded);
+        let id = f.id;
+        if (label.includes("KYC")) {
+          // keep the trade itself alive past the KYC expiry: a trade with a later deadline
+          const later = { ...f.terms, deadline: BigInt(f.kycExpiry + 3600) };
+          id = await propose(f.escrow, f.alice, later);
+          await f.escrow.connect(f.alice).fund(id);
+        }
+        await breakIt(f);
+        const before = await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address), f.cash.balanceOf(f.alice.address), f.asset.balanceOf(f.bob.address)]);
+        const token = error === "TokenPaused" ? f.cash : error === "WalletFrozen" ? f.asset : f.cash;
+        await expect(f.escrow.connect(f.bob).fund(id)).to.be.revertedWithCustomError(token, error);
+        const after = await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address), f.cash.balanceOf(f.alice.address), f.asset.balanceOf(f.bob.address)]);
+        expect(after).to.deep.equal(before);
+        expect((await f.escrow.getTrade(id))[1]).to.equal(State.SellerFunded);
+      });
+    }
+  });
+
+  describe("cancel and expire", function () {
+    for (const [state, fixture, refunded] of [
+      ["Proposed", proposed, "nothing"],
+      ["SellerFunded", sellerFunded, "asset"],
+      ["BuyerFunded", buyerFunded, "cash"],
+    ] as const) {
+      it(`cancels a ${state} trade and returns every locked leg`, async function () {
+        const f = await loadFixture(fixture);
+        const tx = f.escrow.connect(f.bob).cancel(f.id);
+        await expect(tx).to.emit(f.escrow, "TradeCancelled").withArgs(f.id, f.terms.ref, f.bob.address);
+        if (refunded === "asset") {
+          await expect(tx).to.emit(f.escrow, "LegRefunded").withArgs(f.id, f.terms.ref, f.alice.address, f.terms.asset, f.terms.assetAmount);
+          await expect(tx).to.changeTokenBalances(f.asset, [f.escrowAddress, f.alice], [-f.terms.assetAmount, f.terms.assetAmount]);
+        } else if (refunded === "cash") {
+          await expect(tx).to.changeTokenBalances(f.cash, [f.escrowAddress, f.bob], [-f.terms.cashAmount, f.terms.cashAmount]);
+        } else {
+          await expect(tx).to.not.emit(f.escrow, "LegRefunded");
+        }
+        expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Cancelled);
+        expect(await f.escrow.lockedBalance(f.terms.asset) + await f.escrow.lockedBalance(f.terms.cash)).to.equal(0n);
+      });
+
+      it(`lets anyone expire a ${state} trade after the deadline, returning every locked leg`, async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.escrow.connect(f.outsider).expire(f.id))
+          .to.be.revertedWithCustomError(f.escrow, "DeadlineNotPassed");
+        await time.increaseTo(f.terms.deadline + 1n);
+        const tx = f.escrow.connect(f.outsider).expire(f.id);
+        await expect(tx).to.emit(f.escrow, "TradeExpired").withArgs(f.id, f.terms.ref, f.outsider.address);
+        if (refunded === "asset") await expect(tx).to.changeTokenBalance(f.asset, f.alice, f.terms.assetAmount);
+        if (refunded === "cash") await expect(tx).to.changeTokenBalance(f.cash, f.bob, f.terms.cashAmount);
+        expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Expired);
+      });
+    }
+
+    it("refuses cancel by a non-party, and cancel, expire or fund once closed", async function () {
+      const f = await loadFixture(sellerFunded);
+      await expect(f.escrow.connect(f.carol).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "NotTradeParty").withArgs(f.id, f.carol.address);
+      await f.escrow.connect(f.alice).cancel(f.id);
+      await expect(f.escrow.connect(f.alice).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+      await expect(f.escrow.connect(f.bob).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+      await time.increaseTo(f.terms.deadline + 1n);
+      await expect(f.escrow.expire(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+    });
+
+    it("refuses to cancel a settled trade", async function () {
+      const f = await loadFixture(sellerFunded);
+      await f.escrow.connect(f.bob).fund(f.id);
+      await expect(f.escrow.connect(f.alice).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Settled);
+    });
+  });
+
+  describe("hostile tokens", function () {
+    async function hostile(name: "ReentrantToken" | "ShortDeliveryToken") {
+      const f = await dvpFixture();
+      const token = await ethers.deployContract(name);
+      await f.escrow.connect(f.admin).listToken(await token.getAddress(), true);
+      await token.mint(f.alice.address, 1000n);
+      await token.connect(f.alice).approve(f.escrowAddress, ethers.MaxUint256);
+      const terms = { ...f.terms, asset: await token.getAddress() };
+      const id = await propose(f.escrow, f.alice, terms);
+      return { ...f, token, terms, id };
+    }
+
+    it("stops a token that re-enters the escrow during the transfer", async function () {
+      const f = await hostile("ReentrantToken");
+      const token = f.token as unknown as Awaited<ReturnType<typeof ethers.deployContract>> & { arm(t: string, p: string): Promise<unknown> };
+      for (const payload of [
+        f.escrow.interface.encodeFunctionData("cancel", [f.id]),
+        f.escrow.interface.encodeFunctionData("fund", [f.id]),
+        f.escrow.interface.encodeFunctionData("expire", [f.id]),
+      ]) {
+        await token.arm(f.escrowAddress, payload);
+        await expect(f.escrow.connect(f.alice).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "ReentrancyGuardReentrantCall");
+      }
+      expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Proposed);
+    });
+
+    it("refuses a token that delivers less than asked", async function () {
+      const f = await hostile("ShortDeliveryToken");
+      await expect(f.escrow.connect(f.alice).fund(f.id))
+        .to.be.revertedWithCustomError(f.escrow, "ShortDelivery").withArgs(f.terms.asset, f.terms.assetAmount, f.terms.assetAmount - 1n);
+      expect(await f.escrow.lockedBalance(f.terms.asset)).to.equal(0n);
+    });
+  });
+
+  describe("administration", function () {
+    it("lists and delists tokens, admin only", async function () {
+      const { escrow, admin, outsider, terms } = await loadFixture(dvpFixture);
+      await expect(escrow.connect(admin).listToken(terms.asset, false)).to.emit(escrow, "TokenListed").withArgs(terms.asset, false);
+      expect(await escrow.isListed(terms.asset)).to.equal(false);
+      await expect(escrow.connect(outsider).listToken(terms.asset, true))
+        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount").withArgs(outsider.address, ethers.ZeroHash);
+      await expect(escrow.connect(admin).listToken(outsider.address, true))
+        .to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(outsider.address);
+    });
+
+    it("refuses a registry with no code at initialization, and a second initialization", async function () {
+      const { escrow, admin, carol, registry } = await loadFixture(dvpFixture);
+      const factory = await ethers.getContractFactory("DvPEscrow");
+      await expect(upgrades.deployProxy(factory, [carol.address, admin.address, 0], { kind: "uups" }))
+        .to.be.revertedWithCustomError(escrow, "InvalidRegistry").withArgs(carol.address);
+      await expect(escrow.initialize(await registry.getAddress(), admin.address, 0))
+        .to.be.revertedWithCustomError(escrow, "InvalidInitialization");
+      expect(await escrow.registry()).to.equal(await registry.getAddress());
+    });
+
+    it("upgrades through the upgrader with open trades intact, and refuses anyone else", async function () {
+      const { escrow, upgrader, admin, id, terms } = await loadFixture(sellerFunded);
+      const asAdmin = await ethers.getContractFactory("DvPEscrowV2Mock", admin);
+      await expect(upgrades.upgradeProxy(await escrow.getAddress(), asAdmin, { kind: "uups" }))
+        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount").withArgs(admin.address, ethers.id("UPGRADER_ROLE"));
+      const v2 = await ethers.getContractFactory("DvPEscrowV2Mock", upgrader);
+      const upgraded = await upgrades.upgradeProxy(await escrow.getAddress(), v2, { kind: "uups" });
+      expect(await upgraded.version()).to.equal("2");
+      const [stored, state] = await escrow.getTrade(id);
+      expect([[...stored], state]).to.deep.equal([Object.values(terms), State.SellerFunded]);
+      expect(await escrow.lockedBalance(terms.asset)).to.equal(terms.assetAmount);
+    });
+  });
+
+  it("settles a real amount: 100 units against 9,950.00 USD", async function () {
+    const { escrow, asset, cash, alice, bob, id } = await loadFixture(sellerFunded);
+    await escrow.connect(bob).fund(id);
+    expect([await asset.balanceOf(bob.address), await cash.balanceOf(alice.address)]).to.deep.equal([units(100), usd("9950.00")]);
+  });
+});
