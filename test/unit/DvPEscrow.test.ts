@@ -3,7 +3,7 @@ import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { dvpFixture, ids, units, usd } from "../fixtures";
-import type { DvPEscrow } from "../../typechain-types";
+import type { DvPEscrow, ReentrantToken } from "../../typechain-types";
 import type { TradeTerms } from "../../lib/dvp";
 
 const State = { None: 0n, Proposed: 1n, SellerFunded: 2n, BuyerFunded: 3n, Settled: 4n, Cancelled: 5n, Expired: 6n };
@@ -236,7 +236,7 @@ describe("DvPEscrow: locking flow", function () {
   describe("hostile tokens", function () {
     async function hostile(name: "ReentrantToken" | "ShortDeliveryToken") {
       const f = await dvpFixture();
-      const token = await ethers.deployContract(name);
+      const token = (await ethers.deployContract(name)) as unknown as ReentrantToken;
       await f.escrow.connect(f.admin).listToken(await token.getAddress(), true);
       await token.mint(f.alice.address, 1000n);
       await token.connect(f.alice).approve(f.escrowAddress, ethers.MaxUint256);
@@ -247,7 +247,7 @@ describe("DvPEscrow: locking flow", function () {
 
     it("stops a token that re-enters the escrow during the transfer", async function () {
       const f = await hostile("ReentrantToken");
-      const token = f.token as unknown as Awaited<ReturnType<typeof ethers.deployContract>> & { arm(t: string, p: string): Promise<unknown> };
+      const token = f.token;
       for (const payload of [
         f.escrow.interface.encodeFunctionData("cancel", [f.id]),
         f.escrow.interface.encodeFunctionData("fund", [f.id]),
