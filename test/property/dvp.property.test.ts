@@ -1,0 +1,131 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { dvpFixture, usd } from "../fixtures";
+import { signTrade, TradeTerms } from "../../lib/dvp";
+import { fcParameters } from "./fcConfig";
+
+type Side = "seller" | "buyer";
+type Action =
+  | { kind: "propose"; reversed: boolean; by: Side; assetAmount: bigint; cashCents: bigint; ttl: number }
+  | { kind: "fund" | "cancel"; pick: number; by: Side }
+  | { kind: "expire"; pick: number }
+  | { kind: "wait"; seconds: number }
+  | { kind: "signed"; reversed: boolean; assetAmount: bigint; cashCents: bigint };
+
+const side = fc.constantFrom<Side>("seller", "buyer");
+const assetAmount = fc.bigInt({ min: 1n, max: 400n });
+const cashCents = fc.bigInt({ min: 1n, max: 600_000n });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  fc.record({ kind: fc.constant("propose" as const), reversed: fc.boolean(), by: side, assetAmount, cashCents, ttl: fc.integer({ min: 5, max: 600 }) }),
+  fc.record({ kind: fc.constantFrom("fund" as const, "cancel" as const), pick: fc.nat(), by: side }),
+  fc.record({ kind: fc.constant("fund" as const), pick: fc.nat(), by: side }),
+  fc.record({ kind: fc.constant("expire" as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 400 }) }),
+  fc.record({ kind: fc.constant("signed" as const), reversed: fc.boolean(), assetAmount, cashCents }),
+);
+
+const SETTLED = 4n;
+
+describe("DvPEscrow invariants (property)", function () {
+  it("holds exactly the locked legs of open trades, settles each trade once, and moves exactly both amounts", async function () {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 20 }), async (actions) => {
+        const f = await loadFixture(dvpFixture);
+        const { escrow, escrowAddress, asset, cash } = f;
+        // both parties hold both tokens so trades run either way
+        await cash.connect(f.issuer).mint(f.alice.address, usd("20000.00"), ethers.id("prop-cash-alice"));
+        await asset.connect(f.issuer).issue(f.bob.address, 1000n);
+        await cash.connect(f.alice).approve(escrowAddress, ethers.MaxUint256);
+        await asset.connect(f.bob).approve(escrowAddress, ethers.MaxUint256);
+        const { chainId } = await ethers.provider.getNetwork();
+        const trades: { id: string; terms: TradeTerms }[] = [];
+        const settled = new Set<string>();
+        const party = (addr: string) => (addr === f.alice.address ? f.alice : f.bob);
+        const holdings = async (t: TradeTerms) => ({
+          sellerCash: await cash.balanceOf(t.seller), buyerAsset: await asset.balanceOf(t.buyer),
+          sellerAsset: await asset.balanceOf(t.seller), buyerCash: await cash.balanceOf(t.buyer),
+        });
+        const termsOf = async (reversed: boolean, amount: bigint, cents: bigint, ttl: number): Promise<TradeTerms> => ({
+          seller: reversed ? f.bob.address : f.alice.address,
+          buyer: reversed ? f.alice.address : f.bob.address,
+          asset: await asset.getAddress(), assetAmount: amount,
+          cash: await cash.getAddress(), cashAmount: cents,
+          deadline: BigInt((await time.latest()) + ttl), ref: ethers.id(`prop-${trades.length}-${ttl}-${amount}`),
+        });
+
+        for (const a of actions) {
+          const target = a.kind === "fund" || a.kind === "cancel" || a.kind === "expire"
+            ? trades.length > 0 ? trades[a.pick % trades.length] : undefined : undefined;
+          const before = target ? await holdings(target.terms) : undefined;
+          try {
+            switch (a.kind) {
+              case "propose": {
+                const terms = await termsOf(a.reversed, a.assetAmount, a.cashCents, a.ttl);
+                const by = party(a.by === "seller" ? terms.seller : terms.buyer);
+                const receipt = await (await escrow.connect(by).proposeTrade(terms)).wait();
+                const event = receipt!.logs.map((l) => escrow.interface.parseLog(l)).find((e) => e?.name === "TradeProposed");
+                trades.push({ id: event!.args.tradeId as string, terms });
+                break;
+              }
+              case "fund":
+              case "cancel": {
+                if (!target) break;
+                const by = party(a.by === "seller" ? target.terms.seller : target.terms.buyer);
+                const receipt = await (await (a.kind === "fund" ? escrow.connect(by).fund(target.id) : escrow.connect(by).cancel(target.id))).wait();
+                const settles = receipt!.logs.map((l) => escrow.interface.parseLog(l)).filter((e) => e?.name === "TradeSettled");
+                if (settles.length > 0) {
+                  // no trade settles twice
+                  expect(settled.has(target.id), `trade ${target.id} settled twice`).to.equal(false);
+                  settled.add(target.id);
+                  // the settling call moved exactly both amounts to the receiving parties
+                  const after = await holdings(target.terms);
+                  expect(after.buyerAsset - before!.buyerAsset).to.equal(target.terms.assetAmount);
+                  expect(after.sellerCash - before!.sellerCash).to.equal(target.terms.cashAmount);
+                }
+                break;
+              }
+              case "expire":
+                if (target) await escrow.connect(f.outsider).expire(target.id);
+                break;
+              case "wait":
+                await time.increase(a.seconds);
+                break;
+              case "signed": {
+                const terms = await termsOf(a.reversed, a.assetAmount, a.cashCents, 600);
+                const sellerSig = await signTrade(party(terms.seller), escrowAddress, chainId, terms);
+                const buyerSig = await signTrade(party(terms.buyer), escrowAddress, chainId, terms);
+                const start = await holdings(terms);
+                await escrow.connect(f.agent).settleSigned(terms, sellerSig, buyerSig);
+                const end = await holdings(terms);
+                expect([end.sellerAsset - start.sellerAsset, end.buyerAsset - start.buyerAsset, end.buyerCash - start.buyerCash, end.sellerCash - start.sellerCash])
+                  .to.deep.equal([-terms.assetAmount, terms.assetAmount, -terms.cashAmount, terms.cashAmount]);
+                await expect(escrow.connect(f.agent).settleSigned(terms, sellerSig, buyerSig)).to.be.revertedWithCustomError(escrow, "SignedTradeAlreadySettled");
+                break;
+              }
+            }
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            if (!/reverted with (custom error|reason|panic)|VM Exception/.test(message)) throw e;
+          }
+
+          // tokens held by the escrow = sum of locked, unsettled legs
+          let lockedAsset = 0n;
+          let lockedCash = 0n;
+          for (const t of trades) {
+            const [, state] = await escrow.getTrade(t.id);
+            if (state === 2n) lockedAsset += t.terms.assetAmount;
+            if (state === 3n) lockedCash += t.terms.cashAmount;
+            if (settled.has(t.id)) expect(state).to.equal(SETTLED);
+          }
+          expect(await asset.balanceOf(escrowAddress)).to.equal(lockedAsset);
+          expect(await cash.balanceOf(escrowAddress)).to.equal(lockedCash);
+          expect(await escrow.lockedBalance(await asset.getAddress())).to.equal(lockedAsset);
+          expect(await escrow.lockedBalance(await cash.getAddress())).to.equal(lockedCash);
+        }
+      }),
+      fcParameters(),
+    );
+  });
+});
