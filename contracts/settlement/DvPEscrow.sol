@@ -122,9 +122,9 @@ contract DvPEscrow is
         // slither-disable-next-line timestamp
         if (block.timestamp > s.deadline) revert DeadlinePassed(s.deadline, block.timestamp);
         TradeState state = s.state;
-        bool settles;
-        address token;
-        uint256 amount;
+        bool settles = false;
+        address token = address(0);
+        uint256 amount = 0;
         if (msg.sender == s.seller) {
             if (state == TradeState.SellerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
             (token, amount) = (s.asset, s.assetAmount);
@@ -309,6 +309,8 @@ contract DvPEscrow is
                 return false;
             }
         }
+        // The third value only details why recovery failed; any failure is refused the same way.
+        // slither-disable-next-line unused-return
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature);
         return error == ECDSA.RecoverError.NoError && recovered == signer;
     }

@@ -101,15 +101,17 @@ contract SecurityToken is ISecurityToken, PermissionedToken {
             // a letter stands for two digits: units first (rightmost), then tens
             uint256 digits = value >= 10 ? 2 : 1;
             for (uint256 d = 0; d < digits; ++d) {
-                uint256 n = d == 0 ? value % 10 : value / 10;
-                if (position % 2 == 1) {
-                    n *= 2;
-                    if (n > 9) n -= 9;
-                }
-                sum += n;
+                sum += _luhnTerm(d == 0 ? value % 10 : value / 10, position % 2 == 1);
                 ++position;
             }
         }
         return sum % 10 == 0;
+    }
+
+    /// @dev One digit's share of a Luhn sum: every second digit from the right is doubled, its digits summed.
+    function _luhnTerm(uint256 digit, bool doubled) private pure returns (uint256) {
+        if (!doubled) return digit;
+        uint256 twice = digit * 2;
+        return twice > 9 ? twice - 9 : twice;
     }
 }
