@@ -103,6 +103,18 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
       .to.be.revertedWithCustomError(f.escrow, "InvalidSignature");
   });
 
+  it("refuses a contract party that does not answer ERC-1271, whatever was signed", async function () {
+    const f = await loadFixture(signed);
+    const silent = await ethers.deployContract("PlainERC20");
+    const silentAddress = await silent.getAddress();
+    await f.registry.connect(f.compliance).onboard(ids.gamma, [silentAddress], (await time.latest()) + YEAR);
+    const terms: TradeTerms = { ...f.terms, buyer: silentAddress };
+    const sellerSig = await signTrade(f.alice, f.escrowAddress, f.chainId, terms);
+    const buyerSig = await signTrade(f.bob, f.escrowAddress, f.chainId, terms);
+    await expect(f.escrow.connect(f.agent).settleSigned(terms, sellerSig, buyerSig))
+      .to.be.revertedWithCustomError(f.escrow, "InvalidSignature").withArgs(silentAddress);
+  });
+
   it("lets a client check who signed a file before submitting it", async function () {
     const { alice, terms, sellerSig, chainId, escrowAddress } = await loadFixture(signed);
     expect(tradeSigner(escrowAddress, chainId, terms, sellerSig)).to.equal(alice.address);
