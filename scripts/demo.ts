@@ -1,12 +1,14 @@
 import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { CURRENCIES, deploySuite } from "../lib/suite";
+import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
+import { signTrade, TradeTerms, TRADE_STATES } from "../lib/dvp";
 import { describeError } from "../lib/errors";
 import { formatAmount, parseAmount, participantId, toReference } from "../lib/format";
 
 /**
- * `npm run demo`: deploys the suite to the in-process network and runs the deposit-token lifecycle,
- * printing each step, each refusal by its contract error, and the ledger.
+ * `npm run demo`: deploys the suite to the in-process network and runs the lifecycle: onboarding,
+ * issuance, payments, DvP settlement of a security against the deposit token (locking and signed flows),
+ * redemption and compliance, printing each step, each refusal by its contract error, and the ledger.
  */
 async function main(): Promise<void> {
   const { ethers } = hre;
@@ -16,19 +18,26 @@ async function main(): Promise<void> {
     [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"],
   ]);
 
-  step("Deploy registry and USD deposit token (UUPS proxies), one signer per duty");
-  const { registry, tokens } = await deploySuite(hre, {
+  step("Deploy registry, USD deposit token, a security token and the DvP escrow (UUPS proxies), one signer per duty");
+  const { registry, tokens, securities, escrow: deployedEscrow } = await deploySuite(hre, {
     admin,
     roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
     currencies: [CURRENCIES.USD],
+    securities: [DEMO_SECURITY],
+    compliance,
     adminDelay: 2 * 24 * 3600,
   });
   const usd = tokens.USD;
+  const shares = securities[DEMO_SECURITY.isin];
+  const escrow = deployedEscrow!;
+  const escrowAddress = await escrow.getAddress();
+  names.set(escrowAddress, "DvP escrow (locked legs)");
   const decimals = Number(await usd.decimals());
   const amt = (x: string) => parseAmount(x, decimals);
   const fmt = (x: bigint) => `${formatAmount(x, decimals)} USD`;
   console.log(`  registry ${await registry.getAddress()}\n  USDD     ${await usd.getAddress()}`);
-  const interfaces = [registry.interface, usd.interface];
+  console.log(`  ${DEMO_SECURITY.symbol.padEnd(8)} ${await shares.getAddress()} (ISIN ${await shares.isin()})\n  escrow   ${escrowAddress}`);
+  const interfaces = [registry.interface, usd.interface, shares.interface, escrow.interface];
 
   async function send(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
     const receipt = await (await tx).wait();
@@ -48,13 +57,21 @@ async function main(): Promise<void> {
     const [reserves] = await usd.reserves();
     const pending = await usd.pendingRedemptions();
     let held = 0n;
+    let sharesHeld = 0n;
     console.log("  ledger:");
     for (const [address, name] of names) {
       const balance = await usd.balanceOf(address);
+      const units = await shares.balanceOf(address);
       held += balance;
+      sharesHeld += units;
       const flags = [(await usd.isFrozen(address)) ? "frozen" : "", (await registry.isAllowed(address)) ? "" : "not allowed"]
         .filter(Boolean).join(", ");
-      console.log(`    ${name.padEnd(26)} ${fmt(balance).padStart(20)}${flags ? `  [${flags}]` : ""}`);
+      console.log(`    ${name.padEnd(26)} ${fmt(balance).padStart(20)} ${`${units} ${DEMO_SECURITY.symbol}`.padStart(12)}${flags ? `  [${flags}]` : ""}`);
+    }
+    if (sharesHeld !== (await shares.totalSupply())) throw new Error(`security holdings ${sharesHeld} != supply`);
+    const locked = [await escrow.lockedBalance(await usd.getAddress()), await escrow.lockedBalance(await shares.getAddress())];
+    if (locked[0] !== (await usd.balanceOf(escrowAddress)) || locked[1] !== (await shares.balanceOf(escrowAddress))) {
+      throw new Error(`escrow holds other amounts than its open trades lock: ${locked.join(", ")}`);
     }
     console.log(`    ${"pending redemptions".padEnd(26)} ${fmt(pending).padStart(20)}`);
     console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(reserves - supply)}`);
@@ -81,6 +98,49 @@ async function main(): Promise<void> {
   await send("Acme pays Globex 250,000.00 for invoice INV-2026-0042", usd.connect(acme).transferWithReference(globex.address, amt("250000.00"), toReference("INV-2026-0042")));
   await send("Acme moves 100,000.00 between its own wallets", usd.connect(acme).transfer(acmeOps.address, amt("100000.00")));
   await refused("Acme pays Initech, which is not onboarded", usd.connect(acme).transfer(initech.address, amt("1.00")));
+  await ledger();
+
+  step("Delivery versus payment: Globex sells 1,000 shares to Acme for 180,000.00");
+  await send(`issue 5,000 ${DEMO_SECURITY.symbol} to Globex`, shares.connect(issuer).issue(globex.address, 5000n));
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 2 * 24 * 3600);
+  const trade = (seller: string, buyer: string, units: bigint, cash: string, ref: string): Promise<TradeTerms> =>
+    Promise.all([shares.getAddress(), usd.getAddress()]).then(([assetAddress, cashAddress]) => ({
+      seller, buyer, asset: assetAddress, assetAmount: units, cash: cashAddress, cashAmount: amt(cash), deadline, ref: toReference(ref),
+    }));
+  const state = async (id: string) => TRADE_STATES[Number((await escrow.getTrade(id)).state)];
+  await send("Globex approves the escrow for its shares", shares.connect(globex).approve(escrowAddress, ethers.MaxUint256));
+  await send("Acme approves the escrow for its cash", usd.connect(acme).approve(escrowAddress, ethers.MaxUint256));
+  const t1 = await trade(globex.address, acme.address, 1000n, "180000.00", "TRADE-2026-11-24-0001");
+  const t1Id = await escrow.connect(globex).proposeTrade.staticCall(t1);
+  await send("Globex proposes trade TRADE-2026-11-24-0001", escrow.connect(globex).proposeTrade(t1));
+  await refused("Initech tries to buy: not onboarded", escrow.connect(globex).proposeTrade(await trade(globex.address, initech.address, 10n, "1800.00", "TRADE-X")));
+  await send("Globex locks 1,000 shares in the escrow", escrow.connect(globex).fund(t1Id));
+  await ledger();
+  await send("Acme pays 180,000.00: both legs move in this transaction", escrow.connect(acme).fund(t1Id));
+  console.log(`  trade ${t1Id.slice(0, 10)}... is ${await state(t1Id)}`);
+  await refused("Acme funds the settled trade again", escrow.connect(acme).fund(t1Id));
+  await ledger();
+
+  step("DvP, signed flow: Acme sells 200 shares back for 36,400.00; both sign, an agent settles in one transaction");
+  await send("Acme approves the escrow for its shares", shares.connect(acme).approve(escrowAddress, ethers.MaxUint256));
+  await send("Globex approves the escrow for its cash", usd.connect(globex).approve(escrowAddress, ethers.MaxUint256));
+  const t2 = await trade(acme.address, globex.address, 200n, "36400.00", "TRADE-2026-11-24-0002");
+  const acmeSig = await signTrade(acme, escrowAddress, chainId, t2);
+  const globexSig = await signTrade(globex, escrowAddress, chainId, t2);
+  console.log(`  Acme and Globex signed the EIP-712 terms (digest ${await escrow.hashTrade(t2)})`);
+  await refused("the agent submits Acme's signature twice", escrow.connect(admin).settleSigned(t2, acmeSig, acmeSig));
+  await send("the settlement agent submits both signatures", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));
+  await refused("the agent replays the signed trade", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));
+
+  step("DvP, cancelled: a locked leg goes back in full");
+  const t3 = await trade(globex.address, acme.address, 300n, "54000.00", "TRADE-2026-11-24-0003");
+  const t3Id = await escrow.connect(acme).proposeTrade.staticCall(t3);
+  await send("Acme proposes TRADE-2026-11-24-0003", escrow.connect(acme).proposeTrade(t3));
+  await send("Acme locks 54,000.00", escrow.connect(acme).fund(t3Id));
+  await ledger();
+  await send("Globex cancels: Acme's cash returns", escrow.connect(globex).cancel(t3Id));
+  console.log(`  trade ${t3Id.slice(0, 10)}... is ${await state(t3Id)}`);
   await ledger();
 
   step("Redemption in two phases");
