@@ -1,8 +1,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { BaseContract, Interface, Signer } from "ethers";
+import type { BaseContract, ContractTransactionReceipt, Interface, Signer } from "ethers";
 import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
 import { DeploymentRecord, depositTokenKey, readDeployment } from "../deployment";
 import { decodeRevert, DecodedError, revertData } from "../errors";
+import { TRADE_STATES } from "../dvp";
 import { formatAmount, parseAddress } from "../format";
 import { out, toJson, UserError } from "./output";
 
@@ -132,28 +133,28 @@ export class CommandContext {
   /**
    * Sends a contract call after simulating it: a call the contract would refuse is reported by its custom
    * error, explained in words, and nothing is sent. Prints the transaction hash, block and gas used.
+   * Returns the receipt (for the events the call emitted).
    */
-  async send(label: string, contract: BaseContract, method: string, args: unknown[], signer: Signer): Promise<void> {
+  async send(label: string, contract: BaseContract, method: string, args: unknown[], signer: Signer): Promise<ContractTransactionReceipt> {
     const fn = contract.connect(signer).getFunction(method);
     try {
       await fn.staticCall(...args);
     } catch (e) {
       throw new UserError(`${label} refused: ${await this.explain(e)}; nothing was sent`);
     }
-    let receiptBlock = 0;
-    let gasUsed = 0n;
+    let receipt: ContractTransactionReceipt | null = null;
     let hash = "";
     try {
       const tx = await fn.send(...args);
       hash = tx.hash;
-      const receipt = await tx.wait();
-      receiptBlock = receipt!.blockNumber;
-      gasUsed = receipt!.gasUsed;
+      receipt = (await tx.wait()) as ContractTransactionReceipt | null;
     } catch (e) {
       throw new UserError(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e)}`);
     }
-    this.sent.push({ label, txHash: hash, block: receiptBlock, gasUsed: gasUsed.toString() });
-    if (!this.args.json) out.line(`${label}: tx ${hash} in block ${receiptBlock}, gas ${gasUsed}`);
+    if (!receipt) throw new UserError(`${label}: tx ${hash} was dropped before it was mined`);
+    this.sent.push({ label, txHash: hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
+    if (!this.args.json) out.line(`${label}: tx ${hash} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}`);
+    return receipt;
   }
 
   /** Prints the result: as JSON (with the transactions sent) under --json, else through `text`. */
@@ -201,6 +202,26 @@ export class CommandContext {
         return `${a.id ? `${a.id} ` : ""}status ${STATUS_NAMES[Number(a.status)] ?? a.status}`;
       case "KycExpiryNotInFuture":
         return `${isoDate(Number(a.kycExpiry))} is not after ${isoDate(Number(a.currentTime))}`;
+      case "PartyNotAllowed":
+        return `${a.party} (${await this.walletState(a.party)})`;
+      case "TradeNotOpen":
+        return `trade ${a.tradeId} is ${TRADE_STATES[Number(a.state)] ?? a.state}`;
+      case "UnknownTrade":
+        return `no trade has id ${a.tradeId}`;
+      case "NotTradeParty":
+        return `${a.caller} is neither the seller nor the buyer of trade ${a.tradeId}`;
+      case "LegAlreadyFunded":
+        return `${a.party} has already locked its leg of trade ${a.tradeId}`;
+      case "DeadlinePassed":
+        return `the deadline ${isoDate(Number(a.deadline))} has passed (chain time ${isoDate(Number(a.currentTime))})`;
+      case "DeadlineNotPassed":
+        return `the deadline ${isoDate(Number(a.deadline))} has not passed (chain time ${isoDate(Number(a.currentTime))})`;
+      case "InvalidSignature":
+        return `the signature given for ${a.party} is not ${a.party}'s signature of these terms`;
+      case "SignedTradeAlreadySettled":
+        return `these signed terms (digest ${a.tradeHash}) have already settled`;
+      case "TokenNotListed":
+        return `${a.token} is not listed for settlement`;
       default: {
         const words = Object.entries(a).map(([k, v]) => `${k} ${v}`).join(", ");
         return words || "refused";

@@ -2,3 +2,5 @@
 import "./participants";
 import "./token";
 import "./status";
+import "./dvp";
+import "./security";

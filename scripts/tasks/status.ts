@@ -1,5 +1,7 @@
 import { CommonArgs } from "../../lib/cli/context";
 import { out } from "../../lib/cli/output";
+import { ESCROW_KEY } from "../../lib/deployment";
+import { Settlement } from "./dvp";
 import { action, command } from "./command";
 
 interface CurrencyStatus {
@@ -15,7 +17,7 @@ interface CurrencyStatus {
   attestedAt: number;
 }
 
-command("status", "Where things stand: per currency supply, reserves, headroom, pending redemptions, holders; network head and validators")
+command("status", "Where things stand: per currency supply, reserves, headroom, pending redemptions, holders; escrow locked value; network head and validators")
   .setAction(action<CommonArgs>(async (_args, ctx, hre) => {
     const currencies: CurrencyStatus[] = [];
     for (const key of Object.keys(ctx.record.contracts).filter((k) => k.startsWith("DepositToken:"))) {
@@ -36,6 +38,16 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
         pendingRedemptions: t.fmt(pending), holders, reportHash, attestedAt: Number(attestedAt),
       });
     }
+    const locked: { token: string; address: string; locked: string }[] = [];
+    let escrowAddress: string | undefined;
+    if (ctx.record.contracts[ESCROW_KEY]) {
+      const s = await Settlement.open(ctx);
+      escrowAddress = s.address;
+      for (const key of Object.keys(ctx.record.contracts).filter((k) => /^(DepositToken|SecurityToken):/.test(k))) {
+        const leg = await s.leg(ctx.record.contracts[key].address);
+        locked.push({ token: leg.label, address: leg.address, locked: leg.fmt(await s.escrow.lockedBalance(leg.address)) });
+      }
+    }
     const head = await hre.ethers.provider.getBlock("latest");
     let validators: string[] | undefined;
     try {
@@ -44,7 +56,7 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
       validators = undefined; // not a QBFT node (the in-process network)
     }
     const network = { name: hre.network.name, chainId: ctx.record.chainId, head: head!.number, headTime: head!.timestamp, validators };
-    ctx.report({ network, currencies }, () => {
+    ctx.report({ network, currencies, escrow: escrowAddress ? { address: escrowAddress, locked } : undefined }, () => {
       out.line(`network ${network.name} (chain id ${network.chainId}), head block ${network.head}`);
       out.line(`  validators: ${validators ? validators.join(", ") : "n/a (not a QBFT network)"}`);
       for (const c of currencies) {
@@ -54,6 +66,10 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
         out.line(`  headroom             ${c.headroom}`);
         out.line(`  pending redemptions  ${c.pendingRedemptions}`);
         out.line(`  holders              ${c.holders}`);
+      }
+      if (escrowAddress) {
+        out.line(`DvP escrow ${escrowAddress}, locked for open trades:`);
+        for (const l of locked) out.line(`  ${l.token.padEnd(20)} ${l.locked}`);
       }
     });
   }));

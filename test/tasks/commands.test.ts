@@ -1,101 +1,12 @@
 import { expect } from "chai";
 import fs from "fs";
-import os from "os";
-import path from "path";
-import hre, { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { setOutput } from "../../lib/cli/output";
-import {
-  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment, writeDeployment,
-} from "../../lib/deployment";
+import { ethers } from "hardhat";
+import { deploymentPath, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
-import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
-import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
-
-const ACME_LEI = "5493001KJTIIGC8Y1R12";
-const GLOBEX_LEI = "529900T8BM49AURSDO55";
-
-interface Run {
-  lines: string[];
-  errors: string[];
-  exitCode: number;
-}
-
-/** Runs a command through Hardhat's task runner, capturing what it prints and its exit code. */
-async function run(name: string, args: Record<string, unknown> = {}): Promise<Run> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const previous = setOutput({ line: (t) => lines.push(t), error: (t) => errors.push(t) });
-  process.exitCode = 0;
-  try {
-    await hre.run(name, { json: false, ...args });
-  } finally {
-    setOutput(previous);
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { lines, errors, exitCode };
-}
-
-function ok(r: Run): string {
-  expect(r.errors, r.errors.join("\n")).to.deep.equal([]);
-  expect(r.exitCode).to.equal(0);
-  return r.lines.join("\n");
-}
-
-function failed(r: Run): string {
-  expect(r.exitCode).to.equal(1);
-  expect(r.errors).to.have.length(1);
-  return r.errors[0];
-}
+import { ACME_LEI, deployed, failed, funded, GLOBEX_LEI, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 describe("operator commands (Hardhat tasks)", function () {
-  const saved = process.env.DEPLOYMENTS_DIR;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commands-"));
-
-  before(function () {
-    process.env.DEPLOYMENTS_DIR = dir;
-  });
-  after(function () {
-    if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
-    else process.env.DEPLOYMENTS_DIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** loadFixture, then the deployment file that belongs to the restored chain state. */
-  async function load<T extends { record: Parameters<typeof writeDeployment>[0] }>(fixture: () => Promise<T>): Promise<T> {
-    const f = await loadFixture(fixture);
-    writeDeployment(f.record);
-    return f;
-  }
-
-  async function deployed() {
-    const signers = await ethers.getSigners();
-    const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
-    fs.rmSync(deploymentPath("hardhat"), { force: true });
-    const record = await deployPlatform(hre, admin, {
-      currencies: [CURRENCIES.USD],
-      securities: [DEMO_SECURITY],
-      escrow: true,
-      roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
-      adminDelay: 60,
-      compliance,
-    }, { persist: true, log: () => undefined });
-    const registry = (await ethers.getContractAt("ParticipantRegistry", record.contracts.ParticipantRegistry.address)) as unknown as ParticipantRegistry;
-    const usd = (await ethers.getContractAt("DepositToken", record.contracts[depositTokenKey("USD")].address)) as unknown as DepositToken;
-    return { record, registry, usd, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
-  }
-
-  /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
-  async function funded() {
-    const f = await deployed();
-    const expiry = (await time.latest()) + 365 * 86400;
-    await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
-    await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
-    await f.usd.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"));
-    await f.usd.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
-    return f;
-  }
+  useTemporaryDeployments();
 
   describe("participants", function () {
     it("onboards an institution by LEI with its wallets and KYC expiry date", async function () {

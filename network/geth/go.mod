@@ -1,0 +1,13 @@
+// Builds GoQuorum's geth (the QBFT client of the local network) from the Go module proxy.
+// GoQuorum declares itself as github.com/ethereum/go-ethereum, so it is required under that path and
+// replaced by github.com/Consensys/quorum at tag v24.4.1 (commit 8585ac91f198, see ../../../shared DESIGN notes
+// in network/README.md). Replace directives of a dependency are ignored, so GoQuorum's etcd replace is copied.
+module bankcash.local/qbft-node
+
+go 1.20
+
+require github.com/ethereum/go-ethereum v1.10.3
+
+replace github.com/ethereum/go-ethereum => github.com/Consensys/quorum v0.0.0-20240612165440-8585ac91f198
+
+replace github.com/coreos/etcd => github.com/Consensys/etcd v3.3.13-quorum197+incompatible

@@ -1,0 +1,165 @@
+import { expect } from "chai";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { SignedTradeFile } from "../../lib/dvp";
+import { DEMO_SECURITY } from "../../lib/suite";
+import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
+
+const DEADLINE = "2030-06-30";
+
+/** Acme (buyer) holds cash, Globex (seller) holds 5,000 units of the demo security. */
+async function trading() {
+  const f = await funded();
+  await f.shares.connect(f.issuer).issue(f.globex.address, 5000n);
+  return f;
+}
+
+describe("DvP and security commands (Hardhat tasks)", function () {
+  useTemporaryDeployments();
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), "signed-"));
+  after(() => fs.rmSync(files, { recursive: true, force: true }));
+
+  const termsArgs = (f: Awaited<ReturnType<typeof trading>>, extra: Record<string, unknown> = {}) => ({
+    seller: f.globex.address, buyer: f.acme.address, units: "1000", cashAmount: "180000.00", deadline: DEADLINE,
+    ref: "TRADE-0001", ...extra,
+  });
+
+  async function proposed() {
+    const f = await trading();
+    const r = JSON.parse(ok(await run("dvp:propose", { ...termsArgs(f), json: true }))) as { tradeId: string };
+    return { ...f, tradeId: r.tradeId };
+  }
+
+  it("issues a security through the issuer agent and shows holdings", async function () {
+    const { shares, globex } = await load(funded);
+    const out = ok(await run("security:issue", { wallet: globex.address, units: "2500" }));
+    expect(out).to.match(/^issue 2,500 TN-0378 to 0x[0-9a-fA-F]{40}: tx 0x[0-9a-f]{64} in block \d+, gas \d+$/m);
+    expect(await shares.balanceOf(globex.address)).to.equal(2500n);
+    expect(ok(await run("security:balance", { wallet: globex.address }))).to.equal(`${globex.address}: 2,500 TN-0378`);
+    ok(await run("security:redeem", { wallet: globex.address, units: "500" }));
+    expect(await shares.balanceOf(globex.address)).to.equal(2000n);
+    expect(failed(await run("security:issue", { wallet: globex.address, units: "1", isin: "XS0000000009" })))
+      .to.equal(`error: no security token with ISIN "XS0000000009" on hardhat (deployed: ${DEMO_SECURITY.isin})`);
+    expect(failed(await run("security:issue", { wallet: globex.address, units: "1", from: globex.address })))
+      .to.equal(`error: ${globex.address} does not hold ISSUER_ROLE on TN-0378; nothing was sent`);
+  });
+
+  it("proposes a trade signed by a party and shows it in words", async function () {
+    const { escrow, acme, globex, tradeId } = await load(proposed);
+    const [terms, state] = await escrow.getTrade(tradeId);
+    expect(state).to.equal(1n);
+    expect([terms.seller, terms.buyer, terms.assetAmount, terms.cashAmount, terms.ref])
+      .to.deep.equal([globex.address, acme.address, 1000n, 18_000_000n, ethers.id("TRADE-0001")]);
+    expect(terms.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
+    const out = ok(await run("dvp:show", { trade: tradeId }));
+    expect(out).to.include(`trade ${tradeId}: Proposed`);
+    expect(out).to.include("asset    1,000 TN-0378");
+    expect(out).to.include("cash     180,000.00 USDD");
+    expect(out).to.include("deadline 2030-06-30T23:59:59Z");
+  });
+
+  it("funds both legs: the first locks, the second settles, with --approve covering the allowance", async function () {
+    const { escrow, usd, shares, acme, globex, tradeId } = await load(proposed);
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: globex.address })))
+      .to.equal(`error: ${globex.address} allows the escrow 0 TN-0378, needs 1,000 TN-0378; add --approve to approve it; nothing was sent`);
+    const first = ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));
+    expect(first).to.match(/^approve the escrow for 1,000 TN-0378: tx/m);
+    expect(first).to.include(`trade ${tradeId} is SellerFunded: waiting for the other leg`);
+    expect(await shares.balanceOf(await escrow.getAddress())).to.equal(1000n);
+    expect(ok(await run("dvp:list"))).to.include("SellerFunded");
+    expect(ok(await run("status"))).to.match(/TN-0378\s+1,000 TN-0378/);
+    const second = ok(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true }));
+    expect(second).to.include(`trade ${tradeId} settled: both legs delivered`);
+    expect(await shares.balanceOf(acme.address)).to.equal(1000n);
+    expect(await usd.balanceOf(globex.address)).to.equal(18_000_000n);
+    expect(ok(await run("dvp:list"))).to.equal("no open trades");
+    expect(ok(await run("dvp:list", { all: true }))).to.include("Settled");
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address })))
+      .to.equal(`error: trade ${tradeId} is Settled; nothing was sent`);
+  });
+
+  it("refuses a non-party, a short balance, an unknown or malformed trade id, and sends nothing", async function () {
+    const { acme, outsider, usd, tradeId } = await load(proposed);
+    const nonce = await ethers.provider.getTransactionCount(acme.address);
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: outsider.address })))
+      .to.match(new RegExp(`^error: ${outsider.address} is neither the seller 0x[0-9a-fA-F]{40} nor the buyer ${acme.address}; only a party may fund it`));
+    await usd.connect(acme).transfer((await ethers.getSigners())[7].address, 1_000_000n * 100n - 100n);
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true })))
+      .to.equal(`error: ${acme.address} holds 1.00 USDD, needs 180,000.00 USDD; nothing was sent`);
+    expect(failed(await run("dvp:show", { trade: ethers.id("nothing") })))
+      .to.equal(`error: no trade has id ${ethers.id("nothing")} on hardhat`);
+    expect(failed(await run("dvp:cancel", { trade: "0x1234" })))
+      .to.equal('error: --trade "0x1234" is not a trade id (0x and 64 hex digits)');
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce + 1);
+  });
+
+  it("reports the escrow's refusal in words: a party not allowed, a past deadline", async function () {
+    const f = await load(trading);
+    expect(failed(await run("dvp:propose", termsArgs(f, { buyer: f.outsider.address, from: f.globex.address }))))
+      .to.equal(`error: propose trade TRADE-0001 refused: PartyNotAllowed: ${f.outsider.address} (not linked to any participant); nothing was sent`);
+    expect(failed(await run("dvp:propose", termsArgs(f, { deadline: "2020-01-01" }))))
+      .to.match(/^error: propose trade TRADE-0001 refused: DeadlinePassed: the deadline 2020-01-01T23:59:59Z has passed \(chain time .*\); nothing was sent$/);
+    expect(failed(await run("dvp:propose", termsArgs(f, { units: "0" })))).to.equal('error: --units "0" is zero');
+    expect(failed(await run("dvp:propose", { ...termsArgs(f), cashAmount: undefined }))).to.equal("error: --cash-amount is missing");
+  });
+
+  it("cancels with refunds listed, and expires only after the deadline", async function () {
+    const { escrow, shares, globex, acme, outsider, tradeId } = await load(proposed);
+    ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));
+    const out = ok(await run("dvp:cancel", { trade: tradeId, from: acme.address }));
+    expect(out).to.include(`trade ${tradeId} cancelled`);
+    expect(out).to.include(`returned 1,000 TN-0378 to ${globex.address}`);
+    expect(await shares.balanceOf(globex.address)).to.equal(5000n);
+
+    const deadline = (await time.latest()) + 3600;
+    const again = JSON.parse(ok(await run("dvp:propose", { ...termsArgs({ globex, acme } as never, { ref: "TRADE-0002", deadline: String(deadline) }), json: true }))) as { tradeId: string };
+    expect(failed(await run("dvp:expire", { trade: again.tradeId, from: outsider.address })))
+      .to.match(new RegExp(`^error: expire trade 0x[0-9a-f]{64} refused: DeadlineNotPassed: the deadline ${new Date(deadline * 1000).toISOString().slice(0, 19)}Z has not passed`));
+    await time.increaseTo(deadline + 1);
+    expect(ok(await run("dvp:expire", { trade: again.tradeId, from: outsider.address }))).to.include(`trade ${again.tradeId} expired`);
+    expect((await escrow.getTrade(again.tradeId)).state).to.equal(6n);
+  });
+
+  it("settles from two signed files in one transaction, submitted by a third account", async function () {
+    const { usd, shares, escrow, acme, globex, admin } = await load(trading);
+    await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
+    await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
+    const sellerFile = path.join(files, "seller.json");
+    const buyerFile = path.join(files, "buyer.json");
+    const signedSeller = ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
+    expect(signedSeller).to.match(new RegExp(`^signed as seller ${globex.address}: .*seller.json \\(digest 0x[0-9a-f]{64}\\)$`));
+    ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
+    const written = JSON.parse(fs.readFileSync(buyerFile, "utf8")) as SignedTradeFile;
+    expect(written.signer).to.equal(acme.address);
+    expect(written.terms).to.deep.equal((JSON.parse(fs.readFileSync(sellerFile, "utf8")) as SignedTradeFile).terms);
+
+    expect(failed(await run("dvp:settle-signed", { sellerFile: buyerFile, buyerFile })))
+      .to.equal(`error: ${buyerFile} is signed by ${acme.address}, not by ${globex.address}; nothing was sent`);
+    const out = ok(await run("dvp:settle-signed", { sellerFile, buyerFile, from: admin.address }));
+    expect(out).to.include(`settled: 1,000 TN-0378 to ${acme.address}, 180,000.00 USDD to ${globex.address}`);
+    expect(await shares.balanceOf(acme.address)).to.equal(1000n);
+    expect(failed(await run("dvp:settle-signed", { sellerFile, buyerFile })))
+      .to.match(/^error: settle signed trade 0x[0-9a-f]{64} refused: SignedTradeAlreadySettled: these signed terms \(digest 0x[0-9a-f]{64}\) have already settled; nothing was sent$/);
+  });
+
+  it("refuses files for other terms, another escrow, or that are not JSON", async function () {
+    const { acme, globex } = await load(trading);
+    const a = path.join(files, "a.json");
+    const b = path.join(files, "b.json");
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a }));
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { cashAmount: "1.00" }), out: b, from: acme.address }));
+    expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b })))
+      .to.equal(`error: ${a} and ${b} sign different terms; nothing was sent`);
+    const moved = { ...(JSON.parse(fs.readFileSync(a, "utf8")) as SignedTradeFile), escrow: ethers.ZeroAddress };
+    fs.writeFileSync(b, JSON.stringify(moved));
+    expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b })))
+      .to.match(new RegExp(`^error: ${b} was signed for escrow ${ethers.ZeroAddress} on chain 31337, not 0x[0-9a-fA-F]{40} on chain 31337`));
+    fs.writeFileSync(b, "not json");
+    expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b }))).to.match(new RegExp(`^error: --buyer-file ${b}: Unexpected token`));
+    expect(failed(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a, from: "8" })))
+      .to.match(/is neither the seller .* only a party may sign it/);
+  });
+});

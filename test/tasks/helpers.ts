@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import hre, { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { setOutput } from "../../lib/cli/output";
+import { deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, securityTokenKey, writeDeployment } from "../../lib/deployment";
+import { participantId } from "../../lib/format";
+import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
+import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../../typechain-types";
+
+export const ACME_LEI = "5493001KJTIIGC8Y1R12";
+export const GLOBEX_LEI = "529900T8BM49AURSDO55";
+
+export interface Run {
+  lines: string[];
+  errors: string[];
+  exitCode: number;
+}
+
+/** Runs a command through Hardhat's task runner, capturing what it prints and its exit code. */
+export async function run(name: string, args: Record<string, unknown> = {}): Promise<Run> {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const previous = setOutput({ line: (t) => lines.push(t), error: (t) => errors.push(t) });
+  process.exitCode = 0;
+  try {
+    await hre.run(name, { json: false, ...args });
+  } finally {
+    setOutput(previous);
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { lines, errors, exitCode };
+}
+
+/** The printed output of a command that succeeded. */
+export function ok(r: Run): string {
+  expect(r.errors, r.errors.join("\n")).to.deep.equal([]);
+  expect(r.exitCode).to.equal(0);
+  return r.lines.join("\n");
+}
+
+/** The one error line of a command that failed with exit code 1. */
+export function failed(r: Run): string {
+  expect(r.exitCode).to.equal(1);
+  expect(r.errors).to.have.length(1);
+  return r.errors[0];
+}
+
+/** Points the deployment records at a temporary directory for the enclosing describe block. */
+export function useTemporaryDeployments(): void {
+  const saved = process.env.DEPLOYMENTS_DIR;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commands-"));
+  before(function () {
+    process.env.DEPLOYMENTS_DIR = dir;
+  });
+  after(function () {
+    if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
+    else process.env.DEPLOYMENTS_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** loadFixture, then the deployment file that belongs to the restored chain state. */
+export async function load<T extends { record: Parameters<typeof writeDeployment>[0] }>(fixture: () => Promise<T>): Promise<T> {
+  const f = await loadFixture(fixture);
+  writeDeployment(f.record);
+  return f;
+}
+
+/** The platform deployed as `npm run deploy` does it, one account per duty, recorded for the commands. */
+export async function deployed() {
+  const signers = await ethers.getSigners();
+  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
+  fs.rmSync(deploymentPath("hardhat"), { force: true });
+  const record = await deployPlatform(hre, admin, {
+    currencies: [CURRENCIES.USD],
+    securities: [DEMO_SECURITY],
+    escrow: true,
+    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    adminDelay: 60,
+    compliance,
+  }, { persist: true, log: () => undefined });
+  const at = async <C>(name: string, key: string) => (await ethers.getContractAt(name, record.contracts[key].address)) as unknown as C;
+  const registry = await at<ParticipantRegistry>("ParticipantRegistry", "ParticipantRegistry");
+  const usd = await at<DepositToken>("DepositToken", depositTokenKey("USD"));
+  const shares = await at<SecurityToken>("SecurityToken", securityTokenKey(DEMO_SECURITY.isin));
+  const escrow = await at<DvPEscrow>("DvPEscrow", ESCROW_KEY);
+  return { record, registry, usd, shares, escrow, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
+}
+
+/** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
+export async function funded() {
+  const f = await deployed();
+  const expiry = (await time.latest()) + 365 * 86400;
+  await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
+  await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
+  await f.usd.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"));
+  await f.usd.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
+  return f;
+}
