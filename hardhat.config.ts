@@ -54,6 +54,11 @@ const config: HardhatUserConfig = {
       gasPrice: 0,
     },
     // Local 4-validator QBFT network started by `npm run network:up`; free gas, legacy transactions.
+    // A node on 127.0.0.1:8545 signed for locally with the development keys (for example `npx hardhat node`).
+    localhost: {
+      url: "http://127.0.0.1:8545",
+      accounts: { mnemonic: DEV_MNEMONIC, count: 10 },
+    },
     qbft: {
       url: process.env.QBFT_RPC_URL ?? "http://127.0.0.1:8545",
       chainId: 1337,

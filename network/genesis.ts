@@ -1,0 +1,174 @@
+import { decodeRlp, encodeRlp, getAddress, HDNodeWallet, Mnemonic, toBeHex, zeroPadValue } from "ethers";
+
+/**
+ * The local QBFT network's configuration: genesis for GoQuorum and Besu (the same chain), node keys,
+ * static nodes. Everything here is deterministic and every key is a DEVELOPMENT key derived from the
+ * public Hardhat test mnemonic: never use them for anything but this local network.
+ */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+export const CHAIN_ID = 1337;
+export const VALIDATORS = 4;
+export const BLOCK_PERIOD_SECONDS = 1;
+export const REQUEST_TIMEOUT_SECONDS = 4;
+export const EPOCH_LENGTH = 30000;
+export const GAS_LIMIT = 30_000_000n;
+/** Development accounts prefunded in the genesis: the first accounts of the `qbft` Hardhat network. */
+export const PREFUNDED_ACCOUNTS = 10;
+export const PREFUND_WEI = 10n ** 24n;
+export const RPC_PORT_BASE = 8545;
+export const P2P_PORT_BASE = 30303;
+/** GoQuorum's and Besu's Istanbul/QBFT mixHash ("ctical byzantine fault tolerance"). */
+export const BFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
+
+export interface NodeKey {
+  index: number;
+  privateKey: string;
+  /** 64-byte public key without the 0x04 prefix, as an enode id. */
+  enodeId: string;
+  address: string;
+  rpcPort: number;
+  p2pPort: number;
+}
+
+/** Validator node keys: m/44'/60'/1'/0/i of the development mnemonic (accounts use m/44'/60'/0'/0/i). */
+export function nodeKeys(count = VALIDATORS): NodeKey[] {
+  const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC);
+  return Array.from({ length: count }, (_, index) => {
+    const wallet = HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/1'/0/${index}`);
+    return {
+      index,
+      privateKey: wallet.privateKey,
+      enodeId: wallet.signingKey.publicKey.slice(4),
+      address: wallet.address,
+      rpcPort: RPC_PORT_BASE + index,
+      p2pPort: P2P_PORT_BASE + index,
+    };
+  });
+}
+
+/** The prefunded development accounts (the Hardhat `qbft` network's accounts). */
+export function devAccounts(count = PREFUNDED_ACCOUNTS): string[] {
+  const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC);
+  return Array.from({ length: count }, (_, i) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`).address);
+}
+
+/** The enode URL of a validator: on 127.0.0.1, or at its address in network/besu/docker-compose.yml. */
+export function enodeUrl(node: NodeKey, host = "127.0.0.1"): string {
+  return `enode://${node.enodeId}@${host}:${node.p2pPort}?discport=0`;
+}
+
+/** A validator's address on the bridge network of network/besu/docker-compose.yml. */
+export const composeHost = (node: NodeKey) => `172.16.239.${10 + node.index}`;
+
+/**
+ * QBFT genesis extraData, the same for GoQuorum (core/types/istanbul.go, QBFTExtra) and Besu: the RLP list
+ * [32-byte vanity, [validator addresses], vote (empty list: none), round 0, committed seals (empty list)].
+ */
+export function qbftExtraData(validators: string[]): string {
+  return encodeRlp([zeroPadValue("0x", 32), validators.map((v) => getAddress(v).toLowerCase()), [], "0x", []]);
+}
+
+export interface QbftExtra {
+  vanity: string;
+  validators: string[];
+  vote: unknown[];
+  round: number;
+  committedSeals: unknown[];
+}
+
+/** Decodes QBFT extraData (for tests and for `network:status` checks). */
+export function decodeQbftExtraData(extraData: string): QbftExtra {
+  const decoded = decodeRlp(extraData);
+  if (!Array.isArray(decoded) || decoded.length !== 5) throw new Error("QBFT extraData is an RLP list of 5 items");
+  const [vanity, validators, vote, round, seals] = decoded;
+  if (typeof vanity !== "string" || !Array.isArray(validators) || !Array.isArray(vote) || typeof round !== "string" || !Array.isArray(seals)) {
+    throw new Error("QBFT extraData items have the wrong shapes");
+  }
+  return {
+    vanity,
+    validators: validators.map((v) => getAddress(v as string)),
+    vote,
+    round: round === "0x" ? 0 : Number(round),
+    committedSeals: seals,
+  };
+}
+
+function alloc(): Record<string, { balance: string }> {
+  return Object.fromEntries(devAccounts().map((a) => [a.slice(2).toLowerCase(), { balance: toBeHex(PREFUND_WEI) }]));
+}
+
+const FORKS_AT_ZERO = [
+  "homesteadBlock", "eip150Block", "eip155Block", "eip158Block", "byzantiumBlock",
+  "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock",
+];
+
+/** GoQuorum genesis: Berlin at block 0 (GoQuorum 24.4 is go-ethereum 1.10.3: no London), free gas. */
+export function gethGenesis(validators: string[]): Record<string, unknown> {
+  return {
+    config: {
+      chainId: CHAIN_ID,
+      ...Object.fromEntries(FORKS_AT_ZERO.map((f) => [f, 0])),
+      isQuorum: true,
+      qbft: {
+        epochlength: EPOCH_LENGTH,
+        blockperiodseconds: BLOCK_PERIOD_SECONDS,
+        requesttimeoutseconds: REQUEST_TIMEOUT_SECONDS,
+        policy: 0,
+        ceil2Nby3Block: 0,
+      },
+    },
+    nonce: "0x0",
+    timestamp: "0x0",
+    gasLimit: toBeHex(GAS_LIMIT),
+    difficulty: "0x1",
+    mixHash: BFT_MIX_HASH,
+    coinbase: "0x0000000000000000000000000000000000000000",
+    extraData: qbftExtraData(validators),
+    alloc: alloc(),
+  };
+}
+
+/** Besu genesis for the same chain: same fork schedule, block period, extraData and allocations. */
+export function besuGenesis(validators: string[]): Record<string, unknown> {
+  return {
+    config: {
+      chainId: CHAIN_ID,
+      ...Object.fromEntries(FORKS_AT_ZERO.map((f) => [f, 0])),
+      qbft: {
+        epochlength: EPOCH_LENGTH,
+        blockperiodseconds: BLOCK_PERIOD_SECONDS,
+        requesttimeoutseconds: REQUEST_TIMEOUT_SECONDS,
+      },
+    },
+    nonce: "0x0",
+    timestamp: "0x0",
+    gasLimit: toBeHex(GAS_LIMIT),
+    difficulty: "0x1",
+    mixHash: BFT_MIX_HASH,
+    coinbase: "0x0000000000000000000000000000000000000000",
+    extraData: qbftExtraData(validators),
+    alloc: alloc(),
+  };
+}
+
+/** GoQuorum's command line for one validator (run with PRIVATE_CONFIG=ignore: no privacy manager). */
+export function gethArgs(node: NodeKey, datadir: string): string[] {
+  return [
+    "--datadir", datadir, "--networkid", String(CHAIN_ID), "--nodiscover", "--syncmode", "full",
+    "--mine", "--miner.threads", "1", "--miner.gasprice", "0",
+    "--port", String(node.p2pPort),
+    "--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort),
+    "--http.api", "admin,eth,net,web3,txpool,istanbul,qbft", "--http.corsdomain", "*",
+    "--verbosity", "3",
+  ];
+}
+
+/** Besu's command line for the same validator, from the same generated files. */
+export function besuArgs(node: NodeKey, datadir: string, genesisFile: string, staticNodesFile: string): string[] {
+  return [
+    `--data-path=${datadir}`, `--genesis-file=${genesisFile}`, `--node-private-key-file=${datadir}/key`,
+    `--static-nodes-file=${staticNodesFile}`, "--discovery-enabled=false", `--p2p-port=${node.p2pPort}`,
+    "--rpc-http-enabled", "--rpc-http-host=127.0.0.1", `--rpc-http-port=${node.rpcPort}`,
+    "--rpc-http-api=ETH,NET,WEB3,QBFT,ADMIN,TXPOOL", "--min-gas-price=0", "--host-allowlist=*",
+  ];
+}
