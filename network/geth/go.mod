@@ -3,10 +3,6 @@
 // GoQuorum declares itself as github.com/ethereum/go-ethereum, so it is required under that path and
 // replaced by github.com/Consensys/quorum at tag v24.4.1 (commit 8585ac91f198, 2024-06-12 16:54:40 UTC).
 // Replace directives of a dependency are ignored, so GoQuorum's own etcd replace is copied here.
-module proxy.
-// GoQuorum declares itself as github.com/ethereum/go-ethereum, so it is required under that path and
-// replaced by github.com/Consensys/quorum at tag v24.4.1 (commit 8585ac91f198, see ../../../shared DESIGN notes
-// in network/README.md). Replace directives of a dependency are ignored, so GoQuorum's etcd replace is copied.
 module bankcash.local/qbft-node
 
 go 1.20
