@@ -252,6 +252,7 @@ describe("DvPEscrow: locking flow", function () {
         f.escrow.interface.encodeFunctionData("cancel", [f.id]),
         f.escrow.interface.encodeFunctionData("fund", [f.id]),
         f.escrow.interface.encodeFunctionData("expire", [f.id]),
+        f.escrow.interface.encodeFunctionData("settleSigned", [f.terms, "0x", "0x"]),
       ]) {
         await token.arm(f.escrowAddress, payload);
         await expect(f.escrow.connect(f.alice).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "ReentrancyGuardReentrantCall");
