@@ -102,21 +102,10 @@ const FORKS_AT_ZERO = [
   "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock",
 ];
 
-/** GoQuorum genesis: Berlin at block 0 (GoQuorum 24.4 is go-ethereum 1.10.3: no London), free gas. */
-export function gethGenesis(validators: string[]): Record<string, unknown> {
+/** The genesis fields both clients share: the same block 0, extraData and allocations. */
+function genesis(validators: string[], config: Record<string, unknown>): Record<string, unknown> {
   return {
-    config: {
-      chainId: CHAIN_ID,
-      ...Object.fromEntries(FORKS_AT_ZERO.map((f) => [f, 0])),
-      isQuorum: true,
-      qbft: {
-        epochlength: EPOCH_LENGTH,
-        blockperiodseconds: BLOCK_PERIOD_SECONDS,
-        requesttimeoutseconds: REQUEST_TIMEOUT_SECONDS,
-        policy: 0,
-        ceil2Nby3Block: 0,
-      },
-    },
+    config: { chainId: CHAIN_ID, ...Object.fromEntries(FORKS_AT_ZERO.map((f) => [f, 0])), ...config },
     nonce: "0x0",
     timestamp: "0x0",
     gasLimit: toBeHex(GAS_LIMIT),
@@ -128,27 +117,16 @@ export function gethGenesis(validators: string[]): Record<string, unknown> {
   };
 }
 
+const QBFT_TIMING = { epochlength: EPOCH_LENGTH, blockperiodseconds: BLOCK_PERIOD_SECONDS, requesttimeoutseconds: REQUEST_TIMEOUT_SECONDS };
+
+/** GoQuorum genesis: Berlin at block 0 (GoQuorum 24.4 is go-ethereum 1.10.3: no London), free gas. */
+export function gethGenesis(validators: string[]): Record<string, unknown> {
+  return genesis(validators, { isQuorum: true, qbft: { ...QBFT_TIMING, policy: 0, ceil2Nby3Block: 0 } });
+}
+
 /** Besu genesis for the same chain: same fork schedule, block period, extraData and allocations. */
 export function besuGenesis(validators: string[]): Record<string, unknown> {
-  return {
-    config: {
-      chainId: CHAIN_ID,
-      ...Object.fromEntries(FORKS_AT_ZERO.map((f) => [f, 0])),
-      qbft: {
-        epochlength: EPOCH_LENGTH,
-        blockperiodseconds: BLOCK_PERIOD_SECONDS,
-        requesttimeoutseconds: REQUEST_TIMEOUT_SECONDS,
-      },
-    },
-    nonce: "0x0",
-    timestamp: "0x0",
-    gasLimit: toBeHex(GAS_LIMIT),
-    difficulty: "0x1",
-    mixHash: BFT_MIX_HASH,
-    coinbase: "0x0000000000000000000000000000000000000000",
-    extraData: qbftExtraData(validators),
-    alloc: alloc(),
-  };
+  return genesis(validators, { qbft: QBFT_TIMING });
 }
 
 /** GoQuorum's command line for one validator (run with PRIVATE_CONFIG=ignore: no privacy manager). */
