@@ -155,6 +155,13 @@ describe("DvPEscrow: locking flow", function () {
       await expect(escrow.connect(alice).fund(id)).to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(terms.asset);
     });
 
+    it("still returns a locked leg whose token was delisted since (delisting cannot trap funds)", async function () {
+      const { escrow, admin, alice, asset, id, terms } = await loadFixture(sellerFunded);
+      await escrow.connect(admin).listToken(terms.asset, false);
+      await expect(escrow.connect(alice).cancel(id)).to.changeTokenBalance(asset, alice, terms.assetAmount);
+      expect(await escrow.lockedBalance(terms.asset)).to.equal(0n);
+    });
+
     for (const [label, breakIt, error] of [
       ["the seller is frozen on the asset", async (f: Awaited<ReturnType<typeof sellerFunded>>) => f.asset.connect(f.compliance).freeze(f.bob.address), "WalletFrozen"],
       ["the buyer is suspended", async (f: Awaited<ReturnType<typeof sellerFunded>>) => f.registry.connect(f.compliance).setStatus(ids.beta, 2), "ParticipantNotAllowed"],
