@@ -4,7 +4,10 @@ import os from "os";
 import path from "path";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { SignedTradeFile } from "../../lib/dvp";
+import { spawnSync } from "child_process";
+import { HDNodeWallet, Mnemonic } from "ethers";
+import { deploymentPath } from "../../lib/deployment";
+import { SignedTradeFile, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
 import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
@@ -143,6 +146,32 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
     expect(failed(await run("dvp:settle-signed", { sellerFile, buyerFile })))
       .to.match(/^error: settle signed trade 0x[0-9a-f]{64} refused: SignedTradeAlreadySettled: these signed terms \(digest 0x[0-9a-f]{64}\) have already settled; nothing was sent$/);
+  });
+
+  it("settles terms a client signed offline with an ethers Wallet (scripts/sign-trade.ts)", async function () {
+    const { usd, shares, escrow, acme, globex } = await load(trading);
+    await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
+    await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
+    const terms = {
+      seller: globex.address, buyer: acme.address, asset: await shares.getAddress(), assetAmount: 1000n,
+      cash: await usd.getAddress(), cashAmount: 18_000_000n, deadline: BigInt(Date.parse("2030-06-30T00:00:00Z") / 1000), ref: ethers.id("OFFLINE-1"),
+    };
+    const termsFile = path.join(files, "terms.json");
+    fs.writeFileSync(termsFile, JSON.stringify(termsToJson(terms)));
+    const sellerFile = path.join(files, "offline-seller.json");
+    const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/7");
+    expect(key.address).to.equal(globex.address);
+    const script = (env: Record<string, string>) => spawnSync("npx", ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), sellerFile], { encoding: "utf8", env: { ...process.env, ...env } });
+    const refused = script({ SIGNER_PRIVATE_KEY: "not-a-key" });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include("sign-trade: SIGNER_PRIVATE_KEY is not set to a 32-byte hex private key");
+    const signed = script({ SIGNER_PRIVATE_KEY: key.privateKey });
+    expect(signed.status, signed.stderr).to.equal(0);
+    expect(signed.stdout).to.include(`signed as seller ${globex.address}`);
+    const buyerFile = path.join(files, "offline-buyer.json");
+    ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
+    ok(await run("dvp:settle-signed", { sellerFile, buyerFile }));
+    expect(await shares.balanceOf(acme.address)).to.equal(1000n);
   });
 
   it("refuses files for other terms, another escrow, or that are not JSON", async function () {
