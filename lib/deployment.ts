@@ -1,7 +1,8 @@
 import fs from "fs";
 import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse, Signer } from "ethers";
+import { ContractFactory, getCreateAddress } from "ethers";
+import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest, TransactionResponse } from "ethers";
 import type { DvPEscrow, ParticipantRegistry } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
@@ -10,6 +11,16 @@ export interface ContractRecord {
   address: string;
   implementation: string;
   txHash: string;
+  block: number;
+}
+
+/** An implementation contract behind one or more proxies, reused while its bytecode is unchanged. */
+export interface ImplementationRecord {
+  address: string;
+  /** keccak256 of the creation bytecode it was deployed from. */
+  bytecodeHash: string;
+  txHash: string;
+  /** -1 while its transaction is in flight. */
   block: number;
 }
 
@@ -25,6 +36,9 @@ export interface DeploymentRecord {
   chainId: number;
   contracts: Record<string, ContractRecord>;
   steps: Record<string, StepRecord>;
+  implementations?: Record<string, ImplementationRecord>;
+  /** Transactions sent but not yet seen mined: a later run waits for them before it goes on. */
+  pending?: string[];
 }
 
 export interface PlatformParams {
@@ -82,10 +96,58 @@ export const depositTokenKey = (code: string) => `DepositToken:${code}`;
 /** Contract name in the record for a security token. */
 export const securityTokenKey = (isin: string) => `SecurityToken:${isin}`;
 
+/** The ERC-1967 proxy the upgrades plugin deploys for UUPS contracts (same bytecode, same verification). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ERC1967_PROXY = require("@openzeppelin/upgrades-core/artifacts/@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol/ERC1967Proxy.json") as { abi: InterfaceAbi; bytecode: string };
+
+/**
+ * Gas limits for transactions whose target does not exist yet when they are sent (so they cannot be
+ * estimated): generous, since gas is free on the private network and only block space is at stake.
+ */
+const PROXY_GAS = 3_000_000n;
+const STEP_GAS = 300_000n;
+
+/** Transactions from one signer, sent back to back with explicit nonces, mined in nonce order. */
+class Pipeline {
+  private nonce?: number;
+  readonly sent: { response: TransactionResponse; label: string; done: (receipt: TransactionReceipt) => void }[] = [];
+
+  constructor(private readonly signer: Signer) {}
+
+  /** Sends one transaction without waiting for it; returns the address a creation will have. */
+  async send(label: string, tx: TransactionRequest, done: (receipt: TransactionReceipt) => void): Promise<{ hash: string; created: string }> {
+    const from = await this.signer.getAddress();
+    this.nonce ??= await this.signer.provider!.getTransactionCount(from, "pending");
+    const nonce = this.nonce++;
+    const response = await this.signer.sendTransaction({ ...tx, nonce });
+    this.sent.push({ response, label, done });
+    return { hash: response.hash, created: getCreateAddress({ from, nonce }) };
+  }
+
+  /** Waits for every transaction sent so far; fails naming the first one that reverted. */
+  async mined(): Promise<void> {
+    const receipts = await Promise.all(this.sent.map(async ({ response, label }) => {
+      try {
+        return await response.wait(1, 300_000);
+      } catch (e) {
+        throw new Error(`${label}: transaction ${response.hash} ${(e as { code?: string }).code === "CALL_EXCEPTION" ? "reverted" : `was not mined (${(e as Error).message.split("\n")[0]})`}`);
+      }
+    }));
+    for (const [i, receipt] of receipts.entries()) this.sent[i].done(receipt!);
+    this.sent.length = 0;
+  }
+}
+
 /**
  * Deploys the platform to the connected network, or finishes what an earlier run left undone: every
- * contract already recorded (and still holding code) is reused, every role or registration already in
- * place on chain is skipped. Refuses a network whose chain id differs from the recorded one.
+ * contract already recorded (and holding code) is reused, every role or registration already in place on
+ * chain is skipped. Refuses a network whose chain id differs from the recorded one.
+ *
+ * Independent transactions are sent without waiting for each block: the addresses of the contracts the
+ * deployer creates follow from its nonces, so implementations, proxies, role grants and listings go out
+ * back to back and are mined together (nonce order keeps their order). Before sending, the record notes
+ * the predicted addresses and the transaction hashes under `pending`; a run that was interrupted while
+ * they were in flight first waits for them, then adopts what they created.
  */
 export async function deployPlatform(
   hre: HardhatRuntimeEnvironment,
@@ -93,10 +155,11 @@ export async function deployPlatform(
   params: PlatformParams,
   options: DeployOptions = { persist: true, log: console.log },
 ): Promise<DeploymentRecord> {
-  const { ethers, upgrades } = hre;
+  const { ethers } = hre;
+  const { provider } = ethers;
   const { log } = options;
   const network = hre.network.name;
-  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const chainId = Number((await provider.getNetwork()).chainId);
   const file = deploymentPath(network);
   const record: DeploymentRecord = options.persist && fs.existsSync(file)
     ? readDeployment(network)
@@ -107,41 +170,93 @@ export async function deployPlatform(
   const save = () => {
     if (options.persist) writeDeployment(record);
   };
+  const started = Date.now();
+  const firstBlock = await provider.getBlockNumber();
+  let transactions = 0;
+  const blocks = new Set<number>();
   const adminAddress = await admin.getAddress();
+  const pipeline = new Pipeline(admin);
 
+  for (const hash of record.pending ?? []) {
+    const inFlight = await provider.getTransaction(hash);
+    if (inFlight) {
+      log(`  wait    ${hash} (sent by an interrupted run)`);
+      await inFlight.wait(1, 300_000).catch(() => undefined); // a reverted one is redone below
+    }
+  }
+  delete record.pending;
+  const hasCode = async (address: string) => (await provider.getCode(address)) !== "0x";
+
+  /** Sends `tx` from `from`, noting its hash as pending in the record as soon as it has left. */
+  async function send(label: string, tx: TransactionRequest, done: (receipt: TransactionReceipt) => void, from = pipeline) {
+    const sent = await from.send(label, tx, (receipt) => {
+      transactions += 1;
+      blocks.add(receipt.blockNumber);
+      done(receipt);
+    });
+    (record.pending ??= []).push(sent.hash);
+    return sent;
+  }
+
+  /** One implementation per contract in a run; reused across runs while its bytecode is unchanged. */
+  const implementations = (record.implementations ??= {});
+  async function implementation(contract: string): Promise<string> {
+    const factory = await ethers.getContractFactory(contract, admin);
+    const bytecodeHash = ethers.keccak256(factory.bytecode);
+    const known = implementations[contract];
+    if (known && known.bytecodeHash === bytecodeHash && (await hasCode(known.address))) {
+      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
+      return known.address;
+    }
+    await hre.upgrades.validateImplementation(factory, { kind: "uups" });
+    const deployTx = await factory.getDeployTransaction();
+    const gasLimit = ((await provider.estimateGas({ ...deployTx, from: adminAddress })) * 5n) / 4n;
+    const entry: ImplementationRecord = { address: "", bytecodeHash, txHash: "", block: -1 };
+    const sent = await send(`implementation of ${contract}`, { ...deployTx, gasLimit }, (receipt) => {
+      entry.block = receipt.blockNumber;
+      log(`  deploy  implementation of ${contract} at ${entry.address} (block ${receipt.blockNumber})`);
+    });
+    Object.assign(entry, { address: sent.created, txHash: sent.hash });
+    implementations[contract] = entry;
+    save();
+    return entry.address;
+  }
+
+  const fresh = new Set<string>();
   async function proxy(key: string, contract: string, args: unknown[]): Promise<string> {
     const known = record.contracts[key];
-    if (known && (await ethers.provider.getCode(known.address)) !== "0x") {
+    if (known && (await hasCode(known.address))) {
+      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
       log(`  reuse   ${key} at ${known.address}`);
       return known.address;
     }
     const factory = await ethers.getContractFactory(contract, admin);
-    const deployed = await upgrades.deployProxy(factory, args, { kind: "uups" });
-    await deployed.waitForDeployment();
-    const tx = deployed.deploymentTransaction();
-    const receipt = tx ? await tx.wait() : null;
-    const address = await deployed.getAddress();
-    record.contracts[key] = {
-      address,
-      implementation: await upgrades.erc1967.getImplementationAddress(address),
-      txHash: tx?.hash ?? "",
-      block: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
-    };
+    const impl = await implementation(contract);
+    const proxyFactory = new ContractFactory(ERC1967_PROXY.abi, ERC1967_PROXY.bytecode, admin);
+    const deployTx = await proxyFactory.getDeployTransaction(impl, factory.interface.encodeFunctionData("initialize", args));
+    const entry: ContractRecord = { address: "", implementation: impl, txHash: "", block: -1 };
+    const sent = await send(`proxy ${key}`, { ...deployTx, gasLimit: PROXY_GAS }, (receipt) => {
+      entry.block = receipt.blockNumber;
+      log(`  deploy  ${key} at ${entry.address} (block ${receipt.blockNumber})`);
+    });
+    Object.assign(entry, { address: sent.created, txHash: sent.hash });
+    record.contracts[key] = entry;
+    fresh.add(entry.address);
     save();
-    log(`  deploy  ${key} at ${address} (block ${record.contracts[key].block})`);
-    return address;
+    return entry.address;
   }
 
-  async function step(key: string, done: () => Promise<boolean>, send: () => Promise<ContractTransactionResponse>): Promise<void> {
-    if (await done()) {
+  /** A configuration step: skipped when already in place on chain (never for a contract created now). */
+  async function step(key: string, target: string, done: () => Promise<boolean>, tx: () => Promise<TransactionRequest>, from = pipeline): Promise<void> {
+    if (!fresh.has(target) && (await done())) {
       log(`  skip    ${key} (already in place)`);
       return;
     }
-    const tx = await send();
-    const receipt = await tx.wait();
-    record.steps[key] = { txHash: tx.hash, block: receipt!.blockNumber };
+    await send(key, { ...(await tx()), gasLimit: STEP_GAS }, (receipt) => {
+      record.steps[key] = { txHash: receipt.hash, block: receipt.blockNumber };
+      log(`  done    ${key} (block ${receipt.blockNumber})`);
+    }, from);
     save();
-    log(`  done    ${key} (block ${receipt!.blockNumber})`);
   }
 
   async function grantAll(key: string, address: string, duties: [string, keyof RoleHolders][]): Promise<void> {
@@ -149,11 +264,11 @@ export async function deployPlatform(
     for (const [roleName, duty] of duties) {
       const role = ethers.id(roleName);
       const holder = params.roles[duty];
-      await step(`grant ${roleName} on ${key} to ${holder}`, () => c.hasRole(role, holder), () => c.grantRole(role, holder));
+      await step(`grant ${roleName} on ${key} to ${holder}`, address, () => c.hasRole(role, holder),
+        () => c.grantRole.populateTransaction(role, holder));
     }
   }
 
-  save();
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
   await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"], ["UPGRADER_ROLE", "upgrader"]]);
   const tokenDuties: [string, keyof RoleHolders][] = [
@@ -177,29 +292,51 @@ export async function deployPlatform(
     await grantAll(key, address, tokenDuties);
     settled.push(address);
   }
-  if (!params.escrow) return record;
-
-  const escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
-  await grantAll(ESCROW_KEY, escrowAddress, [["UPGRADER_ROLE", "upgrader"]]);
-  const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
-  for (const token of settled) {
-    await step(`list ${token} in ${ESCROW_KEY}`, () => escrow.isListed(token), () => escrow.listToken(token, true));
+  let escrowAddress: string | undefined;
+  if (params.escrow) {
+    escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
+    await grantAll(ESCROW_KEY, escrowAddress, [["UPGRADER_ROLE", "upgrader"]]);
+    const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
+    for (const token of settled) {
+      await step(`list ${token} in ${ESCROW_KEY}`, escrowAddress, () => escrow.isListed(token), () => escrow.listToken.populateTransaction(token, true));
+    }
   }
-  const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress)) as unknown as ParticipantRegistry;
-  const escrowId = ethers.id(ESCROW_PARTICIPANT);
-  const onboarded = async () => (await registry.participantOf(escrowAddress)) !== ethers.ZeroHash;
-  if (params.compliance) {
-    const latest = await ethers.provider.getBlock("latest");
-    const expiry = latest!.timestamp + ESCROW_KYC_YEARS * 365 * 24 * 3600;
-    const asCompliance = registry.connect(params.compliance);
-    await step(`onboard ${ESCROW_KEY} as participant ${ESCROW_PARTICIPANT}`, onboarded,
-      () => asCompliance.onboard(escrowId, [escrowAddress], expiry));
-  } else if (!(await onboarded())) {
-    log(`  todo    compliance must onboard the escrow before trades can lock legs:`);
-    log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
+  await pipeline.mined();
+  delete record.pending;
+  save();
+
+  if (escrowAddress) {
+    // The compliance officer's onboarding needs the registry's compliance grant mined first.
+    const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress)) as unknown as ParticipantRegistry;
+    const escrowId = ethers.id(ESCROW_PARTICIPANT);
+    const onboarded = async () => (await registry.participantOf(escrowAddress)) !== ethers.ZeroHash;
+    if (params.compliance) {
+      const latest = await provider.getBlock("latest");
+      const expiry = latest!.timestamp + ESCROW_KYC_YEARS * 365 * 24 * 3600;
+      const compliance = new Pipeline(params.compliance);
+      await step(`onboard ${ESCROW_KEY} as participant ${ESCROW_PARTICIPANT}`, registryAddress, onboarded,
+        () => registry.connect(params.compliance!).onboard.populateTransaction(escrowId, [escrowAddress], expiry), compliance);
+      await compliance.mined();
+      delete record.pending;
+      save();
+    } else if (!(await onboarded())) {
+      log(`  todo    compliance must onboard the escrow before trades can lock legs:`);
+      log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
+    }
+  }
+  // Let the upgrades plugin know the new proxies, so that `upgrades.upgradeProxy` validates their storage.
+  for (const [key, c] of Object.entries(record.contracts)) {
+    if (fresh.has(c.address)) await hre.upgrades.forceImport(c.address, await ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
+  }
+  if (transactions > 0) {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    log(`  sent    ${transactions} transactions, mined in ${blocks.size} blocks (${firstBlock + 1}..${Math.max(...blocks)}), ${seconds} s`);
   }
   return record;
 }
+
+/** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
+const contractOf = (key: string) => key.split(":")[0];
 
 /** Currency configs from codes such as "USD,EUR", naming an unknown one. */
 export function currenciesFrom(codes: string): CurrencyConfig[] {

@@ -26,9 +26,11 @@ async function main(): Promise<void> {
       const nodes = await status();
       if (option("json")) console.log(JSON.stringify(nodes, null, 2));
       else for (const n of nodes) {
-        console.log(n.error
-          ? `node${n.node} ${n.url}  ${n.running ? "running, " : ""}not answering: ${n.error}`
-          : `node${n.node} ${n.url}  head ${n.head}  peers ${n.peers}  validators ${(n.validators ?? []).join(",")}`);
+        let line: string;
+        if (!n.error) line = `head ${n.head}  peers ${n.peers}  validators ${(n.validators ?? []).join(",")}`;
+        else if (!n.running) line = "stopped";
+        else line = `running, not answering: ${n.error}`;
+        console.log(`node${n.node} ${n.url}  ${line}`);
       }
       if (nodes.every((n) => n.error)) process.exitCode = 1;
       break;

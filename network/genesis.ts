@@ -11,7 +11,17 @@ export const VALIDATORS = 4;
 export const BLOCK_PERIOD_SECONDS = 1;
 export const REQUEST_TIMEOUT_SECONDS = 4;
 export const EPOCH_LENGTH = 30000;
-export const GAS_LIMIT = 30_000_000n;
+/**
+ * Block gas limit: GoQuorum raises any lower limit to its floor of 700,000,000 from block 1
+ * (params.DefaultMinGasLimit), so the genesis states that floor and Besu, which keeps the genesis
+ * figure, gets the same blocks.
+ */
+export const GAS_LIMIT = 700_000_000n;
+/**
+ * Transaction pool sizes of a private settlement network: GoQuorum's defaults (4,096 executable
+ * transactions, 16 per account) are sized for a public network's spam and drop bursts of payments.
+ */
+export const TXPOOL = { globalSlots: 32_768, accountSlots: 4_096, globalQueue: 8_192, accountQueue: 1_024 };
 /** Development accounts prefunded in the genesis: the first accounts of the `qbft` Hardhat network. */
 export const PREFUNDED_ACCOUNTS = 10;
 export const PREFUND_WEI = 10n ** 24n;
@@ -137,6 +147,8 @@ export function gethArgs(node: NodeKey, datadir: string): string[] {
     "--port", String(node.p2pPort),
     "--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort),
     "--http.api", "admin,eth,net,web3,txpool,istanbul,qbft", "--http.corsdomain", "*",
+    "--txpool.globalslots", String(TXPOOL.globalSlots), "--txpool.accountslots", String(TXPOOL.accountSlots),
+    "--txpool.globalqueue", String(TXPOOL.globalQueue), "--txpool.accountqueue", String(TXPOOL.accountQueue),
     "--verbosity", "3",
   ];
 }

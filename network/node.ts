@@ -6,16 +6,12 @@ import {
   besuArgs, besuGenesis, CHAIN_ID, composeHost, DEV_MNEMONIC, devAccounts, enodeUrl, gethArgs, gethGenesis, nodeKeys, NodeKey,
 } from "./genesis";
 
+import { NetworkBlocked, resolveGeth } from "./geth-binary";
+
+export { NetworkBlocked } from "./geth-binary";
 export type Client = "geth" | "besu";
 
-const ROOT = __dirname;
-export const DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(ROOT, "data");
-/** Where the GoQuorum binary is cached (outside git), rebuilt only when missing. */
-export const GETH_BIN = process.env.QBFT_GETH_BIN ?? path.join(ROOT, ".bin", "geth");
-const WRAPPER_MODULE = path.join(ROOT, "geth");
-
-/** The node could not be built or started: the message carries the exact cause. */
-export class NetworkBlocked extends Error {}
+export const DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(__dirname, "data");
 
 const nodeDir = (i: number) => path.join(DATA_DIR, `node${i}`);
 const pidFile = (i: number) => path.join(nodeDir(i), "node.pid");
@@ -25,7 +21,7 @@ export const rpcUrl = (node: NodeKey) => `http://127.0.0.1:${node.rpcPort}`;
  * Writes the generated network: both genesis files, each validator's development key, static nodes and
  * the start commands (start-nodeN.sh) a person can run by hand.
  */
-export function generate(client: Client): NodeKey[] {
+export function generate(client: Client, gethBin = "geth"): NodeKey[] {
   const nodes = nodeKeys();
   const validators = nodes.map((n) => n.address);
   fs.mkdirSync(DATA_DIR, { recursive: true });
@@ -44,7 +40,7 @@ export function generate(client: Client): NodeKey[] {
     fs.writeFileSync(path.join(dir, "geth", "nodekey"), node.privateKey.slice(2)); // GoQuorum reads <datadir>/geth/nodekey
     fs.writeFileSync(path.join(dir, "static-nodes.json"), staticNodes); // GoQuorum reads <datadir>/static-nodes.json
     const command = client === "geth"
-      ? [GETH_BIN, ...gethArgs(node, dir)]
+      ? [gethBin, ...gethArgs(node, dir)]
       : ["besu", ...besuArgs(node, dir, path.join(DATA_DIR, "genesis.besu.json"), path.join(DATA_DIR, "static-nodes.json"))];
     const quoted = command.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(" ");
     fs.writeFileSync(path.join(dir, "start.sh"), `#!/usr/bin/env bash\n# ${notice}\nexport PRIVATE_CONFIG=ignore\nexec ${quoted}\n`, { mode: 0o755 });
@@ -52,36 +48,12 @@ export function generate(client: Client): NodeKey[] {
   return nodes;
 }
 
-/**
- * Builds GoQuorum's geth from the wrapper module in network/geth (Go module proxy only), unless the cached
- * binary exists. The fjl/memsize dependency links into the runtime by name, which newer Go linkers refuse
- * unless -checklinkname=0.
- */
-export function ensureGeth(log: (line: string) => void = console.log): string {
-  if (fs.existsSync(GETH_BIN)) return GETH_BIN;
-  log(`building GoQuorum geth into ${path.relative(process.cwd(), GETH_BIN)} (first run only)...`);
-  fs.mkdirSync(path.dirname(GETH_BIN), { recursive: true });
-  const build = spawnSync("go", ["build", "-trimpath", "-ldflags=-checklinkname=0", "-o", GETH_BIN, "github.com/ethereum/go-ethereum/cmd/geth"], {
-    cwd: WRAPPER_MODULE,
-    env: { ...process.env, GOFLAGS: "-mod=mod" },
-    encoding: "utf8",
-  });
-  if (build.error) throw new NetworkBlocked(`cannot run go: ${build.error.message}`);
-  if (build.status !== 0) {
-    const proxies = spawnSync("go", ["env", "GOPROXY"], { encoding: "utf8" }).stdout.trim().split(/[,|]/).filter((p) => /^https?:/.test(p));
-    let text = `${build.stderr}${build.stdout}`;
-    for (const proxy of proxies) text = text.split(proxy.replace(/\/$/, "")).join("$GOPROXY");
-    const lines = text.trim().split("\n").filter((l) => !/^go: downloading /.test(l));
-    throw new NetworkBlocked(`building GoQuorum geth failed (go build exit ${build.status}):\n${lines.join("\n")}`);
-  }
-  return GETH_BIN;
-}
-
 function onPath(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
 }
 
-function running(i: number): number | undefined {
+/** The process id of a running validator, read from its pid file. */
+export function running(i: number): number | undefined {
   if (!fs.existsSync(pidFile(i))) return undefined;
   const pid = Number(fs.readFileSync(pidFile(i), "utf8"));
   try {
@@ -92,33 +64,48 @@ function running(i: number): number | undefined {
   }
 }
 
-/** Starts one validator in the background (logs in network/data/nodeN/node.log). */
-export function startNode(node: NodeKey, client: Client): void {
+/** How the running network was started (network/data/network.json): the client and its binary. */
+interface Launch {
+  client: Client;
+  command: string;
+}
+const launchFile = () => path.join(DATA_DIR, "network.json");
+
+function launch(): Launch {
+  if (!fs.existsSync(launchFile())) throw new Error(`the QBFT network was never started here (no ${launchFile()}): run npm run network:up`);
+  return JSON.parse(fs.readFileSync(launchFile(), "utf8")) as Launch;
+}
+
+/** Starts one validator in the background from its data folder (logs in network/data/nodeN/node.log). */
+export function startNode(node: NodeKey): void {
   if (running(node.index)) return;
+  const { client, command } = launch();
   const dir = nodeDir(node.index);
-  let command: string;
+  const env = { ...process.env, PRIVATE_CONFIG: "ignore" };
   let args: string[];
   if (client === "geth") {
-    command = GETH_BIN;
     if (!fs.existsSync(path.join(dir, "geth", "chaindata"))) {
-      execFileSync(GETH_BIN, ["init", "--datadir", dir, path.join(DATA_DIR, "genesis.geth.json")], { stdio: "ignore", env: { ...process.env, PRIVATE_CONFIG: "ignore" } });
+      execFileSync(command, ["init", "--datadir", dir, path.join(DATA_DIR, "genesis.geth.json")], { stdio: "ignore", env });
     }
     args = gethArgs(node, dir);
   } else {
-    command = "besu";
     args = besuArgs(node, dir, path.join(DATA_DIR, "genesis.besu.json"), path.join(DATA_DIR, "static-nodes.json"));
   }
   const logFd = fs.openSync(path.join(dir, "node.log"), "a");
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", logFd, logFd], env: { ...process.env, PRIVATE_CONFIG: "ignore" } });
+  const child = spawn(command, args, { detached: true, stdio: ["ignore", logFd, logFd], env });
   child.unref();
+  fs.closeSync(logFd);
   fs.writeFileSync(pidFile(node.index), String(child.pid));
 }
 
-/** Stops one validator and waits for its process to end. */
-export async function stopNode(index: number): Promise<void> {
+/**
+ * Stops one validator and waits for its process to end: SIGTERM lets it write its state to disk; SIGKILL
+ * (fault tests) ends it at once, as a crash would.
+ */
+export async function stopNode(index: number, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
   const pid = running(index);
   if (pid === undefined) return;
-  process.kill(pid, "SIGTERM");
+  process.kill(pid, signal);
   for (let waited = 0; waited < 30_000 && running(index); waited += 200) await sleep(200);
   if (running(index)) process.kill(pid, "SIGKILL");
   fs.rmSync(pidFile(index), { force: true });
@@ -131,9 +118,11 @@ export function sleep(ms: number): Promise<void> {
 /** Starts the four validators (building the node first if needed) and returns once blocks are produced. */
 export async function up(client: Client, log: (line: string) => void = console.log): Promise<NodeKey[]> {
   if (client === "besu" && !onPath("besu")) throw new NetworkBlocked("--client besu: no besu on the PATH");
-  const nodes = generate(client);
-  if (client === "geth") ensureGeth(log);
-  for (const node of nodes) startNode(node, client);
+  const command = client === "geth" ? resolveGeth(log).path : "besu";
+  const nodes = generate(client, command);
+  const started: Launch = { client, command };
+  fs.writeFileSync(launchFile(), `${JSON.stringify(started, null, 2)}\n`);
+  for (const node of nodes) startNode(node);
   await waitForBlocks(nodes, 60_000);
   log(`QBFT network up: ${nodes.length} validators, ${nodes.map(rpcUrl).join(", ")}`);
   return nodes;
@@ -155,7 +144,7 @@ export async function waitForBlocks(nodes: NodeKey[], timeoutMs: number): Promis
         // not answering yet
       }
       if (Date.now() > deadline) {
-        throw new NetworkBlocked(`node${node.index} (${rpcUrl(node)}) produced no block within ${timeoutMs / 1000} s; see ${path.join(nodeDir(node.index), "node.log")}`);
+        throw new Error(`node${node.index} (${rpcUrl(node)}) produced no block within ${timeoutMs / 1000} s; see ${path.join(nodeDir(node.index), "node.log")}`);
       }
       await sleep(500);
     }

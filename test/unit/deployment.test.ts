@@ -96,6 +96,41 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       `  done    grant PAUSER_ROLE on ${depositTokenKey("USD")} to ${p.roles.pauser}`);
   });
 
+  it("sends independent transactions without waiting for each block, and a run interrupted in flight is finished, not repeated", async function () {
+    const { admin, params: p } = await params();
+    const before = await ethers.provider.getBlockNumber();
+    await ethers.provider.send("evm_setAutomine", [false]);
+    let first: Promise<DeploymentRecord>;
+    let interrupted: DeploymentRecord;
+    try {
+      first = deployPlatform(admin, p, () => undefined);
+      // what an interrupted run leaves on disk: predicted addresses and the hashes still in flight
+      for (let i = 0; ; i++) {
+        const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
+        // 4 implementations (both deposit tokens share one), 5 proxies, 20 grants and listings
+        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 4 + 5 + 20) {
+          interrupted = onDisk;
+          break;
+        }
+        expect(i, "the run sends its admin transactions without waiting").to.be.lessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(await ethers.provider.getBlockNumber(), "nothing mined while sending").to.equal(before);
+      expect(Object.values(interrupted.contracts).every((c) => c.block === -1)).to.equal(true);
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+    }
+    await ethers.provider.send("evm_mine", []); // every admin transaction in one block
+    const completed = await first;
+    expect(new Set(Object.values(completed.contracts).map((c) => c.block)).size).to.equal(1);
+    const nonce = await ethers.provider.getTransactionCount(admin.address);
+    fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify(interrupted));
+    const resumed = await deployPlatform(admin, p, () => undefined);
+    expect(resumed.contracts).to.deep.equal(completed.contracts);
+    expect(resumed.pending).to.equal(undefined);
+    expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
+  });
+
   it("refuses a network whose chain id differs from the recorded one", async function () {
     const { admin, params: p } = await params();
     await deployPlatform(admin, p, () => undefined);

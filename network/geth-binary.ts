@@ -1,0 +1,224 @@
+import { spawnSync } from "child_process";
+import crypto from "crypto";
+import fs from "fs";
+import path from "path";
+
+/**
+ * Where the GoQuorum node (`geth`) of the local QBFT network comes from, in this order:
+ *  1. `QBFT_GETH_BIN`: a binary the user already has (an official GoQuorum release, a bank's own build);
+ *  2. the cached build for the configured source (network/.bin/<source key>/geth, outside git);
+ *  3. `QUORUM_SRC`: a GoQuorum source tree or archive (.tar.xz/.tar.gz/.tgz), unpacked and built into
+ *     the cache; an archive is checked against `<archive>.sha256` when one is published beside it;
+ *  4. the Go module proxy, through the wrapper module in network/geth (needs a proxy that serves
+ *     github.com/Consensys/quorum).
+ * The cache is keyed by the source (archive sha256, tree content hash, or the wrapper module's go.mod),
+ * so a different source builds again; a build is written under a temporary name and renamed only when
+ * it succeeded, so a failed build leaves no binary behind.
+ */
+
+/** The node could not be had at all (no binary, no source, module proxy refused): exit code 3. */
+export class NetworkBlocked extends Error {}
+
+/** The build cache: network/.bin (outside git), or QBFT_CACHE_DIR. */
+export const cacheDir = () => process.env.QBFT_CACHE_DIR ?? path.join(__dirname, ".bin");
+const WRAPPER_MODULE = path.join(__dirname, "geth");
+/** The fjl/memsize dependency links into the runtime by name, which Go 1.23+ linkers refuse without this. */
+const LDFLAGS = "-ldflags=-checklinkname=0";
+
+export type GethRoute = "QBFT_GETH_BIN" | "cache" | "QUORUM_SRC" | "module proxy";
+
+export interface GethBinary {
+  path: string;
+  route: GethRoute;
+  /** What the binary was built from (or the user's path). */
+  source: string;
+  /** `geth version` in one line, e.g. "Quorum Version: 24.4.1 (geth 1.10.3-stable)". */
+  version: string;
+}
+
+interface CacheEntry {
+  source: string;
+  key: string;
+  builtAt: string;
+}
+
+/** One line describing a geth binary, from `geth version`; throws when the binary does not run. */
+export function gethVersion(bin: string): string {
+  const run = spawnSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PRIVATE_CONFIG: "ignore" } });
+  if (run.error || run.status !== 0) {
+    throw new Error(`${bin} does not run as geth (\`${bin} version\` ${run.error ? `failed: ${run.error.message}` : `exited ${run.status}`})`);
+  }
+  const field = (name: string) => run.stdout.match(new RegExp(`^${name}: (.+)$`, "m"))?.[1]?.trim();
+  const quorum = field("Quorum Version");
+  const geth = field("Version");
+  if (!quorum) throw new Error(`${bin} is not GoQuorum (no "Quorum Version" in \`geth version\`): the local network needs GoQuorum's QBFT`);
+  return `Quorum Version: ${quorum} (geth ${geth ?? "unknown"})`;
+}
+
+function sha256File(file: string): string {
+  const hash = crypto.createHash("sha256");
+  const fd = fs.openSync(file, "r");
+  const buffer = Buffer.alloc(1 << 20);
+  try {
+    for (let n = fs.readSync(fd, buffer); n > 0; n = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+/** Content hash of a source tree: every regular file's relative path and bytes, in sorted order. */
+function treeHash(root: string): string {
+  const hash = crypto.createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name === ".git" || entry.name === "build") continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        hash.update(path.relative(root, full)).update("\0").update(fs.readFileSync(full)).update("\0");
+      }
+    }
+  };
+  walk(root);
+  return hash.digest("hex");
+}
+
+const ARCHIVE = /\.(tar\.xz|txz|tar\.gz|tgz)$/;
+
+/** Reads and checks QUORUM_SRC: the cache key of the source it names. */
+export function sourceKey(src: string): { key: string; kind: "archive" | "tree" } {
+  if (!fs.existsSync(src)) throw new Error(`QUORUM_SRC=${src}: no such file or folder`);
+  if (fs.statSync(src).isDirectory()) {
+    if (!fs.existsSync(path.join(src, "cmd", "geth"))) throw new Error(`QUORUM_SRC=${src}: not a GoQuorum source tree (no cmd/geth in it)`);
+    return { key: `tree-${treeHash(src).slice(0, 16)}`, kind: "tree" };
+  }
+  if (!ARCHIVE.test(src)) throw new Error(`QUORUM_SRC=${src}: expected a source folder or a .tar.xz, .tar.gz or .tgz archive`);
+  const digest = sha256File(src);
+  const published = `${src}.sha256`;
+  if (fs.existsSync(published)) {
+    const expected = fs.readFileSync(published, "utf8").trim().split(/\s+/)[0].toLowerCase();
+    if (expected !== digest) {
+      throw new Error(`QUORUM_SRC=${src}: sha256 ${digest} does not match ${expected} published in ${path.basename(published)}: refusing to build it`);
+    }
+  }
+  return { key: `src-${digest.slice(0, 16)}`, kind: "archive" };
+}
+
+/** The cache key of the module-proxy route: the wrapper module's go.mod (and go.sum, if any). */
+function moduleKey(): string {
+  const hash = crypto.createHash("sha256");
+  for (const file of ["go.mod", "go.sum"]) {
+    const full = path.join(WRAPPER_MODULE, file);
+    if (fs.existsSync(full)) hash.update(fs.readFileSync(full));
+  }
+  return `module-${hash.digest("hex").slice(0, 16)}`;
+}
+
+const cachedBin = (key: string) => path.join(cacheDir(), key, "geth");
+
+function readEntry(key: string): CacheEntry | undefined {
+  const file = path.join(cacheDir(), key, "source.json");
+  return fs.existsSync(file) && fs.existsSync(cachedBin(key)) ? (JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry) : undefined;
+}
+
+/** Every complete cached build, newest first. */
+function cachedBuilds(): CacheEntry[] {
+  if (!fs.existsSync(cacheDir())) return [];
+  return fs.readdirSync(cacheDir())
+    .map((key) => readEntry(key))
+    .filter((e): e is CacheEntry => e !== undefined)
+    .sort((a, b) => (a.builtAt < b.builtAt ? 1 : -1));
+}
+
+function go(args: string[], cwd: string): void {
+  const build = spawnSync("go", args, { cwd, env: { ...process.env, GOFLAGS: "-mod=mod" }, encoding: "utf8" });
+  if (build.error) throw new Error(`cannot run go (${build.error.message}): install Go to build the node from source`);
+  if (build.status !== 0) {
+    // Name the module proxy as $GOPROXY rather than by its host.
+    const proxies = spawnSync("go", ["env", "GOPROXY"], { encoding: "utf8" }).stdout.trim().split(/[,|]/).filter((p) => /^https?:/.test(p));
+    let text = `${build.stderr}${build.stdout}`;
+    for (const proxy of proxies) text = text.split(proxy.replace(/\/$/, "")).join("$GOPROXY");
+    const lines = text.trim().split("\n").filter((l) => !/^go: downloading /.test(l));
+    throw new Error(`go build exit ${build.status}:\n${lines.join("\n")}`);
+  }
+}
+
+/**
+ * Builds into network/.bin/<key>/ under a temporary name, then renames: a failure leaves nothing that
+ * a later run could take for a build.
+ */
+function buildInto(key: string, source: string, build: (output: string, work: string) => void): string {
+  const dir = path.join(cacheDir(), key);
+  const work = path.join(cacheDir(), `${key}.work-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const partial = path.join(work, "geth");
+  try {
+    build(partial, work);
+    gethVersion(partial);
+    fs.renameSync(partial, cachedBin(key));
+    const entry: CacheEntry = { source, key, builtAt: new Date().toISOString() };
+    fs.writeFileSync(path.join(dir, "source.json"), `${JSON.stringify(entry, null, 2)}\n`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return cachedBin(key);
+}
+
+function buildFromSource(src: string, key: string, kind: "archive" | "tree", log: (line: string) => void): string {
+  log(`building GoQuorum geth from ${src} into ${path.relative(process.cwd(), path.join(cacheDir(), key))} (about 90 s on 2 cores, once per source)...`);
+  return buildInto(key, path.resolve(src), (output, work) => {
+    let tree = src;
+    if (kind === "archive") {
+      const unpack = spawnSync("tar", ["-xf", path.resolve(src), "-C", work], { encoding: "utf8" });
+      if (unpack.status !== 0) throw new Error(`cannot unpack ${src}: ${(unpack.stderr || unpack.error?.message || "").trim()}`);
+      const top = fs.readdirSync(work).map((d) => path.join(work, d)).find((d) => fs.existsSync(path.join(d, "cmd", "geth")));
+      tree = fs.existsSync(path.join(work, "cmd", "geth")) ? work : top ?? "";
+      if (!tree) throw new Error(`${src} holds no GoQuorum source tree (no cmd/geth in it or in its top folder)`);
+    }
+    go(["build", "-trimpath", LDFLAGS, "-o", output, "./cmd/geth"], tree);
+  });
+}
+
+function buildFromModuleProxy(key: string, log: (line: string) => void): string {
+  log(`building GoQuorum geth from the Go module proxy (network/geth/go.mod) into ${path.relative(process.cwd(), path.join(cacheDir(), key))}...`);
+  try {
+    return buildInto(key, "module proxy: network/geth/go.mod", (output) => {
+      go(["build", "-trimpath", LDFLAGS, "-o", output, "github.com/ethereum/go-ethereum/cmd/geth"], WRAPPER_MODULE);
+    });
+  } catch (e) {
+    throw new NetworkBlocked(
+      `no GoQuorum node: QBFT_GETH_BIN and QUORUM_SRC are not set, nothing is cached, and building from the Go module proxy failed (${(e as Error).message})\n`
+      + "Set QBFT_GETH_BIN to a GoQuorum binary, or QUORUM_SRC to a GoQuorum v24.4.1 source tree or archive.",
+    );
+  }
+}
+
+/** Finds or builds the node, in the order described above; logs which route was used and its version. */
+export function resolveGeth(log: (line: string) => void = console.log): GethBinary {
+  const found = find(log);
+  found.version = gethVersion(found.path);
+  log(`QBFT node: ${found.version}, from ${found.route} (${found.source}): ${path.relative(process.cwd(), found.path) || found.path}`);
+  return found;
+}
+
+function find(log: (line: string) => void): GethBinary {
+  const own = process.env.QBFT_GETH_BIN?.trim();
+  if (own) {
+    if (!fs.existsSync(own)) throw new Error(`QBFT_GETH_BIN=${own}: no such file`);
+    return { path: path.resolve(own), route: "QBFT_GETH_BIN", source: own, version: "" };
+  }
+  const src = process.env.QUORUM_SRC?.trim();
+  if (src) {
+    const { key, kind } = sourceKey(src);
+    const cached = readEntry(key);
+    if (cached) return { path: cachedBin(key), route: "cache", source: cached.source, version: "" };
+    return { path: buildFromSource(src, key, kind, log), route: "QUORUM_SRC", source: path.resolve(src), version: "" };
+  }
+  const key = moduleKey();
+  const cached = readEntry(key) ?? cachedBuilds()[0];
+  if (cached) return { path: cachedBin(cached.key), route: "cache", source: cached.source, version: "" };
+  return { path: buildFromModuleProxy(key, log), route: "module proxy", source: "network/geth/go.mod", version: "" };
+}
