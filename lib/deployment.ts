@@ -198,13 +198,16 @@ export async function deployPlatform(
     return sent;
   }
 
+  /** Contracts created by this run (their transactions may still be in flight). */
+  const fresh = new Set<string>();
+
   /** One implementation per contract in a run; reused across runs while its bytecode is unchanged. */
   const implementations = (record.implementations ??= {});
   async function implementation(contract: string): Promise<string> {
     const factory = await ethers.getContractFactory(contract, admin);
     const bytecodeHash = ethers.keccak256(factory.bytecode);
     const known = implementations[contract];
-    if (known && known.bytecodeHash === bytecodeHash && (await hasCode(known.address))) {
+    if (known && known.bytecodeHash === bytecodeHash && (fresh.has(known.address) || (await hasCode(known.address)))) {
       if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
       return known.address;
     }
@@ -218,11 +221,11 @@ export async function deployPlatform(
     });
     Object.assign(entry, { address: sent.created, txHash: sent.hash });
     implementations[contract] = entry;
+    fresh.add(entry.address);
     save();
     return entry.address;
   }
 
-  const fresh = new Set<string>();
   async function proxy(key: string, contract: string, args: unknown[]): Promise<string> {
     const known = record.contracts[key];
     if (known && (await hasCode(known.address))) {

@@ -112,7 +112,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
           interrupted = onDisk;
           break;
         }
-        expect(i, "the run sends its admin transactions without waiting").to.be.lessThan(200);
+        expect(i, `the run sends its admin transactions without waiting (${onDisk?.pending?.length} sent)`).to.be.lessThan(200);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       expect(await ethers.provider.getBlockNumber(), "nothing mined while sending").to.equal(before);
