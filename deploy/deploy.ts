@@ -1,15 +1,17 @@
 import hre from "hardhat";
 import path from "path";
-import { deployPlatform, deploymentPath } from "../lib/deployment";
-import { platformParams } from "./params";
+import { connectedChainId, deployPlatform, deploymentPath } from "../lib/deployment";
+import { platformParams, requireNetworkEnv } from "./params";
 
 /** `npm run deploy -- --network <name>`: deploys the suite, or finishes an interrupted deployment. */
 async function main(): Promise<void> {
+  requireNetworkEnv(hre);
+  const chainId = await connectedChainId(hre);
   const { admin, params } = await platformParams(hre);
-  const { chainId } = await hre.ethers.provider.getNetwork();
   console.log(`Deploying to ${hre.network.name} (chain id ${chainId}) as ${await admin.getAddress()}`);
+  const started = Date.now();
   await deployPlatform(hre, admin, params, { persist: true, log: console.log });
-  console.log(`Recorded in ${path.relative(process.cwd(), deploymentPath(hre.network.name))}`);
+  console.log(`Deployment complete in ${((Date.now() - started) / 1000).toFixed(1)} s. Recorded in ${path.relative(process.cwd(), deploymentPath(hre.network.name))}`);
 }
 
 main().catch((e: unknown) => {

@@ -1,8 +1,9 @@
 import fs from "fs";
 import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ContractFactory, getCreateAddress } from "ethers";
-import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest, TransactionResponse } from "ethers";
+import { ContractFactory } from "ethers";
+import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
+import { Pipeline } from "./pipeline";
 import type { DvPEscrow, ParticipantRegistry } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
@@ -91,6 +92,20 @@ export function writeDeployment(record: DeploymentRecord): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/**
+ * The chain id of the connected network, or one line naming the endpoint that does not answer (a stopped
+ * node, a wrong URL): never Hardhat's multi-line connection error.
+ */
+export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<number> {
+  try {
+    return Number((await hre.ethers.provider.getNetwork()).chainId);
+  } catch (e) {
+    const config = hre.network.config as { url?: string };
+    const where = config.url ? ` at ${config.url}` : "";
+    throw new Error(`network "${hre.network.name}" does not answer${where} (${(e as Error).message.split("\n")[0]}): is its node running? nothing was sent`);
+  }
+}
+
 /** Contract name in the record for a currency's deposit token. */
 export const depositTokenKey = (code: string) => `DepositToken:${code}`;
 /** Contract name in the record for a security token. */
@@ -106,37 +121,6 @@ const ERC1967_PROXY = require("@openzeppelin/upgrades-core/artifacts/@openzeppel
  */
 const PROXY_GAS = 3_000_000n;
 const STEP_GAS = 300_000n;
-
-/** Transactions from one signer, sent back to back with explicit nonces, mined in nonce order. */
-class Pipeline {
-  private nonce?: number;
-  readonly sent: { response: TransactionResponse; label: string; done: (receipt: TransactionReceipt) => void }[] = [];
-
-  constructor(private readonly signer: Signer) {}
-
-  /** Sends one transaction without waiting for it; returns the address a creation will have. */
-  async send(label: string, tx: TransactionRequest, done: (receipt: TransactionReceipt) => void): Promise<{ hash: string; created: string }> {
-    const from = await this.signer.getAddress();
-    this.nonce ??= await this.signer.provider!.getTransactionCount(from, "pending");
-    const nonce = this.nonce++;
-    const response = await this.signer.sendTransaction({ ...tx, nonce });
-    this.sent.push({ response, label, done });
-    return { hash: response.hash, created: getCreateAddress({ from, nonce }) };
-  }
-
-  /** Waits for every transaction sent so far; fails naming the first one that reverted. */
-  async mined(): Promise<void> {
-    const receipts = await Promise.all(this.sent.map(async ({ response, label }) => {
-      try {
-        return await response.wait(1, 300_000);
-      } catch (e) {
-        throw new Error(`${label}: transaction ${response.hash} ${(e as { code?: string }).code === "CALL_EXCEPTION" ? "reverted" : `was not mined (${(e as Error).message.split("\n")[0]})`}`);
-      }
-    }));
-    for (const [i, receipt] of receipts.entries()) this.sent[i].done(receipt!);
-    this.sent.length = 0;
-  }
-}
 
 /**
  * Deploys the platform to the connected network, or finishes what an earlier run left undone: every
@@ -159,7 +143,7 @@ export async function deployPlatform(
   const { provider } = ethers;
   const { log } = options;
   const network = hre.network.name;
-  const chainId = Number((await provider.getNetwork()).chainId);
+  const chainId = await connectedChainId(hre);
   const file = deploymentPath(network);
   const record: DeploymentRecord = options.persist && fs.existsSync(file)
     ? readDeployment(network)

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { BaseContract, ContractTransactionReceipt, Interface, Signer } from "ethers";
 import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
-import { DeploymentRecord, depositTokenKey, readDeployment } from "../deployment";
+import { connectedChainId, DeploymentRecord, depositTokenKey, readDeployment } from "../deployment";
 import { decodeRevert, DecodedError, revertData } from "../errors";
 import { TRADE_STATES } from "../dvp";
 import { formatAmount, parseAddress } from "../format";
@@ -53,9 +53,9 @@ export class CommandContext {
     }
     let chainId: number;
     try {
-      chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+      chainId = await connectedChainId(hre);
     } catch (e) {
-      throw new UserError(`network "${network}" does not answer: ${(e as Error).message.split("\n")[0]}`);
+      throw new UserError((e as Error).message);
     }
     if (chainId !== record.chainId) {
       throw new UserError(`network "${network}" is chain id ${chainId} but its deployment was recorded on chain id ${record.chainId}; nothing was sent`);
