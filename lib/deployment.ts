@@ -2,7 +2,7 @@ import fs from "fs";
 import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer } from "ethers";
-import type { DvPEscrow, ParticipantRegistry } from "../typechain-types";
+import type { DvPEscrow, ParticipantRegistry, PermissionedToken } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
@@ -34,6 +34,11 @@ export interface PlatformParams {
   escrow: boolean;
   roles: RoleHolders;
   adminDelay: number;
+  /**
+   * Seconds between scheduling and executing an upgrade in the timelock that holds UPGRADER_ROLE on every
+   * contract (0 on development networks). `roles.upgrader` proposes and executes through it.
+   */
+  upgradeDelay: number;
   /** Signs the escrow's onboarding when the deployer controls the compliance key (development networks). */
   compliance?: Signer;
 }
@@ -45,6 +50,8 @@ export interface DeployOptions {
 }
 
 export const REGISTRY_KEY = "ParticipantRegistry";
+/** The timelock controller that holds UPGRADER_ROLE on every contract. */
+export const TIMELOCK_KEY = "UpgradeTimelock";
 export const ESCROW_KEY = "DvPEscrow";
 /** Participant id of the escrow in the registry: it holds locked legs, so it is onboarded like a client. */
 export const ESCROW_PARTICIPANT = "DVP-ESCROW";
@@ -153,11 +160,43 @@ export async function deployPlatform(
     }
   }
 
+  /** A plain (non-proxy) contract, recorded with itself as implementation. */
+  async function plain(key: string, contract: string, args: unknown[]): Promise<string> {
+    const known = record.contracts[key];
+    if (known && (await ethers.provider.getCode(known.address)) !== "0x") {
+      log(`  reuse   ${key} at ${known.address}`);
+      return known.address;
+    }
+    const deployed = await (await ethers.getContractFactory(contract, admin)).deploy(...args);
+    await deployed.waitForDeployment();
+    const receipt = await deployed.deploymentTransaction()!.wait();
+    const address = await deployed.getAddress();
+    record.contracts[key] = { address, implementation: address, txHash: receipt!.hash, block: receipt!.blockNumber };
+    save();
+    log(`  deploy  ${key} at ${address} (block ${receipt!.blockNumber})`);
+    return address;
+  }
+
+  /**
+   * UPGRADER_ROLE is its own admin and starts with the deployer: hand it to the timelock, then renounce it,
+   * so an upgrade is only ever a delayed, visible timelock operation.
+   */
+  async function handOverUpgrades(key: string, address: string): Promise<void> {
+    const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", address, admin);
+    const role = ethers.id("UPGRADER_ROLE");
+    await step(`grant UPGRADER_ROLE on ${key} to ${TIMELOCK_KEY} ${timelock}`, () => c.hasRole(role, timelock), () => c.grantRole(role, timelock));
+    await step(`renounce UPGRADER_ROLE on ${key} by ${adminAddress}`, async () => !(await c.hasRole(role, adminAddress)),
+      () => c.renounceRole(role, adminAddress));
+  }
+
+  requireSeparateDuties(params.roles);
   save();
+  const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
-  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"], ["UPGRADER_ROLE", "upgrader"]]);
+  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+  await handOverUpgrades(REGISTRY_KEY, registryAddress);
   const tokenDuties: [string, keyof RoleHolders][] = [
-    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"], ["UPGRADER_ROLE", "upgrader"],
+    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"],
   ];
 
   const settled: string[] = [];
@@ -167,6 +206,7 @@ export async function deployPlatform(
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
     await grantAll(key, address, [...tokenDuties, ["RESERVE_ROLE", "reserve"]]);
+    await handOverUpgrades(key, address);
     settled.push(address);
   }
   for (const security of params.securities) {
@@ -175,15 +215,20 @@ export async function deployPlatform(
       security.name, security.symbol, security.isin, security.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
     await grantAll(key, address, tokenDuties);
+    await handOverUpgrades(key, address);
     settled.push(address);
   }
   if (!params.escrow) return record;
 
   const escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
-  await grantAll(ESCROW_KEY, escrowAddress, [["UPGRADER_ROLE", "upgrader"]]);
+  await grantAll(ESCROW_KEY, escrowAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+  await handOverUpgrades(ESCROW_KEY, escrowAddress);
   const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
   for (const token of settled) {
     await step(`list ${token} in ${ESCROW_KEY}`, () => escrow.isListed(token), () => escrow.listToken(token, true));
+    // The escrow holds legs for others: no forced transfer or redemption may take from it.
+    const t = (await ethers.getContractAt("PermissionedToken", token, admin)) as unknown as PermissionedToken;
+    await step(`mark ${ESCROW_KEY} custodian on ${token}`, () => t.isCustodian(escrowAddress), () => t.setCustodian(escrowAddress, true));
   }
   const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress)) as unknown as ParticipantRegistry;
   const escrowId = ethers.id(ESCROW_PARTICIPANT);
@@ -199,6 +244,19 @@ export async function deployPlatform(
     log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
   }
   return record;
+}
+
+/**
+ * Duties that must stay with different keys (the tokens refuse them on chain too): an issuer that attests
+ * could raise its own cap; an issuer with compliance could issue to a wallet and force it anywhere.
+ */
+export function requireSeparateDuties(roles: RoleHolders): void {
+  const pairs: [keyof RoleHolders, keyof RoleHolders][] = [["issuer", "reserve"], ["issuer", "compliance"]];
+  for (const [a, b] of pairs) {
+    if (roles[a].toLowerCase() === roles[b].toLowerCase()) {
+      throw new Error(`${a} and ${b} are the same account ${roles[a]}: these duties must be held by different keys`);
+    }
+  }
 }
 
 /** Currency configs from codes such as "USD,EUR", naming an unknown one. */
