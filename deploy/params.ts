@@ -29,6 +29,20 @@ function integerEnv(name: string, fallback: number): number {
   return Number(text);
 }
 
+/** Chain ids of development chains (Hardhat, Ganache, the local QBFT network and most tutorials). */
+export const DEVELOPMENT_CHAIN_IDS = new Set([1337, 31337]);
+
+/**
+ * EIP-712 signatures (DvP terms, ERC-2612 permits) carry the chain id: two environments sharing one would
+ * accept each other's signatures. A configured (non-development) network on a well-known development chain
+ * id is refused unless ALLOW_DEV_CHAIN_ID=1 says it is on purpose.
+ */
+export function requireOwnChainId(network: string, chainId: number, allow = process.env.ALLOW_DEV_CHAIN_ID): void {
+  if (DEVELOPMENT_NETWORKS.has(network) || !DEVELOPMENT_CHAIN_IDS.has(chainId)) return;
+  if (allow?.trim() === "1") return;
+  throw new Error(`network "${network}" is chain id ${chainId}, a development chain id: signatures made for one environment would be valid on another; give each environment its own chain id (or set ALLOW_DEV_CHAIN_ID=1 if this is deliberate)`);
+}
+
 /** Variables the `besu` network needs (its entry in hardhat.config.ts reads them). */
 const BESU_ENV = ["BESU_RPC_URL", "BESU_CHAIN_ID", "DEPLOYER_PRIVATE_KEY"];
 
@@ -45,13 +59,16 @@ export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
 /**
  * The deployment parameters of the connected network. Development networks give each duty to its own
  * development account; any other network takes the role holders from ROLE_* environment variables.
- * DEPLOY_CURRENCIES (default USD) and ADMIN_DELAY_SECONDS (default 2 days; 60 s on development networks).
+ * DEPLOY_CURRENCIES (default USD), ADMIN_DELAY_SECONDS (default 2 days; 60 s on development networks) and
+ * UPGRADE_DELAY_SECONDS, the timelock delay of every upgrade (default 2 days; 0 on development networks).
+ * A non-development network must not use a development chain id (requireOwnChainId).
  * Development networks also get the demo security and have the escrow onboarded by the compliance
  * account; elsewhere DEPLOY_SECURITY_ISIN (with _NAME and _SYMBOL) adds a security, and compliance
  * onboards the escrow with the command the deployment prints.
  */
 export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ admin: Signer; params: PlatformParams }> {
   requireNetworkEnv(hre);
+  requireOwnChainId(hre.network.name, Number((await hre.ethers.provider.getNetwork()).chainId));
   const signers = await hre.ethers.getSigners();
   if (signers.length === 0) throw new Error(`network "${hre.network.name}" has no configured account to deploy with`);
   const development = DEVELOPMENT_NETWORKS.has(hre.network.name);
@@ -80,6 +97,7 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
       escrow: true,
       roles,
       adminDelay: integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600),
+      upgradeDelay: integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600),
       compliance: development ? signers[1] : undefined,
     },
   };

@@ -4,7 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ContractFactory } from "ethers";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
-import type { DvPEscrow, ParticipantRegistry } from "../typechain-types";
+import type { DvPEscrow, ParticipantRegistry, PermissionedToken } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
@@ -49,6 +49,11 @@ export interface PlatformParams {
   escrow: boolean;
   roles: RoleHolders;
   adminDelay: number;
+  /**
+   * Seconds between scheduling and executing an upgrade in the timelock that holds UPGRADER_ROLE on every
+   * contract (0 on development networks). `roles.upgrader` proposes and executes through it.
+   */
+  upgradeDelay: number;
   /** Signs the escrow's onboarding when the deployer controls the compliance key (development networks). */
   compliance?: Signer;
 }
@@ -60,6 +65,8 @@ export interface DeployOptions {
 }
 
 export const REGISTRY_KEY = "ParticipantRegistry";
+/** The timelock controller that holds UPGRADER_ROLE on every contract. */
+export const TIMELOCK_KEY = "UpgradeTimelock";
 export const ESCROW_KEY = "DvPEscrow";
 /** Participant id of the escrow in the registry: it holds locked legs, so it is onboarded like a client. */
 export const ESCROW_PARTICIPANT = "DVP-ESCROW";
@@ -256,10 +263,48 @@ export async function deployPlatform(
     }
   }
 
+  /** A plain (non-proxy) contract, recorded with itself as implementation. */
+  async function plain(key: string, contract: string, args: unknown[]): Promise<string> {
+    const known = record.contracts[key];
+    if (known && (await hasCode(known.address))) {
+      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
+      log(`  reuse   ${key} at ${known.address}`);
+      return known.address;
+    }
+    const deployTx = await (await ethers.getContractFactory(contract, admin)).getDeployTransaction(...args);
+    const gasLimit = ((await provider.estimateGas({ ...deployTx, from: adminAddress })) * 5n) / 4n;
+    const entry: ContractRecord = { address: "", implementation: "", txHash: "", block: -1 };
+    const sent = await send(`deploy ${key}`, { ...deployTx, gasLimit }, (receipt) => {
+      entry.block = receipt.blockNumber;
+      log(`  deploy  ${key} at ${entry.address} (block ${receipt.blockNumber})`);
+    });
+    Object.assign(entry, { address: sent.created, implementation: sent.created, txHash: sent.hash });
+    record.contracts[key] = entry;
+    fresh.add(entry.address);
+    save();
+    return entry.address;
+  }
+
+  /**
+   * UPGRADER_ROLE is its own admin and starts with the deployer: hand it to the timelock, then renounce it,
+   * so an upgrade is only ever a delayed, visible timelock operation.
+   */
+  async function handOverUpgrades(key: string, address: string): Promise<void> {
+    const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", address, admin);
+    const role = ethers.id("UPGRADER_ROLE");
+    await step(`grant UPGRADER_ROLE on ${key} to ${TIMELOCK_KEY} ${timelock}`, address, () => c.hasRole(role, timelock),
+      () => c.grantRole.populateTransaction(role, timelock));
+    await step(`renounce UPGRADER_ROLE on ${key} by ${adminAddress}`, address, async () => !(await c.hasRole(role, adminAddress)),
+      () => c.renounceRole.populateTransaction(role, adminAddress));
+  }
+
+  requireSeparateDuties(params.roles);
+  const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
-  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"], ["UPGRADER_ROLE", "upgrader"]]);
+  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+  await handOverUpgrades(REGISTRY_KEY, registryAddress);
   const tokenDuties: [string, keyof RoleHolders][] = [
-    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"], ["UPGRADER_ROLE", "upgrader"],
+    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"],
   ];
 
   const settled: string[] = [];
@@ -269,6 +314,7 @@ export async function deployPlatform(
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
     await grantAll(key, address, [...tokenDuties, ["RESERVE_ROLE", "reserve"]]);
+    await handOverUpgrades(key, address);
     settled.push(address);
   }
   for (const security of params.securities) {
@@ -277,15 +323,21 @@ export async function deployPlatform(
       security.name, security.symbol, security.isin, security.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
     await grantAll(key, address, tokenDuties);
+    await handOverUpgrades(key, address);
     settled.push(address);
   }
   let escrowAddress: string | undefined;
   if (params.escrow) {
     escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
-    await grantAll(ESCROW_KEY, escrowAddress, [["UPGRADER_ROLE", "upgrader"]]);
+    await grantAll(ESCROW_KEY, escrowAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+    await handOverUpgrades(ESCROW_KEY, escrowAddress);
     const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
     for (const token of settled) {
       await step(`list ${token} in ${ESCROW_KEY}`, escrowAddress, () => escrow.isListed(token), () => escrow.listToken.populateTransaction(token, true));
+      // The escrow holds legs for others: no forced transfer or redemption may take from it.
+      const t = (await ethers.getContractAt("PermissionedToken", token, admin)) as unknown as PermissionedToken;
+      await step(`mark ${ESCROW_KEY} custodian on ${token}`, token, () => t.isCustodian(escrowAddress as string),
+        () => t.setCustodian.populateTransaction(escrowAddress as string, true));
     }
   }
   await pipeline.mined();
@@ -313,7 +365,7 @@ export async function deployPlatform(
   }
   // Let the upgrades plugin know the new proxies, so that `upgrades.upgradeProxy` validates their storage.
   for (const [key, c] of Object.entries(record.contracts)) {
-    if (fresh.has(c.address)) await hre.upgrades.forceImport(c.address, await ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
+    if (fresh.has(c.address) && key !== TIMELOCK_KEY) await hre.upgrades.forceImport(c.address, await ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
   }
   if (transactions > 0) {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -324,6 +376,19 @@ export async function deployPlatform(
 
 /** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
 const contractOf = (key: string) => key.split(":")[0];
+
+/**
+ * Duties that must stay with different keys (the tokens refuse them on chain too): an issuer that attests
+ * could raise its own cap; an issuer with compliance could issue to a wallet and force it anywhere.
+ */
+export function requireSeparateDuties(roles: RoleHolders): void {
+  const pairs: [keyof RoleHolders, keyof RoleHolders][] = [["issuer", "reserve"], ["issuer", "compliance"]];
+  for (const [a, b] of pairs) {
+    if (roles[a].toLowerCase() === roles[b].toLowerCase()) {
+      throw new Error(`${a} and ${b} are the same account ${roles[a]}: these duties must be held by different keys`);
+    }
+  }
+}
 
 /** Currency configs from codes such as "USD,EUR", naming an unknown one. */
 export function currenciesFrom(codes: string): CurrencyConfig[] {

@@ -27,7 +27,7 @@ export const TRADE_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-export const TRADE_STATES = ["None", "Proposed", "SellerFunded", "BuyerFunded", "Settled", "Cancelled", "Expired"] as const;
+export const TRADE_STATES = ["None", "Proposed", "SellerFunded", "BuyerFunded", "Settled", "Cancelled", "Expired", "ClosedByOrder"] as const;
 
 /** The escrow's EIP-712 domain: binds a signature to one escrow on one chain. */
 export function escrowDomain(escrow: string, chainId: bigint | number): TypedDataDomain {

@@ -48,3 +48,17 @@ export function parseAddress(text: string, what = "address"): string {
   if (!ethers.isAddress(text)) throw new Error(`${what} "${text}" is not an address`);
   return ethers.getAddress(text);
 }
+
+/** Reserves as a percentage of supply with two decimals, rounded down ("n/a" when nothing is issued). */
+export function backingRatio(reserves: bigint, supply: bigint): string {
+  if (supply === 0n) return "n/a";
+  const basisPoints = (reserves * 10_000n) / supply;
+  return `${basisPoints / 100n}.${(basisPoints % 100n).toString().padStart(2, "0")}%`;
+}
+
+/** A duration in seconds as days, hours and minutes ("3d 4h 5m"). */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const [d, h, m] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60)];
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
+}

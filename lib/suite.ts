@@ -1,8 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../typechain-types";
+import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
 import { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, REGISTRY_KEY, securityTokenKey } from "./deployment";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY } from "./deployment";
 
 export { CURRENCIES, DEMO_SECURITY } from "./config";
 export type { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
@@ -23,6 +23,8 @@ export interface SuiteConfig {
   compliance?: Signer;
   /** Seconds a default-admin transfer must wait before it can be accepted. */
   adminDelay: number;
+  /** Seconds between scheduling and executing an upgrade in the timelock (default 0). */
+  upgradeDelay?: number;
 }
 
 export interface Suite {
@@ -30,6 +32,8 @@ export interface Suite {
   tokens: Record<string, DepositToken>;
   securities: Record<string, SecurityToken>;
   escrow?: DvPEscrow;
+  /** Holds UPGRADER_ROLE on every contract; `roles.upgrader` proposes and executes. */
+  timelock: UpgradeTimelock;
 }
 
 /**
@@ -43,6 +47,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteC
     escrow: config.escrow ?? true,
     roles: config.roles,
     adminDelay: config.adminDelay,
+    upgradeDelay: config.upgradeDelay ?? 0,
     compliance: config.compliance,
   }, { persist: false, log: () => undefined });
   const at = async <T>(name: string, key: string): Promise<T> =>
@@ -56,6 +61,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteC
     tokens,
     securities,
     escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>("DvPEscrow", ESCROW_KEY) : undefined,
+    timelock: await at<UpgradeTimelock>("UpgradeTimelock", TIMELOCK_KEY),
   };
 }
 

@@ -3,7 +3,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
 import { signTrade, TradeTerms, TRADE_STATES } from "../lib/dvp";
 import { describeError } from "../lib/errors";
-import { formatAmount, parseAmount, participantId, toReference } from "../lib/format";
+import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toReference } from "../lib/format";
 
 /**
  * `npm run demo`: deploys the suite to the in-process network and runs the lifecycle: onboarding,
@@ -52,9 +52,12 @@ async function main(): Promise<void> {
     }
     throw new Error(`expected "${label}" to be refused, and it went through`);
   }
+  /** What the reserves must be: the last attestation minus the fiat paid out since (checked in the ledger). */
+  let expectedReserves = 0n;
   async function ledger(): Promise<void> {
     const supply = await usd.totalSupply();
-    const [reserves] = await usd.reserves();
+    const [reserves, , attestedAt] = await usd.reserves();
+    const now = (await ethers.provider.getBlock("latest"))!.timestamp;
     const pending = await usd.pendingRedemptions();
     let held = 0n;
     let sharesHeld = 0n;
@@ -69,14 +72,18 @@ async function main(): Promise<void> {
       console.log(`    ${name.padEnd(26)} ${fmt(balance).padStart(20)} ${`${units} ${DEMO_SECURITY.symbol}`.padStart(12)}${flags ? `  [${flags}]` : ""}`);
     }
     if (sharesHeld !== (await shares.totalSupply())) throw new Error(`security holdings ${sharesHeld} != supply`);
-    const locked = [await escrow.lockedBalance(await usd.getAddress()), await escrow.lockedBalance(await shares.getAddress())];
-    if (locked[0] !== (await usd.balanceOf(escrowAddress)) || locked[1] !== (await shares.balanceOf(escrowAddress))) {
-      throw new Error(`escrow holds other amounts than its open trades lock: ${locked.join(", ")}`);
+    for (const token of [usd, shares]) {
+      const address = await token.getAddress();
+      const owed = (await escrow.lockedBalance(address)) + (await escrow.pendingRefundTotal(address));
+      if (owed !== (await token.balanceOf(escrowAddress))) throw new Error(`escrow holds other amounts than its locked legs and pending refunds of ${address}`);
     }
     console.log(`    ${"pending redemptions".padEnd(26)} ${fmt(pending).padStart(20)}`);
-    console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(reserves - supply)}`);
+    console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(await usd.mintHeadroom())}`);
+    const maxAge = Number(await usd.maxAttestationAge());
+    const flags = `${reserves < supply ? "  UNDER-BACKED: issuance refused" : ""}${now - Number(attestedAt) > maxAge ? "  STALE: issuance refused" : ""}`;
+    console.log(`    ${"backing".padEnd(26)} ${backingRatio(reserves, supply).padStart(20)}   attestation age ${formatAge(now - Number(attestedAt))} (max ${formatAge(maxAge)})${flags}`);
     if (held + pending !== supply) throw new Error(`ledger does not add up: ${held} + ${pending} != ${supply}`);
-    if (supply > reserves) throw new Error(`supply ${supply} exceeds reserves ${reserves}`);
+    if (reserves !== expectedReserves) throw new Error(`reserves ${reserves} are not the last attestation minus payouts since (${expectedReserves})`);
   }
 
   step("Onboard two institutions; Initech is never onboarded");
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
 
   step("Attest reserves, then issue against fiat deposits");
   await send("attest reserves of 5,000,000.00", usd.connect(reserve).attestReserves(amt("5000000.00"), toReference("reserve-report-2026-11-24")));
+  expectedReserves = amt("5000000.00");
   await send("issue 1,250,000.00 to Acme (deposit SWIFT-MT103-77812)", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
   await send("issue 500,000.00 to Globex (deposit SWIFT-MT103-77813)", usd.connect(issuer).mint(globex.address, amt("500000.00"), toReference("SWIFT-MT103-77813")));
   await refused("replayed deposit instruction SWIFT-MT103-77812", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
@@ -132,6 +140,10 @@ async function main(): Promise<void> {
   await refused("the agent submits Acme's signature twice", escrow.connect(admin).settleSigned(t2, acmeSig, acmeSig));
   await send("the settlement agent submits both signatures", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));
   await refused("the agent replays the signed trade", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));
+  const t2b = await trade(acme.address, globex.address, 10n, "1820.00", "TRADE-2026-11-24-0004");
+  const [acmeSigB, globexSigB] = [await signTrade(acme, escrowAddress, chainId, t2b), await signTrade(globex, escrowAddress, chainId, t2b)];
+  await send("Acme withdraws its signature on TRADE-2026-11-24-0004 before it settles", escrow.connect(acme).withdrawSignature(t2b));
+  await refused("the agent submits the withdrawn terms", escrow.connect(admin).settleSigned(t2b, acmeSigB, globexSigB));
 
   step("DvP, cancelled: a locked leg goes back in full");
   const t3 = await trade(globex.address, acme.address, 300n, "54000.00", "TRADE-2026-11-24-0003");
@@ -139,15 +151,31 @@ async function main(): Promise<void> {
   await send("Acme proposes TRADE-2026-11-24-0003", escrow.connect(acme).proposeTrade(t3));
   await send("Acme locks 54,000.00", escrow.connect(acme).fund(t3Id));
   await ledger();
+  await refused("compliance tries to force the locked leg out of the escrow", usd.connect(compliance).forceTransfer(escrowAddress, globex.address, amt("54000.00"), toReference("COURT-ORDER-2026-118")));
   await send("Globex cancels: Acme's cash returns", escrow.connect(globex).cancel(t3Id));
   console.log(`  trade ${t3Id.slice(0, 10)}... is ${await state(t3Id)}`);
+  await ledger();
+
+  step("DvP, refund to a frozen owner: the leg waits for it in the escrow, for nobody else");
+  const t5 = await trade(globex.address, acme.address, 50n, "9000.00", "TRADE-2026-11-24-0005");
+  const t5Id = await escrow.connect(acme).proposeTrade.staticCall(t5);
+  await send("Acme proposes TRADE-2026-11-24-0005", escrow.connect(acme).proposeTrade(t5));
+  await send("Acme locks 9,000.00", escrow.connect(acme).fund(t5Id));
+  await send("compliance freezes Acme's main wallet on the cash token", usd.connect(compliance).freeze(acme.address));
+  await send("Globex cancels: Acme cannot receive, so its 9,000.00 waits as a pending refund", escrow.connect(globex).cancel(t5Id));
+  console.log(`  pending refund for Acme: ${fmt(await escrow.pendingRefund(acme.address, await usd.getAddress()))}`);
+  await ledger();
+  await refused("the refund is pushed while Acme is still frozen", escrow.connect(globex).claimRefund(acme.address, await usd.getAddress()));
+  await send("compliance unfreezes Acme", usd.connect(compliance).unfreeze(acme.address));
+  await send("anyone pushes the pending refund: it goes to Acme only", escrow.connect(globex).claimRefund(acme.address, await usd.getAddress()));
   await ledger();
 
   step("Redemption in two phases");
   await send("Globex requests redemption of 100,000.00 (id 1)", usd.connect(globex).requestRedemption(amt("100000.00")));
   await send("Acme requests redemption of 50,000.00 (id 2)", usd.connect(acme).requestRedemption(amt("50000.00")));
   await ledger();
-  await send("bank completes id 1 after the fiat payout (burn)", usd.connect(issuer).completeRedemption(1n));
+  await send("bank completes id 1 after the fiat payout (burn); the reserves fall by the payout", usd.connect(issuer).completeRedemption(1n));
+  expectedReserves -= amt("100000.00");
   await send("bank rejects id 2: payout failed, tokens return", usd.connect(issuer).rejectRedemption(2n, toReference("PAYOUT-FAILED: account closed")));
   await refused("bank completes id 1 a second time", usd.connect(issuer).completeRedemption(1n));
   await ledger();
@@ -167,7 +195,22 @@ async function main(): Promise<void> {
   await send("Acme pays Globex 10.00 again", usd.connect(acme).transfer(globex.address, amt("10.00")));
   await ledger();
 
-  console.log("\nLifecycle complete: supply = balances + pending redemptions, and supply <= attested reserves.");
+  step("Backing: the attester records a shortfall; issuance stops until reserves cover the supply and are fresh");
+  const supplyNow = await usd.totalSupply();
+  await send("attest reserves of 1,500,000.00, below the supply", usd.connect(reserve).attestReserves(amt("1500000.00"), toReference("reserve-report-2026-12-01")));
+  expectedReserves = amt("1500000.00");
+  await ledger();
+  await refused("issue 1.00 while under-backed", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77900")));
+  await send("attest reserves of 2,000,000.00", usd.connect(reserve).attestReserves(amt("2000000.00"), toReference("reserve-report-2026-12-02")));
+  expectedReserves = amt("2000000.00");
+  await send("issue 1.00 again", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77901")));
+  await ethers.provider.send("evm_increaseTime", [36 * 24 * 3600]);
+  await refused("36 days later: issue on the stale attestation", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77902")));
+  await ledger();
+  if (supplyNow + amt("1.00") !== (await usd.totalSupply())) throw new Error("issuance went through while it should have been refused");
+
+  console.log("\nLifecycle complete: supply = balances + pending redemptions, reserves = last attestation - payouts since,");
+  console.log("and the escrow holds exactly its locked legs and pending refunds.");
 }
 
 function step(title: string): void {

@@ -30,7 +30,7 @@ export async function depositTokenFixture() {
     pauser: pauser.address,
     upgrader: upgrader.address,
   };
-  const { registry, tokens } = await deploySuite(hre, {
+  const { registry, tokens, timelock } = await deploySuite(hre, {
     admin,
     roles,
     currencies: [CURRENCIES.USD],
@@ -44,7 +44,7 @@ export async function depositTokenFixture() {
   await token.connect(issuer).mint(alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
   await token.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
   return {
-    registry, token, kycExpiry, roles,
+    registry, token, timelock, kycExpiry, roles,
     admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider,
   };
 }
@@ -67,7 +67,7 @@ export async function dvpFixture() {
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], securities: [DEMO_SECURITY], compliance, adminDelay: ADMIN_DELAY,
   });
-  const { registry } = suite;
+  const { registry, timelock } = suite;
   const cash = suite.tokens.USD;
   const asset = suite.securities[DEMO_SECURITY.isin];
   const escrow = suite.escrow!;
@@ -88,7 +88,7 @@ export async function dvpFixture() {
     deadline, ref: ethers.id("TRADE-2026-11-24-0001"),
   };
   return {
-    registry, cash, asset, escrow, escrowAddress, terms, kycExpiry, roles,
+    registry, cash, asset, escrow, escrowAddress, timelock, terms, kycExpiry, roles,
     admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
   };
 }

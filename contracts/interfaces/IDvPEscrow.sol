@@ -8,6 +8,10 @@ pragma solidity 0.8.30;
  * @dev Two flows. Locking: a party proposes, each party locks its own leg, and the call that locks the
  * second leg settles both. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
  * both signatures; the escrow moves both legs with the parties' allowances in one transaction.
+ *
+ * Custody: the escrow's balance of each token is always the sum of its locked legs plus the refunds
+ * waiting for owners who could not receive at refund time (plus anything sent to it by mistake, which
+ * only the admin can return). A refund never goes to anyone but the leg's owner.
  */
 interface IDvPEscrow {
     /// @notice The terms of a trade.
@@ -32,7 +36,8 @@ interface IDvPEscrow {
         bytes32 ref;
     }
 
-    /// @notice Where a trade of the locking flow stands. Settled, Cancelled and Expired are final.
+    /// @notice Where a trade of the locking flow stands. Settled, Cancelled, Expired and ClosedByOrder are
+    /// final.
     enum TradeState {
         None,
         Proposed,
@@ -40,15 +45,20 @@ interface IDvPEscrow {
         BuyerFunded,
         Settled,
         Cancelled,
-        Expired
+        Expired,
+        ClosedByOrder
     }
 
     /// @notice A trade was proposed.
     /// @param tradeId The trade's id, derived from its terms, the proposer and the proposer's nonce.
+    /// @param seller The seller.
+    /// @param buyer The buyer.
     /// @param ref The trade reference.
     /// @param proposer The party who proposed it.
     /// @param terms The terms.
-    event TradeProposed(bytes32 indexed tradeId, bytes32 indexed ref, address indexed proposer, Trade terms);
+    event TradeProposed(
+        bytes32 indexed tradeId, address indexed seller, address indexed buyer, bytes32 ref, address proposer, Trade terms
+    );
 
     /// @notice A party locked its leg in the escrow.
     /// @param tradeId The trade.
@@ -82,6 +92,43 @@ interface IDvPEscrow {
     /// @param token The token returned.
     /// @param amount The amount returned.
     event LegRefunded(bytes32 indexed tradeId, bytes32 indexed ref, address indexed party, address token, uint256 amount);
+
+    /// @notice A leg could not go back to its owner (frozen, suspended, or the token paused): it stays in the
+    /// escrow as a refund only that owner can receive, with `claimRefund`.
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param party The owner of the leg.
+    /// @param token The token.
+    /// @param amount The amount now waiting for the owner.
+    event RefundPending(bytes32 indexed tradeId, bytes32 indexed ref, address indexed party, address token, uint256 amount);
+
+    /// @notice Refunds waiting for their owner were paid out to it.
+    /// @param party The owner, who received them.
+    /// @param token The token.
+    /// @param amount The amount paid.
+    /// @param by Who submitted the claim (anyone may; the tokens only go to the owner).
+    event RefundClaimed(address indexed party, address indexed token, uint256 amount, address by);
+
+    /// @notice Compliance closed an open trade under a legal reference (a court order on it); every locked
+    /// leg went back to its owner (or waits for it as a pending refund).
+    /// @param tradeId The trade.
+    /// @param ref The trade reference.
+    /// @param legalRef The legal basis.
+    /// @param operator The compliance officer who executed it.
+    event TradeClosedByOrder(bytes32 indexed tradeId, bytes32 indexed ref, bytes32 indexed legalRef, address operator);
+
+    /// @notice A party withdrew its signature on terms of the signed flow: those terms can no longer settle.
+    /// @param tradeHash The EIP-712 digest of the terms.
+    /// @param ref The trade reference.
+    /// @param party The party who withdrew.
+    event SignatureWithdrawn(bytes32 indexed tradeHash, bytes32 indexed ref, address indexed party);
+
+    /// @notice The admin returned tokens sent to the escrow by mistake (never locked legs or pending refunds).
+    /// @param token The token.
+    /// @param to Who received them.
+    /// @param amount The amount returned.
+    /// @param operator The admin who returned them.
+    event ExcessReturned(address indexed token, address indexed to, uint256 amount, address operator);
 
     /// @notice A trade signed by both parties settled in one transaction.
     /// @param tradeHash The EIP-712 digest both parties signed.
@@ -123,6 +170,16 @@ interface IDvPEscrow {
     error SignedTradeAlreadySettled(bytes32 tradeHash);
     /// @notice The address is not a usable registry.
     error InvalidRegistry(address registry);
+    /// @notice A trade with this seller, buyer and reference has already settled (by either flow).
+    error TradeRefAlreadySettled(address seller, address buyer, bytes32 ref);
+    /// @notice A party withdrew its signature on these terms.
+    error TermsWithdrawn(bytes32 tradeHash);
+    /// @notice No refund waits for this owner in this token.
+    error NoRefundPending(address party, address token);
+    /// @notice A legal reference is required and was zero.
+    error LegalReferenceMissing();
+    /// @notice The amount is zero or more than the escrow holds beyond locked legs and pending refunds.
+    error ExcessExceeded(address token, uint256 amount, uint256 excess);
 
     /// @notice Proposes a trade; the caller must be its seller or buyer.
     /// @param t The terms: listed tokens, non-zero amounts, distinct allowed parties, a future deadline.
@@ -134,13 +191,40 @@ interface IDvPEscrow {
     /// @param tradeId The trade.
     function fund(bytes32 tradeId) external;
 
-    /// @notice Cancels an open trade; every locked leg goes back. Seller or buyer only.
+    /// @notice Cancels an open trade; every locked leg goes back (or waits for its owner as a pending refund
+    /// when the owner cannot receive now). Seller or buyer only; works whatever the listing or the escrow's
+    /// own standing in the registry.
     /// @param tradeId The trade.
     function cancel(bytes32 tradeId) external;
 
-    /// @notice Closes an open trade after its deadline; every locked leg goes back. Anyone.
+    /// @notice Closes an open trade after its deadline; every locked leg goes back (or waits for its owner as
+    /// a pending refund). Anyone.
     /// @param tradeId The trade.
     function expire(bytes32 tradeId) external;
+
+    /// @notice Withdraws the caller's signature on terms of the signed flow before they settle: those terms
+    /// can no longer settle, whoever holds both signatures. Seller or buyer only.
+    /// @param t The terms.
+    function withdrawSignature(Trade calldata t) external;
+
+    /// @notice Closes an open trade under a legal reference (a court order on it) and returns every locked
+    /// leg to its owner; the leg never goes to anyone else. COMPLIANCE_ROLE.
+    /// @param tradeId The trade.
+    /// @param legalRef The legal basis (non-zero).
+    function closeByOrder(bytes32 tradeId, bytes32 legalRef) external;
+
+    /// @notice Pays the refunds waiting for `party` in `token` to `party`, once it can receive. Anyone may
+    /// submit it; the tokens only go to the owner.
+    /// @param party The owner.
+    /// @param token The token.
+    function claimRefund(address party, address token) external;
+
+    /// @notice Returns tokens sent to the escrow by mistake: at most its balance beyond locked legs and
+    /// pending refunds. DEFAULT_ADMIN_ROLE.
+    /// @param token The token.
+    /// @param to Who receives them (the token's rules apply).
+    /// @param amount The amount (non-zero, at most the excess).
+    function returnExcess(address token, address to, uint256 amount) external;
 
     /// @notice Settles a trade signed by both parties, moving both legs with their allowances.
     /// @param t The terms both parties signed.
@@ -186,4 +270,27 @@ interface IDvPEscrow {
     /// @param token The token.
     /// @return The amount.
     function lockedBalance(address token) external view returns (uint256);
+
+    /// @notice The refund waiting for an owner in a token.
+    /// @param party The owner.
+    /// @param token The token.
+    /// @return The amount.
+    function pendingRefund(address party, address token) external view returns (uint256);
+
+    /// @notice All refunds waiting in a token.
+    /// @param token The token.
+    /// @return The amount.
+    function pendingRefundTotal(address token) external view returns (uint256);
+
+    /// @notice Whether a party withdrew its signature on these terms.
+    /// @param tradeHash The digest from `hashTrade`.
+    /// @return True when withdrawn.
+    function isTermsWithdrawn(bytes32 tradeHash) external view returns (bool);
+
+    /// @notice Whether a trade with this seller, buyer and reference has settled (by either flow).
+    /// @param seller The seller.
+    /// @param buyer The buyer.
+    /// @param ref The trade reference.
+    /// @return True when settled.
+    function isTradeRefSettled(address seller, address buyer, bytes32 ref) external view returns (bool);
 }

@@ -17,10 +17,21 @@ interface IPermissionedToken is IERC20 {
     /// @param ref The payment reference (for example an invoice number hashed to bytes32).
     event ReferencedTransfer(address indexed from, address indexed to, uint256 amount, bytes32 indexed ref);
 
-    /// @notice Compliance froze a wallet: it can neither send nor receive.
-    event Frozen(address indexed wallet);
+    /// @notice Compliance froze a wallet: it can neither send nor receive, nor spend an allowance.
+    /// @param wallet The wallet frozen.
+    /// @param operator The compliance officer who froze it.
+    event Frozen(address indexed wallet, address indexed operator);
     /// @notice Compliance unfroze a wallet.
-    event Unfrozen(address indexed wallet);
+    /// @param wallet The wallet unfrozen.
+    /// @param operator The compliance officer who unfroze it.
+    event Unfrozen(address indexed wallet, address indexed operator);
+
+    /// @notice The admin marked or unmarked a contract as a custodian (the DvP escrow): what it holds belongs
+    /// to others, so no forced transfer or redemption takes from it, and it can always return what it holds.
+    /// @param account The custodian contract.
+    /// @param isCustodian Whether it is now a custodian.
+    /// @param operator The admin who changed it.
+    event CustodianSet(address indexed account, bool isCustodian, address indexed operator);
 
     /// @notice Compliance moved tokens without the holder's consent.
     /// @param from The wallet debited.
@@ -56,8 +67,14 @@ interface IPermissionedToken is IERC20 {
     error ReferenceMissing();
     /// @notice The address is not a usable registry.
     error InvalidRegistry(address registry);
-    /// @notice A forced transfer cannot take from this address (zero, or tokens the token holds in custody).
+    /// @notice A forced transfer cannot take from this address (zero, the token's own custody, or a custodian).
     error InvalidForcedTransferSource(address from);
+    /// @notice A custodian must be a contract.
+    error InvalidCustodian(address account);
+    /// @notice A custodian cannot be unmarked while it holds tokens (they belong to others).
+    error CustodianHoldsTokens(address account, uint256 balance);
+    /// @notice The account already holds a role that must stay with someone else (separation of duties).
+    error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
 
     /// @notice Transfers with a payment reference that is emitted with the value.
     /// @param to The payee.
@@ -85,6 +102,19 @@ interface IPermissionedToken is IERC20 {
     /// @param amount The amount (non-zero).
     /// @param legalRef The legal basis (non-zero).
     function forceTransfer(address from, address to, uint256 amount, bytes32 legalRef) external;
+
+    /// @notice Marks or unmarks a contract that holds tokens for others (the DvP escrow). DEFAULT_ADMIN_ROLE.
+    /// @dev A custodian cannot be the source of a forced transfer or redemption, and may send what it holds
+    /// even when the registry no longer allows it or it is frozen (refunds must always be possible); it
+    /// receives, and spends allowances, only when allowed and not frozen. Unmarking requires a zero balance.
+    /// @param account The contract.
+    /// @param custodian Whether it is a custodian.
+    function setCustodian(address account, bool custodian) external;
+
+    /// @notice Whether an account is a custodian.
+    /// @param account The account.
+    /// @return True when it is.
+    function isCustodian(address account) external view returns (bool);
 
     /// @notice Stops every movement except forced transfers. PAUSER_ROLE.
     function pause() external;

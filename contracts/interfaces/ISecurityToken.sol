@@ -21,6 +21,8 @@ interface ISecurityToken is IPermissionedToken {
     /// @param issuer The issuer agent who executed it.
     event SecuritiesRedeemed(address indexed from, uint256 amount, address indexed issuer);
 
+    /// @notice Units held by a custodian (the DvP escrow) belong to others and cannot be redeemed from it.
+    error InvalidRedemptionSource(address from);
     /// @notice The ISIN is not 12 characters of the ISO 6166 form with a valid check digit.
     error InvalidIsin(string isin);
 
@@ -34,7 +36,7 @@ interface ISecurityToken is IPermissionedToken {
     function issue(address to, uint256 amount) external;
 
     /// @notice Redeems (burns) units held by a wallet. ISSUER_ROLE.
-    /// @param from The wallet debited (allowed, not frozen).
+    /// @param from The wallet debited (allowed, not frozen, not a custodian).
     /// @param amount The units (non-zero, at most its balance).
     function redeem(address from, uint256 amount) external;
 }

@@ -57,6 +57,10 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
      */
     function initialize(address admin, uint48 adminDelay) external initializer {
         __AccessControlDefaultAdminRules_init(adminDelay, admin);
+        // UPGRADER_ROLE is its own admin: the default admin cannot grant it (a timelock holds it). The
+        // deployer holds it until it hands it to the timelock and renounces it.
+        _setRoleAdmin(UPGRADER_ROLE, UPGRADER_ROLE);
+        _grantRole(UPGRADER_ROLE, admin);
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -20,6 +20,15 @@ import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
  * escrow is onboarded in the registry as a participant so that the permissioned tokens may be locked in
  * it; every token movement it makes is still checked by the tokens' own rule. Tokens it pulls are
  * checked by balance delta, so a token that delivers less than asked is refused.
+ *
+ * The tokens mark the escrow as a custodian: no forced transfer or redemption takes from it, and it can
+ * always give a leg back, even once it is suspended or frozen itself. When the owner of a leg cannot
+ * receive at refund time (frozen, suspended, token paused), the leg stays here as a refund credited to
+ * that owner alone; anyone can push it to the owner later with `claimRefund`. The balance of each token is
+ * therefore locked legs + pending refunds (+ anything sent by mistake, which the admin can return).
+ *
+ * A trade reference settles once between the same seller and buyer, by either flow, and a party can
+ * withdraw its signature on terms before they settle. UPGRADER_ROLE is its own admin (a timelock holds it).
  */
 contract DvPEscrow is
     IDvPEscrow,
@@ -32,6 +41,8 @@ contract DvPEscrow is
 
     /// @notice Upgrades the implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
+    /// @notice Closes a trade under a legal reference, returning its legs to their owners.
+    bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
 
     /// @notice EIP-712 type of the terms both parties sign for `settleSigned`.
     // The type string is hashed at compile time; its length costs nothing at run time.
@@ -61,6 +72,10 @@ contract DvPEscrow is
         mapping(address proposer => uint256) nonces;
         mapping(bytes32 tradeHash => bool) signedSettled;
         mapping(address token => uint256) locked;
+        mapping(address party => mapping(address token => uint256)) refunds;
+        mapping(address token => uint256) pendingRefunds;
+        mapping(bytes32 tradeHash => bool) withdrawn;
+        mapping(bytes32 refKey => bool) refSettled;
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.DvPEscrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -91,6 +106,9 @@ contract DvPEscrow is
         __EIP712_init("DvPEscrow", "1");
         __UUPSUpgradeable_init();
         _getDvPEscrowStorage().registry = registry_;
+        // The deployer holds the upgrade duty until it hands it to the timelock (and renounces it).
+        _setRoleAdmin(UPGRADER_ROLE, UPGRADER_ROLE);
+        _grantRole(UPGRADER_ROLE, admin);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -98,6 +116,7 @@ contract DvPEscrow is
         if (msg.sender != t.seller && msg.sender != t.buyer) revert NotTradeParty(bytes32(0), msg.sender);
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
         _validateTerms($, t);
+        _requireRefOpen($, t.seller, t.buyer, t.ref);
         uint256 nonce = $.nonces[msg.sender];
         $.nonces[msg.sender] = nonce + 1;
         tradeId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce, _structHash(t)));
@@ -112,7 +131,7 @@ contract DvPEscrow is
             cashAmount: t.cashAmount,
             ref: t.ref
         });
-        emit TradeProposed(tradeId, t.ref, msg.sender, t);
+        emit TradeProposed(tradeId, t.seller, t.buyer, t.ref, msg.sender, t);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -121,40 +140,13 @@ contract DvPEscrow is
         StoredTrade storage s = _openTrade($, tradeId);
         // slither-disable-next-line timestamp
         if (block.timestamp > s.deadline) revert DeadlinePassed(s.deadline, block.timestamp);
-        TradeState state = s.state;
-        bool settles = false;
-        address token = address(0);
-        uint256 amount = 0;
-        if (msg.sender == s.seller) {
-            if (state == TradeState.SellerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
-            (token, amount) = (s.asset, s.assetAmount);
-            settles = state == TradeState.BuyerFunded;
-            s.state = settles ? TradeState.Settled : TradeState.SellerFunded;
-        } else if (msg.sender == s.buyer) {
-            if (state == TradeState.BuyerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
-            (token, amount) = (s.cash, s.cashAmount);
-            settles = state == TradeState.SellerFunded;
-            s.state = settles ? TradeState.Settled : TradeState.BuyerFunded;
-        } else {
-            revert NotTradeParty(tradeId, msg.sender);
-        }
+        (address token, uint256 amount, bool settles) = _takeLeg(s, tradeId);
         if (!$.listed[token]) revert TokenNotListed(token);
         bytes32 ref = s.ref;
+        bytes32 refKey = _requireRefOpen($, s.seller, s.buyer, ref);
         emit LegFunded(tradeId, ref, msg.sender, token, amount);
         if (settles) {
-            emit TradeSettled(tradeId, ref);
-            // The other leg leaves the escrow; this leg goes straight from its owner to the counterparty,
-            // checked by balance delta as a pull would be.
-            (address seller, address buyer) = (s.seller, s.buyer);
-            if (msg.sender == seller) {
-                $.locked[s.cash] -= s.cashAmount;
-                _deliver(IERC20(token), seller, buyer, amount);
-                IERC20(s.cash).safeTransfer(seller, s.cashAmount);
-            } else {
-                $.locked[s.asset] -= s.assetAmount;
-                _deliver(IERC20(token), buyer, seller, amount);
-                IERC20(s.asset).safeTransfer(buyer, s.assetAmount);
-            }
+            _settleLocked($, s, tradeId, refKey, token, amount);
         } else {
             $.locked[token] += amount;
             _deliver(IERC20(token), msg.sender, address(this), amount);
@@ -194,12 +186,57 @@ contract DvPEscrow is
         _validateTerms($, t);
         tradeHash = _hashTypedDataV4(_structHash(t));
         if ($.signedSettled[tradeHash]) revert SignedTradeAlreadySettled(tradeHash);
+        if ($.withdrawn[tradeHash]) revert TermsWithdrawn(tradeHash);
+        bytes32 refKey = _requireRefOpen($, t.seller, t.buyer, t.ref);
         if (!_isValidSignature(t.seller, tradeHash, sellerSig)) revert InvalidSignature(t.seller);
         if (!_isValidSignature(t.buyer, tradeHash, buyerSig)) revert InvalidSignature(t.buyer);
         $.signedSettled[tradeHash] = true;
+        $.refSettled[refKey] = true;
         emit SignedTradeSettled(tradeHash, t.ref, msg.sender, t);
         _deliver(IERC20(t.asset), t.seller, t.buyer, t.assetAmount);
         _deliver(IERC20(t.cash), t.buyer, t.seller, t.cashAmount);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function withdrawSignature(Trade calldata t) external {
+        bytes32 tradeHash = _hashTypedDataV4(_structHash(t));
+        if (msg.sender != t.seller && msg.sender != t.buyer) revert NotTradeParty(tradeHash, msg.sender);
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        if ($.signedSettled[tradeHash]) revert SignedTradeAlreadySettled(tradeHash);
+        if ($.withdrawn[tradeHash]) revert TermsWithdrawn(tradeHash);
+        $.withdrawn[tradeHash] = true;
+        emit SignatureWithdrawn(tradeHash, t.ref, msg.sender);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function closeByOrder(bytes32 tradeId, bytes32 legalRef) external nonReentrant onlyRole(COMPLIANCE_ROLE) {
+        if (legalRef == bytes32(0)) revert LegalReferenceMissing();
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        StoredTrade storage s = _openTrade($, tradeId);
+        TradeState state = s.state;
+        s.state = TradeState.ClosedByOrder;
+        emit TradeClosedByOrder(tradeId, s.ref, legalRef, msg.sender);
+        _refund($, s, tradeId, state);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function claimRefund(address party, address token) external nonReentrant {
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        uint256 amount = $.refunds[party][token];
+        if (amount == 0) revert NoRefundPending(party, token);
+        $.refunds[party][token] = 0;
+        $.pendingRefunds[token] -= amount;
+        emit RefundClaimed(party, token, amount, msg.sender);
+        IERC20(token).safeTransfer(party, amount);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function returnExcess(address token, address to, uint256 amount) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        uint256 excess = IERC20(token).balanceOf(address(this)) - $.locked[token] - $.pendingRefunds[token];
+        if (amount == 0 || amount > excess) revert ExcessExceeded(token, amount, excess);
+        emit ExcessReturned(token, to, amount, msg.sender);
+        IERC20(token).safeTransfer(to, amount);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -250,6 +287,26 @@ contract DvPEscrow is
         return _getDvPEscrowStorage().locked[token];
     }
 
+    /// @inheritdoc IDvPEscrow
+    function pendingRefund(address party, address token) external view returns (uint256) {
+        return _getDvPEscrowStorage().refunds[party][token];
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function pendingRefundTotal(address token) external view returns (uint256) {
+        return _getDvPEscrowStorage().pendingRefunds[token];
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function isTermsWithdrawn(bytes32 tradeHash) external view returns (bool) {
+        return _getDvPEscrowStorage().withdrawn[tradeHash];
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function isTradeRefSettled(address seller, address buyer, bytes32 ref) external view returns (bool) {
+        return _getDvPEscrowStorage().refSettled[_refKey(seller, buyer, ref)];
+    }
+
     /// @notice The registry the escrow asks about the parties.
     /// @return The registry.
     function registry() external view returns (IParticipantRegistry) {
@@ -277,17 +334,97 @@ contract DvPEscrow is
         }
     }
 
-    function _refund(DvPEscrowStorage storage $, StoredTrade storage s, bytes32 tradeId, TradeState state) private {
-        if (state == TradeState.SellerFunded) {
-            $.locked[s.asset] -= s.assetAmount;
-            emit LegRefunded(tradeId, s.ref, s.seller, s.asset, s.assetAmount);
-            IERC20(s.asset).safeTransfer(s.seller, s.assetAmount);
-        } else if (state == TradeState.BuyerFunded) {
-            $.locked[s.cash] -= s.cashAmount;
-            emit LegRefunded(tradeId, s.ref, s.buyer, s.cash, s.cashAmount);
-            IERC20(s.cash).safeTransfer(s.buyer, s.cashAmount);
+    /// @dev Records the caller's leg: which token and amount, and whether it is the second leg (settles).
+    function _takeLeg(StoredTrade storage s, bytes32 tradeId)
+        private
+        returns (address token, uint256 amount, bool settles)
+    {
+        TradeState state = s.state;
+        if (msg.sender == s.seller) {
+            if (state == TradeState.SellerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
+            (token, amount) = (s.asset, s.assetAmount);
+            settles = state == TradeState.BuyerFunded;
+            s.state = settles ? TradeState.Settled : TradeState.SellerFunded;
+        } else if (msg.sender == s.buyer) {
+            if (state == TradeState.BuyerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
+            (token, amount) = (s.cash, s.cashAmount);
+            settles = state == TradeState.SellerFunded;
+            s.state = settles ? TradeState.Settled : TradeState.BuyerFunded;
+        } else {
+            revert NotTradeParty(tradeId, msg.sender);
         }
     }
+
+    /**
+     * @dev The second leg: both tokens must be listed now, not only the caller's. The locked leg leaves the
+     * escrow; the caller's leg goes straight from its owner to the counterparty, checked by balance delta.
+     */
+    function _settleLocked(
+        DvPEscrowStorage storage $,
+        StoredTrade storage s,
+        bytes32 tradeId,
+        bytes32 refKey,
+        address token,
+        uint256 amount
+    ) private {
+        (address seller, address buyer) = (s.seller, s.buyer);
+        (address lockedToken, uint256 lockedAmount) = msg.sender == seller ? (s.cash, s.cashAmount) : (s.asset, s.assetAmount);
+        if (!$.listed[lockedToken]) revert TokenNotListed(lockedToken);
+        $.refSettled[refKey] = true;
+        $.locked[lockedToken] -= lockedAmount;
+        emit TradeSettled(tradeId, s.ref);
+        (address payer, address payee) = msg.sender == seller ? (seller, buyer) : (buyer, seller);
+        _deliver(IERC20(token), payer, payee, amount);
+        IERC20(lockedToken).safeTransfer(payer, lockedAmount);
+    }
+
+    /// @dev The reference key of a trade: a reference settles once between the same seller and buyer.
+    function _refKey(address seller, address buyer, bytes32 ref) private pure returns (bytes32) {
+        return keccak256(abi.encode(seller, buyer, ref));
+    }
+
+    function _requireRefOpen(DvPEscrowStorage storage $, address seller, address buyer, bytes32 ref)
+        private
+        view
+        returns (bytes32 refKey)
+    {
+        refKey = _refKey(seller, buyer, ref);
+        if ($.refSettled[refKey]) revert TradeRefAlreadySettled(seller, buyer, ref);
+    }
+
+    function _refund(DvPEscrowStorage storage $, StoredTrade storage s, bytes32 tradeId, TradeState state) private {
+        if (state == TradeState.SellerFunded) {
+            _returnLeg($, tradeId, s.ref, s.seller, s.asset, s.assetAmount);
+        } else if (state == TradeState.BuyerFunded) {
+            _returnLeg($, tradeId, s.ref, s.buyer, s.cash, s.cashAmount);
+        }
+    }
+
+    /**
+     * @dev Gives a leg back to its owner. If the token refuses (the owner is frozen or suspended, the token
+     * is paused), the leg stays here credited to that owner alone, so closing a trade never depends on the
+     * owner's standing and the leg is never lost nor handed to anyone else. Callers are `nonReentrant`;
+     * what is written after the call depends on whether the token accepted the refund.
+     */
+    // slither-disable-start reentrancy-benign,reentrancy-events
+    function _returnLeg(
+        DvPEscrowStorage storage $,
+        bytes32 tradeId,
+        bytes32 ref,
+        address party,
+        address token,
+        uint256 amount
+    ) private {
+        $.locked[token] -= amount;
+        if (IERC20(token).trySafeTransfer(party, amount)) {
+            emit LegRefunded(tradeId, ref, party, token, amount);
+        } else {
+            $.refunds[party][token] += amount;
+            $.pendingRefunds[token] += amount;
+            emit RefundPending(tradeId, ref, party, token, amount);
+        }
+    }
+    // slither-disable-end reentrancy-benign,reentrancy-events
 
     /// @dev Moves `amount` from `from` to `to` with the escrow's allowance and checks `to` received it all.
     function _deliver(IERC20 token, address from, address to, uint256 amount) private {

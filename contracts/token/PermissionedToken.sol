@@ -21,6 +21,18 @@ import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
  * redemptions waiting for the fiat payout). Nobody can send to it or force tokens out of it; only those
  * procedures move tokens in and out, through `_custodyMove`, and the counterparty side of such a move is
  * checked as any other.
+ *
+ * Contracts that hold tokens for others (the DvP escrow) are marked as custodians by the admin: no forced
+ * transfer or redemption takes from them, and they can always give back what they hold, even once the
+ * registry no longer allows them or compliance froze them (a refund must never be trapped). They receive,
+ * and spend allowances, only while allowed and not frozen, like anyone else.
+ *
+ * Spenders are checked like holders: `transferFrom` refuses a spender that is frozen or not allowed, and
+ * an allowance can only be granted (approve, permit) to a spender that is allowed and not frozen. Setting
+ * an allowance to zero is always possible.
+ *
+ * UPGRADER_ROLE is its own admin: the default admin cannot grant it (in production it is held by a
+ * timelock controller), so no key can upgrade in the block it grants itself a role.
  */
 abstract contract PermissionedToken is
     IPermissionedToken,
@@ -30,6 +42,8 @@ abstract contract PermissionedToken is
 {
     /// @notice Freezes, unfreezes and forces transfers.
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    /// @notice Issues (and, for securities, redeems); never held together with COMPLIANCE_ROLE.
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     /// @notice Pauses and unpauses.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Upgrades the implementation.
@@ -52,6 +66,7 @@ abstract contract PermissionedToken is
     struct PermissionedTokenStorage {
         Config config;
         mapping(address wallet => bool) frozen;
+        mapping(address account => bool) custodian;
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.PermissionedToken")) - 1)) & ~bytes32(uint256(0xff))
@@ -83,6 +98,9 @@ abstract contract PermissionedToken is
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
         $.config = Config({registry: registry_, paused: false, mode: MODE_NORMAL, decimals: decimals_});
         emit RegistryChanged(address(0), address(registry_));
+        // The deployer holds the upgrade duty until it hands it to the timelock (and renounces it).
+        _setRoleAdmin(UPGRADER_ROLE, UPGRADER_ROLE);
+        _grantRole(UPGRADER_ROLE, admin);
     }
     // slither-disable-end naming-convention
 
@@ -106,7 +124,7 @@ abstract contract PermissionedToken is
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
         if ($.frozen[wallet]) revert WalletFrozen(wallet);
         $.frozen[wallet] = true;
-        emit Frozen(wallet);
+        emit Frozen(wallet, msg.sender);
     }
 
     /// @inheritdoc IPermissionedToken
@@ -114,7 +132,7 @@ abstract contract PermissionedToken is
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
         if (!$.frozen[wallet]) revert WalletNotFrozen(wallet);
         $.frozen[wallet] = false;
-        emit Unfrozen(wallet);
+        emit Unfrozen(wallet, msg.sender);
     }
 
     /// @inheritdoc IPermissionedToken
@@ -128,20 +146,41 @@ abstract contract PermissionedToken is
      * order against a frozen or revoked participant, a lost or compromised key. So the sending side is not
      * checked (it is typically frozen, suspended or revoked), and the transfer works while the token is
      * paused (a compromised key is exactly when one pauses, then moves the funds to safety). The receiving
-     * side is checked as on every movement: forced funds only ever reach an allowed, unfrozen wallet.
+     * side is checked as on every movement: forced funds only ever reach an allowed, unfrozen wallet. A
+     * custodian (the DvP escrow) is never a source: what it holds belongs to the parties of its trades, and
+     * the escrow's own court-order action returns a leg to its owner.
      */
     function forceTransfer(address from, address to, uint256 amount, bytes32 legalRef)
         external
         onlyRole(COMPLIANCE_ROLE)
     {
-        if (from == address(0) || from == address(this)) revert InvalidForcedTransferSource(from);
+        PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
+        if (from == address(0) || from == address(this) || $.custodian[from]) {
+            revert InvalidForcedTransferSource(from);
+        }
         _requireAmount(amount);
         _requireReference(legalRef);
-        Config storage c = _getPermissionedTokenStorage().config;
+        Config storage c = $.config;
         c.mode = MODE_FORCED;
         _transfer(from, to, amount);
         c.mode = MODE_NORMAL;
         emit ForcedTransfer(from, to, amount, legalRef, msg.sender);
+    }
+
+    /// @inheritdoc IPermissionedToken
+    function setCustodian(address account, bool custodian) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (account.code.length == 0) revert InvalidCustodian(account);
+        if (!custodian) {
+            uint256 held = balanceOf(account);
+            if (held != 0) revert CustodianHoldsTokens(account, held);
+        }
+        _getPermissionedTokenStorage().custodian[account] = custodian;
+        emit CustodianSet(account, custodian, msg.sender);
+    }
+
+    /// @inheritdoc IPermissionedToken
+    function isCustodian(address account) external view returns (bool) {
+        return _getPermissionedTokenStorage().custodian[account];
     }
 
     /// @inheritdoc IPermissionedToken
@@ -193,6 +232,7 @@ abstract contract PermissionedToken is
     /**
      * @dev The one movement rule. Reads the config word once; checks frozen flags in this contract and
      * asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check one side.
+     * A custodian's sending side is excused only where it fails, so the usual path reads no extra slot.
      */
     // slither-disable-next-line cyclomatic-complexity
     function _update(address from, address to, uint256 value) internal virtual override {
@@ -212,18 +252,63 @@ abstract contract PermissionedToken is
             if (from == address(this)) checkFrom = false;
             if (to == address(this)) checkTo = false;
         }
-        if (checkFrom && $.frozen[from]) revert WalletFrozen(from);
+        if (checkFrom && $.frozen[from] && !$.custodian[from]) revert WalletFrozen(from);
         if (checkTo && $.frozen[to]) revert WalletFrozen(to);
         if (checkFrom && checkTo) {
             (bool fromAllowed, bool toAllowed) = c.registry.areAllowed(from, to);
-            if (!fromAllowed) revert ParticipantNotAllowed(from);
+            if (!fromAllowed && !$.custodian[from]) revert ParticipantNotAllowed(from);
             if (!toAllowed) revert ParticipantNotAllowed(to);
         } else if (checkFrom) {
-            if (!c.registry.isAllowed(from)) revert ParticipantNotAllowed(from);
+            if (!c.registry.isAllowed(from) && !$.custodian[from]) revert ParticipantNotAllowed(from);
         } else if (checkTo) {
             if (!c.registry.isAllowed(to)) revert ParticipantNotAllowed(to);
         }
         super._update(from, to, value);
+    }
+
+    /**
+     * @dev A spender moves other holders' funds, so it is checked like a holder: a frozen wallet, a wallet of
+     * a suspended or revoked participant, or one never onboarded cannot use an allowance it was given.
+     */
+    function _spendAllowance(address owner, address spender, uint256 value) internal virtual override {
+        _requireSpender(spender);
+        super._spendAllowance(owner, spender, value);
+    }
+
+    /**
+     * @dev approve and permit (emitEvent) may only give a non-zero allowance to a spender that is allowed and
+     * not frozen; lowering an allowance to zero is always possible. Allowance spending (no event) is checked
+     * in `_spendAllowance`.
+     */
+    function _approve(address owner, address spender, uint256 value, bool emitEvent) internal virtual override {
+        if (emitEvent && value != 0) _requireSpender(spender);
+        super._approve(owner, spender, value, emitEvent);
+    }
+
+    /// @dev Refuses a role that must stay with another key than one the account already holds.
+    function _grantRole(bytes32 role, address account) internal virtual override returns (bool) {
+        _requireCompatibleRole(role, account);
+        return super._grantRole(role, account);
+    }
+
+    /// @dev Issuer and compliance stay apart: one key could otherwise issue to a wallet and force it anywhere.
+    function _requireCompatibleRole(bytes32 role, address account) internal view virtual {
+        if (role == ISSUER_ROLE) _requireNotHolding(account, role, COMPLIANCE_ROLE);
+        else if (role == COMPLIANCE_ROLE) _requireNotHolding(account, role, ISSUER_ROLE);
+    }
+
+    function _requireNotHolding(address account, bytes32 role, bytes32 held) internal view {
+        if (hasRole(held, account)) revert ConflictingRoles(account, role, held);
+    }
+
+    function _isCustodian(address account) internal view returns (bool) {
+        return _getPermissionedTokenStorage().custodian[account];
+    }
+
+    function _requireSpender(address spender) private view {
+        PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
+        if ($.frozen[spender]) revert WalletFrozen(spender);
+        if (!$.config.registry.isAllowed(spender)) revert ParticipantNotAllowed(spender);
     }
 
     function _requireAmount(uint256 amount) internal pure {

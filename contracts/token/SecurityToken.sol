@@ -12,9 +12,6 @@ import {PermissionedToken} from "./PermissionedToken.sol";
  * set at deployment (0 by default: whole units of the security).
  */
 contract SecurityToken is ISecurityToken, PermissionedToken {
-    /// @notice The issuer agent: issues and redeems units.
-    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
-
     /// @custom:storage-location erc7201:bankcash.storage.SecurityToken
     struct SecurityTokenStorage {
         string isin;
@@ -76,6 +73,7 @@ contract SecurityToken is ISecurityToken, PermissionedToken {
 
     /// @inheritdoc ISecurityToken
     function redeem(address from, uint256 amount) external onlyRole(ISSUER_ROLE) {
+        if (_isCustodian(from)) revert InvalidRedemptionSource(from);
         _requireAmount(amount);
         _burn(from, amount);
         emit SecuritiesRedeemed(from, amount, msg.sender);

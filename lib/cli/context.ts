@@ -8,7 +8,9 @@ import { formatAmount, parseAddress } from "../format";
 import { out, toJson, UserError } from "./output";
 
 export const STATUS_NAMES = ["None", "Active", "Suspended", "Revoked"] as const;
-export const ROLE_NAMES = ["DEFAULT_ADMIN_ROLE", "COMPLIANCE_ROLE", "ISSUER_ROLE", "RESERVE_ROLE", "PAUSER_ROLE", "UPGRADER_ROLE"];
+export const ROLE_NAMES = [
+  "DEFAULT_ADMIN_ROLE", "COMPLIANCE_ROLE", "ISSUER_ROLE", "RESERVE_ROLE", "PAUSER_ROLE", "UPGRADER_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE",
+];
 
 /** Options every command takes. */
 export interface CommonArgs {
@@ -193,8 +195,12 @@ export class CommandContext {
         return `allowance of ${a.spender} is ${amount(a.allowance)}, needs ${amount(a.needed)}`;
       case "ReservesExceeded":
         return `supply would be ${amount(a.supplyAfter)}, attested reserves are ${amount(a.reserves)}`;
-      case "ReservesBelowSupply":
-        return `reserves ${amount(a.reserves)} are below the supply ${amount(a.supply)}`;
+      case "AttestationStale":
+        return `the last reserve attestation (${Number(a.attestedAt) === 0 ? "never" : isoDate(Number(a.attestedAt))}) is older than the maximum age of ${Number(a.maxAge) / 86400} days: a new attestation is needed`;
+      case "ConflictingRoles":
+        return `${a.account} holds ${this.roleName(a.heldRole)}, which must stay apart from ${this.roleName(a.role)}`;
+      case "TimelockUnexpectedOperationState":
+        return `timelock operation ${a.operationId} is not in the state the call needs`;
       case "RedemptionNotPending":
         return `redemption ${a.id} is ${["unknown", "pending", "completed", "rejected"][Number(a.status)] ?? a.status}`;
       case "StatusUnchanged":
@@ -220,6 +226,12 @@ export class CommandContext {
         return `the signature given for ${a.party} is not ${a.party}'s signature of these terms`;
       case "SignedTradeAlreadySettled":
         return `these signed terms (digest ${a.tradeHash}) have already settled`;
+      case "TradeRefAlreadySettled":
+        return `a trade of ${a.seller} to ${a.buyer} with reference ${a.ref} has already settled`;
+      case "TermsWithdrawn":
+        return `a party withdrew its signature on these terms (digest ${a.tradeHash})`;
+      case "NoRefundPending":
+        return `no refund waits for ${a.party} in ${a.token}`;
       case "TokenNotListed":
         return `${a.token} is not listed for settlement`;
       default: {

@@ -9,14 +9,17 @@ import { GasRow, gasOf } from "./gasTable";
  */
 export async function measureTokenGas(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const { ethers } = hre;
-  const [admin, ops, alice, bob, ...fresh] = await ethers.getSigners();
-  const roles = { compliance: ops.address, issuer: ops.address, reserve: ops.address, pauser: ops.address, upgrader: ops.address };
+  const signers = await ethers.getSigners();
+  const [admin, ops, alice, bob, ...fresh] = signers;
+  // issuing, attesting and compliance must be different keys; the last two accounts take the first two
+  const [issuer, reserve] = signers.slice(-2);
+  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
   const { registry, tokens } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.USD], adminDelay: 0 });
-  const usd = tokens.USD.connect(ops);
+  const usd = tokens.USD.connect(issuer);
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
   await (await registry.connect(ops).onboard(ethers.id("bench-A"), [alice.address], expiry)).wait();
   await (await registry.connect(ops).onboard(ethers.id("bench-B"), [bob.address, ...fresh.slice(0, 6).map((s) => s.address)], expiry)).wait();
-  await (await usd.attestReserves(10n ** 15n, ethers.id("bench-reserves"))).wait();
+  await (await usd.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"))).wait();
   await (await usd.mint(alice.address, 10n ** 12n, ethers.id("bench-seed-a"))).wait();
   await (await usd.mint(bob.address, 1n, ethers.id("bench-seed-b"))).wait();
 

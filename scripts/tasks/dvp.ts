@@ -191,25 +191,54 @@ command("dvp:fund", "Lock the signer's leg of a trade; the second leg settles bo
 for (const [name, method, description] of [
   ["dvp:cancel", "cancel", "Cancel an open trade (seller or buyer); locked legs go back"],
   ["dvp:expire", "expire", "Close an open trade after its deadline (anyone); locked legs go back"],
+  ["dvp:close-by-order", "closeByOrder", "Close an open trade under a legal reference (compliance); locked legs go back to their owners"],
 ] as const) {
-  command(name, description)
-    .addParam("trade", "trade id")
-    .setAction(action<CommonArgs & { trade: string }>(async (args, ctx) => {
-      const s = await Settlement.open(ctx);
-      const { id, terms } = await s.trade(args.trade);
-      const signer = method === "cancel" ? (await partySigner(ctx, terms, "cancel it")).signer : await ctx.signer();
-      const receipt = await ctx.send(`${method} trade ${id}`, s.escrow, method, [id], signer);
-      const refunds: { party: string; amount: string }[] = [];
-      for (const log of receipt.logs) {
-        const e = s.escrow.interface.parseLog(log);
-        if (e?.name === "LegRefunded") refunds.push({ party: e.args.party, amount: (await s.leg(e.args.token)).fmt(e.args.amount) });
+  const cmd = command(name, description).addParam("trade", "trade id");
+  if (method === "closeByOrder") cmd.addParam("legalRef", "court order or case reference (text or 0x hex)");
+  cmd.setAction(action<CommonArgs & { trade: string; legalRef?: string }>(async (args, ctx) => {
+    const s = await Settlement.open(ctx);
+    const { id, terms } = await s.trade(args.trade);
+    let signer: Signer;
+    const callArgs: unknown[] = [id];
+    if (method === "cancel") signer = (await partySigner(ctx, terms, "cancel it")).signer;
+    else if (method === "expire") signer = await ctx.signer();
+    else {
+      signer = await ctx.signer(s.escrow, "COMPLIANCE_ROLE", ESCROW_KEY);
+      callArgs.push(toReference(args.legalRef!, "--legal-ref"));
+    }
+    const receipt = await ctx.send(`${method === "closeByOrder" ? "close by order" : method} trade ${id}`, s.escrow, method, callArgs, signer);
+    const refunds: { party: string; amount: string; pending: boolean }[] = [];
+    for (const log of receipt.logs) {
+      const e = s.escrow.interface.parseLog(log);
+      if (e?.name === "LegRefunded" || e?.name === "RefundPending") {
+        refunds.push({ party: e.args.party, amount: (await s.leg(e.args.token)).fmt(e.args.amount), pending: e.name === "RefundPending" });
       }
-      ctx.report({ tradeId: id, state: TRADE_STATES[Number((await s.escrow.getTrade(id)).state)], refunds }, () => {
-        out.line(`trade ${id} ${method === "cancel" ? "cancelled" : "expired"}`);
-        for (const r of refunds) out.line(`  returned ${r.amount} to ${r.party}`);
-      });
-    }));
+    }
+    const state = TRADE_STATES[Number((await s.escrow.getTrade(id)).state)];
+    ctx.report({ tradeId: id, state, refunds }, () => {
+      out.line(`trade ${id} ${{ cancel: "cancelled", expire: "expired", closeByOrder: "closed by order" }[method]}`);
+      for (const r of refunds) {
+        out.line(r.pending
+          ? `  ${r.amount} waits in the escrow for ${r.party}, who cannot receive now (dvp:claim-refund once it can)`
+          : `  returned ${r.amount} to ${r.party}`);
+      }
+    });
+  }));
 }
+
+command("dvp:claim-refund", "Pay a refund waiting in the escrow to its owner (anyone may submit; it only goes to the owner)")
+  .addParam("party", "the owner of the refund")
+  .addParam("token", "the token's address")
+  .setAction(action<CommonArgs & { party: string; token: string }>(async (args, ctx) => {
+    const s = await Settlement.open(ctx);
+    const party = parseAddress(args.party, "--party");
+    const leg = await s.leg(parseAddress(args.token, "--token"));
+    const amount = await s.escrow.pendingRefund(party, leg.address);
+    if (amount === 0n) throw new UserError(`no refund waits for ${party} in ${leg.label}; nothing was sent`);
+    await ctx.send(`pay the ${leg.fmt(amount)} refund to ${party}`, s.escrow, "claimRefund", [party, leg.address], await ctx.signer());
+    ctx.report({ party, token: leg.address, amount: amount.toString(), amountText: leg.fmt(amount) },
+      () => out.line(`refund of ${leg.fmt(amount)} paid to ${party}`));
+  }));
 
 command("dvp:show", "Show a trade's terms and state")
   .addParam("trade", "trade id")
@@ -268,6 +297,17 @@ termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no
     fs.writeFileSync(args.out, `${toJson(file)}\n`);
     const digest = tradeDigest(s.address, chainId, terms);
     ctx.report({ file: args.out, side, digest, ...file }, () => out.line(`signed as ${side} ${file.signer}: ${args.out} (digest ${digest})`));
+  }));
+
+command("dvp:withdraw-signature", "Withdraw the signer's signature on the terms of a signed file: they can no longer settle")
+  .addParam("file", "a signed file of these terms (either party's)")
+  .setAction(action<CommonArgs & { file: string }>(async (args, ctx) => {
+    const s = await Settlement.open(ctx);
+    const terms = readSignedFile(args.file, "--file").parsed;
+    const { signer, side } = await partySigner(ctx, terms, "withdraw its signature");
+    await ctx.send(`withdraw the ${side}'s signature on ${terms.ref}`, s.escrow, "withdrawSignature", [terms], signer);
+    const digest = tradeDigest(s.address, BigInt(ctx.record.chainId), terms);
+    ctx.report({ digest, side, terms: termsToJson(terms) }, () => out.line(`signature withdrawn by the ${side}: terms ${digest} can no longer settle`));
   }));
 
 command("dvp:settle-signed", "Settle a trade from the seller's and the buyer's signed files in one transaction")

@@ -4,3 +4,4 @@ import "./token";
 import "./status";
 import "./dvp";
 import "./security";
+import "./upgrade";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { depositTokenFixture, ids } from "../fixtures";
 import { fcParameters } from "./fcConfig";
 
@@ -16,7 +16,8 @@ type Action =
   | { kind: "suspend" | "reinstate"; participant: "alpha" | "beta" }
   | { kind: "redeem"; from: number; amount: bigint }
   | { kind: "complete" | "reject"; pick: number }
-  | { kind: "attest"; extra: bigint };
+  | { kind: "attest"; delta: bigint }
+  | { kind: "wait"; days: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant("mint" as const), to: wallet, amount }),
@@ -25,26 +26,37 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constantFrom("suspend" as const, "reinstate" as const), participant: fc.constantFrom("alpha" as const, "beta" as const) }),
   fc.record({ kind: fc.constant("redeem" as const), from: wallet, amount }),
   fc.record({ kind: fc.constantFrom("complete" as const, "reject" as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant("attest" as const), extra: fc.bigInt({ min: 0n, max: 2_000_000n }) }),
+  // attestations above and below the supply: the attester records the truth, including a shortfall
+  fc.record({ kind: fc.constant("attest" as const), delta: fc.bigInt({ min: -1_000_000n, max: 2_000_000n }) }),
+  fc.record({ kind: fc.constant("wait" as const), days: fc.integer({ min: 1, max: 40 }) }),
 );
 
 describe("DepositToken invariants (property)", function () {
-  it("keeps supply = balances + pending redemptions, supply <= reserves, and credits only allowed, unfrozen wallets", async function () {
+  it("keeps supply = balances + pending redemptions, supply <= attested reserves - payouts since, and credits only allowed, unfrozen wallets", async function () {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 25 }), async (actions) => {
         const f = await loadFixture(depositTokenFixture);
         const { token, registry } = f;
         const wallets = [f.alice, f.alice2, f.bob, f.carol];
         const holders = [...wallets.map((w) => w.address), await token.getAddress()];
+        const maxAge = await token.maxAttestationAge();
+        // the model: the last attested amount, minus the fiat paid out by completed redemptions since
+        let [lastAttested] = await token.reserves();
+        let paidOut = 0n;
+        let covered = true; // the last attestation covered the supply of its moment
         let step = 0;
         const balances = () => Promise.all(holders.map((h) => token.balanceOf(h)));
         for (const a of actions) {
           step++;
           const before = await balances();
+          const supplyBefore = await token.totalSupply();
+          const [reservesBefore] = await token.reserves();
           const eligible = await Promise.all(wallets.map(async (w) =>
             (await registry.isAllowed(w.address)) && !(await token.isFrozen(w.address))));
+          let done = false;
           try {
             await perform(a, step);
+            done = true;
           } catch (e) {
             if (!isContractRevert(e)) throw e; // refusals are expected; anything else is a bug in the test
           }
@@ -58,9 +70,18 @@ describe("DepositToken invariants (property)", function () {
           const pending = await pendingFromRequests();
           expect(supply).to.equal(after.slice(0, WALLETS).reduce((x, y) => x + y, 0n) + pending);
           expect(await token.pendingRedemptions()).to.equal(pending);
-          // supply never exceeds the attested reserves
-          const [reserves] = await token.reserves();
-          expect(supply <= reserves).to.equal(true);
+          // the recorded reserves are the last attestation minus the fiat paid out since (not below zero)
+          const [reserves, , attestedAt] = await token.reserves();
+          expect(reserves, `reserves after ${JSON.stringify(a, big)}`).to.equal(lastAttested > paidOut ? lastAttested - paidOut : 0n);
+          // supply <= last attested reserves - fiat paid out since, whenever that attestation covered the supply
+          if (covered) expect(supply <= lastAttested - paidOut, `supply ${supply} above reserves after ${JSON.stringify(a, big)}`).to.equal(true);
+          // a shortfall only comes from an attestation, never grows otherwise, and no issuance happens under it
+          const shortfall = (s: bigint, r: bigint) => (s > r ? s - r : 0n);
+          if (a.kind !== "attest") expect(shortfall(supply, reserves) <= shortfall(supplyBefore, reservesBefore)).to.equal(true);
+          if (a.kind === "mint" && done) {
+            expect(supply <= reserves).to.equal(true);
+            expect(BigInt(await time.latest()) - attestedAt <= maxAge, "issued on a stale attestation").to.equal(true);
+          }
         }
 
         async function perform(a: Action, n: number): Promise<void> {
@@ -91,12 +112,22 @@ describe("DepositToken invariants (property)", function () {
               const count = await token.redemptionCount();
               if (count === 0n) return;
               const id = (BigInt(a.pick) % count) + 1n;
-              if (a.kind === "complete") await token.connect(f.issuer).completeRedemption(id);
-              else await token.connect(f.issuer).rejectRedemption(id, ethers.id("prop-reject"));
+              if (a.kind === "complete") {
+                const { amount: paid } = await token.redemption(id);
+                await token.connect(f.issuer).completeRedemption(id);
+                paidOut += paid;
+              } else await token.connect(f.issuer).rejectRedemption(id, ethers.id("prop-reject"));
               return;
             }
-            case "attest":
-              await token.connect(f.reserve).attestReserves((await token.totalSupply()) + a.extra, ethers.id(`report-${n}`));
+            case "attest": {
+              const supply = await token.totalSupply();
+              const amount = supply + a.delta > 0n ? supply + a.delta : 0n;
+              await token.connect(f.reserve).attestReserves(amount, ethers.id(`report-${n}`));
+              [lastAttested, paidOut, covered] = [amount, 0n, amount >= supply];
+              return;
+            }
+            case "wait":
+              await time.increase(a.days * 24 * 3600);
               return;
           }
         }

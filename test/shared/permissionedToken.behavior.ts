@@ -13,6 +13,8 @@ export interface PermissionedTokenContext {
   admin: HardhatEthersSigner;
   compliance: HardhatEthersSigner;
   pauser: HardhatEthersSigner;
+  /** Holds ISSUER_ROLE. */
+  issuer: HardhatEthersSigner;
   /** Wallet of participant `aliceId`, holding at least 100 * unit. */
   alice: HardhatEthersSigner;
   /** A second wallet of participant `aliceId`. */
@@ -114,15 +116,15 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       await expect(token.connect(bob).transfer(alice.address, unit)).to.changeTokenBalance(token, alice, unit);
     });
 
-    it("applies the same rule to transferFrom, whoever the spender is", async function () {
-      const { token, compliance, alice, bob, carol, unit } = await load();
-      await token.connect(alice).approve(carol.address, 10n * unit);
-      await expect(token.connect(carol).transferFrom(alice.address, bob.address, unit))
-        .to.changeTokenBalances(token, [alice, bob], [-unit, unit]);
-      await expect(token.connect(carol).transferFrom(alice.address, carol.address, unit))
+    it("applies the same rule to transferFrom, on both sides", async function () {
+      const { token, compliance, alice, alice2, bob, carol, unit } = await load();
+      await token.connect(alice).approve(bob.address, 10n * unit);
+      await expect(token.connect(bob).transferFrom(alice.address, alice2.address, unit))
+        .to.changeTokenBalances(token, [alice, alice2], [-unit, unit]);
+      await expect(token.connect(bob).transferFrom(alice.address, carol.address, unit))
         .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(carol.address);
       await token.connect(compliance).freeze(alice.address);
-      await expect(token.connect(carol).transferFrom(alice.address, bob.address, unit))
+      await expect(token.connect(bob).transferFrom(alice.address, alice2.address, unit))
         .to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(alice.address);
     });
 
@@ -139,6 +141,105 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       const self = await token.getAddress();
       await expect(token.connect(alice).transfer(self, unit))
         .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(self);
+    });
+  });
+
+  describe("spenders are checked like holders", function () {
+    it("refuses transferFrom by a frozen spender, even with an allowance, until unfrozen", async function () {
+      const { token, compliance, alice, alice2, bob, unit } = await load();
+      await token.connect(alice).approve(bob.address, 10n * unit);
+      await expect(token.connect(compliance).freeze(bob.address)).to.emit(token, "Frozen").withArgs(bob.address, compliance.address);
+      await expect(token.connect(bob).transferFrom(alice.address, alice2.address, unit))
+        .to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(bob.address);
+      await token.connect(compliance).unfreeze(bob.address);
+      await expect(token.connect(bob).transferFrom(alice.address, alice2.address, unit)).to.changeTokenBalance(token, alice2, unit);
+    });
+
+    for (const [label, breakIt] of [
+      ["suspended", (c: PermissionedTokenContext) => c.registry.connect(c.compliance).setStatus(c.bobId, Status.Suspended)],
+      ["revoked", (c: PermissionedTokenContext) => c.registry.connect(c.compliance).setStatus(c.bobId, Status.Revoked)],
+      ["unlinked", (c: PermissionedTokenContext) => c.registry.connect(c.compliance).unlinkWallet(c.bob.address)],
+      ["KYC-expired", (c: PermissionedTokenContext) => time.increaseTo(c.kycExpiry)],
+    ] as const) {
+      it(`refuses transferFrom by a spender whose participant is ${label}, even with an allowance`, async function () {
+        const ctx = await load();
+        const { token, registry, compliance, alice, alice2, bob, aliceId, kycExpiry, unit } = ctx;
+        await token.connect(alice).approve(bob.address, 10n * unit);
+        await breakIt(ctx);
+        if (label === "KYC-expired") await registry.connect(compliance).renewKyc(aliceId, kycExpiry + 1000);
+        await expect(token.connect(bob).transferFrom(alice.address, alice2.address, unit))
+          .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(bob.address);
+        expect(await token.balanceOf(alice2.address)).to.equal(0n);
+      });
+    }
+
+    it("refuses an allowance to a spender that is not allowed or frozen, and always allows lowering it to zero", async function () {
+      const { token, compliance, alice, bob, carol, unit } = await load();
+      await expect(token.connect(alice).approve(carol.address, unit))
+        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(carol.address);
+      await token.connect(alice).approve(bob.address, unit);
+      await token.connect(compliance).freeze(bob.address);
+      await expect(token.connect(alice).approve(bob.address, 2n * unit))
+        .to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(bob.address);
+      await expect(token.connect(alice).approve(bob.address, 0)).to.emit(token, "Approval").withArgs(alice.address, bob.address, 0);
+      await expect(token.connect(alice).approve(carol.address, 0)).to.emit(token, "Approval").withArgs(alice.address, carol.address, 0);
+      expect(await token.allowance(alice.address, bob.address)).to.equal(0n);
+    });
+  });
+
+  describe("custodians (contracts holding tokens for others)", function () {
+    async function custodian() {
+      const ctx = await load();
+      const [, , , , , , , , , , , , , custodianKey] = await ethers.getSigners();
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [custodianKey.address]);
+      const address = await wallet.getAddress();
+      const id = ethers.id("CUSTODIAN");
+      await ctx.registry.connect(ctx.compliance).onboard(id, [address], ctx.kycExpiry);
+      await ctx.credit(address, 10n * ctx.unit);
+      await wallet.connect(custodianKey).approve(await ctx.token.getAddress(), ctx.bob.address, 10n * ctx.unit);
+      return { ...ctx, wallet, address, id };
+    }
+
+    it("lets the admin mark a contract as custodian, announced with the operator", async function () {
+      const { token, admin, address } = await custodian();
+      await expect(token.connect(admin).setCustodian(address, true)).to.emit(token, "CustodianSet").withArgs(address, true, admin.address);
+      expect(await token.isCustodian(address)).to.equal(true);
+    });
+
+    it("never lets a forced transfer take from a custodian", async function () {
+      const { token, admin, compliance, bob, address, unit } = await custodian();
+      await token.connect(admin).setCustodian(address, true);
+      await expect(token.connect(compliance).forceTransfer(address, bob.address, unit, ethers.id("COURT-ORDER")))
+        .to.be.revertedWithCustomError(token, "InvalidForcedTransferSource").withArgs(address);
+    });
+
+    it("lets a custodian give back what it holds while suspended or frozen, but not receive", async function () {
+      const { token, registry, admin, compliance, alice, bob, address, id, unit, credit } = await custodian();
+      await registry.connect(compliance).setStatus(id, Status.Suspended);
+      await expect(token.connect(bob).transferFrom(address, bob.address, unit))
+        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(address);
+      await token.connect(admin).setCustodian(address, true);
+      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await token.connect(compliance).freeze(address);
+      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await registry.connect(compliance).setStatus(id, Status.Active);
+      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await expect(token.connect(alice).transfer(address, unit)).to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(address);
+      await token.connect(compliance).unfreeze(address);
+      await registry.connect(compliance).setStatus(id, Status.Suspended);
+      await expect(credit(address, unit)).to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(address);
+    });
+
+    it("refuses to unmark a custodian that still holds tokens, or to mark an account with no code", async function () {
+      const { token, admin, bob, carol, address, unit } = await custodian();
+      await token.connect(admin).setCustodian(address, true);
+      await expect(token.connect(admin).setCustodian(address, false))
+        .to.be.revertedWithCustomError(token, "CustodianHoldsTokens").withArgs(address, 10n * unit);
+      await token.connect(bob).transferFrom(address, bob.address, 10n * unit);
+      await expect(token.connect(admin).setCustodian(address, false)).to.emit(token, "CustodianSet").withArgs(address, false, admin.address);
+      expect(await token.isCustodian(address)).to.equal(false);
+      await expect(token.connect(admin).setCustodian(carol.address, true))
+        .to.be.revertedWithCustomError(token, "InvalidCustodian").withArgs(carol.address);
     });
   });
 
@@ -170,9 +271,9 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
   describe("freeze", function () {
     it("records and announces freezing and unfreezing", async function () {
       const { token, compliance, bob } = await load();
-      await expect(token.connect(compliance).freeze(bob.address)).to.emit(token, "Frozen").withArgs(bob.address);
+      await expect(token.connect(compliance).freeze(bob.address)).to.emit(token, "Frozen").withArgs(bob.address, compliance.address);
       expect(await token.isFrozen(bob.address)).to.equal(true);
-      await expect(token.connect(compliance).unfreeze(bob.address)).to.emit(token, "Unfrozen").withArgs(bob.address);
+      await expect(token.connect(compliance).unfreeze(bob.address)).to.emit(token, "Unfrozen").withArgs(bob.address, compliance.address);
       expect(await token.isFrozen(bob.address)).to.equal(false);
     });
 
@@ -293,6 +394,16 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       expect(await token.nonces(alice.address)).to.equal(1n);
     });
 
+    it("refuses a permit for a spender that is not allowed", async function () {
+      const ctx = await load();
+      const { token, alice, carol, unit } = ctx;
+      const deadline = (await time.latest()) + 3600;
+      const sig = await signPermit(ctx, alice, carol.address, unit, deadline);
+      await expect(token.permit(alice.address, carol.address, unit, deadline, sig.v, sig.r, sig.s))
+        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(carol.address);
+      expect(await token.allowance(alice.address, carol.address)).to.equal(0n);
+    });
+
     it("refuses an expired permit", async function () {
       const ctx = await load();
       const { token, alice, bob, unit } = ctx;
@@ -327,6 +438,7 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
         ["pause", () => t.pause(), "PAUSER_ROLE"],
         ["unpause", () => t.unpause(), "PAUSER_ROLE"],
         ["setRegistry", () => t.setRegistry(ethers.ZeroAddress), "DEFAULT_ADMIN_ROLE"],
+        ["setCustodian", () => t.setCustodian(alice.address, true), "DEFAULT_ADMIN_ROLE"],
       ];
       for (const [name, call, role] of cases) {
         const roleId = role === "DEFAULT_ADMIN_ROLE" ? ethers.ZeroHash : ethers.id(role);
@@ -343,6 +455,29 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       await expect(token.connect(compliance).pause())
         .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
         .withArgs(compliance.address, ethers.id("PAUSER_ROLE"));
+    });
+
+    it("refuses to give the issuer duty to a compliance officer, or compliance to the issuer", async function () {
+      const { token, admin, compliance, issuer } = await load();
+      const [ISSUER, COMPLIANCE] = [ethers.id("ISSUER_ROLE"), ethers.id("COMPLIANCE_ROLE")];
+      await expect(token.connect(admin).grantRole(ISSUER, compliance.address))
+        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(compliance.address, ISSUER, COMPLIANCE);
+      await expect(token.connect(admin).grantRole(COMPLIANCE, issuer.address))
+        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(issuer.address, COMPLIANCE, ISSUER);
+      await token.connect(admin).revokeRole(COMPLIANCE, compliance.address);
+      await expect(token.connect(admin).grantRole(ISSUER, compliance.address))
+        .to.emit(token, "RoleGranted").withArgs(ISSUER, compliance.address, admin.address);
+    });
+
+    it("keeps UPGRADER_ROLE out of the admin's reach: only an upgrader (the timelock) grants it", async function () {
+      const { token, admin } = await load();
+      const UPGRADER = ethers.id("UPGRADER_ROLE");
+      expect(await token.getRoleAdmin(UPGRADER)).to.equal(UPGRADER);
+      expect(await token.hasRole(UPGRADER, admin.address)).to.equal(false);
+      await expect(token.connect(admin).grantRole(UPGRADER, admin.address))
+        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(admin.address, UPGRADER);
+      await expect(token.connect(admin).upgradeToAndCall(admin.address, "0x"))
+        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(admin.address, UPGRADER);
     });
 
     it("transfers the default admin in two steps, not before the delay", async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fs from "fs";
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentPath, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
 import { ACME_LEI, deployed, failed, funded, GLOBEX_LEI, load, ok, run, useTemporaryDeployments } from "./helpers";
@@ -195,10 +196,32 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(out).to.match(/network hardhat \(chain id 31337\), head block \d+/);
       expect(out).to.include("validators: n/a (not a QBFT network)");
       expect(out).to.match(/supply\s+1,000,000\.00 USD/);
-      expect(out).to.match(/attested reserves\s+5,000,000\.00 USD/);
+      expect(out).to.match(/reserves\s+5,000,000\.00 USD \(attested minus paid out since\)/);
+      expect(out).to.match(/backing\s+500\.00%$/m);
+      expect(out).to.match(/attestation age\s+\d+m \d+s \(max 35d 0h 0m\)$/m);
       expect(out).to.match(/headroom\s+4,000,000\.00 USD/);
       expect(out).to.match(/pending redemptions\s+100\.00 USD/);
       expect(out).to.match(/holders\s+1$/m);
+    });
+
+    it("shows the backing ratio falling with a paid-out redemption, a shortfall and a stale attestation", async function () {
+      const { acme, usd, issuer, reserve } = await load(funded);
+      ok(await run("token:redeem", { amount: "100000.00", from: acme.address }));
+      await usd.connect(issuer).completeRedemption(1n);
+      let out = ok(await run("status"));
+      expect(out).to.match(/reserves\s+4,900,000\.00 USD/);
+      expect(out).to.match(/headroom\s+4,000,000\.00 USD/);
+      await usd.connect(reserve).attestReserves(ethers.parseUnits("450000", 2), ethers.id("report-short"));
+      out = ok(await run("status"));
+      expect(out).to.match(/backing\s+50\.00% UNDER-BACKED: issuance refused$/m);
+      expect(out).to.match(/headroom\s+0\.00 USD/);
+      await time.increase(36 * 86400);
+      const json = JSON.parse(ok(await run("status", { json: true }))) as { currencies: { stale: boolean; underBacked: boolean; attestationAge: number }[] };
+      expect(json.currencies[0]).to.include({ stale: true, underBacked: true });
+      expect(json.currencies[0].attestationAge).to.be.greaterThan(36 * 86400 - 1);
+      expect(ok(await run("status"))).to.match(/attestation age\s+36d 0h \d+m \(max 35d 0h 0m\) STALE: issuance refused$/m);
+      expect(failed(await run("token:issue", { to: acme.address, amount: "1.00", depositRef: "late" })))
+        .to.match(/refused: AttestationStale: the last reserve attestation \(\d{4}-\d\d-\d\dT[\d:]+Z\) is older than the maximum age of 35 days: a new attestation is needed; nothing was sent$/);
     });
   });
 

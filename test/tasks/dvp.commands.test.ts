@@ -191,4 +191,39 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(failed(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a, from: "8" })))
       .to.match(/is neither the seller .* only a party may sign it/);
   });
+  it("withdraws a party's signature: the terms can no longer settle, whoever holds both files", async function () {
+    const { usd, shares, escrow, acme, globex } = await load(trading);
+    await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
+    await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
+    const sellerFile = path.join(files, "w-seller.json");
+    const buyerFile = path.join(files, "w-buyer.json");
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
+    ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
+    expect(ok(await run("dvp:withdraw-signature", { file: buyerFile, from: acme.address })))
+      .to.match(/signature withdrawn by the buyer: terms 0x[0-9a-f]{64} can no longer settle$/);
+    expect(failed(await run("dvp:settle-signed", { sellerFile, buyerFile })))
+      .to.match(/refused: TermsWithdrawn: a party withdrew its signature on these terms \(digest 0x[0-9a-f]{64}\); nothing was sent$/);
+    expect(await shares.balanceOf(acme.address)).to.equal(0n);
+  });
+
+  it("closes a trade by court order and keeps a frozen owner's leg until anyone pushes it to the owner", async function () {
+    const { escrow, shares, globex, acme, compliance, tradeId } = await load(proposed);
+    ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));
+    expect(failed(await run("dvp:close-by-order", { trade: tradeId, legalRef: "COURT-1", from: acme.address })))
+      .to.equal(`error: ${acme.address} does not hold COMPLIANCE_ROLE on DvPEscrow; nothing was sent`);
+    await shares.connect(compliance).freeze(globex.address);
+    const out = ok(await run("dvp:close-by-order", { trade: tradeId, legalRef: "COURT-1" }));
+    expect(out).to.include(`trade ${tradeId} closed by order`);
+    expect(out).to.include(`1,000 TN-0378 waits in the escrow for ${globex.address}, who cannot receive now`);
+    expect((await escrow.getTrade(tradeId)).state).to.equal(7n);
+    expect(await escrow.pendingRefund(globex.address, await shares.getAddress())).to.equal(1000n);
+    expect(failed(await run("dvp:claim-refund", { party: globex.address, token: await shares.getAddress(), from: acme.address })))
+      .to.include(`refused: WalletFrozen: ${globex.address} is frozen; nothing was sent`);
+    await shares.connect(compliance).unfreeze(globex.address);
+    expect(ok(await run("dvp:claim-refund", { party: globex.address, token: await shares.getAddress(), from: acme.address })))
+      .to.include(`refund of 1,000 TN-0378 paid to ${globex.address}`);
+    expect(await shares.balanceOf(globex.address)).to.equal(5000n);
+    expect(failed(await run("dvp:claim-refund", { party: globex.address, token: await shares.getAddress() })))
+      .to.equal(`error: no refund waits for ${globex.address} in TN-0378; nothing was sent`);
+  });
 });

@@ -81,6 +81,7 @@ export async function deployed() {
     escrow: true,
     roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
     adminDelay: 60,
+    upgradeDelay: 3600,
     compliance,
   }, { persist: true, log: () => undefined });
   const at = async <C>(name: string, key: string) => (await ethers.getContractAt(name, record.contracts[key].address)) as unknown as C;

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
+import { prepareImplementation, upgradeCall, upgradeThroughTimelock } from "../../lib/upgrade";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ADMIN_DELAY, depositTokenFixture, ids, usd } from "../fixtures";
 import { shouldBehaveLikePermissionedToken } from "../shared/permissionedToken.behavior";
-import { CURRENCIES, deployDepositToken } from "../../lib/suite";
+import { CURRENCIES, deployDepositToken, deploySuite } from "../../lib/suite";
 
 const RedemptionStatus = { None: 0n, Pending: 1n, Completed: 2n, Rejected: 3n };
 
@@ -124,12 +125,97 @@ describe("DepositToken", function () {
       expect(await token.mintHeadroom()).to.equal(usd("1980000.00"));
     });
 
-    it("refuses reserves below the supply and a missing report hash", async function () {
+    it("refuses a missing report hash", async function () {
       const { token, reserve } = await loadFixture(depositTokenFixture);
-      await expect(token.connect(reserve).attestReserves(usd("19999.99"), ethers.id("r")))
-        .to.be.revertedWithCustomError(token, "ReservesBelowSupply").withArgs(usd("19999.99"), usd("20000.00"));
       await expect(token.connect(reserve).attestReserves(usd("20000.00"), ethers.ZeroHash))
         .to.be.revertedWithCustomError(token, "ReferenceMissing");
+    });
+
+    it("records an attestation below the supply as a shortfall and refuses issuance until reserves cover it", async function () {
+      const { token, reserve, issuer, bob } = await loadFixture(depositTokenFixture);
+      const report = ethers.id("attestation-shortfall");
+      const tx = token.connect(reserve).attestReserves(usd("15000.00"), report);
+      await expect(tx).to.emit(token, "ReservesAttested").withArgs(usd("15000.00"), report, usd("20000.00"), reserve.address);
+      await expect(tx).to.emit(token, "ReservesShortfall").withArgs(usd("15000.00"), usd("20000.00"));
+      expect((await token.reserves())[0]).to.equal(usd("15000.00"));
+      expect(await token.mintHeadroom()).to.equal(0n);
+      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("while-short")))
+        .to.be.revertedWithCustomError(token, "ReservesExceeded").withArgs(usd("20000.00") + 1n, usd("15000.00"));
+      await expect(token.connect(reserve).attestReserves(usd("20000.01"), ethers.id("covered")))
+        .to.not.emit(token, "ReservesShortfall");
+      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("covered-again"))).to.changeTokenBalance(token, bob, 1n);
+    });
+
+    it("lowers the reserves by every completed redemption, so the payout cannot be issued again", async function () {
+      const { token, reserve, issuer, alice, bob } = await loadFixture(depositTokenFixture);
+      await token.connect(reserve).attestReserves(usd("20000.00"), ethers.id("exact"));
+      expect(await token.mintHeadroom()).to.equal(0n);
+      await token.connect(alice).requestRedemption(usd("2500.00"));
+      await expect(token.connect(issuer).completeRedemption(1n))
+        .to.emit(token, "RedemptionCompleted").withArgs(1n, alice.address, usd("2500.00"), usd("17500.00"));
+      expect((await token.reserves())[0]).to.equal(usd("17500.00"));
+      expect(await token.mintHeadroom()).to.equal(0n);
+      await expect(token.connect(issuer).mint(bob.address, usd("2500.00"), ethers.id("re-issue")))
+        .to.be.revertedWithCustomError(token, "ReservesExceeded").withArgs(usd("20000.00"), usd("17500.00"));
+    });
+
+    it("stops the reserves at zero when a payout exceeds what is recorded", async function () {
+      const { token, reserve, issuer, alice } = await loadFixture(depositTokenFixture);
+      await token.connect(reserve).attestReserves(usd("1000.00"), ethers.id("short"));
+      await token.connect(alice).requestRedemption(usd("2500.00"));
+      await expect(token.connect(issuer).completeRedemption(1n))
+        .to.emit(token, "RedemptionCompleted").withArgs(1n, alice.address, usd("2500.00"), 0n);
+      expect((await token.reserves())[0]).to.equal(0n);
+      expect(await token.totalSupply()).to.equal(usd("17500.00"));
+    });
+
+    it("refuses issuance on an attestation older than the maximum age, with its time", async function () {
+      const { token, reserve, issuer, bob } = await loadFixture(depositTokenFixture);
+      const maxAge = await token.maxAttestationAge();
+      expect(maxAge).to.equal(35n * 24n * 3600n);
+      expect(await token.DEFAULT_MAX_ATTESTATION_AGE()).to.equal(maxAge);
+      const [, , attestedAt] = await token.reserves();
+      await time.setNextBlockTimestamp(attestedAt + maxAge);
+      await token.connect(issuer).mint(bob.address, 1n, ethers.id("last-second"));
+      await time.setNextBlockTimestamp(attestedAt + maxAge + 1n);
+      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("stale")))
+        .to.be.revertedWithCustomError(token, "AttestationStale").withArgs(attestedAt, maxAge);
+      await token.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("fresh"));
+      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("fresh-mint"))).to.changeTokenBalance(token, bob, 1n);
+    });
+
+    it("refuses issuance before the first attestation as stale", async function () {
+      const { registry, admin } = await loadFixture(depositTokenFixture);
+      const eur = await deployDepositToken(hre, admin, await registry.getAddress(), CURRENCIES.EUR, 0);
+      await eur.connect(admin).grantRole(ethers.id("ISSUER_ROLE"), admin.address);
+      await expect(eur.connect(admin).mint(admin.address, 1n, ethers.id("first")))
+        .to.be.revertedWithCustomError(eur, "AttestationStale").withArgs(0n, 35n * 24n * 3600n);
+    });
+
+    it("lets the admin set the maximum attestation age, never to zero", async function () {
+      const { token, admin, reserve, issuer, outsider, bob } = await loadFixture(depositTokenFixture);
+      await expect(token.connect(admin).setMaxAttestationAge(7 * 24 * 3600))
+        .to.emit(token, "MaxAttestationAgeChanged").withArgs(35 * 24 * 3600, 7 * 24 * 3600, admin.address);
+      expect(await token.maxAttestationAge()).to.equal(7n * 24n * 3600n);
+      await time.increase(7 * 24 * 3600 + 1);
+      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("week-old")))
+        .to.be.revertedWithCustomError(token, "AttestationStale");
+      await expect(token.connect(admin).setMaxAttestationAge(0))
+        .to.be.revertedWithCustomError(token, "InvalidMaxAttestationAge").withArgs(0);
+      for (const who of [outsider, reserve, issuer]) {
+        await expect(token.connect(who).setMaxAttestationAge(1))
+          .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(who.address, ethers.ZeroHash);
+      }
+    });
+
+    it("refuses one account both issuing and attesting, whichever role it holds first", async function () {
+      const { token, admin, issuer, reserve } = await loadFixture(depositTokenFixture);
+      const [ISSUER, RESERVE] = [ethers.id("ISSUER_ROLE"), ethers.id("RESERVE_ROLE")];
+      await expect(token.connect(admin).grantRole(RESERVE, issuer.address))
+        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(issuer.address, RESERVE, ISSUER);
+      await expect(token.connect(admin).grantRole(ISSUER, reserve.address))
+        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(reserve.address, ISSUER, RESERVE);
+      expect(await token.hasRole(RESERVE, issuer.address)).to.equal(false);
     });
 
     it("keeps issuing and attesting apart", async function () {
@@ -167,7 +253,7 @@ describe("DepositToken", function () {
       const { token, issuer, alice, id } = await loadFixture(requested);
       const supply = await token.totalSupply();
       await expect(token.connect(issuer).completeRedemption(id))
-        .to.emit(token, "RedemptionCompleted").withArgs(id, alice.address, usd("2500.00"));
+        .to.emit(token, "RedemptionCompleted").withArgs(id, alice.address, usd("2500.00"), usd("997500.00"));
       expect(await token.totalSupply()).to.equal(supply - usd("2500.00"));
       expect(await token.pendingRedemptions()).to.equal(0n);
       expect((await token.redemption(id)).status).to.equal(RedemptionStatus.Completed);
@@ -270,25 +356,49 @@ describe("DepositToken", function () {
   });
 
   describe("upgrade", function () {
-    it("upgrades through the upgrader with balances, reserves and redemptions intact", async function () {
-      const { token, upgrader, alice, bob } = await loadFixture(depositTokenFixture);
+    it("upgrades through the timelock with balances, reserves and redemptions intact", async function () {
+      const { token, upgrader, timelock, alice, bob } = await loadFixture(depositTokenFixture);
       await token.connect(alice).requestRedemption(usd("100.00"));
       const before = [await token.balanceOf(alice.address), await token.balanceOf(bob.address), await token.reserves(),
-        await token.redemption(1n), await token.currency(), await token.decimals()];
-      const v2 = await ethers.getContractFactory("DepositTokenV2Mock", upgrader);
-      const upgraded = await upgrades.upgradeProxy(await token.getAddress(), v2, { kind: "uups" });
+        await token.redemption(1n), await token.currency(), await token.decimals(), await token.maxAttestationAge()];
+      await upgradeThroughTimelock(hre, timelock, upgrader, await token.getAddress(), "DepositTokenV2Mock");
+      const upgraded = await ethers.getContractAt("DepositTokenV2Mock", await token.getAddress());
       expect(await upgraded.version()).to.equal("2");
       const after = await ethers.getContractAt("DepositToken", await token.getAddress());
       expect([await after.balanceOf(alice.address), await after.balanceOf(bob.address), await after.reserves(),
-        await after.redemption(1n), await after.currency(), await after.decimals()]).to.deep.equal(before);
+        await after.redemption(1n), await after.currency(), await after.decimals(), await after.maxAttestationAge()]).to.deep.equal(before);
     });
 
-    it("refuses an upgrade by anyone but the upgrader, even the admin", async function () {
-      const { token, admin } = await loadFixture(depositTokenFixture);
-      const v2 = await ethers.getContractFactory("DepositTokenV2Mock", admin);
-      await expect(upgrades.upgradeProxy(await token.getAddress(), v2, { kind: "uups" }))
-        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
-        .withArgs(admin.address, ethers.id("UPGRADER_ROLE"));
+    it("refuses an upgrade by anyone but the timelock, even the admin or the upgrade key itself", async function () {
+      const { token, admin, upgrader } = await loadFixture(depositTokenFixture);
+      for (const who of [admin, upgrader]) {
+        const v2 = await ethers.getContractFactory("DepositTokenV2Mock", who);
+        await expect(upgrades.upgradeProxy(await token.getAddress(), v2, { kind: "uups" }))
+          .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
+          .withArgs(who.address, ethers.id("UPGRADER_ROLE"));
+      }
+    });
+
+    it("waits out the timelock's delay: an upgrade cannot run before it, nor with a shorter delay", async function () {
+      const { admin, upgrader, roles } = await loadFixture(depositTokenFixture);
+      const delay = 2 * 24 * 3600;
+      const { tokens, timelock } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.EUR], adminDelay: 0, upgradeDelay: delay });
+      const proxy = await tokens.EUR.getAddress();
+      const implementation = await prepareImplementation(hre, proxy, "DepositTokenV2Mock", upgrader);
+      const data = upgradeCall(hre, implementation);
+      const salt = ethers.id("eur-v2");
+      await expect(timelock.connect(upgrader).schedule(proxy, 0, data, ethers.ZeroHash, salt, delay - 1))
+        .to.be.revertedWithCustomError(timelock, "TimelockInsufficientDelay").withArgs(delay - 1, delay);
+      await timelock.connect(upgrader).schedule(proxy, 0, data, ethers.ZeroHash, salt, delay);
+      const id = await timelock.hashOperation(proxy, 0, data, ethers.ZeroHash, salt);
+      const READY = "0x" + (1 << 2).toString(16).padStart(64, "0");
+      await expect(timelock.connect(upgrader).execute(proxy, 0, data, ethers.ZeroHash, salt))
+        .to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState").withArgs(id, READY);
+      await expect(timelock.connect(admin).schedule(proxy, 0, data, ethers.ZeroHash, ethers.id("admin"), delay))
+        .to.be.revertedWithCustomError(timelock, "AccessControlUnauthorizedAccount").withArgs(admin.address, await timelock.PROPOSER_ROLE());
+      await time.increase(delay);
+      await timelock.connect(upgrader).execute(proxy, 0, data, ethers.ZeroHash, salt);
+      expect(await upgrades.erc1967.getImplementationAddress(proxy)).to.equal(implementation);
     });
 
     it("refuses an implementation whose storage layout breaks the deployed one", async function () {

@@ -115,6 +115,32 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
       .to.be.revertedWithCustomError(f.escrow, "InvalidSignature").withArgs(silentAddress);
   });
 
+  it("lets either party withdraw its signature before settlement: the terms can no longer settle", async function () {
+    for (const party of ["seller", "buyer"] as const) {
+      const { escrow, agent, alice, bob, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
+      const who = party === "seller" ? alice : bob;
+      const digest = tradeDigest(escrowAddress, chainId, terms);
+      await expect(escrow.connect(who).withdrawSignature(terms))
+        .to.emit(escrow, "SignatureWithdrawn").withArgs(digest, terms.ref, who.address);
+      expect(await escrow.isTermsWithdrawn(digest)).to.equal(true);
+      await expect(escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig))
+        .to.be.revertedWithCustomError(escrow, "TermsWithdrawn").withArgs(digest);
+      await expect(escrow.connect(alice).withdrawSignature(terms))
+        .to.be.revertedWithCustomError(escrow, "TermsWithdrawn").withArgs(digest);
+    }
+  });
+
+  it("refuses a withdrawal by anyone but a party, or after settlement", async function () {
+    const { escrow, agent, alice, carol, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
+    const digest = tradeDigest(escrowAddress, chainId, terms);
+    await expect(escrow.connect(carol).withdrawSignature(terms))
+      .to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(digest, carol.address);
+    await escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);
+    await expect(escrow.connect(alice).withdrawSignature(terms))
+      .to.be.revertedWithCustomError(escrow, "SignedTradeAlreadySettled").withArgs(digest);
+    expect(await escrow.isTermsWithdrawn(digest)).to.equal(false);
+  });
+
   it("lets a client check who signed a file before submitting it", async function () {
     const { alice, terms, sellerSig, chainId, escrowAddress } = await loadFixture(signed);
     expect(tradeSigner(escrowAddress, chainId, terms, sellerSig)).to.equal(alice.address);

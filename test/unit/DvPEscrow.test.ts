@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { ethers, upgrades } from "hardhat";
+import hre, { ethers, upgrades } from "hardhat";
+import { upgradeThroughTimelock } from "../../lib/upgrade";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { dvpFixture, ids, units, usd } from "../fixtures";
@@ -47,7 +48,7 @@ describe("DvPEscrow: locking flow", function () {
       const expectedId = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(
         ["uint256", "address", "address", "uint256", "bytes32"], [chainId, await escrow.getAddress(), alice.address, 0n, structHash]));
       await expect(escrow.connect(alice).proposeTrade(terms))
-        .to.emit(escrow, "TradeProposed").withArgs(expectedId, terms.ref, alice.address, Object.values(terms));
+        .to.emit(escrow, "TradeProposed").withArgs(expectedId, terms.seller, terms.buyer, terms.ref, alice.address, Object.values(terms));
       const [stored, state] = await escrow.getTrade(expectedId);
       expect([...stored]).to.deep.equal(Object.values(terms));
       expect(state).to.equal(State.Proposed);
@@ -252,7 +253,7 @@ describe("DvPEscrow: locking flow", function () {
       return { ...f, token, terms, id };
     }
 
-    it("stops a token that re-enters the escrow during the transfer", async function () {
+    it("stops a token that re-enters the escrow during the transfer, whatever it calls", async function () {
       const f = await hostile("ReentrantToken");
       const token = f.token;
       for (const payload of [
@@ -260,6 +261,10 @@ describe("DvPEscrow: locking flow", function () {
         f.escrow.interface.encodeFunctionData("fund", [f.id]),
         f.escrow.interface.encodeFunctionData("expire", [f.id]),
         f.escrow.interface.encodeFunctionData("settleSigned", [f.terms, "0x", "0x"]),
+        f.escrow.interface.encodeFunctionData("proposeTrade", [f.terms]),
+        f.escrow.interface.encodeFunctionData("closeByOrder", [f.id, ethers.id("order")]),
+        f.escrow.interface.encodeFunctionData("claimRefund", [f.alice.address, f.terms.asset]),
+        f.escrow.interface.encodeFunctionData("returnExcess", [f.terms.asset, f.alice.address, 1n]),
       ]) {
         await token.arm(f.escrowAddress, payload);
         await expect(f.escrow.connect(f.alice).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "ReentrancyGuardReentrantCall");
@@ -296,13 +301,17 @@ describe("DvPEscrow: locking flow", function () {
       expect(await escrow.registry()).to.equal(await registry.getAddress());
     });
 
-    it("upgrades through the upgrader with open trades intact, and refuses anyone else", async function () {
-      const { escrow, upgrader, admin, id, terms } = await loadFixture(sellerFunded);
-      const asAdmin = await ethers.getContractFactory("DvPEscrowV2Mock", admin);
-      await expect(upgrades.upgradeProxy(await escrow.getAddress(), asAdmin, { kind: "uups" }))
+    it("upgrades through the timelock with open trades intact, and refuses anyone else", async function () {
+      const { escrow, upgrader, admin, timelock, id, terms } = await loadFixture(sellerFunded);
+      for (const who of [admin, upgrader]) {
+        const direct = await ethers.getContractFactory("DvPEscrowV2Mock", who);
+        await expect(upgrades.upgradeProxy(await escrow.getAddress(), direct, { kind: "uups" }))
+          .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount").withArgs(who.address, ethers.id("UPGRADER_ROLE"));
+      }
+      await expect(escrow.connect(admin).grantRole(ethers.id("UPGRADER_ROLE"), admin.address))
         .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount").withArgs(admin.address, ethers.id("UPGRADER_ROLE"));
-      const v2 = await ethers.getContractFactory("DvPEscrowV2Mock", upgrader);
-      const upgraded = await upgrades.upgradeProxy(await escrow.getAddress(), v2, { kind: "uups" });
+      await upgradeThroughTimelock(hre, timelock, upgrader, await escrow.getAddress(), "DvPEscrowV2Mock");
+      const upgraded = await ethers.getContractAt("DvPEscrowV2Mock", await escrow.getAddress());
       expect(await upgraded.version()).to.equal("2");
       const [stored, state] = await escrow.getTrade(id);
       expect([[...stored], state]).to.deep.equal([Object.values(terms), State.SellerFunded]);

@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { ethers, upgrades } from "hardhat";
+import hre, { ethers, upgrades } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { dvpFixture, ids } from "../fixtures";
 import { shouldBehaveLikePermissionedToken } from "../shared/permissionedToken.behavior";
 import { DEMO_SECURITY } from "../../lib/suite";
+import { upgradeThroughTimelock } from "../../lib/upgrade";
 
 async function securityContext() {
   const f = await dvpFixture();
@@ -77,10 +78,20 @@ describe("SecurityToken", function () {
       .to.be.revertedWithCustomError(asset, "AccessControlUnauthorizedAccount").withArgs(outsider.address, ethers.id("UPGRADER_ROLE"));
   });
 
-  it("upgrades through the upgrader with holdings and ISIN intact", async function () {
-    const { asset, upgrader, alice } = await loadFixture(dvpFixture);
-    const v2 = await ethers.getContractFactory("SecurityTokenV2Mock", upgrader);
-    const upgraded = await upgrades.upgradeProxy(await asset.getAddress(), v2, { kind: "uups" });
+  it("refuses to redeem units held by a custodian (the escrow's locked legs)", async function () {
+    const { asset, escrow, escrowAddress, issuer, alice, terms } = await loadFixture(dvpFixture);
+    const receipt = await (await escrow.connect(alice).proposeTrade(terms)).wait();
+    const tradeId = escrow.interface.parseLog(receipt!.logs[0])!.args.tradeId as string;
+    await escrow.connect(alice).fund(tradeId);
+    await expect(asset.connect(issuer).redeem(escrowAddress, 1n))
+      .to.be.revertedWithCustomError(asset, "InvalidRedemptionSource").withArgs(escrowAddress);
+    expect(await asset.balanceOf(escrowAddress)).to.equal(terms.assetAmount);
+  });
+
+  it("upgrades through the timelock with holdings and ISIN intact", async function () {
+    const { asset, upgrader, alice, timelock } = await loadFixture(dvpFixture);
+    await upgradeThroughTimelock(hre, timelock, upgrader, await asset.getAddress(), "SecurityTokenV2Mock");
+    const upgraded = await ethers.getContractAt("SecurityTokenV2Mock", await asset.getAddress());
     expect(await upgraded.version()).to.equal("2");
     expect([await asset.isin(), await asset.balanceOf(alice.address)]).to.deep.equal([DEMO_SECURITY.isin, 1000n]);
   });

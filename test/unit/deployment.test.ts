@@ -6,8 +6,9 @@ import hre, { ethers } from "hardhat";
 import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import {
   DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT,
-  PlatformParams, readDeployment, REGISTRY_KEY, securityTokenKey,
+  PlatformParams, readDeployment, REGISTRY_KEY, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
+import { platformParams, requireOwnChainId } from "../../deploy/params";
 
 describe("deployment (deploy/ and lib/deployment.ts)", function () {
   let dir: string;
@@ -34,6 +35,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       escrow: true,
       roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
       adminDelay: 60,
+      upgradeDelay: 0,
       compliance,
     };
     return { admin, params: p };
@@ -44,29 +46,93 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     const lines: string[] = [];
     const record = await deployPlatform(admin, p, (l) => lines.push(l));
     expect(Object.keys(record.contracts)).to.deep.equal([
-      REGISTRY_KEY, depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
+      TIMELOCK_KEY, REGISTRY_KEY, depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
     ]);
     const onDisk = JSON.parse(fs.readFileSync(deploymentPath("hardhat"), "utf8")) as DeploymentRecord;
     expect(onDisk).to.deep.equal(record);
     expect(onDisk.chainId).to.equal(31337);
-    for (const c of Object.values(onDisk.contracts)) {
+    for (const [key, c] of Object.entries(onDisk.contracts)) {
       const tx = await ethers.provider.getTransactionReceipt(c.txHash);
       expect(tx?.blockNumber).to.equal(c.block);
-      expect(await hre.upgrades.erc1967.getImplementationAddress(c.address)).to.equal(c.implementation);
+      if (key === TIMELOCK_KEY) expect(c.implementation).to.equal(c.address);
+      else expect(await hre.upgrades.erc1967.getImplementationAddress(c.address)).to.equal(c.implementation);
     }
     const eur = await ethers.getContractAt("DepositToken", record.contracts[depositTokenKey("EUR")].address);
     expect(await eur.currency()).to.equal("EUR");
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.issuer)).to.equal(true);
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.reserve)).to.equal(false);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
-    // registry 2 roles, deposit tokens 5 each, security 4, escrow 1, three listings, one onboarding
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(2 + 2 * 5 + 4 + 1 + 3 + 1);
+    // registry 1 role, deposit tokens 4 each, security 3, escrow 1; each of the five hands UPGRADER_ROLE to the
+    // timelock and renounces it (2); three listings, three custodian marks, one onboarding
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * 4 + 3 + 1 + 5 * 2 + 3 + 3 + 1);
     const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
     expect(await registry.participantOf(await escrow.getAddress())).to.equal(ethers.id(ESCROW_PARTICIPANT));
     expect(await registry.isAllowed(await escrow.getAddress())).to.equal(true);
     for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
       expect(await escrow.isListed(record.contracts[key].address), key).to.equal(true);
+    }
+  });
+
+  it("hands UPGRADER_ROLE of every contract to a timelock with the given delay; the admin keeps none and cannot take it", async function () {
+    const { admin, params: p } = await params();
+    const record = await deployPlatform(admin, { ...p, upgradeDelay: 2 * 24 * 3600 }, () => undefined);
+    const timelock = await ethers.getContractAt("UpgradeTimelock", record.contracts[TIMELOCK_KEY].address);
+    expect(await timelock.getMinDelay()).to.equal(2n * 24n * 3600n);
+    expect(await timelock.hasRole(await timelock.PROPOSER_ROLE(), p.roles.upgrader)).to.equal(true);
+    expect(await timelock.hasRole(await timelock.EXECUTOR_ROLE(), p.roles.upgrader)).to.equal(true);
+    expect(await timelock.hasRole(await timelock.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(false);
+    const upgrader = ethers.id("UPGRADER_ROLE");
+    for (const key of [REGISTRY_KEY, depositTokenKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]) {
+      const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", record.contracts[key].address, admin);
+      expect(await c.hasRole(upgrader, await timelock.getAddress()), key).to.equal(true);
+      expect(await c.hasRole(upgrader, admin.address), key).to.equal(false);
+      expect(await c.hasRole(upgrader, p.roles.upgrader), key).to.equal(false);
+      expect(await c.getRoleAdmin(upgrader), key).to.equal(upgrader);
+      await expect(c.grantRole(upgrader, admin.address), key)
+        .to.be.revertedWithCustomError(c, "AccessControlUnauthorizedAccount").withArgs(admin.address, upgrader);
+    }
+    const escrow = record.contracts[ESCROW_KEY].address;
+    for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
+      const token = await ethers.getContractAt("PermissionedToken", record.contracts[key].address);
+      expect(await token.isCustodian(escrow), key).to.equal(true);
+    }
+    const dvp = await ethers.getContractAt("DvPEscrow", escrow);
+    expect(await dvp.hasRole(ethers.id("COMPLIANCE_ROLE"), p.roles.compliance)).to.equal(true);
+  });
+
+  it("refuses one account for the issuer duty and the reserve or compliance duty", async function () {
+    const { admin, params: p } = await params();
+    expect(() => requireSeparateDuties({ ...p.roles, reserve: p.roles.issuer }))
+      .to.throw(`issuer and reserve are the same account ${p.roles.issuer}: these duties must be held by different keys`);
+    expect(() => requireSeparateDuties({ ...p.roles, compliance: p.roles.issuer.toLowerCase() }))
+      .to.throw(/issuer and compliance are the same account/);
+    await expect(deployPlatform(admin, { ...p, roles: { ...p.roles, reserve: p.roles.issuer } }, () => undefined))
+      .to.be.rejectedWith(/issuer and reserve are the same account/);
+    expect(fs.existsSync(deploymentPath("hardhat"))).to.equal(false);
+  });
+
+  it("refuses a configured network on a development chain id unless explicitly allowed", async function () {
+    expect(() => requireOwnChainId("besu", 1337, undefined)).to.throw(
+      'network "besu" is chain id 1337, a development chain id: signatures made for one environment would be valid on another; give each environment its own chain id (or set ALLOW_DEV_CHAIN_ID=1 if this is deliberate)');
+    expect(() => requireOwnChainId("besu", 31337, "0")).to.throw(/chain id 31337, a development chain id/);
+    expect(() => requireOwnChainId("besu", 1337, "1")).to.not.throw();
+    expect(() => requireOwnChainId("besu", 2024, undefined)).to.not.throw();
+    for (const dev of ["hardhat", "localhost", "qbft"]) expect(() => requireOwnChainId(dev, 1337, undefined), dev).to.not.throw();
+  });
+
+  it("gives development networks an upgrade delay of 0, or UPGRADE_DELAY_SECONDS", async function () {
+    const saved = process.env.UPGRADE_DELAY_SECONDS;
+    try {
+      delete process.env.UPGRADE_DELAY_SECONDS;
+      expect((await platformParams(hre)).params.upgradeDelay).to.equal(0);
+      process.env.UPGRADE_DELAY_SECONDS = "172800";
+      expect((await platformParams(hre)).params.upgradeDelay).to.equal(172800);
+      process.env.UPGRADE_DELAY_SECONDS = "2 days";
+      await expect(platformParams(hre)).to.be.rejectedWith('UPGRADE_DELAY_SECONDS="2 days" is not a whole number of seconds');
+    } finally {
+      if (saved === undefined) delete process.env.UPGRADE_DELAY_SECONDS;
+      else process.env.UPGRADE_DELAY_SECONDS = saved;
     }
   });
 
@@ -107,8 +173,9 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       // what an interrupted run leaves on disk: predicted addresses and the hashes still in flight
       for (let i = 0; ; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        // 4 implementations (both deposit tokens share one), 5 proxies, 20 grants and listings
-        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 4 + 5 + 20) {
+        // the timelock, 4 implementations (both deposit tokens share one), 5 proxies, 18 role grants,
+        // 5 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
+        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) {
           interrupted = onDisk;
           break;
         }
