@@ -158,7 +158,8 @@ export function gethArgs(node: NodeKey, datadir: string): string[] {
     "--http.api", "admin,eth,net,web3,txpool,istanbul,qbft", "--http.corsdomain", "*",
     "--txpool.globalslots", String(TXPOOL.globalSlots), "--txpool.accountslots", String(TXPOOL.accountSlots),
     "--txpool.globalqueue", String(TXPOOL.globalQueue), "--txpool.accountqueue", String(TXPOOL.accountQueue),
-    "--verbosity", "3",
+    // one log line per block, not per submitted transaction (internal/ethapi logs each at INFO)
+    "--verbosity", "3", "--vmodule", "ethapi/*=2",
   ];
 }
 
