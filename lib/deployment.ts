@@ -59,6 +59,8 @@ export interface PlatformParams {
 }
 
 export interface DeployOptions {
+  /** How long to wait for what an interrupted run left in flight (default 120 s). */
+  interruptedWaitMs?: number;
   /** Write deployments/<network>.json (npm run deploy); tests and the demo deploy without a record. */
   persist: boolean;
   log: (line: string) => void;
@@ -150,6 +152,7 @@ export async function deployPlatform(
   const { provider } = ethers;
   const { log } = options;
   const network = hre.network.name;
+  requireSeparateDuties(params.roles);
   const chainId = await connectedChainId(hre);
   const file = deploymentPath(network);
   const record: DeploymentRecord = options.persist && fs.existsSync(file)
@@ -168,14 +171,8 @@ export async function deployPlatform(
   const adminAddress = await admin.getAddress();
   const pipeline = new Pipeline(admin);
 
-  for (const hash of record.pending ?? []) {
-    const inFlight = await provider.getTransaction(hash);
-    if (inFlight) {
-      log(`  wait    ${hash} (sent by an interrupted run)`);
-      await inFlight.wait(1, 300_000).catch(() => undefined); // a reverted one is redone below
-    }
-  }
-  delete record.pending;
+  await finishInterrupted(hre, record, log, options.interruptedWaitMs ?? INTERRUPTED_WAIT_MS);
+  save();
   const hasCode = async (address: string) => (await provider.getCode(address)) !== "0x";
 
   /** Sends `tx` from `from`, noting its hash as pending in the record as soon as it has left. */
@@ -192,52 +189,68 @@ export async function deployPlatform(
   /** Contracts created by this run (their transactions may still be in flight). */
   const fresh = new Set<string>();
 
+  /**
+   * Creates a contract from the deploying key: the entry (with the address its nonce gives) is in the
+   * record before the transaction leaves, its hash right after, so an interrupted run can be finished.
+   */
+  async function create<E extends { address: string; txHash: string; block: number }>(
+    label: string, entry: E, store: (e: E) => void, deployTx: TransactionRequest,
+  ): Promise<string> {
+    entry.address = (await pipeline.peek()).created;
+    store(entry);
+    save();
+    const sent = await send(label, deployTx, (receipt) => {
+      entry.block = receipt.blockNumber;
+      log(`  deploy  ${label} at ${entry.address} (block ${receipt.blockNumber})`);
+    });
+    entry.txHash = sent.hash;
+    fresh.add(entry.address);
+    save();
+    return entry.address;
+  }
+  const estimated = async (deployTx: TransactionRequest): Promise<TransactionRequest> =>
+    ({ ...deployTx, gasLimit: ((await provider.estimateGas({ ...deployTx, from: adminAddress })) * 5n) / 4n });
+  /** A recorded contract that holds code: reused. */
+  async function reused(key: string): Promise<string | undefined> {
+    const known = record.contracts[key];
+    if (!known || !(fresh.has(known.address) || (await hasCode(known.address)))) return undefined;
+    if (!fresh.has(known.address)) log(`  reuse   ${key} at ${known.address}`);
+    return known.address;
+  }
+
   /** One implementation per contract in a run; reused across runs while its bytecode is unchanged. */
   const implementations = (record.implementations ??= {});
   async function implementation(contract: string): Promise<string> {
     const factory = await ethers.getContractFactory(contract, admin);
     const bytecodeHash = ethers.keccak256(factory.bytecode);
     const known = implementations[contract];
-    if (known && known.bytecodeHash === bytecodeHash && (fresh.has(known.address) || (await hasCode(known.address)))) {
-      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
-      return known.address;
-    }
+    if (known && known.bytecodeHash === bytecodeHash && (fresh.has(known.address) || (await hasCode(known.address)))) return known.address;
     await hre.upgrades.validateImplementation(factory, { kind: "uups" });
-    const deployTx = await factory.getDeployTransaction();
-    const gasLimit = ((await provider.estimateGas({ ...deployTx, from: adminAddress })) * 5n) / 4n;
-    const entry: ImplementationRecord = { address: "", bytecodeHash, txHash: "", block: -1 };
-    const sent = await send(`implementation of ${contract}`, { ...deployTx, gasLimit }, (receipt) => {
-      entry.block = receipt.blockNumber;
-      log(`  deploy  implementation of ${contract} at ${entry.address} (block ${receipt.blockNumber})`);
-    });
-    Object.assign(entry, { address: sent.created, txHash: sent.hash });
-    implementations[contract] = entry;
-    fresh.add(entry.address);
-    save();
-    return entry.address;
+    return create(`implementation of ${contract}`, { address: "", bytecodeHash, txHash: "", block: -1 } as ImplementationRecord,
+      (e) => { implementations[contract] = e; }, await estimated(await factory.getDeployTransaction()));
   }
 
   async function proxy(key: string, contract: string, args: unknown[]): Promise<string> {
-    const known = record.contracts[key];
-    if (known && (await hasCode(known.address))) {
-      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
-      log(`  reuse   ${key} at ${known.address}`);
-      return known.address;
-    }
+    const known = await reused(key);
+    if (known) return known;
     const factory = await ethers.getContractFactory(contract, admin);
     const impl = await implementation(contract);
     const proxyFactory = new ContractFactory(ERC1967_PROXY.abi, ERC1967_PROXY.bytecode, admin);
     const deployTx = await proxyFactory.getDeployTransaction(impl, factory.interface.encodeFunctionData("initialize", args));
-    const entry: ContractRecord = { address: "", implementation: impl, txHash: "", block: -1 };
-    const sent = await send(`proxy ${key}`, { ...deployTx, gasLimit: PROXY_GAS }, (receipt) => {
-      entry.block = receipt.blockNumber;
-      log(`  deploy  ${key} at ${entry.address} (block ${receipt.blockNumber})`);
-    });
-    Object.assign(entry, { address: sent.created, txHash: sent.hash });
-    record.contracts[key] = entry;
-    fresh.add(entry.address);
+    return create(key, { address: "", implementation: impl, txHash: "", block: -1 } as ContractRecord,
+      (e) => { record.contracts[key] = e; }, { ...deployTx, gasLimit: PROXY_GAS });
+  }
+
+  /** A plain (non-proxy) contract, recorded with itself as implementation. */
+  async function plain(key: string, contract: string, args: unknown[]): Promise<string> {
+    const known = await reused(key);
+    if (known) return known;
+    const deployTx = await (await ethers.getContractFactory(contract, admin)).getDeployTransaction(...args);
+    const entry = { address: "", implementation: "", txHash: "", block: -1 } as ContractRecord;
+    const address = await create(key, entry, (e) => { record.contracts[key] = e; }, await estimated(deployTx));
+    entry.implementation = address;
     save();
-    return entry.address;
+    return address;
   }
 
   /** A configuration step: skipped when already in place on chain (never for a contract created now). */
@@ -263,28 +276,6 @@ export async function deployPlatform(
     }
   }
 
-  /** A plain (non-proxy) contract, recorded with itself as implementation. */
-  async function plain(key: string, contract: string, args: unknown[]): Promise<string> {
-    const known = record.contracts[key];
-    if (known && (await hasCode(known.address))) {
-      if (known.block < 0) known.block = (await provider.getTransactionReceipt(known.txHash))?.blockNumber ?? -1;
-      log(`  reuse   ${key} at ${known.address}`);
-      return known.address;
-    }
-    const deployTx = await (await ethers.getContractFactory(contract, admin)).getDeployTransaction(...args);
-    const gasLimit = ((await provider.estimateGas({ ...deployTx, from: adminAddress })) * 5n) / 4n;
-    const entry: ContractRecord = { address: "", implementation: "", txHash: "", block: -1 };
-    const sent = await send(`deploy ${key}`, { ...deployTx, gasLimit }, (receipt) => {
-      entry.block = receipt.blockNumber;
-      log(`  deploy  ${key} at ${entry.address} (block ${receipt.blockNumber})`);
-    });
-    Object.assign(entry, { address: sent.created, implementation: sent.created, txHash: sent.hash });
-    record.contracts[key] = entry;
-    fresh.add(entry.address);
-    save();
-    return entry.address;
-  }
-
   /**
    * UPGRADER_ROLE is its own admin and starts with the deployer: hand it to the timelock, then renounce it,
    * so an upgrade is only ever a delayed, visible timelock operation.
@@ -298,7 +289,6 @@ export async function deployPlatform(
       () => c.renounceRole.populateTransaction(role, adminAddress));
   }
 
-  requireSeparateDuties(params.roles);
   const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
   await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"]]);
@@ -363,10 +353,7 @@ export async function deployPlatform(
       log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
     }
   }
-  // Let the upgrades plugin know the new proxies, so that `upgrades.upgradeProxy` validates their storage.
-  for (const [key, c] of Object.entries(record.contracts)) {
-    if (fresh.has(c.address) && key !== TIMELOCK_KEY) await hre.upgrades.forceImport(c.address, await ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
-  }
+  await registerProxies(hre, admin, record);
   if (transactions > 0) {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     log(`  sent    ${transactions} transactions, mined in ${blocks.size} blocks (${firstBlock + 1}..${Math.max(...blocks)}), ${seconds} s`);
@@ -376,6 +363,76 @@ export async function deployPlatform(
 
 /** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
 const contractOf = (key: string) => key.split(":")[0];
+
+/** How long a run waits for what an interrupted run still has in flight before it refuses to go on. */
+const INTERRUPTED_WAIT_MS = 120_000;
+
+/**
+ * Before a run sends anything: waits for the transactions an interrupted run left in flight, then keeps
+ * only the creations that were mined and succeeded. A transaction the node still holds unmined stops the
+ * run (sending again would deploy twice once the chain moves); one the node no longer knows was dropped,
+ * and its entry goes so that the contract is created again.
+ */
+async function finishInterrupted(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, log: (line: string) => void, waitMs: number): Promise<void> {
+  const { provider } = hre.ethers;
+  const pending = record.pending ?? [];
+  if (pending.length > 0) log(`  wait    ${pending.length} transactions sent by an interrupted run`);
+  const deadline = Date.now() + waitMs;
+  const stuck: string[] = [];
+  await Promise.all(pending.map(async (hash) => {
+    for (;;) {
+      if (await provider.getTransactionReceipt(hash)) return;
+      if (!(await provider.getTransaction(hash))) return; // dropped: nothing will come of it
+      if (Date.now() > deadline) {
+        stuck.push(hash);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }));
+  if (stuck.length > 0) {
+    throw new Error(`${stuck.length} transactions of an interrupted run are still waiting to be mined (first ${stuck[0]}); `
+      + "run the deployment again once the network produces blocks; nothing was sent");
+  }
+  delete record.pending;
+  const unconfirmed: [string, { address: string; txHash: string; block: number }, () => void][] = [
+    ...Object.entries(record.contracts).map(([k, c]) => [k, c, () => delete record.contracts[k]] as [string, ContractRecord, () => void]),
+    ...Object.entries(record.implementations ?? {}).map(([k, c]) => [`implementation of ${k}`, c, () => delete record.implementations![k]] as [string, ImplementationRecord, () => void]),
+  ].filter(([, c]) => c.block < 0);
+  for (const [label, entry, drop] of unconfirmed) {
+    const receipt = entry.txHash ? await provider.getTransactionReceipt(entry.txHash) : null;
+    if (receipt?.status === 1 && (await provider.getCode(entry.address)) !== "0x") {
+      entry.block = receipt.blockNumber;
+      log(`  adopt   ${label} at ${entry.address} (block ${receipt.blockNumber}, sent by an interrupted run)`);
+    } else {
+      drop();
+      log(`  drop    ${label} at ${entry.address} (its creation never succeeded; created again)`);
+    }
+  }
+}
+
+/**
+ * Registers every recorded proxy with the upgrades plugin (its manifest in .openzeppelin/), so that
+ * `upgrades.prepareUpgrade` checks storage layouts, including proxies a run that stopped early created.
+ */
+async function registerProxies(hre: HardhatRuntimeEnvironment, admin: Signer, record: DeploymentRecord): Promise<void> {
+  for (const [key, c] of Object.entries(record.contracts)) {
+    if (key === TIMELOCK_KEY) continue;
+    await hre.upgrades.forceImport(c.address, await hre.ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
+  }
+}
+
+/**
+ * A deployment record that commands can trust: one whose transactions all came through. An unfinished
+ * one (a run stopped while its transactions were in flight) is refused with what to do.
+ */
+export function requireFinished(record: DeploymentRecord): DeploymentRecord {
+  const unconfirmed = [...Object.values(record.contracts), ...Object.values(record.implementations ?? {})].some((c) => c.block < 0);
+  if ((record.pending?.length ?? 0) > 0 || unconfirmed) {
+    throw new Error(`the deployment of "${record.network}" is unfinished (a run stopped while its transactions were in flight): run npm run deploy -- --network ${record.network} to finish it`);
+  }
+  return record;
+}
 
 /**
  * Duties that must stay with different keys (the tokens refuse them on chain too): an issuer that attests

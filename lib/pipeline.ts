@@ -8,14 +8,20 @@ export class Pipeline {
 
   constructor(private readonly signer: Signer) {}
 
-  /** Sends one transaction without waiting for it; returns the address a creation will have. */
-  async send(label: string, tx: TransactionRequest, done: (receipt: TransactionReceipt) => void = () => undefined): Promise<{ hash: string; created: string }> {
+  /** The nonce of the next transaction `send` makes, and the address it would create a contract at. */
+  async peek(): Promise<{ nonce: number; created: string }> {
     const from = await this.signer.getAddress();
     this.nonce ??= await this.signer.provider!.getTransactionCount(from, "pending");
-    const nonce = this.nonce++;
+    return { nonce: this.nonce, created: getCreateAddress({ from, nonce: this.nonce }) };
+  }
+
+  /** Sends one transaction without waiting for it; returns the address a creation will have. */
+  async send(label: string, tx: TransactionRequest, done: (receipt: TransactionReceipt) => void = () => undefined): Promise<{ hash: string; created: string }> {
+    const { nonce, created } = await this.peek();
+    this.nonce = nonce + 1;
     const response = await this.signer.sendTransaction({ ...tx, nonce });
     this.sent.push({ response, label, done });
-    return { hash: response.hash, created: getCreateAddress({ from, nonce }) };
+    return { hash: response.hash, created };
   }
 
   /** Waits for every transaction sent so far; fails naming the first one that reverted. */

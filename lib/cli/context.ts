@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { BaseContract, ContractTransactionReceipt, Interface, Signer } from "ethers";
 import type { DepositToken, ParticipantRegistry } from "../../typechain-types";
-import { connectedChainId, DeploymentRecord, depositTokenKey, readDeployment } from "../deployment";
+import { connectedChainId, DeploymentRecord, depositTokenKey, readDeployment, requireFinished } from "../deployment";
 import { decodeRevert, DecodedError, revertData } from "../errors";
 import { TRADE_STATES } from "../dvp";
 import { formatAmount, parseAddress } from "../format";
@@ -49,7 +49,7 @@ export class CommandContext {
     const network = hre.network.name;
     let record: DeploymentRecord;
     try {
-      record = readDeployment(network);
+      record = requireFinished(readDeployment(network));
     } catch (e) {
       throw new UserError((e as Error).message);
     }

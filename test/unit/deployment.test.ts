@@ -6,7 +6,7 @@ import hre, { ethers } from "hardhat";
 import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import {
   DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT,
-  PlatformParams, readDeployment, REGISTRY_KEY, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
+  PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
 import { platformParams, requireOwnChainId } from "../../deploy/params";
 
@@ -196,6 +196,47 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(resumed.contracts).to.deep.equal(completed.contracts);
     expect(resumed.pending).to.equal(undefined);
     expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
+  });
+
+  it("does not send again while an interrupted run's transactions are still unmined, and commands refuse the unfinished record", async function () {
+    const { admin, params: p } = await params();
+    await ethers.provider.send("evm_setAutomine", [false]);
+    let first: Promise<DeploymentRecord> | undefined;
+    try {
+      first = deployPlatform(admin, p, () => undefined);
+      let interrupted: DeploymentRecord | undefined;
+      for (let i = 0; !interrupted; i++) {
+        const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
+        if (onDisk?.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
+        expect(i).to.be.lessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(() => requireFinished(interrupted!)).to.throw(/the deployment of "hardhat" is unfinished .*run npm run deploy -- --network hardhat/);
+      const nonce = await ethers.provider.getTransactionCount(admin.address, "pending");
+      await expect(deploy(hre, admin, p, { persist: true, log: () => undefined, interruptedWaitMs: 500 })).to.be.rejectedWith(
+        /transactions of an interrupted run are still waiting to be mined .*nothing was sent/);
+      expect(await ethers.provider.getTransactionCount(admin.address, "pending")).to.equal(nonce);
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+      await ethers.provider.send("evm_mine", []);
+    }
+    requireFinished(await first!);
+  });
+
+  it("creates again what an interrupted run sent but the network dropped", async function () {
+    const { admin, params: p } = await params();
+    const done = await deployPlatform(admin, p, () => undefined);
+    const key = securityTokenKey(DEMO_SECURITY.isin);
+    const dropped = ethers.hexlify(ethers.randomBytes(32));
+    const lost = { ...done.contracts[key], address: ethers.getCreateAddress({ from: admin.address, nonce: 10_000 }), txHash: dropped, block: -1 };
+    fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify({ ...done, contracts: { ...done.contracts, [key]: lost }, pending: [dropped] }));
+    const lines: string[] = [];
+    const resumed = await deployPlatform(admin, p, (l) => lines.push(l));
+    expect(lines).to.include(`  drop    ${key} at ${lost.address} (its creation never succeeded; created again)`);
+    expect(resumed.contracts[key].address).to.not.equal(lost.address);
+    expect(await ethers.provider.getCode(resumed.contracts[key].address)).to.not.equal("0x");
+    expect(resumed.pending).to.equal(undefined);
+    requireFinished(resumed);
   });
 
   it("refuses a network whose chain id differs from the recorded one", async function () {
