@@ -153,9 +153,11 @@ export function gethArgs(node: NodeKey, datadir: string): string[] {
     "--datadir", datadir, "--networkid", String(CHAIN_ID), "--nodiscover", "--syncmode", "full",
     "--mine", "--miner.threads", "1", "--miner.gasprice", "0",
     "--miner.gaslimit", GAS_LIMIT.toString(), "--miner.gastarget", GAS_LIMIT.toString(),
-    "--port", String(node.p2pPort),
+    // peers only from this machine (GoQuorum 24.4 listens on every interface; this refuses other hosts)
+    "--port", String(node.p2pPort), "--netrestrict", "127.0.0.1/32",
     "--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort),
-    "--http.api", "admin,eth,net,web3,txpool,istanbul,qbft", "--http.corsdomain", "*",
+    // no admin or personal API over HTTP (CORS is open for browser wallets; the nodes hold no keys)
+    "--http.api", "eth,net,web3,txpool,istanbul", "--http.corsdomain", "*",
     "--txpool.globalslots", String(TXPOOL.globalSlots), "--txpool.accountslots", String(TXPOOL.accountSlots),
     "--txpool.globalqueue", String(TXPOOL.globalQueue), "--txpool.accountqueue", String(TXPOOL.accountQueue),
     // one log line per block, not per submitted transaction (internal/ethapi logs each at INFO)

@@ -40,7 +40,17 @@ interface CacheEntry {
   source: string;
   key: string;
   builtAt: string;
+  /** sha256 of the binary as built: a cached binary that no longer matches is not used. */
+  binarySha256: string;
 }
+
+/**
+ * Source archives whose digest is known: such an archive must match, whatever sits beside it. The
+ * GoQuorum v24.4.1 source archive of ../shared/goquorum (upstream tag v24.4.1, commit 8585ac91f198).
+ */
+const KNOWN_SOURCES: Record<string, string> = {
+  "quorum-v24.4.1-src.tar.xz": "033921aa4d55888bf9b219b58b044b0c1ca225913d27720842361219be6aa736",
+};
 
 /** One line describing a geth binary, from `geth version`; throws when the binary does not run. */
 export function gethVersion(bin: string): string {
@@ -95,6 +105,10 @@ export function sourceKey(src: string): { key: string; kind: "archive" | "tree" 
   }
   if (!ARCHIVE.test(src)) throw new Error(`QUORUM_SRC=${src}: expected a source folder or a .tar.xz, .tar.gz or .tgz archive`);
   const digest = sha256File(src);
+  const pinned = KNOWN_SOURCES[path.basename(src)];
+  if (pinned && pinned !== digest) {
+    throw new Error(`QUORUM_SRC=${src}: sha256 ${digest} is not the known digest ${pinned} of ${path.basename(src)}: refusing to build it`);
+  }
   const published = `${src}.sha256`;
   if (fs.existsSync(published)) {
     const expected = fs.readFileSync(published, "utf8").trim().split(/\s+/)[0].toLowerCase();
@@ -119,7 +133,9 @@ const cachedBin = (key: string) => path.join(cacheDir(), key, "geth");
 
 function readEntry(key: string): CacheEntry | undefined {
   const file = path.join(cacheDir(), key, "source.json");
-  return fs.existsSync(file) && fs.existsSync(cachedBin(key)) ? (JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry) : undefined;
+  if (!fs.existsSync(file) || !fs.existsSync(cachedBin(key))) return undefined;
+  const entry = JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry;
+  return entry.binarySha256 === sha256File(cachedBin(key)) ? entry : undefined;
 }
 
 /** Every complete cached build, newest first. */
@@ -151,15 +167,15 @@ function go(args: string[], cwd: string): void {
 function buildInto(key: string, source: string, build: (output: string, work: string) => void): string {
   const dir = path.join(cacheDir(), key);
   const work = path.join(cacheDir(), `${key}.work-${process.pid}`);
-  fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   const partial = path.join(work, "geth");
   try {
     build(partial, work);
     gethVersion(partial);
+    const entry: CacheEntry = { source, key, builtAt: new Date().toISOString(), binarySha256: sha256File(partial) };
+    fs.mkdirSync(dir, { recursive: true });
     fs.renameSync(partial, cachedBin(key));
-    const entry: CacheEntry = { source, key, builtAt: new Date().toISOString() };
     fs.writeFileSync(path.join(dir, "source.json"), `${JSON.stringify(entry, null, 2)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -189,8 +205,12 @@ function buildFromModuleProxy(key: string, log: (line: string) => void): string 
       go(["build", "-trimpath", LDFLAGS, "-o", output, "github.com/ethereum/go-ethereum/cmd/geth"], WRAPPER_MODULE);
     });
   } catch (e) {
+    const message = (e as Error).message;
+    // only a route that cannot be had is "blocked"; a build that was reached and failed is an error
+    const unreachable = /403|404|410|not available|unrecognized import path|no such host|dial tcp|connection refused|GOPROXY=off|cannot run go/i;
+    if (!unreachable.test(message)) throw new Error(`building GoQuorum from the Go module proxy failed: ${message}`);
     throw new NetworkBlocked(
-      `no GoQuorum node: QBFT_GETH_BIN and QUORUM_SRC are not set, nothing is cached, and building from the Go module proxy failed (${(e as Error).message})\n`
+      `no GoQuorum node: QBFT_GETH_BIN and QUORUM_SRC are not set, nothing is cached, and the Go module proxy route is not available (${message})\n`
       + "Set QBFT_GETH_BIN to a GoQuorum binary, or QUORUM_SRC to a GoQuorum v24.4.1 source tree or archive.",
     );
   }

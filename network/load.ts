@@ -24,8 +24,10 @@ export interface Workload {
   wallets: HDNodeWallet[];
   /** The next independent call, or undefined when the workload has nothing more to send. */
   next(): Call | undefined;
-  /** Counts the operations that succeeded in blocks [from, to] (from the chain's events), to check the run. */
+  /** Counts the transactions that succeeded in blocks [from, to] (from the chain's events): must equal those mined. */
   succeeded?(from: number, to: number): Promise<number>;
+  /** Counts the business operations completed in blocks [from, to] (e.g. trades settled by a 3-step flow). */
+  completed?(from: number, to: number): Promise<number>;
 }
 
 export interface LoadOptions {
@@ -46,8 +48,10 @@ export interface LoadResult {
   workload: string;
   sent: number;
   mined: number;
-  /** Operations the chain's events confirm (undefined when the workload has no check). */
+  /** Transactions the chain's events confirm (undefined when the workload has no check). */
   succeeded?: number;
+  /** Operations completed, where a workload's operation takes several transactions. */
+  completed?: number;
   seconds: number;
   tps: number;
   latencyMs: { p50: number; p95: number; p99: number };
@@ -179,6 +183,7 @@ export async function drive(workload: Workload, options: LoadOptions): Promise<L
     sent,
     mined,
     succeeded: workload.succeeded ? await workload.succeeded(startBlock + 1, endBlock) : undefined,
+    completed: workload.completed ? await workload.completed(startBlock + 1, endBlock) : undefined,
     seconds,
     tps: mined / seconds,
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },

@@ -1,5 +1,6 @@
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import fs from "fs";
+import net from "net";
 import path from "path";
 import { JsonRpcProvider } from "ethers";
 import {
@@ -12,6 +13,8 @@ export { NetworkBlocked } from "./geth-binary";
 export type Client = "geth" | "besu";
 
 export const DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(__dirname, "data");
+/** The project's Hardhat binary (not npx), for suites and commands run against the network. */
+export const HARDHAT = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
 
 const nodeDir = (i: number) => path.join(DATA_DIR, `node${i}`);
 const pidFile = (i: number) => path.join(nodeDir(i), "node.pid");
@@ -52,17 +55,34 @@ function onPath(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
 }
 
-/** The process id of a running validator, read from its pid file. */
+/**
+ * The process id of a running validator, read from its pid file; a pid that the system gave to another
+ * process since (its command line does not name this node's data folder) does not count.
+ */
 export function running(i: number): number | undefined {
   if (!fs.existsSync(pidFile(i))) return undefined;
   const pid = Number(fs.readFileSync(pidFile(i), "utf8"));
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
     return undefined;
   }
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (fs.existsSync(cmdline) && !fs.readFileSync(cmdline, "utf8").split("\0").includes(nodeDir(i))) return undefined;
+  return pid;
 }
+
+/** Whether something already accepts connections on 127.0.0.1:port. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
 
 /** How the running network was started (network/data/network.json): the client and its binary. */
 interface Launch {
@@ -84,8 +104,12 @@ export function startNode(node: NodeKey): void {
   const env = { ...process.env, PRIVATE_CONFIG: "ignore" };
   let args: string[];
   if (client === "geth") {
-    if (!fs.existsSync(path.join(dir, "geth", "chaindata"))) {
-      execFileSync(command, ["init", "--datadir", dir, path.join(DATA_DIR, "genesis.geth.json")], { stdio: "ignore", env });
+    // `geth init` writes the genesis into a new data folder and refuses a folder made from another one
+    // (which would otherwise silently keep that chain's rules)
+    const init = spawnSync(command, ["init", "--datadir", dir, path.join(DATA_DIR, "genesis.geth.json")], { encoding: "utf8", env });
+    if (init.status !== 0) {
+      const reason = `${init.stderr}${init.stdout}`.split("\n").find((l) => /Fatal|incompatible|mismatch/i.test(l)) ?? `exit ${init.status}`;
+      throw new Error(`node${node.index}: ${dir} does not take network/data/genesis.geth.json (${reason.trim()}): run npm run network:down -- --reset to start a new chain`);
     }
     args = gethArgs(node, dir);
   } else {
@@ -119,36 +143,86 @@ export function sleep(ms: number): Promise<void> {
 export async function up(client: Client, log: (line: string) => void = console.log): Promise<NodeKey[]> {
   if (client === "besu" && !onPath("besu")) throw new NetworkBlocked("--client besu: no besu on the PATH");
   const command = client === "geth" ? resolveGeth(log).path : "besu";
-  const nodes = generate(client, command);
+  const nodes = nodeKeys();
+  for (const node of nodes) {
+    if (running(node.index)) continue;
+    for (const port of [node.rpcPort, node.p2pPort]) {
+      if (await portInUse(port)) throw new Error(`127.0.0.1:${port} (node${node.index}) is already in use by another process: stop it first; nothing was started`);
+    }
+  }
+  generate(client, command);
   const started: Launch = { client, command };
   fs.writeFileSync(launchFile(), `${JSON.stringify(started, null, 2)}\n`);
-  for (const node of nodes) startNode(node);
-  await waitForBlocks(nodes, 60_000);
+  try {
+    for (const node of nodes) startNode(node);
+    await waitForBlocks(nodes, 60_000);
+  } catch (e) {
+    await down(false, () => undefined);
+    throw e;
+  }
   log(`QBFT network up: ${nodes.length} validators, ${nodes.map(rpcUrl).join(", ")}`);
   return nodes;
 }
 
-/** Waits until every running node's head advances. */
+/**
+ * Waits until every validator this project started answers as itself (its QBFT address is the one of its
+ * key) and its head advances; a node whose process ended fails at once, naming its log.
+ */
 export async function waitForBlocks(nodes: NodeKey[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const node of nodes) {
-    if (!running(node.index)) continue;
+    const log = path.join(nodeDir(node.index), "node.log");
     const provider = new JsonRpcProvider(rpcUrl(node), CHAIN_ID, { staticNetwork: true });
-    let first: number | undefined;
-    for (;;) {
-      try {
-        const head = await provider.getBlockNumber();
-        first ??= head;
-        if (head > first) break;
-      } catch {
-        // not answering yet
+    try {
+      let first: number | undefined;
+      for (;;) {
+        if (!running(node.index)) throw new Error(`node${node.index} exited; see ${log}`);
+        try {
+          const address = await provider.send("istanbul_nodeAddress", []) as string;
+          if (address.toLowerCase() !== node.address.toLowerCase()) {
+            throw new Error(`${rpcUrl(node)} answers as validator ${address}, not node${node.index} (${node.address}): another network holds the port`);
+          }
+          const head = await provider.getBlockNumber();
+          first ??= head;
+          if (head > first) break;
+        } catch (e) {
+          if ((e as Error).message.includes("another network holds the port")) throw e;
+          // not answering yet
+        }
+        if (Date.now() > deadline) throw new Error(`node${node.index} (${rpcUrl(node)}) produced no block within ${timeoutMs / 1000} s; see ${log}`);
+        await sleep(500);
       }
-      if (Date.now() > deadline) {
-        throw new Error(`node${node.index} (${rpcUrl(node)}) produced no block within ${timeoutMs / 1000} s; see ${path.join(nodeDir(node.index), "node.log")}`);
-      }
-      await sleep(500);
+    } finally {
+      provider.destroy();
     }
+  }
+}
+
+/** Whether the local network answers as ours on node0 (its QBFT address is node0's). */
+export async function isUp(): Promise<boolean> {
+  const node = nodeKeys()[0];
+  const provider = new JsonRpcProvider(rpcUrl(node), CHAIN_ID, { staticNetwork: true });
+  try {
+    const address = await provider.send("istanbul_nodeAddress", []) as string;
+    return address.toLowerCase() === node.address.toLowerCase();
+  } catch {
+    return false;
+  } finally {
     provider.destroy();
+  }
+}
+
+/**
+ * Runs `body` on the local network: starts it unless it is already up, and stops it again afterwards if
+ * this call started it (whatever `body` did).
+ */
+export async function withNetwork<T>(body: () => Promise<T>, log: (line: string) => void = console.log): Promise<T> {
+  const wasUp = await isUp();
+  try {
+    if (!wasUp) await up("geth", log);
+    return await body();
+  } finally {
+    if (!wasUp) await down(false, log);
   }
 }
 

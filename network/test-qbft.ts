@@ -1,8 +1,5 @@
 import { spawnSync } from "child_process";
-import path from "path";
-import { JsonRpcProvider } from "ethers";
-import { CHAIN_ID, nodeKeys } from "./genesis";
-import { down, NetworkBlocked, rpcUrl, up } from "./node";
+import { HARDHAT, NetworkBlocked, withNetwork } from "./node";
 
 /** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults` passes. */
 const SUITES: Record<string, string> = {
@@ -19,17 +16,10 @@ async function main(): Promise<void> {
   const name = process.argv[2] ?? "lifecycle";
   const suite = SUITES[name];
   if (!suite) throw new Error(`unknown suite "${name}" (known: ${Object.keys(SUITES).join(", ")})`);
-  const provider = new JsonRpcProvider(rpcUrl(nodeKeys()[0]), CHAIN_ID, { staticNetwork: true });
-  const running = await provider.send("istanbul_getValidators", ["latest"]).then(() => true, () => false);
-  provider.destroy();
-  if (!running) await up("geth");
-  try {
-    const hardhat = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
-    const result = spawnSync(hardhat, ["test", "--network", "qbft", suite], { stdio: "inherit" });
+  await withNetwork(async () => {
+    const result = spawnSync(HARDHAT, ["test", "--network", "qbft", suite], { stdio: "inherit" });
     process.exitCode = result.status ?? 1;
-  } finally {
-    if (!running) await down(false);
-  }
+  });
 }
 
 main().catch((e: unknown) => {

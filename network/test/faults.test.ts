@@ -10,7 +10,7 @@ import { signTrade, TradeTerms } from "../../lib/dvp";
 import { formatAmount, toReference } from "../../lib/format";
 import { CHAIN_ID, nodeKeys, VALIDATORS } from "../genesis";
 import { Market, openMarket } from "../market";
-import { down, rpcUrl, running, sleep, startNode, status, stopNode, up } from "../node";
+import { down, HARDHAT, rpcUrl, running, sleep, startNode, status, stopNode, up } from "../node";
 
 /**
  * Faults on the running 4-validator QBFT network (`npm run test:faults`). QBFT needs 3 of 4 validators
@@ -189,7 +189,7 @@ describe("QBFT network faults", function () {
     const height = await head(0);
 
     await down(false, () => undefined);
-    const hardhat = path.join(__dirname, "..", "..", "node_modules", ".bin", "hardhat");
+    const hardhat = HARDHAT;
     const env = { ...process.env, DEPLOYMENTS_DIR: dir };
     for (const args of [["status", "--network", "qbft"], ["run", "--network", "qbft", "deploy/deploy.ts"]]) {
       const r = spawnSync(hardhat, args, { encoding: "utf8", env, cwd: path.join(__dirname, "..", "..") });

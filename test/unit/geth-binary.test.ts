@@ -79,6 +79,7 @@ describe("QBFT node binary: QBFT_GETH_BIN, cache, QUORUM_SRC, module proxy", fun
     process.env.QUORUM_SRC = tree("broken", "24.4.1", false);
     expect(() => resolveGeth(log)).to.throw(/go build exit 1/);
     expect(cached()).to.deep.equal([]);
+    expect(fs.readdirSync(process.env.QBFT_CACHE_DIR!), "not even an empty folder").to.deep.equal([]);
     expect(fs.readdirSync(process.env.QBFT_CACHE_DIR!).filter((d) => d.includes(".work-"))).to.deep.equal([]);
   });
 
@@ -89,6 +90,22 @@ describe("QBFT node binary: QBFT_GETH_BIN, cache, QUORUM_SRC, module proxy", fun
     process.env.QUORUM_SRC = file;
     expect(() => resolveGeth(log)).to.throw(/refusing to build it/);
     expect(fs.existsSync(process.env.QBFT_CACHE_DIR!) ? cached() : []).to.deep.equal([]);
+  });
+
+  it("refuses an archive under the name of a known source whose digest is not the known one, with no .sha256 beside it", function () {
+    const root = tree("quorum-v24.4.1", "24.4.1");
+    const file = path.join(dir, "quorum-v24.4.1-src.tar.xz");
+    expect(spawnSync("tar", ["-cJf", file, "-C", dir, path.basename(root)]).status).to.equal(0);
+    expect(() => sourceKey(file)).to.throw(/is not the known digest 033921aa4d55888bf9b219b58b044b0c1ca225913d27720842361219be6aa736 of quorum-v24\.4\.1-src\.tar\.xz: refusing to build it/);
+  });
+
+  it("does not use a cached binary that changed since it was built", function () {
+    process.env.QUORUM_SRC = tree("quorum-a", "24.4.1");
+    const built = resolveGeth(log);
+    fs.appendFileSync(built.path, "tampered");
+    const again = resolveGeth(log);
+    expect(again.route).to.equal("QUORUM_SRC");
+    expect(again.version).to.match(/24\.4\.1/);
   });
 
   it("uses QBFT_GETH_BIN first, and refuses one that is missing or is not GoQuorum", function () {
