@@ -4,7 +4,7 @@ import os from "os";
 import path from "path";
 import { computeAddress, decodeRlp, ethers } from "ethers";
 import {
-  besuGenesis, CHAIN_ID, decodeQbftExtraData, devAccounts, enodeUrl, gethGenesis, nodeKeys, qbftExtraData, VALIDATORS,
+  besuGenesis, CHAIN_ID, decodeQbftExtraData, devAccounts, enodeUrl, GAS_LIMIT, gethArgs, gethGenesis, nodeKeys, qbftExtraData, VALIDATORS,
 } from "../../network/genesis";
 
 describe("local QBFT network generator (network/)", function () {
@@ -55,6 +55,23 @@ describe("local QBFT network generator (network/)", function () {
     expect(besu.alloc).to.deep.equal(geth.alloc);
     expect(besu.extraData).to.equal(geth.extraData);
     expect(Object.keys(geth.alloc)).to.deep.equal(devAccounts().map((a) => a.slice(2).toLowerCase()));
+  });
+
+  it("fixes the block gas limit for both clients and keeps GoQuorum's nodes to 127.0.0.1 without the admin API", function () {
+    const geth = gethGenesis(validators) as { config: { transitions: Record<string, unknown>[] }; gasLimit: string };
+    const besu = besuGenesis(validators) as { config: Record<string, unknown>; gasLimit: string };
+    expect(BigInt(geth.gasLimit)).to.equal(GAS_LIMIT);
+    expect(BigInt(besu.gasLimit)).to.equal(GAS_LIMIT);
+    // GoQuorum would raise a lower limit to its 700,000,000 floor without the transition and miner flags
+    expect(geth.config.transitions).to.deep.equal([{ block: 0, "miner.gaslimit": Number(GAS_LIMIT) }]);
+    const args = gethArgs(nodes[2], "/data/node2");
+    const value = (flag: string) => args[args.indexOf(flag) + 1];
+    expect([value("--miner.gaslimit"), value("--miner.gastarget")]).to.deep.equal([GAS_LIMIT.toString(), GAS_LIMIT.toString()]);
+    expect(value("--netrestrict")).to.equal("127.0.0.1/32");
+    expect(value("--http.addr")).to.equal("127.0.0.1");
+    expect(value("--http.port")).to.equal("8547");
+    expect(value("--http.api").split(",")).to.not.include.members(["admin", "personal", "debug", "miner"]);
+    expect(Number(value("--txpool.globalslots"))).to.be.greaterThan(4096);
   });
 
   it("writes genesis files, keys marked as development keys, static nodes and start commands", async function () {
