@@ -2,7 +2,8 @@ import { spawnSync } from "child_process";
 import path from "path";
 import { JsonRpcProvider } from "ethers";
 import { CHAIN_ID, nodeKeys } from "./genesis";
-import { down, NetworkBlocked, rpcUrl, up } from "./node";
+import { runMain } from "./main";
+import { down, rpcUrl, up } from "./node";
 
 /** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults` passes. */
 const SUITES: Record<string, string> = {
@@ -32,8 +33,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  const blocked = e instanceof NetworkBlocked;
-  console.error(`${blocked ? "QBFT network unavailable: " : "error: "}${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = blocked ? 3 : 1;
-});
+runMain(main);

@@ -11,6 +11,7 @@ import {
 } from "../deployment";
 import { explainError } from "../errors";
 import { formatAmount, parseAddress } from "../format";
+import { requireNetworkEnv } from "../networks";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
 
@@ -64,6 +65,7 @@ export class CommandContext {
    * id, and every recorded contract has code there.
    */
   static async open(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promise<CommandContext> {
+    requireNetworkEnv(hre.network.name);
     const record = readDeployment(hre.network.name);
     const chainId = await connectedChainId(hre);
     if (chainId !== record.chainId) {

@@ -26,7 +26,7 @@ export function hardhatErrorLine(message: string, knownNetworks: string[]): stri
   if (code === "HH306" && (m = /^The '(--[\w-]+)' parameter of task '([\w:-]+)' expects a value/.exec(body))) {
     return `${m[2]} needs ${m[1]} (npx hardhat help ${m[2]} lists its options); nothing was sent`;
   }
-  return `${body.split("\n")[0]}; nothing was sent`;
+  return `${body.split("\n")[0].replace(/\.$/, "")}; nothing was sent`;
 }
 
 /** Installs the one-line report when running under Hardhat's command-line runner. */

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import fs from "fs";
-import os from "os";
 import path from "path";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -9,6 +8,7 @@ import { HDNodeWallet, Mnemonic } from "ethers";
 import { deploymentPath } from "../../lib/deployment";
 import { SignedTradeFile, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
+import { useTemporaryDir } from "../helpers/temporary";
 import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 const DEADLINE = "2030-06-30";
@@ -22,8 +22,7 @@ async function trading() {
 
 describe("DvP and security commands (Hardhat tasks)", function () {
   useTemporaryDeployments();
-  const files = fs.mkdtempSync(path.join(os.tmpdir(), "signed-"));
-  after(() => fs.rmSync(files, { recursive: true, force: true }));
+  const signedDir = useTemporaryDir("signed");
 
   const termsArgs = (f: Awaited<ReturnType<typeof trading>>, extra: Record<string, unknown> = {}) => ({
     seller: f.globex.address, buyer: f.acme.address, units: "1000", cashAmount: "180000.00", deadline: DEADLINE,
@@ -130,8 +129,8 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const { usd, shares, escrow, acme, globex, admin } = await load(trading);
     await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
     await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
-    const sellerFile = path.join(files, "seller.json");
-    const buyerFile = path.join(files, "buyer.json");
+    const sellerFile = path.join(signedDir(), "seller.json");
+    const buyerFile = path.join(signedDir(), "buyer.json");
     const signedSeller = ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
     expect(signedSeller).to.match(new RegExp(`^signed as seller ${globex.address}: .*seller.json \\(trade hash 0x[0-9a-f]{64}\\)$`, "m"));
     expect(signedSeller).to.match(/^signing as seller: 1,000 TN-0378 from 0x[0-9a-fA-F]{40} to 0x[0-9a-fA-F]{40} for 180,000.00 USD, deadline 2030-06-30T23:59:59Z, ref TRADE-0001$/m);
@@ -157,9 +156,9 @@ describe("DvP and security commands (Hardhat tasks)", function () {
       seller: globex.address, buyer: acme.address, asset: await shares.getAddress(), assetAmount: 1000n,
       cash: await usd.getAddress(), cashAmount: 18_000_000n, deadline: BigInt(Date.parse("2030-06-30T00:00:00Z") / 1000), ref: ethers.id("OFFLINE-1"),
     };
-    const termsFile = path.join(files, "terms.json");
+    const termsFile = path.join(signedDir(), "terms.json");
     fs.writeFileSync(termsFile, JSON.stringify(termsToJson(terms)));
-    const sellerFile = path.join(files, "offline-seller.json");
+    const sellerFile = path.join(signedDir(), "offline-seller.json");
     const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/7");
     expect(key.address).to.equal(globex.address);
     const script = (env: Record<string, string>) => spawnSync("npx", ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), sellerFile], { encoding: "utf8", env: { ...process.env, ...env } });
@@ -169,7 +168,7 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const signed = script({ SIGNER_PRIVATE_KEY: key.privateKey });
     expect(signed.status, signed.stderr).to.equal(0);
     expect(signed.stdout).to.include(`signed as seller ${globex.address}`);
-    const buyerFile = path.join(files, "offline-buyer.json");
+    const buyerFile = path.join(signedDir(), "offline-buyer.json");
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     ok(await run("dvp:settle-signed", { sellerFile, buyerFile }));
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
@@ -177,8 +176,8 @@ describe("DvP and security commands (Hardhat tasks)", function () {
 
   it("refuses files for other terms, another escrow, or that are not JSON", async function () {
     const { acme, globex } = await load(trading);
-    const a = path.join(files, "a.json");
-    const b = path.join(files, "b.json");
+    const a = path.join(signedDir(), "a.json");
+    const b = path.join(signedDir(), "b.json");
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a }));
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { cashAmount: "1.00" }), out: b, from: acme.address }));
     expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b })))
@@ -196,8 +195,8 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const { usd, shares, escrow, acme, globex } = await load(trading);
     await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
     await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
-    const sellerFile = path.join(files, "w-seller.json");
-    const buyerFile = path.join(files, "w-buyer.json");
+    const sellerFile = path.join(signedDir(), "w-seller.json");
+    const buyerFile = path.join(signedDir(), "w-buyer.json");
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     expect(ok(await run("dvp:withdraw-signature", { file: buyerFile, from: acme.address })))
