@@ -113,7 +113,11 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
     case "AttestationStale":
       return `the last reserve attestation (${Number(a.attestedAt) === 0 ? "never" : date(a.attestedAt)}) is older than the maximum age of ${Number(a.maxAge) / 86400} days: a new attestation is needed`;
     case "DepositRefAlreadyUsed":
-      return `deposit reference ${a.ref} has already issued tokens`;
+      return `deposit reference ${a.depositRef} has already issued tokens: a deposit issues once, ever`;
+    case "TokenPaused":
+      return "the token is paused: only forced transfers move until it is unpaused";
+    case "InvalidForcedTransferSource":
+      return `${a.from} holds tokens for others (a custodian or the token's redemption custody): no forced transfer may take from it`;
     case "TimelockUnexpectedOperationState":
       return `timelock operation ${a.operationId} is not in the state the call needs`;
     case "RedemptionNotPending":

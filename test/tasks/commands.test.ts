@@ -182,7 +182,7 @@ describe("operator commands (Hardhat tasks)", function () {
       ok(await run("token:pause"));
       expect(await usd.paused()).to.equal(true);
       expect(failed(await run("token:transfer", { to: globex.address, amount: "1.00", from: acme.address })))
-        .to.include("refused: TokenPaused: refused; nothing was sent");
+        .to.include("refused: TokenPaused: the token is paused: only forced transfers move until it is unpaused; nothing was sent");
       ok(await run("token:unpause"));
       expect(await usd.paused()).to.equal(false);
     });

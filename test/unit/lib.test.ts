@@ -88,6 +88,8 @@ describe("lib: amounts, references and errors for operators", function () {
       .to.equal(`AccessControlUnauthorizedAccount: ${issuer.address} does not hold PAUSER_ROLE`);
     expect(await refusal(token.connect(alice).transfer(carol.address, 1n)))
       .to.equal(`ParticipantNotAllowed: ${carol.address} (not linked to any participant)`);
+    expect(await refusal(token.connect(issuer).mint(alice.address, 1n, ethers.id("deposit-alice-1"))))
+      .to.equal(`DepositRefAlreadyUsed: deposit reference ${ethers.id("deposit-alice-1")} has already issued tokens: a deposit issues once, ever`);
     expect(await refusal(registry.connect(compliance).setStatus(ids.alpha, 1)))
       .to.equal(`StatusUnchanged: ${ids.alpha} status Active`);
   });
