@@ -126,11 +126,14 @@ export const securityTokenKey = (isin: string) => `SecurityToken:${isin}`;
 /** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
 export const contractOf = (key: string): ContractKind => key.split(":")[0] as ContractKind;
 
+/** What follows the ":" of a record key: the currency code or the ISIN ("" for a contract of which there is one). */
+export const recordName = (key: string): string => key.split(":")[1] ?? "";
+
 /** The record keys of one kind of contract, with what follows the ":" (currency code, ISIN). */
 export function recordedKeys(record: DeploymentRecord, kind: ContractKind): { key: string; name: string; entry: ContractRecord }[] {
   return Object.entries(record.contracts)
     .filter(([key]) => contractOf(key) === kind)
-    .map(([key, entry]) => ({ key, name: key.split(":")[1] ?? key, entry }));
+    .map(([key, entry]) => ({ key, name: recordName(key) || key, entry }));
 }
 
 /** The record key of an address, or undefined when the deployment did not make it. */

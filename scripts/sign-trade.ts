@@ -2,7 +2,7 @@ import fs from "fs";
 import { Wallet } from "ethers";
 import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
-import { contractOf, ESCROW_KEY, keyOfAddress } from "../lib/deployment";
+import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
 import { SignedTradeFile, signTrade, termsFromJson, termsToJson, tradeHash, TradeTerms } from "../lib/dvp";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
@@ -12,9 +12,9 @@ const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts
 function inUnits(record: DeploymentRecord, token: string, amount: bigint): string {
   const key = keyOfAddress(record, token);
   if (!key) return `${amount} smallest units of ${token} (not a token of this deployment)`;
-  const [kind, name] = key.split(":");
+  const name = recordName(key);
   if (contractOf(key) === "DepositToken") return `${formatAmount(amount, CURRENCIES[name]?.decimals ?? 0)} ${name}`;
-  return kind === "SecurityToken" ? `${formatAmount(amount, 0)} ${name}` : `${amount} of ${key}`;
+  return contractOf(key) === "SecurityToken" ? `${formatAmount(amount, 0)} ${name}` : `${amount} of ${key}`;
 }
 
 /** The terms as the signer should read them before signing. */

@@ -6,8 +6,8 @@ import type {
 } from "../../typechain-types";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import {
-  connectedChainId, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, keyOfAddress, openRecorded,
-  readDeployment, recordedKeys, REGISTRY_KEY, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
+  connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, keyOfAddress, openRecorded,
+  readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
 import { explainError } from "../errors";
 import { formatAmount, parseAddress } from "../format";
@@ -107,11 +107,12 @@ export class CommandContext {
     const known = this.legs.get(address.toLowerCase());
     if (known) return known;
     const key = keyOfAddress(this.record, address);
-    const contract = (await this.hre.ethers.getContractAt(key?.split(":")[0] === "DepositToken" ? "DepositToken" : "SecurityToken", address)) as unknown as PermissionedToken;
+    const deposit = key !== undefined && contractOf(key) === "DepositToken";
+    const contract = (await this.hre.ethers.getContractAt(deposit ? "DepositToken" : "SecurityToken", address)) as unknown as PermissionedToken;
     let label: string;
     let decimals: number;
     try {
-      [label, decimals] = [key?.startsWith("DepositToken:") ? key.split(":")[1] : await contract.symbol(), Number(await contract.decimals())];
+      [label, decimals] = [deposit ? recordName(key) : await contract.symbol(), Number(await contract.decimals())];
     } catch {
       throw new Error(`${address} is not a token`);
     }

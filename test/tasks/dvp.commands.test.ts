@@ -168,6 +168,10 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const signed = script({ SIGNER_PRIVATE_KEY: key.privateKey });
     expect(signed.status, signed.stderr).to.equal(0);
     expect(signed.stdout).to.include(`signed as seller ${globex.address}`);
+    const shown = signed.stdout.indexOf("pays      180,000.00 USD");
+    expect(shown, signed.stdout).to.be.greaterThan(-1);
+    expect(shown).to.be.lessThan(signed.stdout.indexOf("signed as seller"));
+    expect(signed.stdout).to.include(`delivers  1,000 ${DEMO_SECURITY.isin}`);
     const buyerFile = path.join(signedDir(), "offline-buyer.json");
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     ok(await run("dvp:settle-signed", { sellerFile, buyerFile }));
