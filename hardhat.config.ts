@@ -3,7 +3,11 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 import "dotenv/config";
+import { oneLineHardhatErrors } from "./lib/cli/hardhat-errors";
+import { networkSettings } from "./lib/networks";
 import "./scripts/tasks";
+
+oneLineHardhatErrors(() => Object.keys(networkSettings()));
 
 /**
  * The compiler comes from the pinned `solc` npm package (soljson), never from a
@@ -27,17 +31,6 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/**
- * Development accounts of the local QBFT network (network/): the standard Hardhat test mnemonic, whose
- * first accounts the generated genesis prefunds. Development keys, never for a real deployment.
- */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-/** The `besu` network reads its endpoint and keys from the environment (.env, see .env.example). */
-const besuKeys = [process.env.DEPLOYER_PRIVATE_KEY, ...(process.env.OPERATOR_PRIVATE_KEYS ?? "").split(",")]
-  .map((k) => (k ?? "").trim())
-  .filter((k) => /^(0x)?[0-9a-fA-F]{64}$/.test(k));
-
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -47,34 +40,8 @@ const config: HardhatUserConfig = {
       optimizer: { enabled: true, runs: 1000 },
     },
   },
-  networks: {
-    hardhat: {
-      // Same EVM as the private QBFT network; free gas as there.
-      hardfork: "berlin",
-      gasPrice: 0,
-    },
-    // Local 4-validator QBFT network started by `npm run network:up`; free gas, legacy transactions.
-    // A node on 127.0.0.1:8545 signed for locally with the development keys (for example `npx hardhat node`).
-    localhost: {
-      url: "http://127.0.0.1:8545",
-      accounts: { mnemonic: DEV_MNEMONIC, count: 10 },
-    },
-    qbft: {
-      url: process.env.QBFT_RPC_URL ?? "http://127.0.0.1:8545",
-      chainId: 1337,
-      gasPrice: 0,
-      accounts: { mnemonic: DEV_MNEMONIC, count: 10 },
-      timeout: 60_000,
-    },
-    // A bank's own Besu or GoQuorum network.
-    besu: {
-      url: process.env.BESU_RPC_URL?.trim() || "http://127.0.0.1:8545",
-      chainId: Number(process.env.BESU_CHAIN_ID || 1337),
-      gasPrice: 0,
-      accounts: besuKeys,
-      timeout: 60_000,
-    },
-  },
+  // Which networks are development networks, and the endpoint of each: lib/networks.ts (from the environment and .env).
+  networks: Object.fromEntries(Object.entries(networkSettings()).map(([name, setting]) => [name, setting.config])),
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },

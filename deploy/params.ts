@@ -3,18 +3,9 @@ import type { Signer } from "ethers";
 import { DEMO_SECURITY, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
+import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf } from "../lib/networks";
+import { DUTIES } from "../lib/roles";
 import type { RoleHolders } from "../lib/suite";
-
-/** Networks whose accounts are development keys: duties go to accounts 1..5, the admin is account 0. */
-const DEVELOPMENT_NETWORKS = new Set(["hardhat", "localhost", "qbft"]);
-
-const ROLE_ENV: Record<keyof RoleHolders, string> = {
-  compliance: "ROLE_COMPLIANCE",
-  issuer: "ROLE_ISSUER",
-  reserve: "ROLE_RESERVE",
-  pauser: "ROLE_PAUSER",
-  upgrader: "ROLE_UPGRADER",
-};
 
 function env(name: string): string {
   const value = process.env[name];
@@ -38,22 +29,14 @@ export const DEVELOPMENT_CHAIN_IDS = new Set([1337, 31337]);
  * id is refused unless ALLOW_DEV_CHAIN_ID=1 says it is on purpose.
  */
 export function requireOwnChainId(network: string, chainId: number, allow = process.env.ALLOW_DEV_CHAIN_ID): void {
-  if (DEVELOPMENT_NETWORKS.has(network) || !DEVELOPMENT_CHAIN_IDS.has(chainId)) return;
+  if (isDevelopmentNetwork(network) || !DEVELOPMENT_CHAIN_IDS.has(chainId)) return;
   if (allow?.trim() === "1") return;
   throw new Error(`network "${network}" is chain id ${chainId}, a development chain id: signatures made for one environment would be valid on another; give each environment its own chain id (or set ALLOW_DEV_CHAIN_ID=1 if this is deliberate)`);
 }
 
-/** Variables the `besu` network needs (its entry in hardhat.config.ts reads them). */
-const BESU_ENV = ["BESU_RPC_URL", "BESU_CHAIN_ID", "DEPLOYER_PRIVATE_KEY"];
-
 /** Fails in one line, naming the variables, when the connected network needs settings that are missing. */
 export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
-  if (hre.network.name !== "besu") return;
-  const missing = BESU_ENV.filter((name) => !process.env[name]?.trim());
-  if (missing.length > 0) throw new Error(`network besu: ${missing.join(", ")} not set (copy .env.example to .env)`);
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(process.env.DEPLOYER_PRIVATE_KEY!.trim())) {
-    throw new Error("network besu: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
-  }
+  requireEnvOf(hre.network.name);
 }
 
 /**
@@ -71,7 +54,7 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
   requireOwnChainId(hre.network.name, Number((await hre.ethers.provider.getNetwork()).chainId));
   const signers = await hre.ethers.getSigners();
   if (signers.length === 0) throw new Error(`network "${hre.network.name}" has no configured account to deploy with`);
-  const development = DEVELOPMENT_NETWORKS.has(hre.network.name);
+  const development = isDevelopmentNetwork(hre.network.name);
   let roles: RoleHolders;
   if (development) {
     if (signers.length < 6) throw new Error(`network "${hre.network.name}" needs 6 accounts (admin and five duties), has ${signers.length}`);
@@ -79,7 +62,7 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
     roles = { compliance, issuer, reserve, pauser, upgrader };
   } else {
     roles = Object.fromEntries(
-      Object.entries(ROLE_ENV).map(([duty, name]) => [duty, parseAddress(env(name), name)]),
+      Object.entries(DUTIES).map(([duty, { env: name }]) => [duty, parseAddress(env(name), name)]),
     ) as unknown as RoleHolders;
   }
   const securities: SecurityConfig[] = [];

@@ -6,6 +6,7 @@ import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } fro
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, ParticipantRegistry, PermissionedToken } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
+import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
 export interface ContractRecord {
@@ -88,7 +89,11 @@ export function deploymentPath(network: string): string {
 export function readDeployment(network: string): DeploymentRecord {
   const file = deploymentPath(network);
   if (!fs.existsSync(file)) {
-    throw new Error(`no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist (run npm run deploy -- --network ${network})`);
+    const others = fs.existsSync(deploymentsDir())
+      ? fs.readdirSync(deploymentsDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
+      : [];
+    const hint = others.length > 0 ? `choose a deployed one with --network (${others.join(", ")}) or deploy` : "deploy";
+    throw new Error(`no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with npm run deploy -- --network ${network}`);
   }
   return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
 }
@@ -119,6 +124,50 @@ export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<
 export const depositTokenKey = (code: string) => `DepositToken:${code}`;
 /** Contract name in the record for a security token. */
 export const securityTokenKey = (isin: string) => `SecurityToken:${isin}`;
+
+/** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
+export const contractOf = (key: string): ContractKind => key.split(":")[0] as ContractKind;
+
+/** What follows the ":" of a record key: the currency code or the ISIN ("" for a contract of which there is one). */
+export const recordName = (key: string): string => key.split(":")[1] ?? "";
+
+/** The record keys of one kind of contract, with what follows the ":" (currency code, ISIN). */
+export function recordedKeys(record: DeploymentRecord, kind: ContractKind): { key: string; name: string; entry: ContractRecord }[] {
+  return Object.entries(record.contracts)
+    .filter(([key]) => contractOf(key) === kind)
+    .map(([key, entry]) => ({ key, name: recordName(key) || key, entry }));
+}
+
+/** The record key of an address, or undefined when the deployment did not make it. */
+export function keyOfAddress(record: DeploymentRecord, address: string): string | undefined {
+  return Object.entries(record.contracts).find(([, c]) => c.address.toLowerCase() === address.toLowerCase())?.[0];
+}
+
+/**
+ * A recorded contract, typed: `openRecorded<DepositToken>(hre, record, "DepositToken:USD")`. Refuses a
+ * key the record does not have, naming the network.
+ */
+export async function openRecorded<T>(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, key: string, runner?: Signer): Promise<T> {
+  const entry = record.contracts[key];
+  if (!entry) throw new Error(`the deployment of "${record.network}" has no ${key}`);
+  return (await hre.ethers.getContractAt(contractOf(key), entry.address, runner)) as unknown as T;
+}
+
+/**
+ * Checks that every recorded contract has code on the connected chain: a node restarted from scratch, or
+ * the in-process `hardhat` network chosen by leaving out --network, holds none of them. One line saying
+ * so and what to do, instead of the BAD_DATA a call to an empty address gives.
+ */
+export async function requireRecordOnChain(hre: HardhatRuntimeEnvironment, record: DeploymentRecord): Promise<void> {
+  const missing: string[] = [];
+  for (const [key, c] of Object.entries(record.contracts)) {
+    if ((await hre.ethers.provider.getCode(c.address)) === "0x") missing.push(key);
+  }
+  if (missing.length === 0) return;
+  const file = path.relative(process.cwd(), deploymentPath(record.network));
+  const all = missing.length === Object.keys(record.contracts).length;
+  throw new Error(`${file} does not match this chain: ${all ? "none of its contracts" : missing.join(", ")} ${all || missing.length > 1 ? "have" : "has"} code on network "${hre.network.name}" (a restarted node, or a missing --network?); start the node the deployment was made on, or deploy again with npm run deploy -- --network ${hre.network.name}; nothing was sent`);
+}
 
 /** The ERC-1967 proxy the upgrades plugin deploys for UUPS contracts (same bytecode, same verification). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -266,9 +315,10 @@ export async function deployPlatform(
     save();
   }
 
-  async function grantAll(key: string, address: string, duties: [string, keyof RoleHolders][]): Promise<void> {
+  /** Grants each duty the role table gives the kind of contract behind `key`. */
+  async function grantAll(key: string, address: string): Promise<void> {
     const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", address, admin);
-    for (const [roleName, duty] of duties) {
+    for (const [roleName, duty] of dutiesOn(contractOf(key))) {
       const role = ethers.id(roleName);
       const holder = params.roles[duty];
       await step(`grant ${roleName} on ${key} to ${holder}`, address, () => c.hasRole(role, holder),
@@ -291,11 +341,8 @@ export async function deployPlatform(
 
   const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
-  await grantAll(REGISTRY_KEY, registryAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+  await grantAll(REGISTRY_KEY, registryAddress);
   await handOverUpgrades(REGISTRY_KEY, registryAddress);
-  const tokenDuties: [string, keyof RoleHolders][] = [
-    ["ISSUER_ROLE", "issuer"], ["COMPLIANCE_ROLE", "compliance"], ["PAUSER_ROLE", "pauser"],
-  ];
 
   const settled: string[] = [];
   for (const currency of params.currencies) {
@@ -303,7 +350,7 @@ export async function deployPlatform(
     const address = await proxy(key, "DepositToken", [
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
-    await grantAll(key, address, [...tokenDuties, ["RESERVE_ROLE", "reserve"]]);
+    await grantAll(key, address);
     await handOverUpgrades(key, address);
     settled.push(address);
   }
@@ -312,14 +359,14 @@ export async function deployPlatform(
     const address = await proxy(key, "SecurityToken", [
       security.name, security.symbol, security.isin, security.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
-    await grantAll(key, address, tokenDuties);
+    await grantAll(key, address);
     await handOverUpgrades(key, address);
     settled.push(address);
   }
   let escrowAddress: string | undefined;
   if (params.escrow) {
     escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
-    await grantAll(ESCROW_KEY, escrowAddress, [["COMPLIANCE_ROLE", "compliance"]]);
+    await grantAll(ESCROW_KEY, escrowAddress);
     await handOverUpgrades(ESCROW_KEY, escrowAddress);
     const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
     for (const token of settled) {
@@ -360,9 +407,6 @@ export async function deployPlatform(
   }
   return record;
 }
-
-/** The contract behind a record key ("DepositToken:USD" is a DepositToken). */
-const contractOf = (key: string) => key.split(":")[0];
 
 /** How long a run waits for what an interrupted run still has in flight before it refuses to go on. */
 const INTERRUPTED_WAIT_MS = 120_000;
@@ -439,8 +483,7 @@ export function requireFinished(record: DeploymentRecord): DeploymentRecord {
  * could raise its own cap; an issuer with compliance could issue to a wallet and force it anywhere.
  */
 export function requireSeparateDuties(roles: RoleHolders): void {
-  const pairs: [keyof RoleHolders, keyof RoleHolders][] = [["issuer", "reserve"], ["issuer", "compliance"]];
-  for (const [a, b] of pairs) {
+  for (const [a, b] of SEPARATE_DUTIES) {
     if (roles[a].toLowerCase() === roles[b].toLowerCase()) {
       throw new Error(`${a} and ${b} are the same account ${roles[a]}: these duties must be held by different keys`);
     }

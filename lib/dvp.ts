@@ -27,7 +27,6 @@ export const TRADE_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-export const TRADE_STATES = ["None", "Proposed", "SellerFunded", "BuyerFunded", "Settled", "Cancelled", "Expired", "ClosedByOrder"] as const;
 
 /** The escrow's EIP-712 domain: binds a signature to one escrow on one chain. */
 export function escrowDomain(escrow: string, chainId: bigint | number): TypedDataDomain {
@@ -39,8 +38,11 @@ export async function signTrade(signer: Signer, escrow: string, chainId: bigint 
   return signer.signTypedData(escrowDomain(escrow, chainId), TRADE_TYPES, terms);
 }
 
-/** The digest the escrow records for settled signed terms (equals DvPEscrow.hashTrade). */
-export function tradeDigest(escrow: string, chainId: bigint | number, terms: TradeTerms): string {
+/**
+ * The trade hash of signed terms: the EIP-712 digest the escrow records when they settle or are
+ * withdrawn (DvPEscrow.hashTrade, `tradeHash` in its events and errors). One name for it everywhere.
+ */
+export function tradeHash(escrow: string, chainId: bigint | number, terms: TradeTerms): string {
   return ethers.TypedDataEncoder.hash(escrowDomain(escrow, chainId), TRADE_TYPES, terms);
 }
 

@@ -1,4 +1,7 @@
 import { ethers, Interface } from "ethers";
+import type { ParticipantRegistry } from "../typechain-types";
+import { isoDate, refText } from "./format";
+import { enumName, PARTICIPANT_STATUS, REDEMPTION_STATUS, roleName, TRADE_STATES } from "./roles";
 
 /** Finds the revert data in an error thrown by ethers or by a Hardhat provider. */
 export function revertData(error: unknown): string | undefined {
@@ -44,7 +47,7 @@ export function decodeRevert(data: string, interfaces: Interface[]): DecodedErro
   return undefined;
 }
 
-/** One line saying why a call failed: the custom error by name with its arguments, or the plain message. */
+/** The custom error by name with its raw arguments ("Name(arg=value, ...)"), or the plain message: for logs. */
 export function describeError(error: unknown, interfaces: Interface[]): string {
   const data = revertData(error);
   const decoded = data ? decodeRevert(data, interfaces) : undefined;
@@ -57,4 +60,110 @@ export function describeError(error: unknown, interfaces: Interface[]): string {
     return short ?? error.message.split("\n")[0];
   }
   return String(error);
+}
+
+/** What an explanation may look up: the registry (why a wallet is not allowed) and how to show amounts. */
+export interface ExplainContext {
+  /** Interfaces whose custom errors are decoded, the first that knows a selector wins. */
+  interfaces: Interface[];
+  registry?: ParticipantRegistry;
+  /** Shows an amount of the token the call was about ("1,250,000.00 USD"); raw integers without it. */
+  amount?: (value: bigint) => string;
+}
+
+/**
+ * One line saying why a call failed: the custom error by name with its arguments in words (amounts in
+ * currency units, roles and states by name, dates as ISO 8601), or the node's short message. The same
+ * explanation serves the commands and the demo.
+ */
+export async function explainError(error: unknown, ctx: ExplainContext): Promise<string> {
+  const data = revertData(error);
+  const decoded = data ? decodeRevert(data, ctx.interfaces) : undefined;
+  if (!decoded) {
+    const short = (error as { shortMessage?: string }).shortMessage;
+    return short ?? (error instanceof Error ? error.message.split("\n")[0] : String(error));
+  }
+  return `${decoded.name}: ${await inWords(decoded, ctx)}`;
+}
+
+async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
+  const a = d.args;
+  const amount = (v: string) => (ctx.amount ? ctx.amount(BigInt(v)) : v);
+  const date = (v: string) => isoDate(Number(v));
+  const state = (wallet: string) => (ctx.registry ? walletState(ctx.registry, wallet) : Promise.resolve("not allowed"));
+  switch (d.name) {
+    case "ParticipantNotAllowed":
+      return `${a.wallet} (${await state(a.wallet)})`;
+    case "PartyNotAllowed":
+      return `${a.party} (${await state(a.party)})`;
+    case "WalletFrozen":
+      return `${a.wallet} is frozen`;
+    case "WalletNotFrozen":
+      return `${a.wallet} is not frozen`;
+    case "AccessControlUnauthorizedAccount":
+      return `${a.account} does not hold ${roleName(a.neededRole)}`;
+    case "ConflictingRoles":
+      return `${a.account} holds ${roleName(a.heldRole)}, which must stay apart from ${roleName(a.role)}`;
+    case "ERC20InsufficientBalance":
+      return `${a.sender} holds ${amount(a.balance)}, needs ${amount(a.needed)}`;
+    case "ERC20InsufficientAllowance":
+      return `allowance of ${a.spender} is ${amount(a.allowance)}, needs ${amount(a.needed)}`;
+    case "ReservesExceeded":
+      return `supply would be ${amount(a.supplyAfter)}, attested reserves are ${amount(a.reserves)}`;
+    case "AttestationStale":
+      return `the last reserve attestation (${Number(a.attestedAt) === 0 ? "never" : date(a.attestedAt)}) is older than the maximum age of ${Number(a.maxAge) / 86400} days: a new attestation is needed`;
+    case "DepositRefAlreadyUsed":
+      return `deposit reference ${a.depositRef} has already issued tokens: a deposit issues once, ever`;
+    case "TokenPaused":
+      return "the token is paused: only forced transfers move until it is unpaused";
+    case "InvalidForcedTransferSource":
+      return `${a.from} holds tokens for others (a custodian or the token's redemption custody): no forced transfer may take from it`;
+    case "TimelockUnexpectedOperationState":
+      return `timelock operation ${a.operationId} is not in the state the call needs`;
+    case "RedemptionNotPending":
+      return `redemption ${a.id} is ${enumName(REDEMPTION_STATUS, a.status)}`;
+    case "StatusUnchanged":
+    case "StatusNotSettable":
+      return `${a.id ? `${a.id} ` : ""}status ${enumName(PARTICIPANT_STATUS, a.status)}`;
+    case "KycExpiryNotInFuture":
+      return `${date(a.kycExpiry)} is not after ${date(a.currentTime)}`;
+    case "TradeNotOpen":
+      return `trade ${a.tradeId} is ${enumName(TRADE_STATES, a.state)}`;
+    case "UnknownTrade":
+      return `no trade has id ${a.tradeId}`;
+    case "NotTradeParty":
+      return `${a.caller} is neither the seller nor the buyer of trade ${a.tradeId}`;
+    case "LegAlreadyFunded":
+      return `${a.party} has already locked its leg of trade ${a.tradeId}`;
+    case "DeadlinePassed":
+      return `the deadline ${date(a.deadline)} has passed (chain time ${date(a.currentTime)})`;
+    case "DeadlineNotPassed":
+      return `the deadline ${date(a.deadline)} has not passed (chain time ${date(a.currentTime)})`;
+    case "InvalidSignature":
+      return `the signature given for ${a.party} is not ${a.party}'s signature of these terms`;
+    case "SignedTradeAlreadySettled":
+      return `these signed terms (trade hash ${a.tradeHash}) have already settled`;
+    case "TradeRefAlreadySettled":
+      return `a trade of ${a.seller} to ${a.buyer} with reference ${refText(a.ref)} has already settled`;
+    case "TermsWithdrawn":
+      return `a party withdrew its signature on these terms (trade hash ${a.tradeHash})`;
+    case "NoRefundPending":
+      return `no refund waits for ${a.party} in ${a.token}`;
+    case "TokenNotListed":
+      return `${a.token} is not listed for settlement`;
+    default: {
+      const words = Object.entries(a).map(([k, v]) => `${k} ${v}`).join(", ");
+      return words || "refused";
+    }
+  }
+}
+
+/** Why a wallet is or is not allowed, in words. */
+export async function walletState(registry: ParticipantRegistry, wallet: string): Promise<string> {
+  const id = await registry.participantOf(wallet);
+  if (id === ethers.ZeroHash) return "not linked to any participant";
+  const [status, kycExpiry] = await registry.getParticipant(id);
+  const latest = await registry.runner!.provider!.getBlock("latest");
+  if (Number(status) === 1 && BigInt(latest!.timestamp) >= kycExpiry) return `KYC expired ${isoDate(Number(kycExpiry))}`;
+  return `status ${enumName(PARTICIPANT_STATUS, status)}`;
 }

@@ -1,17 +1,25 @@
 import { ethers } from "ethers";
 
+/** Plain ("1250000.00") or grouped exactly in thousands with a dot decimal ("1,250,000.00"). */
+const PLAIN_AMOUNT = /^\d+(\.\d+)?$/;
+const GROUPED_AMOUNT = /^\d{1,3}(,\d{3})+(\.\d+)?$/;
+
 /**
- * Parses an amount given in currency units ("1250000.00", "12.5") into the token's smallest unit.
- * Refuses floats in disguise: exponents, more decimals than the token has, signs, empty strings.
+ * Parses an amount given in currency units ("1250000.00", "1,250,000.00", "12.5") into the token's
+ * smallest unit. Refuses anything else, naming the value: floats in disguise (exponents), signs, a
+ * decimal comma ("1,50"), commas that do not group thousands, more decimals than the token has.
  */
 export function parseAmount(text: string, decimals: number, what = "amount"): bigint {
-  const trimmed = text.trim().replace(/_/g, "").replace(/,/g, "");
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) throw new Error(`${what} "${text}" is not a decimal number of currency units`);
-  const fraction = trimmed.split(".")[1] ?? "";
+  const trimmed = text.trim();
+  if (!PLAIN_AMOUNT.test(trimmed) && !GROUPED_AMOUNT.test(trimmed)) {
+    throw new Error(`${what} "${text}" is not an amount in currency units: write 1250000.00 or 1,250,000.00 (a dot for decimals, commas only between thousands)`);
+  }
+  const plain = trimmed.replace(/,/g, "");
+  const fraction = plain.split(".")[1] ?? "";
   if (fraction.length > decimals) {
     throw new Error(`${what} "${text}" has ${fraction.length} decimals; the token has ${decimals}`);
   }
-  return ethers.parseUnits(trimmed, decimals);
+  return ethers.parseUnits(plain, decimals);
 }
 
 /** Formats an amount in the smallest unit as currency units with every decimal, grouped by thousands. */
@@ -34,6 +42,29 @@ export function toReference(text: string, what = "reference"): string {
     return text.toLowerCase();
   }
   return ethers.id(text);
+}
+
+/**
+ * A trade reference as bytes32 that can be read back as the text given: up to 31 bytes of text are
+ * stored as the text itself (ethers' bytes32 string), 0x-prefixed 32-byte hex is taken as is. Longer
+ * text is refused: a hash could not be shown as the reference the parties agreed on.
+ */
+export function tradeRef(text: string, what = "--ref"): string {
+  if (text.length === 0) throw new Error(`${what} is empty`);
+  if (/^0x/i.test(text)) return toReference(text, what);
+  if (ethers.toUtf8Bytes(text).length > 31) throw new Error(`${what} "${text}" is longer than 31 bytes; a trade reference is kept on chain as its text`);
+  return ethers.encodeBytes32String(text);
+}
+
+/** A bytes32 reference as the text it was made from when it is readable text, else its hex. */
+export function refText(ref: string): string {
+  try {
+    const text = ethers.decodeBytes32String(ref);
+    if (text.length > 0 && !/[\x00-\x1f\x7f]/.test(text)) return text;
+  } catch {
+    // not a bytes32 string
+  }
+  return ref;
 }
 
 /** A participant id from an LEI (20 alphanumerics) or an institution's name: keccak256 of "LEI:<LEI>" or of the name. */
@@ -61,4 +92,30 @@ export function formatAge(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const [d, h, m] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60)];
   return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
+}
+
+/** Unix seconds as ISO 8601 UTC without milliseconds ("2027-12-31T23:59:59Z"). */
+export function isoDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** A date from an ISO date ("2027-12-31", end of that day UTC), an ISO 8601 time, or unix seconds. */
+export function parseDate(text: string, what = "date"): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
+    const ms = Date.parse(`${t}T23:59:59Z`);
+    if (!Number.isNaN(ms)) return ms / 1000;
+  }
+  const ms = Date.parse(t);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(ms)) return Math.floor(ms / 1000);
+  throw new Error(`${what} "${text}" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds`);
+}
+
+/** Checks a private key (32 bytes of hex, 0x optional) and returns it 0x-prefixed, naming the variable when it is wrong. */
+export function parsePrivateKey(text: string | undefined, what: string): string {
+  const key = (text ?? "").trim();
+  if (key === "") throw new Error(`${what} is not set`);
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${what} is not a 32-byte hex private key`);
+  return key.startsWith("0x") ? key : `0x${key}`;
 }

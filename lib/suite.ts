@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
 import { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY } from "./deployment";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY } from "./deployment";
 
 export { CURRENCIES, DEMO_SECURITY } from "./config";
 export type { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
@@ -50,18 +50,17 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteC
     upgradeDelay: config.upgradeDelay ?? 0,
     compliance: config.compliance,
   }, { persist: false, log: () => undefined });
-  const at = async <T>(name: string, key: string): Promise<T> =>
-    (await hre.ethers.getContractAt(name, record.contracts[key].address, config.admin)) as unknown as T;
+  const at = <T>(key: string): Promise<T> => openRecorded<T>(hre, record, key, config.admin);
   const tokens: Record<string, DepositToken> = {};
-  for (const c of config.currencies) tokens[c.code] = await at<DepositToken>("DepositToken", depositTokenKey(c.code));
+  for (const c of config.currencies) tokens[c.code] = await at<DepositToken>(depositTokenKey(c.code));
   const securities: Record<string, SecurityToken> = {};
-  for (const s of config.securities ?? []) securities[s.isin] = await at<SecurityToken>("SecurityToken", securityTokenKey(s.isin));
+  for (const s of config.securities ?? []) securities[s.isin] = await at<SecurityToken>(securityTokenKey(s.isin));
   return {
-    registry: await at<ParticipantRegistry>("ParticipantRegistry", REGISTRY_KEY),
+    registry: await at<ParticipantRegistry>(REGISTRY_KEY),
     tokens,
     securities,
-    escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>("DvPEscrow", ESCROW_KEY) : undefined,
-    timelock: await at<UpgradeTimelock>("UpgradeTimelock", TIMELOCK_KEY),
+    escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>(ESCROW_KEY) : undefined,
+    timelock: await at<UpgradeTimelock>(TIMELOCK_KEY),
   };
 }
 

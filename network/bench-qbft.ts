@@ -1,7 +1,8 @@
 import "@nomicfoundation/hardhat-ethers/internal/type-extensions";
 import { CHAIN_ID, BLOCK_PERIOD_SECONDS, nodeKeys, VALIDATORS } from "./genesis";
 import { Call, drive, LoadResult, Workload } from "./load";
-import { NetworkBlocked, rpcUrl, withNetwork } from "./node";
+import { runMain } from "./main";
+import { rpcUrl, withNetwork } from "./node";
 
 /**
  * `npm run bench:qbft [-- --seconds 20] [--window 600] [--participants 40] [--json]`: throughput and
@@ -218,8 +219,4 @@ function printTable(rows: (LoadResult & { ratioToPlainErc20: number })[]): void 
   for (const l of lines) console.log(fmt(l));
 }
 
-main().catch((e: unknown) => {
-  const blocked = e instanceof NetworkBlocked;
-  console.error(`${blocked ? "QBFT network unavailable: " : "bench:qbft failed: "}${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = blocked ? 3 : 1;
-});
+runMain(main);

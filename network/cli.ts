@@ -1,4 +1,5 @@
-import { Client, DATA_DIR, down, generate, NetworkBlocked, status, up } from "./node";
+import { runMain } from "./main";
+import { Client, DATA_DIR, down, generate, status, up } from "./node";
 
 /**
  * `npm run network:up [-- --client besu]`, `npm run network:down [-- --reset]`, `npm run network:status`:
@@ -40,8 +41,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  const blocked = e instanceof NetworkBlocked;
-  console.error(`${blocked ? "QBFT network unavailable: " : "error: "}${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = blocked ? 3 : 1;
-});
+runMain(main);

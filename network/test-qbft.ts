@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
-import { HARDHAT, NetworkBlocked, withNetwork } from "./node";
+import { runMain } from "./main";
+import { HARDHAT, withNetwork } from "./node";
 
 /** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults` passes. */
 const SUITES: Record<string, string> = {
@@ -22,8 +23,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((e: unknown) => {
-  const blocked = e instanceof NetworkBlocked;
-  console.error(`${blocked ? "QBFT network unavailable: " : "error: "}${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = blocked ? 3 : 1;
-});
+runMain(main);

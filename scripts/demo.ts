@@ -1,8 +1,9 @@
 import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
-import { signTrade, TradeTerms, TRADE_STATES } from "../lib/dvp";
-import { describeError } from "../lib/errors";
+import { signTrade, TradeTerms } from "../lib/dvp";
+import { explainError } from "../lib/errors";
+import { enumName, TRADE_STATES } from "../lib/roles";
 import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toReference } from "../lib/format";
 
 /**
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const decimals = Number(await usd.decimals());
   const amt = (x: string) => parseAmount(x, decimals);
   const fmt = (x: bigint) => `${formatAmount(x, decimals)} USD`;
-  console.log(`  registry ${await registry.getAddress()}\n  USDD     ${await usd.getAddress()}`);
+  console.log(`  registry ${await registry.getAddress()}\n  USD      ${await usd.getAddress()}`);
   console.log(`  ${DEMO_SECURITY.symbol.padEnd(8)} ${await shares.getAddress()} (ISIN ${await shares.isin()})\n  escrow   ${escrowAddress}`);
   const interfaces = [registry.interface, usd.interface, shares.interface, escrow.interface];
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     try {
       await (await tx).wait();
     } catch (e) {
-      console.log(`  refused  ${label}: ${describeError(e, interfaces)}`);
+      console.log(`  refused  ${label}: ${await explainError(e, { interfaces, registry, amount: fmt })}`);
       return;
     }
     throw new Error(`expected "${label}" to be refused, and it went through`);
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     Promise.all([shares.getAddress(), usd.getAddress()]).then(([assetAddress, cashAddress]) => ({
       seller, buyer, asset: assetAddress, assetAmount: units, cash: cashAddress, cashAmount: amt(cash), deadline, ref: toReference(ref),
     }));
-  const state = async (id: string) => TRADE_STATES[Number((await escrow.getTrade(id)).state)];
+  const state = async (id: string) => enumName(TRADE_STATES, (await escrow.getTrade(id)).state);
   await send("Globex approves the escrow for its shares", shares.connect(globex).approve(escrowAddress, ethers.MaxUint256));
   await send("Acme approves the escrow for its cash", usd.connect(acme).approve(escrowAddress, ethers.MaxUint256));
   const t1 = await trade(globex.address, acme.address, 1000n, "180000.00", "TRADE-2026-11-24-0001");
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
   const t2 = await trade(acme.address, globex.address, 200n, "36400.00", "TRADE-2026-11-24-0002");
   const acmeSig = await signTrade(acme, escrowAddress, chainId, t2);
   const globexSig = await signTrade(globex, escrowAddress, chainId, t2);
-  console.log(`  Acme and Globex signed the EIP-712 terms (digest ${await escrow.hashTrade(t2)})`);
+  console.log(`  Acme and Globex signed the EIP-712 terms (trade hash ${await escrow.hashTrade(t2)})`);
   await refused("the agent submits Acme's signature twice", escrow.connect(admin).settleSigned(t2, acmeSig, acmeSig));
   await send("the settlement agent submits both signatures", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));
   await refused("the agent replays the signed trade", escrow.connect(admin).settleSigned(t2, acmeSig, globexSig));

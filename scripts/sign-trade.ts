@@ -1,20 +1,42 @@
 import fs from "fs";
 import { Wallet } from "ethers";
-import { SignedTradeFile, signTrade, termsFromJson, termsToJson, tradeDigest } from "../lib/dvp";
+import { CURRENCIES } from "../lib/config";
+import type { DeploymentRecord } from "../lib/deployment";
+import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
+import { SignedTradeFile, signTrade, termsFromJson, termsToJson, tradeHash, TradeTerms } from "../lib/dvp";
+import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
 const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts <terms.json> <deployments/<network>.json> <out.json>";
+
+/** A token of the published record in words: "180,000.00 USD", "1,000 US0378331005" (securities are whole units). */
+function inUnits(record: DeploymentRecord, token: string, amount: bigint): string {
+  const key = keyOfAddress(record, token);
+  if (!key) return `${amount} smallest units of ${token} (not a token of this deployment)`;
+  const name = recordName(key);
+  if (contractOf(key) === "DepositToken") return `${formatAmount(amount, CURRENCIES[name]?.decimals ?? 0)} ${name}`;
+  return contractOf(key) === "SecurityToken" ? `${formatAmount(amount, 0)} ${name}` : `${amount} of ${key}`;
+}
+
+/** The terms as the signer should read them before signing. */
+export function termsInWords(record: DeploymentRecord, terms: TradeTerms): string {
+  return [
+    `  seller    ${terms.seller}`, `  buyer     ${terms.buyer}`,
+    `  delivers  ${inUnits(record, terms.asset, terms.assetAmount)} (${terms.asset})`,
+    `  pays      ${inUnits(record, terms.cash, terms.cashAmount)} (${terms.cash})`,
+    `  deadline  ${isoDate(Number(terms.deadline))}`, `  ref       ${refText(terms.ref)}`,
+  ].join("\n");
+}
 
 /**
  * A client signing DvP terms with an ethers Wallet, offline: no node is contacted. The escrow address and
  * chain id come from the deployment record the bank publishes; the terms file holds the Trade fields as
- * strings (amounts in the tokens' smallest units). The output is the file `dvp:settle-signed` takes.
+ * strings (amounts in the tokens' smallest units). The terms are printed in currency units before they are
+ * signed. The output is the file `dvp:settle-signed` takes.
  */
 async function main(): Promise<void> {
   const [termsFile, deploymentFile, outFile] = process.argv.slice(2);
   if (!termsFile || !deploymentFile || !outFile) throw new Error(USAGE);
-  const key = process.env.SIGNER_PRIVATE_KEY?.trim() ?? "";
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new Error("SIGNER_PRIVATE_KEY is not set to a 32-byte hex private key");
-  const wallet = new Wallet(key.startsWith("0x") ? key : `0x${key}`);
+  const wallet = new Wallet(parsePrivateKey(process.env.SIGNER_PRIVATE_KEY, "SIGNER_PRIVATE_KEY"));
   const read = (file: string, what: string) => {
     try {
       return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -23,19 +45,23 @@ async function main(): Promise<void> {
     }
   };
   const terms = termsFromJson(read(termsFile, "terms file") as Record<string, string>, `terms file ${termsFile}`);
-  const record = read(deploymentFile, "deployment record") as { chainId?: number; contracts?: Record<string, { address: string }> };
-  const escrow = record.contracts?.DvPEscrow?.address;
-  if (!escrow || !record.chainId) throw new Error(`deployment record ${deploymentFile} has no DvPEscrow or chain id`);
+  const record = read(deploymentFile, "deployment record") as unknown as DeploymentRecord;
+  const escrow = record.contracts?.[ESCROW_KEY]?.address;
+  if (!escrow || !record.chainId) throw new Error(`deployment record ${deploymentFile} has no ${ESCROW_KEY} or chain id`);
   if (wallet.address !== terms.seller && wallet.address !== terms.buyer) {
     throw new Error(`the key's address ${wallet.address} is neither the seller ${terms.seller} nor the buyer ${terms.buyer}`);
   }
+  const side = wallet.address === terms.seller ? "seller" : "buyer";
+  console.log(`signing as ${side} ${wallet.address}, on chain ${record.chainId} for escrow ${escrow}:\n${termsInWords(record, terms)}`);
   const signature = await signTrade(wallet, escrow, record.chainId, terms);
   const file: SignedTradeFile = { escrow, chainId: String(record.chainId), terms: termsToJson(terms), signer: wallet.address, signature };
   fs.writeFileSync(outFile, `${JSON.stringify(file, null, 2)}\n`);
-  console.log(`signed as ${wallet.address === terms.seller ? "seller" : "buyer"} ${wallet.address}: ${outFile} (digest ${tradeDigest(escrow, record.chainId, terms)})`);
+  console.log(`signed as ${side} ${wallet.address}: ${outFile} (trade hash ${tradeHash(escrow, record.chainId, terms)})`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`sign-trade: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(`sign-trade: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}

@@ -16,48 +16,12 @@ export const ids = {
 export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
 
 /**
- * Registry and USD deposit token with every duty held by a different signer, two onboarded
- * participants (alpha: alice and alice2, beta: bob), one outsider (carol, never onboarded),
- * reserves of 1,000,000.00 and 10,000.00 issued to alice and to bob.
+ * What every fixture starts from: the suite deployed as `npm run deploy` does it, every duty held by a
+ * different signer, participants alpha (alice, alice2) and beta (bob) onboarded, reserves of
+ * 1,000,000.00 attested. With `settlement`, also the demo security and the escrow (onboarded, every token
+ * listed).
  */
-export async function depositTokenFixture() {
-  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider] =
-    await ethers.getSigners();
-  const roles = {
-    compliance: compliance.address,
-    issuer: issuer.address,
-    reserve: reserve.address,
-    pauser: pauser.address,
-    upgrader: upgrader.address,
-  };
-  const { registry, tokens, timelock } = await deploySuite(hre, {
-    admin,
-    roles,
-    currencies: [CURRENCIES.USD],
-    adminDelay: ADMIN_DELAY,
-  });
-  const token = tokens.USD;
-  const kycExpiry = (await time.latest()) + YEAR;
-  await registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
-  await registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
-  await token.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
-  await token.connect(issuer).mint(alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
-  await token.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
-  return {
-    registry, token, timelock, kycExpiry, roles,
-    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider,
-  };
-}
-
-/** Units of the demo security (decimals 0). */
-export const units = (n: number | bigint): bigint => BigInt(n);
-
-/**
- * The settlement setup: registry, USD deposit token, the demo security, the escrow onboarded and both
- * tokens listed. Seller alice (participant alpha) holds 1,000 units, buyer bob (beta) holds 10,000.00 USD;
- * both approved the escrow for everything they hold. carol is not onboarded.
- */
-export async function dvpFixture() {
+async function onboardedSuite(settlement: boolean) {
   const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] =
     await ethers.getSigners();
   const roles = {
@@ -65,16 +29,46 @@ export async function dvpFixture() {
     pauser: pauser.address, upgrader: upgrader.address,
   };
   const suite = await deploySuite(hre, {
-    admin, roles, currencies: [CURRENCIES.USD], securities: [DEMO_SECURITY], compliance, adminDelay: ADMIN_DELAY,
+    admin, roles, currencies: [CURRENCIES.USD], adminDelay: ADMIN_DELAY,
+    ...(settlement ? { securities: [DEMO_SECURITY], compliance } : {}),
   });
-  const { registry, timelock } = suite;
+  const kycExpiry = (await time.latest()) + YEAR;
+  await suite.registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
+  await suite.registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
+  await suite.tokens.USD.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
+  return {
+    suite, registry: suite.registry, timelock: suite.timelock, kycExpiry, roles,
+    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
+  };
+}
+
+/**
+ * Registry and USD deposit token (no escrow) with every duty held by a different signer, two onboarded
+ * participants (alpha: alice and alice2, beta: bob), one outsider (carol, never onboarded),
+ * reserves of 1,000,000.00 and 10,000.00 issued to alice and to bob.
+ */
+export async function depositTokenFixture() {
+  const { suite, agent: _agent, ...base } = await onboardedSuite(false);
+  const token = suite.tokens.USD;
+  await token.connect(base.issuer).mint(base.alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
+  await token.connect(base.issuer).mint(base.bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
+  return { ...base, token };
+}
+
+/** Units of the demo security (decimals 0). */
+export const units = (n: number | bigint): bigint => BigInt(n);
+
+/**
+ * The settlement setup, on the same base: registry, USD deposit token, the demo security, the escrow
+ * onboarded and both tokens listed. Seller alice (participant alpha) holds 1,000 units, buyer bob (beta)
+ * holds 10,000.00 USD; both approved the escrow for everything they hold. carol is not onboarded.
+ */
+export async function dvpFixture() {
+  const { suite, ...base } = await onboardedSuite(true);
+  const { alice, bob, issuer } = base;
   const cash = suite.tokens.USD;
   const asset = suite.securities[DEMO_SECURITY.isin];
   const escrow = suite.escrow!;
-  const kycExpiry = (await time.latest()) + YEAR;
-  await registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
-  await registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
-  await cash.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
   await cash.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
   await asset.connect(issuer).issue(alice.address, units(1000));
   const escrowAddress = await escrow.getAddress();
@@ -87,8 +81,5 @@ export async function dvpFixture() {
     cash: await cash.getAddress(), cashAmount: usd("9950.00"),
     deadline, ref: ethers.id("TRADE-2026-11-24-0001"),
   };
-  return {
-    registry, cash, asset, escrow, escrowAddress, timelock, terms, kycExpiry, roles,
-    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
-  };
+  return { ...base, cash, asset, escrow, escrowAddress, terms };
 }

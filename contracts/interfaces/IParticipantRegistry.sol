@@ -44,6 +44,12 @@ interface IParticipantRegistry {
     /// @param kycExpiry The expiry now.
     event KycRenewed(bytes32 indexed id, uint64 previous, uint64 kycExpiry);
 
+    /// @notice Compliance recorded the text a participant's id was derived from (its LEI as "LEI:<LEI>",
+    /// or its name), so that anyone reading the chain can show who the participant is.
+    /// @param id The participant; equals keccak256 of `name`.
+    /// @param name The text whose keccak256 is `id`.
+    event ParticipantNamed(bytes32 indexed id, string name);
+
     /// @notice The participant id is zero.
     error ParticipantIdZero();
     /// @notice A participant with this id already exists.
@@ -60,6 +66,8 @@ interface IParticipantRegistry {
     error WalletNotLinked(address wallet);
     /// @notice The KYC expiry is not after the current block time.
     error KycExpiryNotInFuture(uint64 kycExpiry, uint256 currentTime);
+    /// @notice The name given is not the text the participant id was derived from.
+    error NameDoesNotMatchId(bytes32 id, bytes32 nameHash);
     /// @notice The requested status cannot be set (None is not a status one can set).
     error StatusNotSettable(Status status);
     /// @notice The participant already has this status.
@@ -71,6 +79,13 @@ interface IParticipantRegistry {
     /// @param wallets The wallets to link (may be empty).
     /// @param kycExpiry Unix time at which its KYC expires; must be in the future.
     function onboard(bytes32 id, address[] calldata wallets, uint64 kycExpiry) external;
+
+    /// @notice Records the text a participant's id was derived from (its LEI as "LEI:<LEI>", or its name).
+    /// @dev COMPLIANCE_ROLE. Emits `ParticipantNamed` only; nothing is stored. The name must hash to the id,
+    /// so a name read from the events is always the one the id stands for.
+    /// @param id An existing participant.
+    /// @param name The text whose keccak256 is `id`.
+    function nameParticipant(bytes32 id, string calldata name) external;
 
     /// @notice Links one more wallet to an existing, not revoked participant.
     /// @dev COMPLIANCE_ROLE.

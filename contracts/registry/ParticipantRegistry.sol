@@ -81,6 +81,14 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     }
 
     /// @inheritdoc IParticipantRegistry
+    function nameParticipant(bytes32 id, string calldata name) external onlyRole(COMPLIANCE_ROLE) {
+        if (_getRegistryStorage().participants[id].status == Status.None) revert ParticipantNotFound(id);
+        bytes32 nameHash = keccak256(bytes(name));
+        if (nameHash != id) revert NameDoesNotMatchId(id, nameHash);
+        emit ParticipantNamed(id, name);
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function linkWallet(bytes32 id, address wallet) external onlyRole(COMPLIANCE_ROLE) {
         RegistryStorage storage $ = _getRegistryStorage();
         _requireNotRevoked($.participants[id].status, id);

@@ -23,9 +23,6 @@ export const out: Output = {
   error: (text) => sink.error(text),
 };
 
-/** An error whose message is already the one line the user should read. */
-export class UserError extends Error {}
-
 /** Prints rows as aligned columns under a header. */
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -37,4 +34,17 @@ export function printTable(header: string[], rows: string[][]): void {
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/**
+ * Amounts for --json: each as an integer string in the token's smallest unit under its name, and as
+ * formatted text with its unit under name + "Text" (`{ amount: "125000000", amountText: "1,250,000.00 USD" }`).
+ */
+export function amountsJson(fmt: (v: bigint) => string, amounts: Record<string, bigint>): Record<string, string> {
+  const json: Record<string, string> = {};
+  for (const [name, value] of Object.entries(amounts)) {
+    json[name] = value.toString();
+    json[`${name}Text`] = fmt(value);
+  }
+  return json;
 }

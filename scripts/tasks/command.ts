@@ -11,8 +11,8 @@ export function command(name: string, description: string): ConfigurableTaskDefi
 }
 
 /**
- * Runs a command's action with its context. Any failure (bad input, missing deployment, a refusal)
- * becomes one line on stderr and a non-zero exit code, never a stack trace.
+ * Runs a command's action with its context. Any failure (bad input, missing or stale deployment, a
+ * refusal) becomes one line on stderr and exit code 1, never a stack trace (unless --show-stack-traces).
  */
 export function action<A extends CommonArgs>(
   body: (args: A, ctx: CommandContext, hre: HardhatRuntimeEnvironment) => Promise<void>,
@@ -24,6 +24,7 @@ export function action<A extends CommonArgs>(
     } catch (e) {
       const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
       out.error(`error: ${message}`);
+      if (hre.hardhatArguments.showStackTraces && e instanceof Error) out.error(e.stack ?? "");
       process.exitCode = 1;
     }
   };

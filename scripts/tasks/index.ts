@@ -1,6 +1,7 @@
 // Operator and client commands: `npx hardhat <command> --network <name>`; `npx hardhat help <command>`.
 import "./participants";
 import "./token";
+import "./allowance";
 import "./status";
 import "./dvp";
 import "./security";

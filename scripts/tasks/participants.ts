@@ -1,48 +1,61 @@
 import { types } from "hardhat/config";
-import { CommonArgs, isoDate, parseExpiry, STATUS_NAMES } from "../../lib/cli/context";
-import { out, printTable, UserError } from "../../lib/cli/output";
-import { parseAddress, participantId } from "../../lib/format";
+import { CommandContext, CommonArgs } from "../../lib/cli/context";
+import { out, printTable } from "../../lib/cli/output";
+import { REGISTRY_KEY } from "../../lib/deployment";
+import { isoDate, parseAddress, parseDate, participantId } from "../../lib/format";
+import { enumName, PARTICIPANT_STATUS } from "../../lib/roles";
 import { action, command } from "./command";
 
 interface IdArgs extends CommonArgs { id: string }
 
-/** A participant id from --id: an LEI, a name, or a 0x 32-byte id as listed by participant:list. */
-function idFrom(text: string): string {
-  if (text.trim() === "") throw new Error("--id is empty");
-  return participantId(text);
+/**
+ * A participant from --id: an LEI (any case), an institution's name, or a 0x 32-byte id as listed by
+ * participant:list. `name` is the text the id is derived from ("LEI:<LEI>" or the name), recorded on chain
+ * at onboarding so that every operator's machine shows it.
+ */
+function participant(text: string): { id: string; name?: string; label: string } {
+  const t = text.trim();
+  if (t === "") throw new Error("--id is empty");
+  const id = participantId(t);
+  if (/^0x[0-9a-fA-F]{64}$/.test(t)) return { id, label: t };
+  const lei = t.toUpperCase();
+  if (/^[0-9A-Z]{18}[0-9]{2}$/.test(lei)) return { id, name: `LEI:${lei}`, label: `LEI ${lei}` };
+  return { id, name: t, label: t };
 }
 
-command("participant:onboard", "Onboard an institution with its wallets")
-  .addParam("id", "LEI (20 characters), institution name, or 0x 32-byte id")
+const compliance = (ctx: CommandContext) => ctx.signer(ctx.registry, "COMPLIANCE_ROLE", REGISTRY_KEY);
+
+command("participant:onboard", "Onboard an institution with its wallets; its LEI or name is recorded on chain")
+  .addParam("id", "LEI (20 characters, any case), institution name, or 0x 32-byte id")
   .addParam("wallets", "comma-separated wallet addresses", undefined, types.string)
   .addParam("kycExpiry", "KYC expiry: YYYY-MM-DD (end of day UTC), ISO 8601 or unix seconds")
   .setAction(action<IdArgs & { wallets: string; kycExpiry: string }>(async (args, ctx) => {
-    const id = idFrom(args.id);
+    const p = participant(args.id);
     const wallets = args.wallets.split(",").map((w) => w.trim()).filter(Boolean).map((w) => parseAddress(w, "--wallets entry"));
-    const expiry = parseExpiry(args.kycExpiry);
-    const signer = await ctx.signer(ctx.registry, "COMPLIANCE_ROLE", "ParticipantRegistry");
-    await ctx.send(`onboard ${args.id}`, ctx.registry, "onboard", [id, wallets, expiry], signer);
-    ctx.report({ id, wallets, kycExpiry: expiry }, () => out.line(`participant ${id} onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
+    const expiry = parseDate(args.kycExpiry, "--kyc-expiry");
+    const registry = ctx.registry.connect(await compliance(ctx));
+    await ctx.send(`onboard ${p.label}`, registry.onboard, [p.id, wallets, expiry]);
+    if (p.name) await ctx.send(`record the name of ${p.label}`, registry.nameParticipant, [p.id, p.name]);
+    ctx.report({ id: p.id, name: p.label, wallets, kycExpiry: isoDate(expiry) },
+      () => out.line(`participant ${p.label} (id ${p.id}) onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
   }));
 
 command("participant:link", "Link a wallet to a participant")
   .addParam("id", "participant: LEI, name or 0x id")
   .addParam("wallet", "wallet address")
   .setAction(action<IdArgs & { wallet: string }>(async (args, ctx) => {
-    const id = idFrom(args.id);
+    const p = participant(args.id);
     const wallet = parseAddress(args.wallet, "--wallet");
-    const signer = await ctx.signer(ctx.registry, "COMPLIANCE_ROLE", "ParticipantRegistry");
-    await ctx.send(`link ${wallet}`, ctx.registry, "linkWallet", [id, wallet], signer);
-    ctx.report({ id, wallet });
+    await ctx.send(`link ${wallet} to ${p.label}`, ctx.registry.connect(await compliance(ctx)).linkWallet, [p.id, wallet]);
+    ctx.report({ id: p.id, name: await ctx.participantLabel(p.id), wallet }, () => out.line(`${wallet} linked to ${p.label}`));
   }));
 
 command("participant:unlink", "Unlink a wallet from its participant")
   .addParam("wallet", "wallet address")
   .setAction(action<CommonArgs & { wallet: string }>(async (args, ctx) => {
     const wallet = parseAddress(args.wallet, "--wallet");
-    const signer = await ctx.signer(ctx.registry, "COMPLIANCE_ROLE", "ParticipantRegistry");
-    await ctx.send(`unlink ${wallet}`, ctx.registry, "unlinkWallet", [wallet], signer);
-    ctx.report({ wallet });
+    await ctx.send(`unlink ${wallet}`, ctx.registry.connect(await compliance(ctx)).unlinkWallet, [wallet]);
+    ctx.report({ wallet }, () => out.line(`${wallet} unlinked`));
   }));
 
 for (const [name, status, verb] of [
@@ -53,10 +66,10 @@ for (const [name, status, verb] of [
   command(name, verb)
     .addParam("id", "participant: LEI, name or 0x id")
     .setAction(action<IdArgs>(async (args, ctx) => {
-      const id = idFrom(args.id);
-      const signer = await ctx.signer(ctx.registry, "COMPLIANCE_ROLE", "ParticipantRegistry");
-      await ctx.send(`${name.split(":")[1]} ${args.id}`, ctx.registry, "setStatus", [id, status], signer);
-      ctx.report({ id, status: STATUS_NAMES[status] }, () => out.line(`participant ${id} is now ${STATUS_NAMES[status]}`));
+      const p = participant(args.id);
+      await ctx.send(`${name.split(":")[1]} ${p.label}`, ctx.registry.connect(await compliance(ctx)).setStatus, [p.id, status]);
+      const label = await ctx.participantLabel(p.id);
+      ctx.report({ id: p.id, name: label, status: PARTICIPANT_STATUS[status] }, () => out.line(`participant ${label} is now ${PARTICIPANT_STATUS[status]}`));
     }));
 }
 
@@ -64,48 +77,51 @@ command("participant:renew-kyc", "Set a participant's KYC expiry after a renewed
   .addParam("id", "participant: LEI, name or 0x id")
   .addParam("kycExpiry", "new KYC expiry: YYYY-MM-DD, ISO 8601 or unix seconds")
   .setAction(action<IdArgs & { kycExpiry: string }>(async (args, ctx) => {
-    const id = idFrom(args.id);
-    const expiry = parseExpiry(args.kycExpiry);
-    const signer = await ctx.signer(ctx.registry, "COMPLIANCE_ROLE", "ParticipantRegistry");
-    await ctx.send(`renew KYC of ${args.id}`, ctx.registry, "renewKyc", [id, expiry], signer);
-    ctx.report({ id, kycExpiry: expiry }, () => out.line(`participant ${id} KYC until ${isoDate(expiry)}`));
+    const p = participant(args.id);
+    const expiry = parseDate(args.kycExpiry, "--kyc-expiry");
+    await ctx.send(`renew KYC of ${p.label}`, ctx.registry.connect(await compliance(ctx)).renewKyc, [p.id, expiry]);
+    ctx.report({ id: p.id, kycExpiry: isoDate(expiry) }, () => out.line(`participant ${p.label} KYC until ${isoDate(expiry)}`));
   }));
+
+/** A participant's record in words. */
+async function describe(ctx: CommandContext, id: string) {
+  const [status, kycExpiry, wallets] = await ctx.registry.getParticipant(id);
+  const allowed = await Promise.all(wallets.map((w) => ctx.registry.isAllowed(w)));
+  return {
+    id, name: await ctx.participantLabel(id), status: enumName(PARTICIPANT_STATUS, status), kycExpiry: isoDate(Number(kycExpiry)),
+    wallets: wallets.map((w, i) => ({ wallet: w, allowed: allowed[i] })),
+  };
+}
 
 command("participant:show", "Show one participant (by --id, or by one of its wallets)")
   .addOptionalParam("id", "participant: LEI, name or 0x id")
   .addOptionalParam("wallet", "a wallet of the participant")
   .setAction(action<CommonArgs & { id?: string; wallet?: string }>(async (args, ctx) => {
     let id: string;
-    if (args.id) id = idFrom(args.id);
+    if (args.id) id = participant(args.id).id;
     else if (args.wallet) {
       const wallet = parseAddress(args.wallet, "--wallet");
       id = await ctx.registry.participantOf(wallet);
-      if (id === ctx.hre.ethers.ZeroHash) throw new UserError(`wallet ${wallet} is not linked to any participant`);
-    } else throw new UserError("give --id or --wallet");
-    const [status, kycExpiry, wallets] = await ctx.registry.getParticipant(id);
-    if (Number(status) === 0) throw new UserError(`no participant ${args.id ?? id} (id ${id})`);
-    const allowed = await Promise.all(wallets.map((w) => ctx.registry.isAllowed(w)));
-    const result = { id, status: STATUS_NAMES[Number(status)], kycExpiry: isoDate(Number(kycExpiry)), wallets: wallets.map((w, i) => ({ wallet: w, allowed: allowed[i] })) };
+      if (id === ctx.hre.ethers.ZeroHash) throw new Error(`wallet ${wallet} is not linked to any participant`);
+    } else throw new Error("give --id or --wallet");
+    const [status] = await ctx.registry.getParticipant(id);
+    if (Number(status) === 0) throw new Error(`no participant ${args.id ?? id} (id ${id})`);
+    const result = await describe(ctx, id);
     ctx.report(result, () => {
-      out.line(`participant ${id}`);
+      out.line(`participant ${result.name}${result.name === id ? "" : ` (id ${id})`}`);
       out.line(`  status      ${result.status}`);
       out.line(`  KYC expiry  ${result.kycExpiry}`);
       for (const w of result.wallets) out.line(`  wallet      ${w.wallet}${w.allowed ? "" : "  (not allowed)"}`);
     });
   }));
 
-command("participant:list", "List every participant with status and KYC expiry (from the registry's events)")
+command("participant:list", "List every participant with its LEI or name, status and KYC expiry (from the registry's events)")
   .setAction(action<CommonArgs>(async (_args, ctx) => {
-    const from = ctx.record.contracts.ParticipantRegistry.block;
-    const events = await ctx.registry.queryFilter(ctx.registry.filters.ParticipantOnboarded(), from);
-    const rows: { id: string; status: string; kycExpiry: string; wallets: string[] }[] = [];
-    for (const e of events) {
-      const id = e.args.id;
-      const [status, kycExpiry, wallets] = await ctx.registry.getParticipant(id);
-      rows.push({ id, status: STATUS_NAMES[Number(status)], kycExpiry: isoDate(Number(kycExpiry)), wallets: [...wallets] });
-    }
-    ctx.report({ participants: rows }, () => {
+    const events = await ctx.registry.queryFilter(ctx.registry.filters.ParticipantOnboarded(), ctx.fromBlock(REGISTRY_KEY));
+    const rows: Awaited<ReturnType<typeof describe>>[] = [];
+    for (const e of events) rows.push(await describe(ctx, e.args.id));
+    ctx.report({ participants: rows.map((r) => ({ ...r, wallets: r.wallets.map((w) => w.wallet) })) }, () => {
       if (rows.length === 0) out.line("no participants");
-      else printTable(["id", "status", "KYC expiry", "wallets"], rows.map((r) => [r.id, r.status, r.kycExpiry, r.wallets.join(",")]));
+      else printTable(["participant", "status", "KYC expiry", "wallets", "id"], rows.map((r) => [r.name, r.status, r.kycExpiry, r.wallets.map((w) => w.wallet).join(","), r.id]));
     });
   }));

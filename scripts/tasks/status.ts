@@ -1,7 +1,6 @@
 import { CommonArgs } from "../../lib/cli/context";
-import { out } from "../../lib/cli/output";
-import { ESCROW_KEY } from "../../lib/deployment";
-import { Settlement } from "./dvp";
+import { amountsJson, out } from "../../lib/cli/output";
+import { ESCROW_KEY, recordedKeys } from "../../lib/deployment";
 import { backingRatio, formatAge } from "../../lib/format";
 import { action, command } from "./command";
 
@@ -9,10 +8,15 @@ interface CurrencyStatus {
   currency: string;
   address: string;
   paused: boolean;
+  /** Amounts in the smallest unit, each with its formatted text under name + "Text". */
   supply: string;
+  supplyText: string;
   reserves: string;
+  reservesText: string;
   headroom: string;
+  headroomText: string;
   pendingRedemptions: string;
+  pendingRedemptionsText: string;
   holders: number;
   reportHash: string;
   attestedAt: number;
@@ -31,36 +35,37 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
   .setAction(action<CommonArgs>(async (_args, ctx, hre) => {
     const currencies: CurrencyStatus[] = [];
     const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-    for (const key of Object.keys(ctx.record.contracts).filter((k) => k.startsWith("DepositToken:"))) {
-      const t = await ctx.depositToken(key.split(":")[1]);
-      const supply = await t.token.totalSupply();
-      const [reserves, reportHash, attestedAt] = await t.token.reserves();
-      const pending = await t.token.pendingRedemptions();
-      const maxAge = Number(await t.token.maxAttestationAge());
+    for (const { key, name } of recordedKeys(ctx.record, "DepositToken")) {
+      const t = await ctx.depositToken(name);
+      const token = t.contract;
+      const supply = await token.totalSupply();
+      const [reserves, reportHash, attestedAt] = await token.reserves();
+      const pending = await token.pendingRedemptions();
+      const maxAge = Number(await token.maxAttestationAge());
       const age = now - Number(attestedAt);
-      const transfers = await t.token.queryFilter(t.token.filters.Transfer(), ctx.record.contracts[key].block);
+      const transfers = await token.queryFilter(token.filters.Transfer(), ctx.fromBlock(key));
       const candidates = new Set<string>();
       for (const e of transfers) candidates.add(e.args.to);
       candidates.delete(hre.ethers.ZeroAddress);
-      candidates.delete(await t.token.getAddress());
+      candidates.delete(t.address);
       let holders = 0;
-      for (const c of candidates) if ((await t.token.balanceOf(c)) > 0n) holders++;
+      for (const c of candidates) if ((await token.balanceOf(c)) > 0n) holders++;
       currencies.push({
-        currency: t.code, address: await t.token.getAddress(), paused: await t.token.paused(),
-        supply: t.fmt(supply), reserves: t.fmt(reserves), headroom: t.fmt(await t.token.mintHeadroom()),
-        pendingRedemptions: t.fmt(pending), holders, reportHash, attestedAt: Number(attestedAt),
+        currency: t.label, address: t.address, paused: await token.paused(),
+        ...(amountsJson(t.fmt, { supply, reserves, headroom: await token.mintHeadroom(), pendingRedemptions: pending }) as Pick<CurrencyStatus, "supply" | "supplyText" | "reserves" | "reservesText" | "headroom" | "headroomText" | "pendingRedemptions" | "pendingRedemptionsText">),
+        holders, reportHash, attestedAt: Number(attestedAt),
         backing: backingRatio(reserves, supply), attestationAge: age, maxAttestationAge: maxAge, stale: age > maxAge,
         underBacked: reserves < supply,
       });
     }
-    const locked: { token: string; address: string; locked: string }[] = [];
+    const locked: Record<string, string>[] = [];
     let escrowAddress: string | undefined;
     if (ctx.record.contracts[ESCROW_KEY]) {
-      const s = await Settlement.open(ctx);
-      escrowAddress = s.address;
-      for (const key of Object.keys(ctx.record.contracts).filter((k) => /^(DepositToken|SecurityToken):/.test(k))) {
-        const leg = await s.leg(ctx.record.contracts[key].address);
-        locked.push({ token: leg.label, address: leg.address, locked: leg.fmt(await s.escrow.lockedBalance(leg.address)) });
+      const escrow = await ctx.escrow();
+      escrowAddress = await escrow.getAddress();
+      for (const { entry } of [...recordedKeys(ctx.record, "DepositToken"), ...recordedKeys(ctx.record, "SecurityToken")]) {
+        const leg = await ctx.leg(entry.address);
+        locked.push({ token: leg.label, address: leg.address, ...amountsJson(leg.fmt, { locked: await escrow.lockedBalance(leg.address) }) });
       }
     }
     const head = await hre.ethers.provider.getBlock("latest");
@@ -76,17 +81,17 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
       out.line(`  validators: ${validators ? validators.join(", ") : "n/a (not a QBFT network)"}`);
       for (const c of currencies) {
         out.line(`${c.currency} deposit token ${c.address}${c.paused ? " (PAUSED)" : ""}`);
-        out.line(`  supply               ${c.supply}`);
-        out.line(`  reserves             ${c.reserves} (attested minus paid out since)`);
+        out.line(`  supply               ${c.supplyText}`);
+        out.line(`  reserves             ${c.reservesText} (attested minus paid out since)`);
         out.line(`  backing              ${c.backing}${c.underBacked ? " UNDER-BACKED: issuance refused" : ""}`);
         out.line(`  attestation age      ${c.attestedAt === 0 ? "never attested" : `${formatAge(c.attestationAge)} (max ${formatAge(c.maxAttestationAge)})${c.stale ? " STALE: issuance refused" : ""}`}`);
-        out.line(`  headroom             ${c.headroom}`);
-        out.line(`  pending redemptions  ${c.pendingRedemptions}`);
+        out.line(`  headroom             ${c.headroomText}`);
+        out.line(`  pending redemptions  ${c.pendingRedemptionsText}`);
         out.line(`  holders              ${c.holders}`);
       }
       if (escrowAddress) {
         out.line(`DvP escrow ${escrowAddress}, locked for open trades:`);
-        for (const l of locked) out.line(`  ${l.token.padEnd(20)} ${l.locked}`);
+        for (const l of locked) out.line(`  ${l.token.padEnd(20)} ${l.lockedText}`);
       }
     });
   }));

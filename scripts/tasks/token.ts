@@ -1,6 +1,9 @@
-import { CommandContext, CommonArgs, OpenToken } from "../../lib/cli/context";
-import { out, printTable, UserError } from "../../lib/cli/output";
+import type { DepositToken } from "../../typechain-types";
+import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
+import { requireBalance } from "../../lib/cli/funds";
+import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { parseAddress, parseAmount, toReference } from "../../lib/format";
+import { enumName, REDEMPTION_STATUS } from "../../lib/roles";
 import { action, command } from "./command";
 
 interface TokenArgs extends CommonArgs { currency: string }
@@ -10,9 +13,9 @@ function tokenCommand(name: string, description: string) {
   return command(name, description).addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
 }
 
-function amountOf(text: string, t: OpenToken): bigint {
+function amountOf(text: string, t: Leg): bigint {
   const value = parseAmount(text, t.decimals, "--amount");
-  if (value === 0n) throw new UserError(`--amount "${text}" is zero`);
+  if (value === 0n) throw new Error(`--amount "${text}" is zero`);
   return value;
 }
 
@@ -21,15 +24,7 @@ function reference(text: string, what: string): { text: string; hex: string } {
   return { text, hex: toReference(text, what) };
 }
 
-/** Pre-check that `wallet` holds `amount`: nothing is sent when it does not. */
-async function requireBalance(t: OpenToken, wallet: string, amount: bigint): Promise<void> {
-  const balance = await t.token.balanceOf(wallet);
-  if (balance < amount) throw new UserError(`${wallet} holds ${t.fmt(balance)}, needs ${t.fmt(amount)}; nothing was sent`);
-}
-
-async function open(ctx: CommandContext, args: TokenArgs): Promise<OpenToken> {
-  return ctx.depositToken(args.currency);
-}
+const open = (ctx: CommandContext, args: TokenArgs): Promise<Leg<DepositToken>> => ctx.depositToken(args.currency);
 
 tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit")
   .addParam("to", "wallet credited")
@@ -40,10 +35,10 @@ tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit")
     const to = parseAddress(args.to, "--to");
     const amount = amountOf(args.amount, t);
     const ref = reference(args.depositRef, "--deposit-ref");
-    if (await t.token.isDepositRefUsed(ref.hex)) throw new UserError(`deposit reference "${ref.text}" (${ref.hex}) has already issued tokens; nothing was sent`);
-    const signer = await ctx.signer(t.token, "ISSUER_ROLE", t.key);
-    await ctx.send(`issue ${t.fmt(amount)} to ${to}`, t.token, "mint", [to, amount, ref.hex], signer);
-    ctx.report({ to, amount: amount.toString(), amountText: t.fmt(amount), depositRef: ref.text, depositRefHex: ref.hex },
+    if (await t.contract.isDepositRefUsed(ref.hex)) throw new Error(`deposit reference "${ref.text}" (${ref.hex}) has already issued tokens; nothing was sent`);
+    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
+    await ctx.send(`issue ${t.fmt(amount)} to ${to}`, t.contract.connect(signer).mint, [to, amount, ref.hex], t);
+    ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex },
       () => out.line(`issued ${t.fmt(amount)} to ${to}, deposit ref "${ref.text}" = ${ref.hex}`));
   }));
 
@@ -52,11 +47,12 @@ tokenCommand("token:attest", "Attest the fiat reserves backing the token")
   .addParam("report", "attestation report reference or hash (text or 0x hex)")
   .setAction(action<TokenArgs & { amount: string; report: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
-    const amount = parseAmount(args.amount, t.decimals, "--amount");
+    const reserves = parseAmount(args.amount, t.decimals, "--amount");
     const report = reference(args.report, "--report");
-    const signer = await ctx.signer(t.token, "RESERVE_ROLE", t.key);
-    await ctx.send(`attest reserves of ${t.fmt(amount)}`, t.token, "attestReserves", [amount, report.hex], signer);
-    ctx.report({ reserves: amount.toString(), reservesText: t.fmt(amount), report: report.text, reportHash: report.hex });
+    const signer = await ctx.signer(t.contract, "RESERVE_ROLE", t.key);
+    await ctx.send(`attest reserves of ${t.fmt(reserves)}`, t.contract.connect(signer).attestReserves, [reserves, report.hex], t);
+    ctx.report({ ...amountsJson(t.fmt, { reserves }), report: report.text, reportHash: report.hex },
+      () => out.line(`reserves of ${t.fmt(reserves)} attested, report "${report.text}" = ${report.hex}`));
   }));
 
 tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference")
@@ -71,9 +67,11 @@ tokenCommand("token:transfer", "Pay another wallet, optionally with a payment re
     const from = await signer.getAddress();
     await requireBalance(t, from, amount);
     const ref = args.ref !== undefined ? reference(args.ref, "--ref") : undefined;
-    if (ref) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref "${ref.text}"`, t.token, "transferWithReference", [to, amount, ref.hex], signer);
-    else await ctx.send(`pay ${t.fmt(amount)} to ${to}`, t.token, "transfer", [to, amount], signer);
-    ctx.report({ from, to, amount: amount.toString(), amountText: t.fmt(amount), ref: ref?.text, refHex: ref?.hex });
+    const token = t.contract.connect(signer);
+    if (ref) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref "${ref.text}"`, token.transferWithReference, [to, amount, ref.hex], t);
+    else await ctx.send(`pay ${t.fmt(amount)} to ${to}`, token.transfer, [to, amount], t);
+    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: ref?.text, refHex: ref?.hex },
+      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${ref ? ` with reference "${ref.text}"` : ""}`));
   }));
 
 tokenCommand("token:balance", "Show a wallet's balance")
@@ -81,11 +79,11 @@ tokenCommand("token:balance", "Show a wallet's balance")
   .setAction(action<TokenArgs & { wallet?: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
     const wallet = args.wallet ? parseAddress(args.wallet, "--wallet") : await (await ctx.signer()).getAddress();
-    const balance = await t.token.balanceOf(wallet);
-    const frozen = await t.token.isFrozen(wallet);
+    const balance = await t.contract.balanceOf(wallet);
+    const frozen = await t.contract.isFrozen(wallet);
     const allowed = await ctx.registry.isAllowed(wallet);
-    ctx.report({ wallet, currency: t.code, balance: balance.toString(), balanceText: t.fmt(balance), frozen, allowed },
-      () => out.line(`${wallet}: ${t.fmt(balance)}${frozen ? " (frozen)" : ""}${allowed ? "" : ` (not allowed: ${"see participant:show"})`}`));
+    ctx.report({ wallet, currency: t.label, ...amountsJson(t.fmt, { balance }), frozen, allowed },
+      () => out.line(`${wallet}: ${t.fmt(balance)}${frozen ? " (frozen)" : ""}${allowed ? "" : " (not allowed: see participant:show)"}`));
   }));
 
 tokenCommand("token:redeem", "Request redemption of tokens for fiat (the amount is held until the bank pays out)")
@@ -96,18 +94,17 @@ tokenCommand("token:redeem", "Request redemption of tokens for fiat (the amount 
     const signer = await ctx.signer();
     const holder = await signer.getAddress();
     await requireBalance(t, holder, amount);
-    await ctx.send(`request redemption of ${t.fmt(amount)}`, t.token, "requestRedemption", [amount], signer);
-    const id = await t.token.redemptionCount();
-    ctx.report({ id: id.toString(), holder, amount: amount.toString(), amountText: t.fmt(amount) },
+    await ctx.send(`request redemption of ${t.fmt(amount)}`, t.contract.connect(signer).requestRedemption, [amount], t);
+    const id = await t.contract.redemptionCount();
+    ctx.report({ id: id.toString(), holder, ...amountsJson(t.fmt, { amount }) },
       () => out.line(`redemption ${id} pending: ${t.fmt(amount)} held for ${holder}`));
   }));
 
-async function pendingRedemption(t: OpenToken, idText: string) {
-  if (!/^\d+$/.test(idText)) throw new UserError(`--id "${idText}" is not a redemption id (a whole number)`);
+async function pendingRedemption(t: Leg<DepositToken>, idText: string) {
+  if (!/^\d+$/.test(idText)) throw new Error(`--id "${idText}" is not a redemption id (a whole number)`);
   const id = BigInt(idText);
-  const r = await t.token.redemption(id);
-  const state = ["unknown", "pending", "completed", "rejected"][Number(r.status)];
-  if (Number(r.status) !== 1) throw new UserError(`redemption ${idText} is ${state}; nothing was sent`);
+  const r = await t.contract.redemption(id);
+  if (Number(r.status) !== 1) throw new Error(`redemption ${idText} is ${enumName(REDEMPTION_STATUS, r.status)}; nothing was sent`);
   return { id, r };
 }
 
@@ -116,9 +113,9 @@ tokenCommand("token:complete-redemption", "Complete a redemption after the fiat 
   .setAction(action<TokenArgs & { id: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
     const { id, r } = await pendingRedemption(t, args.id);
-    const signer = await ctx.signer(t.token, "ISSUER_ROLE", t.key);
-    await ctx.send(`complete redemption ${id}`, t.token, "completeRedemption", [id], signer);
-    ctx.report({ id: id.toString(), holder: r.holder, amount: r.amount.toString(), amountText: t.fmt(r.amount) },
+    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
+    await ctx.send(`complete redemption ${id}`, t.contract.connect(signer).completeRedemption, [id], t);
+    ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }) },
       () => out.line(`redemption ${id} completed: ${t.fmt(r.amount)} of ${r.holder} burnt`));
   }));
 
@@ -129,20 +126,20 @@ tokenCommand("token:reject-redemption", "Reject a redemption; the held amount re
     const t = await open(ctx, args);
     const { id, r } = await pendingRedemption(t, args.id);
     const reason = reference(args.reason, "--reason");
-    const signer = await ctx.signer(t.token, "ISSUER_ROLE", t.key);
-    await ctx.send(`reject redemption ${id}`, t.token, "rejectRedemption", [id, reason.hex], signer);
-    ctx.report({ id: id.toString(), holder: r.holder, amount: r.amount.toString(), reason: reason.text, reasonHex: reason.hex },
+    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
+    await ctx.send(`reject redemption ${id}`, t.contract.connect(signer).rejectRedemption, [id, reason.hex], t);
+    ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }), reason: reason.text, reasonHex: reason.hex },
       () => out.line(`redemption ${id} rejected: ${t.fmt(r.amount)} returned to ${r.holder}`));
   }));
 
 tokenCommand("token:redemptions", "List pending redemptions")
   .setAction(action<TokenArgs>(async (args, ctx) => {
     const t = await open(ctx, args);
-    const count = await t.token.redemptionCount();
-    const pending: { id: string; holder: string; amount: string; amountText: string }[] = [];
+    const count = await t.contract.redemptionCount();
+    const pending: Record<string, string>[] = [];
     for (let id = 1n; id <= count; id++) {
-      const r = await t.token.redemption(id);
-      if (Number(r.status) === 1) pending.push({ id: id.toString(), holder: r.holder, amount: r.amount.toString(), amountText: t.fmt(r.amount) });
+      const r = await t.contract.redemption(id);
+      if (Number(r.status) === 1) pending.push({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }) });
     }
     ctx.report({ pending }, () => {
       if (pending.length === 0) out.line("no pending redemptions");
@@ -159,9 +156,10 @@ for (const [name, method, verb] of [
     .setAction(action<TokenArgs & { wallet: string }>(async (args, ctx) => {
       const t = await open(ctx, args);
       const wallet = parseAddress(args.wallet, "--wallet");
-      const signer = await ctx.signer(t.token, "COMPLIANCE_ROLE", t.key);
-      await ctx.send(`${method} ${wallet}`, t.token, method, [wallet], signer);
-      ctx.report({ wallet, frozen: method === "freeze" });
+      const signer = await ctx.signer(t.contract, "COMPLIANCE_ROLE", t.key);
+      await ctx.send(`${method} ${wallet} on ${t.label}`, t.contract.connect(signer)[method], [wallet], t);
+      ctx.report({ wallet, currency: t.label, frozen: method === "freeze" },
+        () => out.line(`${wallet} is ${method === "freeze" ? "frozen" : "no longer frozen"} on ${t.label}`));
     }));
 }
 
@@ -177,9 +175,10 @@ tokenCommand("token:force-transfer", "Move tokens without the holder's consent u
     const amount = amountOf(args.amount, t);
     const legal = reference(args.legalRef, "--legal-ref");
     await requireBalance(t, from, amount);
-    const signer = await ctx.signer(t.token, "COMPLIANCE_ROLE", t.key);
-    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to}`, t.token, "forceTransfer", [from, to, amount, legal.hex], signer);
-    ctx.report({ from, to, amount: amount.toString(), legalRef: legal.text, legalRefHex: legal.hex });
+    const signer = await ctx.signer(t.contract, "COMPLIANCE_ROLE", t.key);
+    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to} under "${legal.text}"`, t.contract.connect(signer).forceTransfer, [from, to, amount, legal.hex], t);
+    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), legalRef: legal.text, legalRefHex: legal.hex },
+      () => out.line(`forced ${t.fmt(amount)} from ${from} to ${to} under legal reference "${legal.text}" = ${legal.hex}`));
   }));
 
 for (const [name, method, verb] of [
@@ -189,8 +188,8 @@ for (const [name, method, verb] of [
   tokenCommand(name, verb)
     .setAction(action<TokenArgs>(async (args, ctx) => {
       const t = await open(ctx, args);
-      const signer = await ctx.signer(t.token, "PAUSER_ROLE", t.key);
-      await ctx.send(`${method} ${t.key}`, t.token, method, [], signer);
-      ctx.report({ currency: t.code, paused: method === "pause" });
+      const signer = await ctx.signer(t.contract, "PAUSER_ROLE", t.key);
+      await ctx.send(`${method} ${t.key}`, t.contract.connect(signer)[method], [], t);
+      ctx.report({ currency: t.label, paused: method === "pause" }, () => out.line(`${t.label} deposit token ${method === "pause" ? "paused" : "running"}`));
     }));
 }

@@ -1,23 +1,15 @@
 import type { UpgradeTimelock } from "../../typechain-types";
-import { CommandContext, CommonArgs, isoDate } from "../../lib/cli/context";
-import { out, printTable, UserError } from "../../lib/cli/output";
-import { TIMELOCK_KEY, writeDeployment } from "../../lib/deployment";
+import { CommandContext, CommonArgs } from "../../lib/cli/context";
+import { out, printTable } from "../../lib/cli/output";
+import { keyOfAddress, TIMELOCK_KEY, writeDeployment } from "../../lib/deployment";
+import { isoDate } from "../../lib/format";
 import { listUpgrades, prepareImplementation, ScheduledUpgrade, upgradeCall, upgradeOperationId, upgradeSalt } from "../../lib/upgrade";
 import { action, command } from "./command";
 
-/** The recorded timelock, with its errors made decodable. */
-async function openTimelock(ctx: CommandContext): Promise<UpgradeTimelock> {
-  const entry = ctx.record.contracts[TIMELOCK_KEY];
-  if (!entry) throw new UserError(`deployment of "${ctx.hre.network.name}" has no ${TIMELOCK_KEY}`);
-  const timelock = (await ctx.hre.ethers.getContractAt("UpgradeTimelock", entry.address)) as unknown as UpgradeTimelock;
-  ctx.addInterface(timelock.interface);
-  return timelock;
-}
+const openTimelock = (ctx: CommandContext): Promise<UpgradeTimelock> => ctx.timelock();
 
 /** The record key of a proxy address, for printing. */
-function keyOf(ctx: CommandContext, address: string): string {
-  return Object.entries(ctx.record.contracts).find(([, c]) => c.address.toLowerCase() === address.toLowerCase())?.[0] ?? address;
-}
+const keyOf = (ctx: CommandContext, address: string): string => keyOfAddress(ctx.record, address) ?? address;
 
 function row(ctx: CommandContext, u: ScheduledUpgrade) {
   return { id: u.id, contract: keyOf(ctx, u.proxy), proxy: u.proxy, implementation: u.implementation, state: u.state, readyAt: u.readyAt > 1 ? isoDate(u.readyAt) : "" };
@@ -30,7 +22,7 @@ command("upgrade:schedule", "Deploy and validate a new implementation and schedu
     const entry = ctx.record.contracts[args.contract];
     if (!entry || args.contract === TIMELOCK_KEY) {
       const known = Object.keys(ctx.record.contracts).filter((k) => k !== TIMELOCK_KEY);
-      throw new UserError(`no upgradeable contract "${args.contract}" on ${hre.network.name} (recorded: ${known.join(", ")})`);
+      throw new Error(`no upgradeable contract "${args.contract}" on ${hre.network.name} (recorded: ${known.join(", ")})`);
     }
     const timelock = await openTimelock(ctx);
     const signer = await ctx.signer(timelock, "PROPOSER_ROLE", TIMELOCK_KEY);
@@ -38,12 +30,12 @@ command("upgrade:schedule", "Deploy and validate a new implementation and schedu
     try {
       implementation = await prepareImplementation(hre, entry.address, args.implementation, signer);
     } catch (e) {
-      throw new UserError(`${args.implementation} cannot replace ${args.contract}: ${(e as Error).message.split("\n")[0]}; nothing was scheduled`);
+      throw new Error(`${args.implementation} cannot replace ${args.contract}: ${(e as Error).message.split("\n")[0]}; nothing was scheduled`);
     }
     const salt = await upgradeSalt(hre, entry.address, implementation);
     const delay = await timelock.getMinDelay();
-    await ctx.send(`schedule upgrade of ${args.contract} to ${implementation}`, timelock, "schedule",
-      [entry.address, 0, upgradeCall(hre, implementation), hre.ethers.ZeroHash, salt, delay], signer);
+    await ctx.send(`schedule upgrade of ${args.contract} to ${implementation}`, timelock.connect(signer).schedule,
+      [entry.address, 0, upgradeCall(hre, implementation), hre.ethers.ZeroHash, salt, delay]);
     const id = await upgradeOperationId(timelock, hre, entry.address, implementation, salt);
     const readyAt = Number(await timelock.getTimestamp(id));
     ctx.report({ id, contract: args.contract, proxy: entry.address, implementation, delay: Number(delay), readyAt },
@@ -54,7 +46,7 @@ command("upgrade:list", "List upgrades scheduled in the timelock and where each 
   .addFlag("all", "include executed and cancelled upgrades")
   .setAction(action<CommonArgs & { all: boolean }>(async (args, ctx, hre) => {
     const timelock = await openTimelock(ctx);
-    const all = await listUpgrades(hre, timelock, ctx.record.contracts[TIMELOCK_KEY].block);
+    const all = await listUpgrades(hre, timelock, ctx.fromBlock(TIMELOCK_KEY));
     const shown = (args.all ? all : all.filter((u) => u.state === "Waiting" || u.state === "Ready")).map((u) => row(ctx, u));
     ctx.report({ upgrades: shown }, () => {
       if (shown.length === 0) out.line(args.all ? "no upgrade was ever scheduled" : "no pending upgrade");
@@ -65,17 +57,17 @@ command("upgrade:list", "List upgrades scheduled in the timelock and where each 
 command("upgrade:execute", "Execute a scheduled upgrade whose delay has passed")
   .addParam("id", "operation id printed by upgrade:schedule")
   .setAction(action<CommonArgs & { id: string }>(async (args, ctx, hre) => {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) throw new UserError(`--id "${args.id}" is not an operation id (0x and 64 hex digits)`);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(args.id)) throw new Error(`--id "${args.id}" is not an operation id (0x and 64 hex digits)`);
     const timelock = await openTimelock(ctx);
-    const op = (await listUpgrades(hre, timelock, ctx.record.contracts[TIMELOCK_KEY].block)).find((u) => u.id.toLowerCase() === args.id.toLowerCase());
-    if (!op) throw new UserError(`no upgrade with id ${args.id} was scheduled on ${hre.network.name}`);
+    const op = (await listUpgrades(hre, timelock, ctx.fromBlock(TIMELOCK_KEY))).find((u) => u.id.toLowerCase() === args.id.toLowerCase());
+    if (!op) throw new Error(`no upgrade with id ${args.id} was scheduled on ${hre.network.name}`);
     if (op.state !== "Ready") {
       const when = op.state === "Waiting" ? `; executable from ${isoDate(op.readyAt)}` : "";
-      throw new UserError(`upgrade ${op.id} is ${op.state}${when}; nothing was sent`);
+      throw new Error(`upgrade ${op.id} is ${op.state}${when}; nothing was sent`);
     }
     const signer = await ctx.signer(timelock, "EXECUTOR_ROLE", TIMELOCK_KEY);
     const label = keyOf(ctx, op.proxy);
-    await ctx.send(`execute upgrade of ${label} to ${op.implementation}`, timelock, "execute", [op.proxy, 0, op.data, op.predecessor, op.salt], signer);
+    await ctx.send(`execute upgrade of ${label} to ${op.implementation}`, timelock.connect(signer).execute, [op.proxy, 0, op.data, op.predecessor, op.salt]);
     const entry = Object.values(ctx.record.contracts).find((c) => c.address === op.proxy);
     if (entry) {
       entry.implementation = op.implementation;

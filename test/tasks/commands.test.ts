@@ -14,8 +14,8 @@ describe("operator commands (Hardhat tasks)", function () {
       const { registry, acme } = await load(deployed);
       const out = ok(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31" }));
       const id = participantId(ACME_LEI);
-      expect(out).to.match(/^onboard 5493001KJTIIGC8Y1R12: tx 0x[0-9a-f]{64} in block \d+, gas \d+$/m);
-      expect(out).to.include(`participant ${id} onboarded with 1 wallet(s), KYC until 2030-12-31T23:59:59Z`);
+      expect(out).to.match(/^onboard LEI 5493001KJTIIGC8Y1R12: tx 0x[0-9a-f]{64} in block \d+, gas \d+$/m);
+      expect(out).to.include(`participant LEI ${ACME_LEI} (id ${id}) onboarded with 1 wallet(s), KYC until 2030-12-31T23:59:59Z`);
       const [status, expiry, wallets] = await registry.getParticipant(id);
       expect([status, expiry, [...wallets]]).to.deep.equal([1n, BigInt(Date.parse("2030-12-31T23:59:59Z") / 1000), [acme.address]]);
     });
@@ -25,7 +25,7 @@ describe("operator commands (Hardhat tasks)", function () {
       const r = await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31", json: true });
       const parsed = JSON.parse(ok(r)) as { id: string; transactions: { txHash: string; block: number; gasUsed: string }[] };
       expect(parsed.id).to.equal(participantId(ACME_LEI));
-      expect(parsed.transactions).to.have.length(1);
+      expect(parsed.transactions).to.have.length(2); // onboarding, and the LEI recorded on chain
       const receipt = await ethers.provider.getTransactionReceipt(parsed.transactions[0].txHash);
       expect(receipt?.blockNumber).to.equal(parsed.transactions[0].block);
       expect(receipt?.gasUsed.toString()).to.equal(parsed.transactions[0].gasUsed);
@@ -46,7 +46,7 @@ describe("operator commands (Hardhat tasks)", function () {
       const nonce = await ethers.provider.getTransactionCount(compliance.address);
       const id = participantId(ACME_LEI);
       expect(failed(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2030-12-31" })))
-        .to.equal(`error: onboard ${ACME_LEI} refused: ParticipantAlreadyExists: id ${id}; nothing was sent`);
+        .to.equal(`error: onboard LEI ${ACME_LEI} refused: ParticipantAlreadyExists: id ${id}; nothing was sent`);
       expect(failed(await run("participant:onboard", { id: "Initech", wallets: acme.address, kycExpiry: "2030-12-31" })))
         .to.equal(`error: onboard Initech refused: WalletAlreadyLinked: wallet ${acme.address}, participant ${id}; nothing was sent`);
       expect(await ethers.provider.getTransactionCount(compliance.address)).to.equal(nonce);
@@ -72,7 +72,7 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(ok(await run("participant:suspend", { id: ACME_LEI }))).to.include(`participant ${id} is now Suspended`);
       expect(await registry.isAllowed(acme.address)).to.equal(false);
       expect(failed(await run("participant:suspend", { id: ACME_LEI })))
-        .to.equal(`error: suspend ${ACME_LEI} refused: StatusUnchanged: ${id} status Suspended; nothing was sent`);
+        .to.equal(`error: suspend LEI ${ACME_LEI} refused: StatusUnchanged: ${id} status Suspended; nothing was sent`);
       ok(await run("participant:reinstate", { id: ACME_LEI }));
       expect(await registry.isAllowed(acme.address)).to.equal(true);
       ok(await run("participant:renew-kyc", { id: ACME_LEI, kycExpiry: "2031-06-30" }));
@@ -80,7 +80,7 @@ describe("operator commands (Hardhat tasks)", function () {
       ok(await run("participant:revoke", { id: ACME_LEI }));
       expect((await registry.getParticipant(id))[0]).to.equal(3n);
       expect(failed(await run("participant:reinstate", { id: ACME_LEI })))
-        .to.equal(`error: reinstate ${ACME_LEI} refused: ParticipantIsRevoked: id ${id}; nothing was sent`);
+        .to.equal(`error: reinstate LEI ${ACME_LEI} refused: ParticipantIsRevoked: id ${id}; nothing was sent`);
     });
 
     it("shows one participant by id or wallet, and lists all", async function () {
@@ -182,7 +182,7 @@ describe("operator commands (Hardhat tasks)", function () {
       ok(await run("token:pause"));
       expect(await usd.paused()).to.equal(true);
       expect(failed(await run("token:transfer", { to: globex.address, amount: "1.00", from: acme.address })))
-        .to.include("refused: TokenPaused: refused; nothing was sent");
+        .to.include("refused: TokenPaused: the token is paused: only forced transfers move until it is unpaused; nothing was sent");
       ok(await run("token:unpause"));
       expect(await usd.paused()).to.equal(false);
     });

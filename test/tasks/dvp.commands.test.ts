@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import fs from "fs";
-import os from "os";
 import path from "path";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -9,6 +8,7 @@ import { HDNodeWallet, Mnemonic } from "ethers";
 import { deploymentPath } from "../../lib/deployment";
 import { SignedTradeFile, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
+import { useTemporaryDir } from "../helpers/temporary";
 import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 const DEADLINE = "2030-06-30";
@@ -22,8 +22,7 @@ async function trading() {
 
 describe("DvP and security commands (Hardhat tasks)", function () {
   useTemporaryDeployments();
-  const files = fs.mkdtempSync(path.join(os.tmpdir(), "signed-"));
-  after(() => fs.rmSync(files, { recursive: true, force: true }));
+  const signedDir = useTemporaryDir("signed");
 
   const termsArgs = (f: Awaited<ReturnType<typeof trading>>, extra: Record<string, unknown> = {}) => ({
     seller: f.globex.address, buyer: f.acme.address, units: "1000", cashAmount: "180000.00", deadline: DEADLINE,
@@ -55,33 +54,33 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const [terms, state] = await escrow.getTrade(tradeId);
     expect(state).to.equal(1n);
     expect([terms.seller, terms.buyer, terms.assetAmount, terms.cashAmount, terms.ref])
-      .to.deep.equal([globex.address, acme.address, 1000n, 18_000_000n, ethers.id("TRADE-0001")]);
+      .to.deep.equal([globex.address, acme.address, 1000n, 18_000_000n, ethers.encodeBytes32String("TRADE-0001")]);
     expect(terms.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
     const out = ok(await run("dvp:show", { trade: tradeId }));
-    expect(out).to.include(`trade ${tradeId}: Proposed`);
+    expect(out).to.include(`trade TRADE-0001 (id ${tradeId}): Proposed`);
     expect(out).to.include("asset    1,000 TN-0378");
-    expect(out).to.include("cash     180,000.00 USDD");
+    expect(out).to.include("cash     180,000.00 USD");
     expect(out).to.include("deadline 2030-06-30T23:59:59Z");
   });
 
   it("funds both legs: the first locks, the second settles, with --approve covering the allowance", async function () {
     const { escrow, usd, shares, acme, globex, tradeId } = await load(proposed);
     expect(failed(await run("dvp:fund", { trade: tradeId, from: globex.address })))
-      .to.equal(`error: ${globex.address} allows the escrow 0 TN-0378, needs 1,000 TN-0378; add --approve to approve it; nothing was sent`);
+      .to.equal(`error: ${globex.address} allows the escrow 0 TN-0378, needs 1,000 TN-0378; add --approve, or run token:approve / security:approve; nothing was sent`);
     const first = ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));
     expect(first).to.match(/^approve the escrow for 1,000 TN-0378: tx/m);
-    expect(first).to.include(`trade ${tradeId} is SellerFunded: waiting for the other leg`);
+    expect(first).to.include("trade TRADE-0001 is SellerFunded: waiting for the other leg");
     expect(await shares.balanceOf(await escrow.getAddress())).to.equal(1000n);
     expect(ok(await run("dvp:list"))).to.include("SellerFunded");
     expect(ok(await run("status"))).to.match(/TN-0378\s+1,000 TN-0378/);
     const second = ok(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true }));
-    expect(second).to.include(`trade ${tradeId} settled: both legs delivered`);
+    expect(second).to.include("trade TRADE-0001 settled: both legs delivered");
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
     expect(await usd.balanceOf(globex.address)).to.equal(18_000_000n);
     expect(ok(await run("dvp:list"))).to.equal("no open trades");
     expect(ok(await run("dvp:list", { all: true }))).to.include("Settled");
     expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address })))
-      .to.equal(`error: trade ${tradeId} is Settled; nothing was sent`);
+      .to.equal(`error: trade TRADE-0001 (${tradeId}) is Settled; nothing was sent`);
   });
 
   it("refuses a non-party, a short balance, an unknown or malformed trade id, and sends nothing", async function () {
@@ -91,11 +90,11 @@ describe("DvP and security commands (Hardhat tasks)", function () {
       .to.match(new RegExp(`^error: ${outsider.address} is neither the seller 0x[0-9a-fA-F]{40} nor the buyer ${acme.address}; only a party may fund it`));
     await usd.connect(acme).transfer((await ethers.getSigners())[7].address, 1_000_000n * 100n - 100n);
     expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true })))
-      .to.equal(`error: ${acme.address} holds 1.00 USDD, needs 180,000.00 USDD; nothing was sent`);
+      .to.equal(`error: ${acme.address} holds 1.00 USD, needs 180,000.00 USD; nothing was sent`);
     expect(failed(await run("dvp:show", { trade: ethers.id("nothing") })))
       .to.equal(`error: no trade has id ${ethers.id("nothing")} on hardhat`);
     expect(failed(await run("dvp:cancel", { trade: "0x1234" })))
-      .to.equal('error: --trade "0x1234" is not a trade id (0x and 64 hex digits)');
+      .to.equal('error: --trade "0x1234" is neither a trade id (0x and 64 hex digits) nor a trade reference');
     expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce + 1);
   });
 
@@ -113,16 +112,16 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const { escrow, shares, globex, acme, outsider, tradeId } = await load(proposed);
     ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));
     const out = ok(await run("dvp:cancel", { trade: tradeId, from: acme.address }));
-    expect(out).to.include(`trade ${tradeId} cancelled`);
+    expect(out).to.include("trade TRADE-0001 cancelled");
     expect(out).to.include(`returned 1,000 TN-0378 to ${globex.address}`);
     expect(await shares.balanceOf(globex.address)).to.equal(5000n);
 
     const deadline = (await time.latest()) + 3600;
     const again = JSON.parse(ok(await run("dvp:propose", { ...termsArgs({ globex, acme } as never, { ref: "TRADE-0002", deadline: String(deadline) }), json: true }))) as { tradeId: string };
     expect(failed(await run("dvp:expire", { trade: again.tradeId, from: outsider.address })))
-      .to.match(new RegExp(`^error: expire trade 0x[0-9a-f]{64} refused: DeadlineNotPassed: the deadline ${new Date(deadline * 1000).toISOString().slice(0, 19)}Z has not passed`));
+      .to.match(new RegExp(`^error: expire trade TRADE-0002 refused: DeadlineNotPassed: the deadline ${new Date(deadline * 1000).toISOString().slice(0, 19)}Z has not passed`));
     await time.increaseTo(deadline + 1);
-    expect(ok(await run("dvp:expire", { trade: again.tradeId, from: outsider.address }))).to.include(`trade ${again.tradeId} expired`);
+    expect(ok(await run("dvp:expire", { trade: again.tradeId, from: outsider.address }))).to.include("trade TRADE-0002 expired");
     expect((await escrow.getTrade(again.tradeId)).state).to.equal(6n);
   });
 
@@ -130,10 +129,11 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const { usd, shares, escrow, acme, globex, admin } = await load(trading);
     await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
     await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
-    const sellerFile = path.join(files, "seller.json");
-    const buyerFile = path.join(files, "buyer.json");
+    const sellerFile = path.join(signedDir(), "seller.json");
+    const buyerFile = path.join(signedDir(), "buyer.json");
     const signedSeller = ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
-    expect(signedSeller).to.match(new RegExp(`^signed as seller ${globex.address}: .*seller.json \\(digest 0x[0-9a-f]{64}\\)$`));
+    expect(signedSeller).to.match(new RegExp(`^signed as seller ${globex.address}: .*seller.json \\(trade hash 0x[0-9a-f]{64}\\)$`, "m"));
+    expect(signedSeller).to.match(/^signing as seller: 1,000 TN-0378 from 0x[0-9a-fA-F]{40} to 0x[0-9a-fA-F]{40} for 180,000.00 USD, deadline 2030-06-30T23:59:59Z, ref TRADE-0001$/m);
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     const written = JSON.parse(fs.readFileSync(buyerFile, "utf8")) as SignedTradeFile;
     expect(written.signer).to.equal(acme.address);
@@ -142,10 +142,10 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(failed(await run("dvp:settle-signed", { sellerFile: buyerFile, buyerFile })))
       .to.equal(`error: ${buyerFile} is signed by ${acme.address}, not by ${globex.address}; nothing was sent`);
     const out = ok(await run("dvp:settle-signed", { sellerFile, buyerFile, from: admin.address }));
-    expect(out).to.include(`settled: 1,000 TN-0378 to ${acme.address}, 180,000.00 USDD to ${globex.address}`);
+    expect(out).to.include(`settled TRADE-0001: 1,000 TN-0378 to ${acme.address}, 180,000.00 USD to ${globex.address}`);
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
     expect(failed(await run("dvp:settle-signed", { sellerFile, buyerFile })))
-      .to.match(/^error: settle signed trade 0x[0-9a-f]{64} refused: SignedTradeAlreadySettled: these signed terms \(digest 0x[0-9a-f]{64}\) have already settled; nothing was sent$/);
+      .to.match(/^error: settle signed trade TRADE-0001 refused: SignedTradeAlreadySettled: these signed terms \(trade hash 0x[0-9a-f]{64}\) have already settled; nothing was sent$/);
   });
 
   it("settles terms a client signed offline with an ethers Wallet (scripts/sign-trade.ts)", async function () {
@@ -156,19 +156,23 @@ describe("DvP and security commands (Hardhat tasks)", function () {
       seller: globex.address, buyer: acme.address, asset: await shares.getAddress(), assetAmount: 1000n,
       cash: await usd.getAddress(), cashAmount: 18_000_000n, deadline: BigInt(Date.parse("2030-06-30T00:00:00Z") / 1000), ref: ethers.id("OFFLINE-1"),
     };
-    const termsFile = path.join(files, "terms.json");
+    const termsFile = path.join(signedDir(), "terms.json");
     fs.writeFileSync(termsFile, JSON.stringify(termsToJson(terms)));
-    const sellerFile = path.join(files, "offline-seller.json");
+    const sellerFile = path.join(signedDir(), "offline-seller.json");
     const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/7");
     expect(key.address).to.equal(globex.address);
     const script = (env: Record<string, string>) => spawnSync("npx", ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), sellerFile], { encoding: "utf8", env: { ...process.env, ...env } });
     const refused = script({ SIGNER_PRIVATE_KEY: "not-a-key" });
     expect(refused.status).to.equal(1);
-    expect(refused.stderr).to.include("sign-trade: SIGNER_PRIVATE_KEY is not set to a 32-byte hex private key");
+    expect(refused.stderr).to.include("sign-trade: SIGNER_PRIVATE_KEY is not a 32-byte hex private key");
     const signed = script({ SIGNER_PRIVATE_KEY: key.privateKey });
     expect(signed.status, signed.stderr).to.equal(0);
     expect(signed.stdout).to.include(`signed as seller ${globex.address}`);
-    const buyerFile = path.join(files, "offline-buyer.json");
+    const shown = signed.stdout.indexOf("pays      180,000.00 USD");
+    expect(shown, signed.stdout).to.be.greaterThan(-1);
+    expect(shown).to.be.lessThan(signed.stdout.indexOf("signed as seller"));
+    expect(signed.stdout).to.include(`delivers  1,000 ${DEMO_SECURITY.isin}`);
+    const buyerFile = path.join(signedDir(), "offline-buyer.json");
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     ok(await run("dvp:settle-signed", { sellerFile, buyerFile }));
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
@@ -176,8 +180,8 @@ describe("DvP and security commands (Hardhat tasks)", function () {
 
   it("refuses files for other terms, another escrow, or that are not JSON", async function () {
     const { acme, globex } = await load(trading);
-    const a = path.join(files, "a.json");
-    const b = path.join(files, "b.json");
+    const a = path.join(signedDir(), "a.json");
+    const b = path.join(signedDir(), "b.json");
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a }));
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { cashAmount: "1.00" }), out: b, from: acme.address }));
     expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b })))
@@ -195,14 +199,14 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const { usd, shares, escrow, acme, globex } = await load(trading);
     await shares.connect(globex).approve(await escrow.getAddress(), 1000n);
     await usd.connect(acme).approve(await escrow.getAddress(), 18_000_000n);
-    const sellerFile = path.join(files, "w-seller.json");
-    const buyerFile = path.join(files, "w-buyer.json");
+    const sellerFile = path.join(signedDir(), "w-seller.json");
+    const buyerFile = path.join(signedDir(), "w-buyer.json");
     ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: sellerFile }));
     ok(await run("dvp:sign", { terms: sellerFile, out: buyerFile, from: acme.address }));
     expect(ok(await run("dvp:withdraw-signature", { file: buyerFile, from: acme.address })))
       .to.match(/signature withdrawn by the buyer: terms 0x[0-9a-f]{64} can no longer settle$/);
     expect(failed(await run("dvp:settle-signed", { sellerFile, buyerFile })))
-      .to.match(/refused: TermsWithdrawn: a party withdrew its signature on these terms \(digest 0x[0-9a-f]{64}\); nothing was sent$/);
+      .to.match(/refused: TermsWithdrawn: a party withdrew its signature on these terms \(trade hash 0x[0-9a-f]{64}\); nothing was sent$/);
     expect(await shares.balanceOf(acme.address)).to.equal(0n);
   });
 
@@ -213,7 +217,7 @@ describe("DvP and security commands (Hardhat tasks)", function () {
       .to.equal(`error: ${acme.address} does not hold COMPLIANCE_ROLE on DvPEscrow; nothing was sent`);
     await shares.connect(compliance).freeze(globex.address);
     const out = ok(await run("dvp:close-by-order", { trade: tradeId, legalRef: "COURT-1" }));
-    expect(out).to.include(`trade ${tradeId} closed by order`);
+    expect(out).to.include('trade TRADE-0001 closed by order "COURT-1"');
     expect(out).to.include(`1,000 TN-0378 waits in the escrow for ${globex.address}, who cannot receive now`);
     expect((await escrow.getTrade(tradeId)).state).to.equal(7n);
     expect(await escrow.pendingRefund(globex.address, await shares.getAddress())).to.equal(1000n);

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fs from "fs";
-import os from "os";
-import path from "path";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { setOutput } from "../../lib/cli/output";
-import { deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, securityTokenKey, writeDeployment } from "../../lib/deployment";
+import {
+  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, openRecorded, REGISTRY_KEY, securityTokenKey, writeDeployment,
+} from "../../lib/deployment";
 import { participantId } from "../../lib/format";
 import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../../typechain-types";
@@ -49,19 +49,7 @@ export function failed(r: Run): string {
   return r.errors[0];
 }
 
-/** Points the deployment records at a temporary directory for the enclosing describe block. */
-export function useTemporaryDeployments(): void {
-  const saved = process.env.DEPLOYMENTS_DIR;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commands-"));
-  before(function () {
-    process.env.DEPLOYMENTS_DIR = dir;
-  });
-  after(function () {
-    if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
-    else process.env.DEPLOYMENTS_DIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-}
+export { useTemporaryDeployments } from "../helpers/temporary";
 
 /** loadFixture, then the deployment file that belongs to the restored chain state. */
 export async function load<T extends { record: Parameters<typeof writeDeployment>[0] }>(fixture: () => Promise<T>): Promise<T> {
@@ -84,11 +72,10 @@ export async function deployed() {
     upgradeDelay: 3600,
     compliance,
   }, { persist: true, log: () => undefined });
-  const at = async <C>(name: string, key: string) => (await ethers.getContractAt(name, record.contracts[key].address)) as unknown as C;
-  const registry = await at<ParticipantRegistry>("ParticipantRegistry", "ParticipantRegistry");
-  const usd = await at<DepositToken>("DepositToken", depositTokenKey("USD"));
-  const shares = await at<SecurityToken>("SecurityToken", securityTokenKey(DEMO_SECURITY.isin));
-  const escrow = await at<DvPEscrow>("DvPEscrow", ESCROW_KEY);
+  const registry = await openRecorded<ParticipantRegistry>(hre, record, REGISTRY_KEY);
+  const usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
+  const shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(DEMO_SECURITY.isin));
+  const escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
   return { record, registry, usd, shares, escrow, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
 }
 

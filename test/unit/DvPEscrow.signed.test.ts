@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { dvpFixture, ids, YEAR } from "../fixtures";
-import { signTrade, tradeDigest, tradeSigner, TradeTerms } from "../../lib/dvp";
+import { signTrade, tradeHash, tradeSigner, TradeTerms } from "../../lib/dvp";
 import { deploySuite } from "../../lib/suite";
 
 async function signed() {
@@ -16,7 +16,7 @@ async function signed() {
 describe("DvPEscrow: signed settlement in one transaction", function () {
   it("settles terms both parties signed, submitted by a settlement agent", async function () {
     const { escrow, asset, cash, alice, bob, agent, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
-    const digest = tradeDigest(escrowAddress, chainId, terms);
+    const digest = tradeHash(escrowAddress, chainId, terms);
     expect(await escrow.hashTrade(terms)).to.equal(digest);
     const tx = escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);
     await expect(tx).to.emit(escrow, "SignedTradeSettled").withArgs(digest, terms.ref, agent.address, Object.values(terms));
@@ -29,7 +29,7 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
     const { escrow, agent, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
     await escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);
     await expect(escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig))
-      .to.be.revertedWithCustomError(escrow, "SignedTradeAlreadySettled").withArgs(tradeDigest(escrowAddress, chainId, terms));
+      .to.be.revertedWithCustomError(escrow, "SignedTradeAlreadySettled").withArgs(tradeHash(escrowAddress, chainId, terms));
   });
 
   it("refuses a signature by anyone but the named party, or for other terms", async function () {
@@ -119,7 +119,7 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
     for (const party of ["seller", "buyer"] as const) {
       const { escrow, agent, alice, bob, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
       const who = party === "seller" ? alice : bob;
-      const digest = tradeDigest(escrowAddress, chainId, terms);
+      const digest = tradeHash(escrowAddress, chainId, terms);
       await expect(escrow.connect(who).withdrawSignature(terms))
         .to.emit(escrow, "SignatureWithdrawn").withArgs(digest, terms.ref, who.address);
       expect(await escrow.isTermsWithdrawn(digest)).to.equal(true);
@@ -132,7 +132,7 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
 
   it("refuses a withdrawal by anyone but a party, or after settlement", async function () {
     const { escrow, agent, alice, carol, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
-    const digest = tradeDigest(escrowAddress, chainId, terms);
+    const digest = tradeHash(escrowAddress, chainId, terms);
     await expect(escrow.connect(carol).withdrawSignature(terms))
       .to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(digest, carol.address);
     await escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);

@@ -69,6 +69,23 @@ describe("ParticipantRegistry", function () {
     });
   });
 
+  describe("names", function () {
+    it("records the LEI or name a participant id was derived from, in an event", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await expect(asCompliance.nameParticipant(ids.alpha, "LEI:5493001KJTIIGC8Y1R12"))
+        .to.emit(registry, "ParticipantNamed").withArgs(ids.alpha, "LEI:5493001KJTIIGC8Y1R12");
+    });
+
+    it("refuses a name that is not the id's preimage, and an unknown participant", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await expect(asCompliance.nameParticipant(ids.alpha, "LEI:5493001kjtiigc8y1r12"))
+        .to.be.revertedWithCustomError(registry, "NameDoesNotMatchId")
+        .withArgs(ids.alpha, ethers.id("LEI:5493001kjtiigc8y1r12"));
+      await expect(asCompliance.nameParticipant(ids.beta, "LEI:529900T8BM49AURSDO55"))
+        .to.be.revertedWithCustomError(registry, "ParticipantNotFound").withArgs(ids.beta);
+    });
+  });
+
   describe("wallets", function () {
     it("links a further wallet to a participant", async function () {
       const { registry, asCompliance, alice, alice2, bob } = await loadFixture(registryFixture);
@@ -192,6 +209,7 @@ describe("ParticipantRegistry", function () {
           ["unlinkWallet", () => r.unlinkWallet(alice.address)],
           ["setStatus", () => r.setStatus(ids.alpha, Status.Suspended)],
           ["renewKyc", () => r.renewKyc(ids.alpha, kycExpiry + 1)],
+          ["nameParticipant", () => r.nameParticipant(ids.alpha, "LEI:5493001KJTIIGC8Y1R12")],
         ];
         for (const [name, call] of calls) {
           await expect(call(), name).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")

@@ -1,7 +1,5 @@
 import { expect } from "chai";
 import fs from "fs";
-import os from "os";
-import path from "path";
 import hre, { ethers } from "hardhat";
 import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import {
@@ -9,20 +7,10 @@ import {
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
 import { platformParams, requireOwnChainId } from "../../deploy/params";
+import { useTemporaryDeployments } from "../helpers/temporary";
 
 describe("deployment (deploy/ and lib/deployment.ts)", function () {
-  let dir: string;
-  const saved = process.env.DEPLOYMENTS_DIR;
-
-  beforeEach(function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "deployments-"));
-    process.env.DEPLOYMENTS_DIR = dir;
-  });
-  afterEach(function () {
-    if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
-    else process.env.DEPLOYMENTS_DIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  useTemporaryDeployments(true);
 
   const deployPlatform = (admin: Awaited<ReturnType<typeof ethers.getSigners>>[number], p: PlatformParams, log: (l: string) => void) =>
     deploy(hre, admin, p, { persist: true, log } satisfies DeployOptions);
@@ -260,6 +248,6 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
   });
 
   it("says in one line that a network has no deployment", function () {
-    expect(() => readDeployment("qbft")).to.throw(/no deployment for network "qbft": .*qbft\.json does not exist \(run npm run deploy -- --network qbft\)/);
+    expect(() => readDeployment("qbft")).to.throw(/no deployment for network "qbft": .*qbft\.json does not exist; deploy with npm run deploy -- --network qbft$/);
   });
 });

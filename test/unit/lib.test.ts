@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { formatAmount, parseAddress, parseAmount, participantId, toReference } from "../../lib/format";
-import { describeError } from "../../lib/errors";
-import { depositTokenFixture } from "../fixtures";
+import { formatAmount, parseAddress, parseAmount, participantId, refText, toReference, tradeRef } from "../../lib/format";
+import { describeError, explainError } from "../../lib/errors";
+import { depositTokenFixture, ids, usd } from "../fixtures";
 
 describe("lib: amounts, references and errors for operators", function () {
   it("parses currency units exactly, never through floats", function () {
@@ -15,9 +15,24 @@ describe("lib: amounts, references and errors for operators", function () {
 
   it("names the bad amount and why it is refused", function () {
     expect(() => parseAmount("12.345", 2)).to.throw('amount "12.345" has 3 decimals; the token has 2');
-    expect(() => parseAmount("1e6", 2)).to.throw('amount "1e6" is not a decimal number of currency units');
-    expect(() => parseAmount("-5", 2)).to.throw("is not a decimal number");
-    expect(() => parseAmount("", 2, "--amount")).to.throw('--amount "" is not a decimal number');
+    expect(() => parseAmount("1e6", 2)).to.throw('amount "1e6" is not an amount in currency units: write 1250000.00 or 1,250,000.00');
+    expect(() => parseAmount("-5", 2)).to.throw('amount "-5" is not an amount in currency units');
+    expect(() => parseAmount("", 2, "--amount")).to.throw('--amount "" is not an amount in currency units');
+  });
+
+  it("takes commas only as thousands separators: a decimal comma or loose commas are refused, never stripped", function () {
+    expect(parseAmount("1,250,000.00", 2)).to.equal(125000000n);
+    expect(parseAmount("999,999", 0)).to.equal(999999n);
+    for (const bad of ["1,50", "1,5", "12,34,567.00", "1,2345.00", ",100", "100,", "1,000,00", "1.000,50", "1,000.00,5", "1 000.00"]) {
+      expect(() => parseAmount(bad, 2, "--amount"), bad).to.throw(`--amount "${bad}" is not an amount in currency units`);
+    }
+  });
+
+  it("keeps trade references readable: text up to 31 bytes is stored as itself and read back", function () {
+    expect(refText(tradeRef("TRADE-0001"))).to.equal("TRADE-0001");
+    expect(tradeRef("TRADE-0001")).to.equal(ethers.encodeBytes32String("TRADE-0001"));
+    expect(refText(ethers.id("hashed"))).to.equal(ethers.id("hashed"));
+    expect(() => tradeRef("x".repeat(32))).to.throw(`--ref "${"x".repeat(32)}" is longer than 31 bytes`);
   });
 
   it("formats amounts with every decimal and thousands grouped", function () {
@@ -54,5 +69,28 @@ describe("lib: amounts, references and errors for operators", function () {
       caught = e;
     }
     expect(describeError(caught, [registry.interface, token.interface])).to.equal(`ParticipantNotAllowed(wallet=${carol.address})`);
+  });
+
+  it("explains refusals in words for the demo and the commands alike: currency units, role and state names", async function () {
+    const { token, registry, alice, bob, carol, issuer, compliance } = await loadFixture(depositTokenFixture);
+    const ctx = { interfaces: [registry.interface, token.interface], registry, amount: (v: bigint) => `${formatAmount(v, 2)} USD` };
+    const refusal = async (call: Promise<unknown>) => {
+      try {
+        await call;
+      } catch (e) {
+        return explainError(e, ctx);
+      }
+      throw new Error("not refused");
+    };
+    expect(await refusal(token.connect(alice).transfer(bob.address, usd("20000.00"))))
+      .to.equal(`ERC20InsufficientBalance: ${alice.address} holds 10,000.00 USD, needs 20,000.00 USD`);
+    expect(await refusal(token.connect(issuer).pause()))
+      .to.equal(`AccessControlUnauthorizedAccount: ${issuer.address} does not hold PAUSER_ROLE`);
+    expect(await refusal(token.connect(alice).transfer(carol.address, 1n)))
+      .to.equal(`ParticipantNotAllowed: ${carol.address} (not linked to any participant)`);
+    expect(await refusal(token.connect(issuer).mint(alice.address, 1n, ethers.id("deposit-alice-1"))))
+      .to.equal(`DepositRefAlreadyUsed: deposit reference ${ethers.id("deposit-alice-1")} has already issued tokens: a deposit issues once, ever`);
+    expect(await refusal(registry.connect(compliance).setStatus(ids.alpha, 1)))
+      .to.equal(`StatusUnchanged: ${ids.alpha} status Active`);
   });
 });

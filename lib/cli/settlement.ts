@@ -1,0 +1,145 @@
+import fs from "fs";
+import path from "path";
+import type { Signer } from "ethers";
+import type { DvPEscrow } from "../../typechain-types";
+import { ESCROW_KEY } from "../deployment";
+import { SignedTradeFile, termsFromJson, TradeTerms } from "../dvp";
+import { isoDate, parseAddress, parseAmount, parseDate, refText, tradeRef } from "../format";
+import { enumName, TRADE_STATES } from "../roles";
+import type { CommandContext } from "./context";
+
+/** A trade of the escrow: locked (by its id) or settled by signature (by its trade hash). */
+export interface TradeView {
+  id: string;
+  terms: TradeTerms;
+  state: string;
+  /** "locked": proposed and funded leg by leg; "signed": settled in one transaction from both signatures. */
+  flow: "locked" | "signed";
+}
+
+/** The escrow of a deployment and its trades, shown in the units of their tokens. */
+export class Settlement {
+  private constructor(readonly ctx: CommandContext, readonly escrow: DvPEscrow, readonly address: string) {}
+
+  static async open(ctx: CommandContext): Promise<Settlement> {
+    const escrow = await ctx.escrow();
+    return new Settlement(ctx, escrow, await escrow.getAddress());
+  }
+
+  /**
+   * A proposed trade by its id (0x and 64 hex digits) or by the reference it was proposed with
+   * ("TRADE-0001"); refuses an unknown one.
+   */
+  async trade(idOrRef: string): Promise<TradeView> {
+    let id = idOrRef.trim();
+    if (!/^0x[0-9a-fA-F]{64}$/.test(id)) {
+      if (/^0x/i.test(id)) throw new Error(`--trade "${idOrRef}" is neither a trade id (0x and 64 hex digits) nor a trade reference`);
+      const ref = tradeRef(id, "--trade");
+      const found = (await this.proposed()).filter((e) => e.args.ref === ref);
+      if (found.length === 0) throw new Error(`no trade with reference "${idOrRef}" was proposed on ${this.ctx.network}`);
+      if (found.length > 1) throw new Error(`${found.length} trades have reference "${idOrRef}" on ${this.ctx.network}: give the trade id (dvp:list)`);
+      id = found[0].args.tradeId;
+    }
+    const [t, state] = await this.escrow.getTrade(id);
+    if (Number(state) === 0) throw new Error(`no trade has id ${id} on ${this.ctx.network}`);
+    return { id, state: enumName(TRADE_STATES, state), flow: "locked", terms: termsOf(t) };
+  }
+
+  private async proposed() {
+    return this.escrow.queryFilter(this.escrow.filters.TradeProposed(), this.ctx.fromBlock(ESCROW_KEY));
+  }
+
+  /** Every trade: the proposed ones with their state now, and the ones settled by signature. */
+  async trades(): Promise<TradeView[]> {
+    const views: TradeView[] = [];
+    for (const e of await this.proposed()) views.push(await this.trade(e.args.tradeId));
+    for (const e of await this.escrow.queryFilter(this.escrow.filters.SignedTradeSettled(), this.ctx.fromBlock(ESCROW_KEY))) {
+      views.push({ id: e.args.tradeHash, state: "Settled", flow: "signed", terms: termsOf(e.args.terms) });
+    }
+    return views;
+  }
+
+  /** Terms in words: amounts in their tokens' units, parties as onboarded, the reference as given. */
+  async describe(terms: TradeTerms): Promise<Record<string, string>> {
+    const [asset, cash] = [await this.ctx.leg(terms.asset), await this.ctx.leg(terms.cash)];
+    return {
+      seller: terms.seller, buyer: terms.buyer,
+      asset: asset.fmt(terms.assetAmount), assetAmount: terms.assetAmount.toString(), assetToken: terms.asset,
+      cash: cash.fmt(terms.cashAmount), cashAmount: terms.cashAmount.toString(), cashToken: terms.cash,
+      deadline: isoDate(Number(terms.deadline)), ref: refText(terms.ref),
+    };
+  }
+
+  /**
+   * The signer for a party's act: `--from`, else the seller when it is a configured account, else the
+   * buyer when it is one. Refused unless it is one of them.
+   */
+  async partySigner(terms: TradeTerms, what: string): Promise<{ signer: Signer; side: "seller" | "buyer" }> {
+    let signer = await this.ctx.signer();
+    if (!this.ctx.args.from) {
+      const configured = new Map<string, Signer>();
+      for (const candidate of await this.ctx.accounts()) configured.set(await candidate.getAddress(), candidate);
+      signer = configured.get(terms.seller) ?? configured.get(terms.buyer) ?? signer;
+    }
+    const address = await signer.getAddress();
+    if (address === terms.seller) return { signer, side: "seller" };
+    if (address === terms.buyer) return { signer, side: "buyer" };
+    throw new Error(`${address} is neither the seller ${terms.seller} nor the buyer ${terms.buyer}; only a party may ${what} (use --from); nothing was sent`);
+  }
+}
+
+function termsOf(t: { seller: string; buyer: string; asset: string; assetAmount: bigint; cash: string; cashAmount: bigint; deadline: bigint; ref: string }): TradeTerms {
+  return { seller: t.seller, buyer: t.buyer, asset: t.asset, assetAmount: t.assetAmount, cash: t.cash, cashAmount: t.cashAmount, deadline: t.deadline, ref: t.ref };
+}
+
+/** Trade terms as given on the command line. */
+export interface TermsArgs {
+  seller?: string;
+  buyer?: string;
+  isin?: string;
+  units?: string;
+  currency: string;
+  cashAmount?: string;
+  deadline?: string;
+  ref?: string;
+}
+
+/** Terms from the command line: the security by ISIN, the cash by currency, amounts in their units. */
+export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promise<TradeTerms> {
+  for (const [name, value] of [["seller", args.seller], ["buyer", args.buyer], ["units", args.units], ["cash-amount", args.cashAmount], ["deadline", args.deadline], ["ref", args.ref]]) {
+    if (value === undefined) throw new Error(`--${name} is missing`);
+  }
+  const asset = await ctx.security(args.isin);
+  const cash = await ctx.depositToken(args.currency);
+  const assetAmount = parseAmount(args.units!, asset.decimals, "--units");
+  const cashAmount = parseAmount(args.cashAmount!, cash.decimals, "--cash-amount");
+  if (assetAmount === 0n) throw new Error(`--units "${args.units}" is zero`);
+  if (cashAmount === 0n) throw new Error(`--cash-amount "${args.cashAmount}" is zero`);
+  return {
+    seller: parseAddress(args.seller!, "--seller"), buyer: parseAddress(args.buyer!, "--buyer"),
+    asset: asset.address, assetAmount, cash: cash.address, cashAmount,
+    deadline: BigInt(parseDate(args.deadline!, "--deadline")), ref: tradeRef(args.ref!, "--ref"),
+  };
+}
+
+/** Reads a signed-trade file, naming the option and the file when it is not one. */
+export function readSignedFile(file: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
+  let json: SignedTradeFile;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8")) as SignedTradeFile;
+  } catch (e) {
+    throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return { ...json, parsed: termsFromJson(json.terms ?? {}, `${what} ${file}`) };
+}
+
+/** Where signed files go unless --out says otherwise: signed/ (ignored by git), or SIGNED_DIR. */
+export function signedDir(): string {
+  return process.env.SIGNED_DIR ?? path.join(__dirname, "..", "..", "signed");
+}
+
+/** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */
+export function signedFilePath(terms: TradeTerms, side: "seller" | "buyer"): string {
+  const name = refText(terms.ref).replace(/[^A-Za-z0-9._-]+/g, "_");
+  return path.join(signedDir(), `${name}.${side}.json`);
+}

@@ -1,0 +1,99 @@
+import type { NetworkUserConfig } from "hardhat/types";
+import { CHAIN_ID as QBFT_CHAIN_ID, DEV_MNEMONIC, RPC_PORT_BASE } from "../network/genesis";
+import { parsePrivateKey } from "./format";
+
+/**
+ * The networks commands and deployments reach, and which of them are development networks: their
+ * accounts come from the development mnemonic, deployment gives the admin to account 0 and one duty to
+ * each of accounts 1 to 5, and a development chain id is expected. Everything else signs with keys from
+ * the environment and takes the role holders from ROLE_* variables. hardhat.config.ts builds its network
+ * list from this table; deploy/params.ts and the commands read `development` from it.
+ */
+export interface NetworkSetting {
+  development: boolean;
+  /** Environment variables this network cannot work without (checked by requireNetworkEnv). */
+  requires: string[];
+  config: NetworkUserConfig;
+}
+
+/** Port of the separate `hardhat node` that `localhost` reaches (RPC_TEST_PORT); outside the QBFT network's 8545-8548. */
+export const DEFAULT_RPC_TEST_PORT = 8645;
+
+const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 10 };
+
+/** Keys to sign with from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS (comma-separated); malformed ones are left out here and named by requireNetworkEnv. */
+function envKeys(env: NodeJS.ProcessEnv): string[] {
+  const keys: string[] = [];
+  for (const [i, text] of [env.DEPLOYER_PRIVATE_KEY, ...(env.OPERATOR_PRIVATE_KEYS ?? "").split(",")].entries()) {
+    try {
+      keys.push(parsePrivateKey(text, i === 0 ? "DEPLOYER_PRIVATE_KEY" : "OPERATOR_PRIVATE_KEYS entry"));
+    } catch {
+      // reported by requireNetworkEnv when the network needs it
+    }
+  }
+  return keys;
+}
+
+const chainIdFrom = (text: string | undefined): number | undefined => (text?.trim() ? Number(text.trim()) : undefined);
+
+/** The network table, from the environment (and .env). */
+export function networkSettings(env: NodeJS.ProcessEnv = process.env): Record<string, NetworkSetting> {
+  const rpcDevelopment = env.RPC_DEVELOPMENT?.trim() === "1";
+  return {
+    // In-process network: same EVM as the private QBFT network, free gas as there.
+    hardhat: { development: true, requires: [], config: { hardfork: "berlin", gasPrice: 0 } },
+    // A separate `npx hardhat node --port 8645` (RPC_TEST_PORT), signed for with the development keys.
+    localhost: {
+      development: true, requires: [],
+      config: { url: `http://127.0.0.1:${env.RPC_TEST_PORT?.trim() || DEFAULT_RPC_TEST_PORT}`, accounts: DEV_ACCOUNTS },
+    },
+    // The local 4-validator QBFT network of `npm run network:up`; free gas, legacy transactions.
+    qbft: {
+      development: true, requires: [],
+      config: {
+        url: env.QBFT_RPC_URL?.trim() || `http://127.0.0.1:${RPC_PORT_BASE}`, chainId: QBFT_CHAIN_ID, gasPrice: 0,
+        accounts: DEV_ACCOUNTS, timeout: 60_000,
+      },
+    },
+    // Any node: RPC_URL and (optionally) RPC_CHAIN_ID; RPC_DEVELOPMENT=1 signs with the development keys,
+    // otherwise with DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS.
+    rpc: {
+      development: rpcDevelopment,
+      requires: rpcDevelopment ? ["RPC_URL"] : ["RPC_URL", "DEPLOYER_PRIVATE_KEY"],
+      config: {
+        url: env.RPC_URL?.trim() || "http://127.0.0.1:8545", chainId: chainIdFrom(env.RPC_CHAIN_ID), gasPrice: 0,
+        accounts: rpcDevelopment ? DEV_ACCOUNTS : envKeys(env), timeout: 60_000,
+      },
+    },
+    // A bank's own Besu or GoQuorum network (see .env.example).
+    besu: {
+      development: false,
+      requires: ["BESU_RPC_URL", "BESU_CHAIN_ID", "DEPLOYER_PRIVATE_KEY"],
+      config: {
+        url: env.BESU_RPC_URL?.trim() || "http://127.0.0.1:8545", chainId: chainIdFrom(env.BESU_CHAIN_ID) ?? 1337, gasPrice: 0,
+        accounts: envKeys(env), timeout: 60_000,
+      },
+    },
+  };
+}
+
+/** Whether a network is a development network (development keys and roles); unknown networks are not. */
+export function isDevelopmentNetwork(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return networkSettings(env)[name]?.development ?? false;
+}
+
+/** Fails in one line, naming the variables, when the network needs settings that are missing or malformed. */
+export function requireNetworkEnv(name: string, env: NodeJS.ProcessEnv = process.env): void {
+  const setting = networkSettings(env)[name];
+  if (!setting) return;
+  const missing = setting.requires.filter((v) => !env[v]?.trim());
+  if (missing.length > 0) throw new Error(`network ${name}: ${missing.join(", ")} not set (copy .env.example to .env)`);
+  for (const v of ["RPC_CHAIN_ID", "BESU_CHAIN_ID"]) {
+    if (env[v]?.trim() && !/^\d+$/.test(env[v]!.trim())) throw new Error(`${v}="${env[v]}" is not a chain id (a whole number)`);
+  }
+  if (setting.development) return;
+  if (setting.requires.includes("DEPLOYER_PRIVATE_KEY")) parsePrivateKey(env.DEPLOYER_PRIVATE_KEY, `network ${name}: DEPLOYER_PRIVATE_KEY`);
+  for (const key of (env.OPERATOR_PRIVATE_KEYS ?? "").split(",").filter((k) => k.trim() !== "")) {
+    parsePrivateKey(key, `network ${name}: an OPERATOR_PRIVATE_KEYS entry`);
+  }
+}

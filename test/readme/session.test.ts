@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import fs from "fs";
+import net from "net";
+import os from "os";
+import path from "path";
+import hre from "hardhat";
+
+const ROOT = path.join(__dirname, "..", "..");
+const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
+
+/** One command of the README's session, with the error the README says it ends in, if any. */
+interface Step {
+  command: string;
+  expectedError?: RegExp;
+}
+
+/** The operator session block of README.md: commands (continuation lines joined), and the expected refusals. */
+export function readmeSession(readme: string): Step[] {
+  const start = readme.indexOf(MARKER);
+  if (start < 0) throw new Error(`README.md has no "${MARKER}"`);
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
+  if (!block) throw new Error("no sh block after the operator-session marker");
+  const lines = block[1].replace(/\\\n\s*/g, "").split("\n");
+  const steps: Step[] = [];
+  for (const line of lines) {
+    const error = /^#\s+error: (.*)$/.exec(line);
+    if (error) {
+      const pattern = error[1].split("...").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*?");
+      steps[steps.length - 1].expectedError = new RegExp(`^error: ${pattern}$`);
+    } else if (line.trim() !== "" && !line.startsWith("#")) {
+      steps.push({ command: line });
+    }
+  }
+  return steps;
+}
+
+async function freePort(from: number, to: number): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}-${to}`);
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The README's operator session, run exactly as written (each line through bash, with the variables the
+ * session sets), against a separate `hardhat node` on a free port in 8600-8699 that `localhost` reaches
+ * through RPC_TEST_PORT. A line the README marks with an error must fail with that one line; every other
+ * line must succeed.
+ */
+describe("README operator session, as written, against a separate node", function () {
+  this.timeout(900_000);
+  const steps = readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
+  const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readme-deployments-"));
+  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json"].map((f) => path.join(ROOT, "signed", f));
+  let node: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    // Under `npm run coverage` the artifacts are instrumented (too large for a standalone node): the
+    // session tests the commands, which `npm test` runs.
+    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
+    const port = await freePort(8600, 8699);
+    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments };
+    delete env.SIGNED_DIR;
+    delete env.HARDHAT_NETWORK;
+    for (const f of signedFiles) fs.rmSync(f, { force: true });
+    node = spawn(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["node", "--port", String(port)], { cwd: ROOT, env, stdio: "ignore" });
+    for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 500));
+    if (!(await answers(port))) throw new Error(`hardhat node on port ${port} did not start`);
+  });
+
+  after(function () {
+    if (node?.pid) process.kill(node.pid);
+    fs.rmSync(deployments, { recursive: true, force: true });
+    for (const f of signedFiles) fs.rmSync(f, { force: true });
+  });
+
+  it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {
+    const commands = steps.map((s) => s.command).join("\n");
+    for (const needed of ["npm run deploy", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed"]) {
+      expect(commands).to.include(needed);
+    }
+    expect(steps.filter((s) => s.expectedError)).to.have.length(1);
+  });
+
+  it("runs every command as written: each succeeds, or fails with the one line the README shows", function () {
+    const prelude: string[] = [];
+    const outputs: Record<string, string> = {};
+    for (const step of steps) {
+      if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
+        prelude.push(step.command);
+        continue;
+      }
+      const r = spawnSync("bash", ["-c", [...prelude, step.command].join("\n")], { cwd: ROOT, env, encoding: "utf8" });
+      const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
+      if (step.expectedError) {
+        expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
+        expect(stderr, step.command).to.have.length(1);
+        expect(stderr[0], step.command).to.match(step.expectedError);
+      } else {
+        expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
+        expect(stderr, step.command).to.deep.equal([]);
+      }
+      outputs[step.command.split(" $N")[0]] = r.stdout;
+    }
+    expect(outputs["npx hardhat participant:list"]).to.match(/LEI 5493001KJTIIGC8Y1R12\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
+    expect(outputs["npx hardhat participant:list"]).to.match(/Globex Markets\s+Active/);
+    expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");
+    expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0002\s+Settled\s+signed/);
+    expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
+    expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+  });
+});

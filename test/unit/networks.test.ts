@@ -1,0 +1,58 @@
+import { expect } from "chai";
+import type { HttpNetworkUserConfig } from "hardhat/types";
+import { DEV_MNEMONIC } from "../../network/genesis";
+import { isDevelopmentNetwork, networkSettings, requireNetworkEnv } from "../../lib/networks";
+import { NetworkBlocked } from "../../network/geth-binary";
+import { runMain } from "../../network/main";
+
+const KEY = `0x${"11".repeat(32)}`;
+
+describe("networks: endpoints from the environment, development networks by an explicit setting", function () {
+  it("reaches any JSON-RPC URL and chain id from RPC_URL and RPC_CHAIN_ID, signing with the keys given", function () {
+    const rpc = networkSettings({ RPC_URL: "http://10.0.0.7:8545", RPC_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: KEY }).rpc;
+    const config = rpc.config as HttpNetworkUserConfig;
+    expect([config.url, config.chainId, config.accounts, rpc.development]).to.deep.equal(["http://10.0.0.7:8545", 4242, [KEY], false]);
+  });
+
+  it("makes a network a development network only by its setting: RPC_DEVELOPMENT=1 gives the development keys", function () {
+    const rpc = networkSettings({ RPC_URL: "http://10.0.0.7:8545", RPC_DEVELOPMENT: "1" }).rpc;
+    expect(rpc.development).to.equal(true);
+    expect((rpc.config as HttpNetworkUserConfig).accounts).to.deep.equal({ mnemonic: DEV_MNEMONIC, count: 10 });
+    expect(["hardhat", "localhost", "qbft", "rpc", "besu", "unknown"].map((n) => isDevelopmentNetwork(n, {}))).to.deep.equal([true, true, true, false, false, false]);
+  });
+
+  it("points localhost at RPC_TEST_PORT, by default 8645, away from the QBFT network's 8545-8548", function () {
+    expect((networkSettings({}).localhost.config as HttpNetworkUserConfig).url).to.equal("http://127.0.0.1:8645");
+    expect((networkSettings({ RPC_TEST_PORT: "8611" }).localhost.config as HttpNetworkUserConfig).url).to.equal("http://127.0.0.1:8611");
+  });
+
+  it("names the missing or malformed variable in one line", function () {
+    expect(() => requireNetworkEnv("rpc", {})).to.throw("network rpc: RPC_URL, DEPLOYER_PRIVATE_KEY not set (copy .env.example to .env)");
+    expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.not.throw();
+    expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: "0x1234" })).to.throw("network rpc: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
+    expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "x", DEPLOYER_PRIVATE_KEY: KEY })).to.throw('BESU_CHAIN_ID="x" is not a chain id');
+    expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: `${KEY},nope` }))
+      .to.throw("network rpc: an OPERATOR_PRIVATE_KEYS entry is not a 32-byte hex private key");
+  });
+});
+
+describe("network commands' exit (network/main.ts, shared by network/cli.ts and network/test-qbft.ts)", function () {
+  async function exit(error: Error): Promise<{ code: number | string | undefined; lines: string[] }> {
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      runMain(() => Promise.reject(error));
+      await new Promise((r) => setImmediate(r));
+      return { code: process.exitCode, lines };
+    } finally {
+      console.error = original;
+      process.exitCode = 0;
+    }
+  }
+
+  it("exits 3 with one line when the node cannot be had, 1 with one line on any other failure", async function () {
+    expect(await exit(new NetworkBlocked("module proxy refused the node"))).to.deep.equal({ code: 3, lines: ["QBFT network unavailable: module proxy refused the node"] });
+    expect(await exit(new Error("port 8545 busy"))).to.deep.equal({ code: 1, lines: ["error: port 8545 busy"] });
+  });
+});
