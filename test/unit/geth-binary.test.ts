@@ -128,7 +128,7 @@ describe("QBFT node binary: QBFT_GETH_BIN, cache, QUORUM_SRC, module proxy", fun
     expect(() => sourceKey(path.join(dir, "notes.zip"))).to.throw(/expected a source folder or a \.tar\.xz, \.tar\.gz or \.tgz archive/);
   });
 
-  it("without binary, source or cache, the module-proxy route failing is reported as blocked (exit code 3)", function () {
+  it("without binary, source or cache, a refused module-proxy route is reported as blocked (exit code 3)", function () {
     const env = { ...process.env };
     process.env.GOFLAGS = "-mod=mod";
     process.env.GOPROXY = "off"; // as a proxy that refuses Consensys/quorum does
