@@ -1,4 +1,5 @@
 import "@nomicfoundation/hardhat-ethers/internal/type-extensions";
+import type { BaseContract, ContractEventName } from "ethers";
 import { CHAIN_ID, BLOCK_PERIOD_SECONDS, nodeKeys, VALIDATORS } from "./genesis";
 import { Call, drive, LoadResult, Workload } from "./load";
 import { runMain } from "./main";
@@ -75,8 +76,8 @@ async function bench(opts: Options, log: (line: string) => void) {
   let seq = 0;
   const runId = Date.now().toString(36);
   const round = <T>(make: (i: number) => T) => () => make(seq++);
-  const countEvents = (contract: { queryFilter: (...a: never[]) => Promise<unknown[]> }, filter: unknown) =>
-    async (from: number, to: number) => (await (contract.queryFilter as (f: unknown, a: number, b: number) => Promise<unknown[]>)(filter, from, to)).length;
+  const countEvents = (contract: BaseContract, filter: ContractEventName) =>
+    async (from: number, to: number) => (await contract.queryFilter(filter, from, to)).length;
   const trade = (i: number) => {
     const pair = (i % (n / 2)) * 2;
     return {
