@@ -37,7 +37,7 @@ const config: HardhatUserConfig = {
     settings: {
       // GoQuorum is go-ethereum 1.10.3 inside: no London, Shanghai or Cancun opcodes.
       evmVersion: "berlin",
-      optimizer: { enabled: true, runs: 1000 },
+      optimizer: { enabled: true, runs: 200 },
     },
   },
   // Which networks are development networks, and the endpoint of each: lib/networks.ts (from the environment and .env).
