@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {PermissionedToken} from "./PermissionedToken.sol";
+import {SignedPayments} from "./SignedPayments.sol";
 
 /**
  * @title DepositToken
@@ -16,7 +17,7 @@ import {PermissionedToken} from "./PermissionedToken.sol";
  * account (still in the supply) until the bank burns them after the fiat payout or returns them.
  * ISSUER_ROLE (here: issues, completes and rejects redemptions) is never held with RESERVE_ROLE.
  */
-contract DepositToken is IDepositToken, PermissionedToken {
+contract DepositToken is IDepositToken, SignedPayments {
     /// @notice Attests reserves. Never held with ISSUER_ROLE: an issuer cannot raise its own cap.
     bytes32 public constant RESERVE_ROLE = keccak256("RESERVE_ROLE");
     /// @notice The maximum attestation age a new token starts with: a monthly attestation plus five days.

@@ -200,7 +200,7 @@ abstract contract PermissionedToken is
     }
 
     /// @inheritdoc IPermissionedToken
-    function paused() external view returns (bool) {
+    function paused() public view returns (bool) {
         return _getPermissionedTokenStorage().config.paused;
     }
 
@@ -305,10 +305,30 @@ abstract contract PermissionedToken is
         return _getPermissionedTokenStorage().custodian[account];
     }
 
-    function _requireSpender(address spender) private view {
+    /// @dev Refuses a spender (or the submitter of a signed payment) that is frozen or not allowed.
+    function _requireSpender(address spender) internal view {
+        _revertIfRefused(_walletRefusal(spender));
+    }
+
+    /**
+     * @dev Why `wallet` may not take part in a movement now, as the ABI-encoded error the movement would
+     * raise (WalletFrozen, ParticipantNotAllowed); empty when it may. The custodian excuse of `_update` does
+     * not apply: it is for a custodian giving back what it holds, not for spending or signing.
+     */
+    function _walletRefusal(address wallet) internal view returns (bytes memory) {
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        if ($.frozen[spender]) revert WalletFrozen(spender);
-        if (!$.config.registry.isAllowed(spender)) revert ParticipantNotAllowed(spender);
+        if ($.frozen[wallet]) return abi.encodeWithSelector(WalletFrozen.selector, wallet);
+        if (!$.config.registry.isAllowed(wallet)) return abi.encodeWithSelector(ParticipantNotAllowed.selector, wallet);
+        return "";
+    }
+
+    /// @dev Reverts with an ABI-encoded error (as `_walletRefusal` returns it) unless it is empty.
+    function _revertIfRefused(bytes memory reason) internal pure {
+        if (reason.length == 0) return;
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
     }
 
     function _requireAmount(uint256 amount) internal pure {
