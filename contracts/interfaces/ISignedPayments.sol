@@ -26,6 +26,8 @@ interface ISignedPayments {
     /// @param v Signature recovery byte (27 or 28).
     /// @param r Signature r.
     /// @param s Signature s (lower half of the curve order).
+    // Field order is the signed EIP-712 type followed by the signature; it is calldata, never stored.
+    // solhint-disable-next-line gas-struct-packing
     struct SignedPayment {
         address from;
         address to;

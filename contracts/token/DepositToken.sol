@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
-import {PermissionedToken} from "./PermissionedToken.sol";
 import {SignedPayments} from "./SignedPayments.sol";
 
 /**
