@@ -120,3 +120,29 @@ export function grossAndNet(payments: readonly PaymentTerms[]): { gross: bigint;
   for (const position of netPositions(payments).values()) if (position < 0n) net -= position;
   return { gross, net };
 }
+
+/**
+ * A settlement cycle for demonstrations and measurements: `count` instructions among `wallets`, payer i
+ * paying in a fixed pattern (never itself), amounts from `amount(i)`, reference `ref(i)`, and the nonce of a
+ * payer's k-th instruction of the cycle from `nonce(payer, k)` (numbered nonces: see `sequenceNonce`).
+ */
+export function paymentCycle(
+  wallets: readonly string[],
+  count: number,
+  options: { validAfter: bigint; validBefore: bigint; amount: (i: number) => bigint; ref: (i: number) => string; nonce: (payer: string, k: number) => string },
+): PaymentTerms[] {
+  const n = wallets.length;
+  if (n < 2) throw new Error("a payment cycle needs at least two wallets");
+  const used = new Map<string, number>();
+  const terms: PaymentTerms[] = [];
+  for (let i = 0; i < count; i++) {
+    const from = wallets[(i * 7) % n];
+    let to = wallets[(i * 3 + 1 + (i % 4)) % n];
+    if (to === from) to = wallets[((i * 7) % n + 1 + (i % (n - 1))) % n];
+    const k = used.get(from) ?? 0;
+    used.set(from, k + 1);
+    terms.push({ from, to, value: options.amount(i), ref: options.ref(i), validAfter: options.validAfter,
+      validBefore: options.validBefore, nonce: options.nonce(from, k) });
+  }
+  return terms;
+}

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ISignedPayments} from "../interfaces/ISignedPayments.sol";
 import {PermissionedToken} from "./PermissionedToken.sol";
 
@@ -95,10 +96,9 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
 
     /// @inheritdoc ISignedPayments
     function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external {
-        if (_isUsed(authorizer, nonce)) revert AuthorizationAlreadyUsed(authorizer, nonce);
+        if (!_consumeNonce(authorizer, nonce)) revert AuthorizationAlreadyUsed(authorizer, nonce);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(CANCEL_AUTHORIZATION_TYPEHASH, authorizer, nonce)));
         if (!_signedBy(authorizer, digest, v, r, s)) revert InvalidAuthorizationSignature(authorizer);
-        _markUsed(authorizer, nonce);
         emit AuthorizationCanceled(authorizer, nonce);
     }
 
@@ -107,9 +107,9 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         _requireSpender(msg.sender);
         _requireAmount(payment.value);
         _requireReference(payment.ref);
-        bytes32 structHash = _referencedStructHash(payment);
+        bytes32 digest = _hashTypedDataV4(_referencedStructHash(payment));
         _useAuthorization(
-            payment.from, structHash, payment.validAfter, payment.validBefore, payment.nonce, payment.v, payment.r, payment.s
+            payment.from, digest, payment.validAfter, payment.validBefore, payment.nonce, payment.v, payment.r, payment.s
         );
         _transfer(payment.from, payment.to, payment.value);
         emit ReferencedTransfer(payment.from, payment.to, payment.value, payment.ref);
@@ -128,13 +128,14 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
             credit: new uint256[](2 * n),
             count: 0
         });
+        // One domain separator for the whole batch: it is the same for every instruction.
+        bytes32 domainSeparator = _domainSeparatorV4();
         for (uint256 i = 0; i < n; ++i) {
             SignedPayment calldata p = batch[i];
-            bytes memory reason = _instructionRefusal(p);
+            bytes memory reason = _instructionRefusal(p, domainSeparator);
             if (reason.length == 0) reason = _post(ledger, p.from, p.value, true);
             if (reason.length == 0) reason = _post(ledger, p.to, p.value, false);
             if (reason.length != 0) revert PaymentInstructionRefused(i, reason);
-            _markUsed(p.from, p.nonce);
             grossValue += p.value;
             emit AuthorizationUsed(p.from, p.nonce);
             emit ReferencedTransfer(p.from, p.to, p.value, p.ref);
@@ -161,15 +162,15 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         bytes32 r,
         bytes32 s
     ) private {
-        bytes32 structHash = keccak256(abi.encode(typeHash, from, to, value, validAfter, validBefore, nonce));
-        _useAuthorization(from, structHash, validAfter, validBefore, nonce, v, r, s);
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(typeHash, from, to, value, validAfter, validBefore, nonce)));
+        _useAuthorization(from, digest, validAfter, validBefore, nonce, v, r, s);
         _transfer(from, to, value);
     }
 
-    /// @dev Checks an authorization and uses its nonce, or reverts with the reason.
+    /// @dev Checks an authorization over `digest` and uses its nonce, or reverts with the reason.
     function _useAuthorization(
         address authorizer,
-        bytes32 structHash,
+        bytes32 digest,
         uint256 validAfter,
         uint256 validBefore,
         bytes32 nonce,
@@ -177,30 +178,39 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         bytes32 r,
         bytes32 s
     ) private {
-        _revertIfRefused(_authorizationRefusal(authorizer, structHash, validAfter, validBefore, nonce, v, r, s));
-        _markUsed(authorizer, nonce);
+        _revertIfRefused(_authorizationRefusal(authorizer, digest, validAfter, validBefore, nonce, v, r, s));
         emit AuthorizationUsed(authorizer, nonce);
     }
 
-    /// @dev Why a batch instruction cannot settle (ABI-encoded error), or empty. Parties are checked in `_post`.
-    function _instructionRefusal(SignedPayment calldata p) private view returns (bytes memory) {
+    /**
+     * @dev Why a batch instruction cannot settle (ABI-encoded error), or empty; uses its nonce when it can.
+     * Parties are checked in `_post`. Nothing is allocated on the way through: this runs once per instruction.
+     */
+    function _instructionRefusal(SignedPayment calldata p, bytes32 domainSeparator)
+        private
+        returns (bytes memory reason)
+    {
         if (p.value == 0) return abi.encodeWithSelector(ZeroAmount.selector);
         if (p.ref == bytes32(0)) return abi.encodeWithSelector(ReferenceMissing.selector);
-        bytes32 structHash = _referencedStructHash(p);
-        return _authorizationRefusal(p.from, structHash, p.validAfter, p.validBefore, p.nonce, p.v, p.r, p.s);
+        bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, _referencedStructHash(p));
+        reason = _authorizationRefusal(p.from, digest, p.validAfter, p.validBefore, p.nonce, p.v, p.r, p.s);
     }
 
-    /// @dev The one authorization rule: validity window, unused nonce, the authorizer's signature.
+    /**
+     * @dev The one authorization rule: validity window, unused nonce, the authorizer's signature over `digest`.
+     * Returns the reason it fails (ABI-encoded error) or nothing; the nonce is used once it passes that check,
+     * so callers revert on any reason.
+     */
     function _authorizationRefusal(
         address authorizer,
-        bytes32 structHash,
+        bytes32 digest,
         uint256 validAfter,
         uint256 validBefore,
         bytes32 nonce,
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) private view returns (bytes memory) {
+    ) private returns (bytes memory reason) {
         // Validity windows are business hours and days; a validator's few seconds of leeway do not matter.
         // slither-disable-next-line timestamp
         if (block.timestamp <= validAfter) {
@@ -210,31 +220,35 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         if (block.timestamp >= validBefore) {
             return abi.encodeWithSelector(AuthorizationExpired.selector, validBefore, block.timestamp);
         }
-        if (_isUsed(authorizer, nonce)) return abi.encodeWithSelector(AuthorizationAlreadyUsed.selector, authorizer, nonce);
-        if (!_signedBy(authorizer, _hashTypedDataV4(structHash), v, r, s)) {
+        if (!_consumeNonce(authorizer, nonce)) {
+            return abi.encodeWithSelector(AuthorizationAlreadyUsed.selector, authorizer, nonce);
+        }
+        if (!_signedBy(authorizer, digest, v, r, s)) {
             return abi.encodeWithSelector(InvalidAuthorizationSignature.selector, authorizer);
         }
-        return "";
     }
 
     /**
      * @dev Adds a debit or credit to a wallet's line of the ledger. A wallet new to the batch is checked
      * once, as a movement would check it: the reason it is refused, or empty.
      */
-    function _post(Ledger memory ledger, address wallet, uint256 value, bool isDebit) private view returns (bytes memory) {
+    function _post(Ledger memory ledger, address wallet, uint256 value, bool isDebit)
+        private
+        view
+        returns (bytes memory reason)
+    {
         uint256 count = ledger.count;
         address[] memory wallets = ledger.wallets;
         uint256 j = 0;
         while (j < count && wallets[j] != wallet) ++j;
         if (j == count) {
-            bytes memory reason = _walletRefusal(wallet);
+            reason = _walletRefusal(wallet);
             if (reason.length != 0) return reason;
             wallets[j] = wallet;
             ledger.count = count + 1;
         }
         if (isDebit) ledger.debit[j] += value;
         else ledger.credit[j] += value;
-        return "";
     }
 
     /**
@@ -268,8 +282,20 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         }
     }
 
-    function _referencedStructHash(SignedPayment calldata p) private pure returns (bytes32) {
-        return keccak256(abi.encode(TRANSFER_WITH_REFERENCE_AUTHORIZATION_TYPEHASH, p.from, p.to, p.value, p.ref, p.validAfter, p.validBefore, p.nonce));
+    /**
+     * @dev The EIP-712 struct hash of a referenced payment: the type hash, then the instruction's first seven
+     * words exactly as the calldata holds them (the fields of the signed type, in order), hashed in scratch
+     * memory. Addresses with dirty upper bits cannot get here: reading `p.from` or `p.to` reverts on them.
+     */
+    function _referencedStructHash(SignedPayment calldata p) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = TRANSFER_WITH_REFERENCE_AUTHORIZATION_TYPEHASH;
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), p, 0xe0)
+            structHash := keccak256(ptr, 0x100)
+        }
     }
 
     /// @dev An EOA's signature over `digest`; OpenZeppelin's recovery refuses high-s and malformed signatures.
@@ -285,8 +311,14 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         return _getSignedPaymentsStorage().usedNonces[authorizer][n >> 8] & (1 << (n & 0xff)) != 0;
     }
 
-    function _markUsed(address authorizer, bytes32 nonce) private {
+    /// @dev Marks a nonce used; false (and nothing written) if it already was.
+    function _consumeNonce(address authorizer, bytes32 nonce) private returns (bool) {
         uint256 n = uint256(nonce);
-        _getSignedPaymentsStorage().usedNonces[authorizer][n >> 8] |= 1 << (n & 0xff);
+        mapping(uint256 => uint256) storage words = _getSignedPaymentsStorage().usedNonces[authorizer];
+        uint256 bits = words[n >> 8];
+        uint256 bit = 1 << (n & 0xff);
+        if (bits & bit != 0) return false;
+        words[n >> 8] = bits | bit;
+        return true;
     }
 }

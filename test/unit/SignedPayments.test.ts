@@ -3,7 +3,7 @@ import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer, TypedDataDomain } from "ethers";
 import { CURRENCIES, deployDepositToken } from "../../lib/suite";
-import { PaymentTerms, SignedPayment, grossAndNet, sequenceNonce, signPayment, tokenDomain } from "../../lib/payments";
+import { PaymentTerms, SignedPayment, grossAndNet, paymentCycle, sequenceNonce, signPayment, tokenDomain } from "../../lib/payments";
 import { usd } from "../fixtures";
 import { balancesOf, expectedChanges, paymentTerms, paymentsFixture, signAll } from "../helpers/payments";
 
@@ -190,16 +190,11 @@ describe("SignedPayments (EIP-3009 and netted batches on the deposit token)", fu
   describe("settlePaymentBatch", function () {
     /** 100 instructions among the 10 extra participants, sequence nonces per payer. */
     async function cycle(f: Awaited<ReturnType<typeof paymentsFixture>>, count = 100) {
-      const counters = new Map<string, number>();
-      const terms = [];
-      for (let i = 0; i < count; i++) {
-        const from = f.wallets[(i * 7) % f.wallets.length].address;
-        const to = f.wallets[(i * 3 + 1 + (i % 4)) % f.wallets.length].address;
-        const k = counters.get(from) ?? 0;
-        counters.set(from, k + 1);
-        terms.push(await paymentTerms(from, to === from ? f.wallets[(i + 5) % f.wallets.length].address : to,
-          BigInt(1_00 + ((i * 7919) % 50_00)), ethers.id(`PAY-${i}`), sequenceNonce(BigInt(ethers.keccak256(from)) >> 8n, k)));
-      }
+      const now = BigInt(await time.latest());
+      const terms = paymentCycle(f.wallets.map((w) => w.address), count, {
+        validAfter: now - 3600n, validBefore: now + 86_400n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
+        ref: (i) => ethers.id(`PAY-${i}`), nonce: (payer, k) => sequenceNonce(BigInt(ethers.keccak256(payer)) >> 8n, k),
+      });
       return { terms, signed: await signAll(f.wallets, f.domain, terms) };
     }
 
