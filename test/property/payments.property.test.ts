@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { randomNonce, signPayment } from "../../lib/payments";
+import { balancesOf, expectedChanges, paymentTerms, paymentsFixture, signAll } from "../helpers/payments";
+import { fcParameters } from "./fcConfig";
+
+const WALLETS = 5;
+const FUNDS = 1_000_00n;
+
+function fivePayers() {
+  return paymentsFixture(WALLETS, FUNDS);
+}
+
+type Fault =
+  | { kind: "none" }
+  | { kind: "forged"; at: number }
+  | { kind: "replayed"; at: number }
+  | { kind: "frozen"; who: number }
+  | { kind: "suspended"; who: number }
+  | { kind: "outsider"; at: number };
+
+const instruction = fc.record({
+  from: fc.integer({ min: 0, max: WALLETS - 1 }),
+  to: fc.integer({ min: 0, max: WALLETS - 1 }),
+  // up to the whole of a wallet's funds: large batches also produce net payers short of balance
+  value: fc.bigInt({ min: 1n, max: FUNDS }),
+});
+const fault: fc.Arbitrary<Fault> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: "none" as const }) },
+  fc.record({ kind: fc.constant("forged" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("replayed" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("frozen" as const), who: fc.integer({ min: 0, max: WALLETS - 1 }) }),
+  fc.record({ kind: fc.constant("suspended" as const), who: fc.integer({ min: 0, max: WALLETS - 1 }) }),
+  fc.record({ kind: fc.constant("outsider" as const), at: fc.nat() }),
+);
+
+describe("Netted payment batches (property)", function () {
+  it("move each wallet by exactly the sum of its signed obligations, keep the supply, and change nothing when refused", async function () {
+    const outcomes = { settled: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(instruction, { minLength: 1, maxLength: 24 }), fault, async (drawn, f0) => {
+        const f = await loadFixture(fivePayers);
+        const { token, registry, compliance, agent, wallets, domain, carol } = f;
+        const addresses = wallets.map((w) => w.address);
+        const terms = await Promise.all(drawn.map((d, i) =>
+          paymentTerms(addresses[d.from], addresses[d.to], d.value, ethers.id(`P-${i}`), randomNonce())));
+        const signed = await signAll(wallets, domain, terms);
+        if (f0.kind === "forged") {
+          const at = f0.at % signed.length;
+          const other = wallets[(drawn[at].from + 1) % WALLETS];
+          const forged = await signPayment(other, domain, terms[at]);
+          signed[at] = { ...signed[at], v: forged.v, r: forged.r, s: forged.s };
+        } else if (f0.kind === "replayed") {
+          await token.connect(agent).transferWithReferenceAuthorization(signed[f0.at % signed.length]).catch(() => undefined);
+        } else if (f0.kind === "frozen") {
+          await token.connect(compliance).freeze(addresses[f0.who]);
+        } else if (f0.kind === "suspended") {
+          await registry.connect(compliance).setStatus(ethers.id(`participant-${f0.who}`), 2);
+        } else if (f0.kind === "outsider") {
+          const at = f0.at % signed.length;
+          terms[at] = { ...terms[at], to: carol.address };
+          signed[at] = await signPayment(wallets[drawn[at].from], domain, terms[at]);
+        }
+        const before = await balancesOf(token, [...addresses, carol.address]);
+        const supply = await token.totalSupply();
+        const used = await Promise.all(terms.map((t) => token.authorizationState(t.from, t.nonce)));
+        let settled = true;
+        try {
+          await (await token.connect(agent).settlePaymentBatch(signed)).wait();
+        } catch (e) {
+          if (!/reverted with custom error/.test(String(e))) throw e;
+          settled = false;
+        }
+        const after = await balancesOf(token, [...addresses, carol.address]);
+        expect(await token.totalSupply()).to.equal(supply);
+        outcomes[settled ? "settled" : "refused"]++;
+        if (settled) {
+          const involved = new Set(drawn.flatMap((d) => [d.from, d.to]));
+          const harmless = f0.kind === "none"
+            || (f0.kind === "replayed" && used.every((u) => !u)) // the single submission was refused
+            || ((f0.kind === "frozen" || f0.kind === "suspended") && !involved.has(f0.who));
+          expect(harmless, `settled despite ${JSON.stringify(f0)}`).to.equal(true);
+          const changes = after.map((b, i) => b - before[i]);
+          expect(changes).to.deep.equal(expectedChanges(terms, [...addresses, carol.address]));
+          for (const t of terms) expect(await token.authorizationState(t.from, t.nonce)).to.equal(true);
+        } else {
+          expect(after).to.deep.equal(before);
+          const now = await Promise.all(terms.map((t) => token.authorizationState(t.from, t.nonce)));
+          expect(now).to.deep.equal(used);
+          if (f0.kind === "none") {
+            // an unfaulted batch is only refused when a net payer is short of its net debit
+            const shortOf = expectedChanges(terms, addresses).some((change, i) => before[i] + change < 0n);
+            expect(shortOf, "refused without a fault or a shortfall").to.equal(true);
+          }
+        }
+      }),
+      fcParameters(),
+    );
+    // the runs exercised both sides of the property
+    expect(outcomes.settled, JSON.stringify(outcomes)).to.be.greaterThan(0);
+    expect(outcomes.refused, JSON.stringify(outcomes)).to.be.greaterThan(0);
+  });
+});
