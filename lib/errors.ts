@@ -69,6 +69,8 @@ export interface ExplainContext {
   registry?: ParticipantRegistry;
   /** Shows an amount of the token the call was about ("1,250,000.00 USD"); raw integers without it. */
   amount?: (value: bigint) => string;
+  /** Names the items of a batch by index (the files they came from), for errors that name an instruction. */
+  items?: readonly string[];
 }
 
 /**
@@ -151,6 +153,26 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `no refund waits for ${a.party} in ${a.token}`;
     case "TokenNotListed":
       return `${a.token} is not listed for settlement`;
+    case "AuthorizationNotYetValid":
+      return `the signed payment is valid only after ${date(a.validAfter)} (chain time ${date(a.currentTime)})`;
+    case "AuthorizationExpired":
+      return `the signed payment expired ${date(a.validBefore)} (chain time ${date(a.currentTime)})`;
+    case "AuthorizationAlreadyUsed":
+      return `nonce ${a.nonce} of ${a.authorizer} is used: that signed payment has settled or was cancelled`;
+    case "InvalidAuthorizationSignature":
+      return `the signature is not ${a.authorizer}'s signature of this payment on this token and chain`;
+    case "CallerNotPayee":
+      return `only the payee ${a.payee} may submit this authorization, not ${a.caller}`;
+    case "NetPositionShortfall":
+      return `${a.wallet} holds ${amount(a.balance)}, its net debit in the batch is ${amount(a.netDebit)}`;
+    case "EmptyBatch":
+      return "the batch holds no instructions";
+    case "PaymentInstructionRefused": {
+      const index = Number(a.index);
+      const inner = decodeRevert(a.reason, ctx.interfaces);
+      const which = `instruction ${index}${ctx.items?.[index] ? ` (${ctx.items[index]})` : ""}`;
+      return inner ? `${which}: ${inner.name}: ${await inWords(inner, ctx)}` : `${which}: ${a.reason}`;
+    }
     default: {
       const words = Object.entries(a).map(([k, v]) => `${k} ${v}`).join(", ");
       return words || "refused";

@@ -4,5 +4,6 @@ import "./token";
 import "./allowance";
 import "./status";
 import "./dvp";
+import "./payments";
 import "./security";
 import "./upgrade";

@@ -295,12 +295,12 @@ describe("SignedPayments (EIP-3009 and netted batches on the deposit token)", fu
         signed[1] = await signPayment(f.wallets[1], f.domain, { ...termsOf(signed[1]), value: 0n });
         return { index: 1n, error: "ZeroAmount" };
       }));
-      it("a frozen party whose net is zero", () => refused(async (f, signed) => {
+      it("a frozen party whose net is zero", () => refused(async (f) => {
         // wallet 2 receives 10.00 from wallet 1 and pays 10.00 to wallet 3: net zero, still refused
         await f.token.connect(f.compliance).freeze(f.wallets[2].address);
         return { index: 1n, error: "WalletFrozen", values: [f.wallets[2].address] };
       }));
-      it("a suspended participant", () => refused(async (f, signed) => {
+      it("a suspended participant", () => refused(async (f) => {
         await f.registry.connect(f.compliance).setStatus(ethers.id("participant-5"), 2);
         return { index: 4n, error: "ParticipantNotAllowed", values: [f.wallets[5].address] };
       }));

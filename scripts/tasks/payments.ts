@@ -1,0 +1,148 @@
+import fs from "fs";
+import path from "path";
+import type { DepositToken } from "../../typechain-types";
+import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
+import { amountsJson, out, printTable, toJson } from "../../lib/cli/output";
+import { signedDir } from "../../lib/cli/settlement";
+import { parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
+import {
+  SignedPayment, SignedPaymentFile, grossAndNet, netPositions, paymentFromJson, paymentSigner, paymentToJson,
+  randomNonce, signPayment, tokenDomain,
+} from "../../lib/payments";
+import { ethers } from "ethers";
+import { action, command } from "./command";
+
+interface PaymentArgs extends CommonArgs { currency: string }
+
+function paymentCommand(name: string, description: string) {
+  return command(name, description).addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
+}
+
+/** The deposit token and its EIP-712 domain as the token itself reports it (ERC-5267). */
+async function openToken(ctx: CommandContext, currency: string) {
+  const t = await ctx.depositToken(currency);
+  const reported = await t.contract.eip712Domain();
+  const domain = tokenDomain(reported.name, reported.verifyingContract, reported.chainId);
+  return { t, domain };
+}
+
+/** A nonce from --nonce (decimal or 0x hex, up to 32 bytes), or a random one. */
+function nonceOf(text: string | undefined): string {
+  if (text === undefined) return randomNonce();
+  const t = text.trim();
+  let value: bigint;
+  try {
+    value = BigInt(t);
+  } catch {
+    throw new Error(`--nonce "${text}" is not a number (decimal or 0x hex)`);
+  }
+  if (value < 0n || value >= 2n ** 256n) throw new Error(`--nonce "${text}" does not fit in 32 bytes`);
+  return ethers.toBeHex(value, 32);
+}
+
+/** Reads a signed-payment file and checks it against the deployment: chain, token, and who signed it. */
+function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
+  let json: SignedPaymentFile;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8")) as SignedPaymentFile;
+  } catch (e) {
+    throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (json.token?.toLowerCase() !== token.address.toLowerCase() || json.chainId !== chainId) {
+    throw new Error(`${file} was signed for token ${json.token} on chain ${json.chainId}, not the ${token.label} deposit token ${token.address} on chain ${chainId}; nothing was sent`);
+  }
+  const payment = paymentFromJson(json.payment ?? {}, `${what} ${file}`);
+  let signer: string;
+  try {
+    signer = paymentSigner(domain, payment);
+  } catch {
+    signer = "nobody (malformed signature)";
+  }
+  if (signer !== payment.from) throw new Error(`${file} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
+  return payment;
+}
+
+/** The default file of a signed payment: signed/payment.<payer>.<nonce>.json (ignored by git). */
+function paymentFilePath(p: SignedPayment): string {
+  return path.join(signedDir(), `payment.${p.from.slice(0, 10)}.${p.nonce.slice(2, 18)}.json`);
+}
+
+paymentCommand("payment:sign", "Sign a payment with a reference as EIP-3009 typed data into a file (no transaction); anyone allowed may settle it")
+  .addParam("to", "payee wallet")
+  .addParam("amount", "amount in currency units, e.g. 1250.00")
+  .addParam("ref", "payment reference (text or 0x hex), signed and emitted with the payment")
+  .addOptionalParam("validAfter", "valid only after this moment: YYYY-MM-DD, ISO 8601 or unix seconds (default: now)")
+  .addOptionalParam("validBefore", "valid only before this moment (default: 24 hours from now)")
+  .addOptionalParam("nonce", "the payer's nonce, decimal or 0x hex (default: random; numbered nonces from a multiple of 256 make batches cheaper)")
+  .addOptionalParam("out", "file to write (default: signed/payment.<payer>.<nonce>.json, ignored by git)")
+  .setAction(action<PaymentArgs & { to: string; amount: string; ref: string; validAfter?: string; validBefore?: string; nonce?: string; out?: string }>(async (args, ctx) => {
+    const { t, domain } = await openToken(ctx, args.currency);
+    const signer = await ctx.signer();
+    const from = await signer.getAddress();
+    const value = parseAmount(args.amount, t.decimals, "--amount");
+    if (value === 0n) throw new Error(`--amount "${args.amount}" is zero`);
+    const now = (await ctx.hre.ethers.provider.getBlock("latest"))!.timestamp;
+    const validAfter = BigInt(args.validAfter !== undefined ? parseDate(args.validAfter, "--valid-after") : now - 1);
+    const validBefore = BigInt(args.validBefore !== undefined ? parseDate(args.validBefore, "--valid-before") : now + 86_400);
+    if (validBefore <= validAfter + 1n) throw new Error(`--valid-before must be later than --valid-after: the payment would never be valid`);
+    const payment = await signPayment(signer, domain, {
+      from, to: parseAddress(args.to, "--to"), value, ref: toReference(args.ref, "--ref"), validAfter, validBefore, nonce: nonceOf(args.nonce),
+    });
+    if (await t.contract.authorizationState(from, payment.nonce)) throw new Error(`nonce ${payment.nonce} of ${from} is already used; nothing was signed`);
+    const file: SignedPaymentFile = { token: t.address, chainId: ctx.record.chainId.toString(), payment: paymentToJson(payment) };
+    const outFile = args.out ?? paymentFilePath(payment);
+    fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+    fs.writeFileSync(outFile, `${toJson(file)}\n`);
+    ctx.report({ file: outFile, ...file, ...amountsJson(t.fmt, { amount: value }), refText: args.ref },
+      () => out.line(`signed by ${from}: pay ${t.fmt(value)} to ${payment.to} ref "${args.ref}", valid until ${new Date(Number(validBefore) * 1000).toISOString()}: ${outFile}`));
+  }));
+
+paymentCommand("payment:settle", "Settle one signed payment from its file (anyone allowed and not frozen may submit it)")
+  .addParam("file", "the payer's signed-payment file")
+  .setAction(action<PaymentArgs & { file: string }>(async (args, ctx) => {
+    const { t, domain } = await openToken(ctx, args.currency);
+    const p = readPaymentFile(args.file, "--file", t, ctx.record.chainId.toString(), domain);
+    const signer = await ctx.signer();
+    await ctx.send(`pay ${t.fmt(p.value)} from ${p.from} to ${p.to} (signed payment ${args.file})`,
+      t.contract.connect(signer).transferWithReferenceAuthorization, [p], t);
+    ctx.report({ from: p.from, to: p.to, ...amountsJson(t.fmt, { amount: p.value }), ref: p.ref, nonce: p.nonce },
+      () => out.line(`paid ${t.fmt(p.value)} from ${p.from} to ${p.to}, reference ${p.ref}`));
+  }));
+
+paymentCommand("payment:settle-batch", "Settle signed payments as one netted batch: only each wallet's net position moves, all or nothing")
+  .addParam("files", "the signed-payment files, comma-separated")
+  .setAction(action<PaymentArgs & { files: string }>(async (args, ctx) => {
+    const { t, domain } = await openToken(ctx, args.currency);
+    const files = args.files.split(",").map((f) => f.trim()).filter((f) => f !== "");
+    if (files.length === 0) throw new Error("--files names no file");
+    const chainId = ctx.record.chainId.toString();
+    const batch = files.map((f) => readPaymentFile(f, "--files", t, chainId, domain));
+    const seen = new Map<string, string>();
+    batch.forEach((p, i) => {
+      const key = `${p.from}:${p.nonce}`;
+      const first = seen.get(key);
+      if (first) throw new Error(`${files[i]} and ${first} use the same nonce of ${p.from}: a payment settles once; nothing was sent`);
+      seen.set(key, files[i]);
+    });
+    const positions = [...netPositions(batch)];
+    const rows = await Promise.all(positions.map(async ([wallet, net]) => {
+      const id = await ctx.registry.participantOf(wallet);
+      const who = id === ethers.ZeroHash ? "not onboarded" : await ctx.participantLabel(id);
+      return { wallet, participant: who, net, balance: await t.contract.balanceOf(wallet) };
+    }));
+    const { gross, net } = grossAndNet(batch);
+    if (!ctx.args.json) {
+      out.line(`net positions of ${batch.length} signed payments (gross ${t.fmt(gross)}, net ${t.fmt(net)}):`);
+      printTable(["wallet", "participant", "net", "balance"],
+        rows.map((r) => [r.wallet, r.participant, `${r.net > 0n ? "+" : ""}${t.fmt(r.net)}`, t.fmt(r.balance)]));
+    }
+    const signer = await ctx.signer();
+    const receipt = await ctx.send(`settle ${batch.length} signed payments netted`, t.contract.connect(signer).settlePaymentBatch, [batch], t, files);
+    const event = receipt.logs.map((l) => t.contract.interface.parseLog(l)).find((e) => e?.name === "PaymentBatchSettled");
+    const [grossOnChain, netOnChain] = [event!.args.grossValue as bigint, event!.args.netValue as bigint];
+    const saved = grossOnChain === 0n ? 0 : Number(((grossOnChain - netOnChain) * 1000n) / grossOnChain) / 10;
+    ctx.report({
+      instructions: batch.length, ...amountsJson(t.fmt, { gross: grossOnChain, net: netOnChain }), liquiditySavedPercent: saved,
+      positions: rows.map((r) => ({ wallet: r.wallet, participant: r.participant, ...amountsJson(t.fmt, { net: r.net }) })),
+    }, () => out.line(`settled ${batch.length} payments: gross ${t.fmt(grossOnChain)}, net moved ${t.fmt(netOnChain)} (${saved}% of the liquidity saved), gas ${receipt.gasUsed}`));
+  }));

@@ -1,0 +1,87 @@
+import { expect } from "chai";
+import fs from "fs";
+import path from "path";
+import { ethers } from "hardhat";
+import type { SignedPaymentFile } from "../../lib/payments";
+import { useTemporaryDir } from "../helpers/temporary";
+import { participantId } from "../../lib/format";
+import { ACME_LEI, GLOBEX_LEI, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
+
+const usd = (x: string) => ethers.parseUnits(x, 2);
+
+describe("Signed payment commands (Hardhat tasks)", function () {
+  useTemporaryDeployments();
+  const dir = useTemporaryDir("payments", { each: true });
+  const file = (name: string) => path.join(dir(), name);
+
+  async function sign(from: string, to: string, amount: string, ref: string, name: string, extra: Record<string, unknown> = {}) {
+    return ok(await run("payment:sign", { from, to, amount, ref, out: file(name), ...extra }));
+  }
+
+  it("signs a payment into a file without sending anything, and settles it once", async function () {
+    const { usd: token, acme, globex, outsider } = await load(funded);
+    const block = await ethers.provider.getBlockNumber();
+    const printed = await sign(acme.address, globex.address, "1250.00", "INV-2026-0001", "p1.json");
+    expect(printed).to.match(new RegExp(`^signed by ${acme.address}: pay 1,250.00 USD to ${globex.address} ref "INV-2026-0001", valid until \\S+: ${file("p1.json")}$`));
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    const written = JSON.parse(fs.readFileSync(file("p1.json"), "utf8")) as SignedPaymentFile;
+    expect(written.token).to.equal(await token.getAddress());
+    expect(written.chainId).to.equal("31337");
+    expect(written.payment).to.include({ from: acme.address, to: globex.address, value: "125000", ref: ethers.id("INV-2026-0001") });
+
+    // anyone allowed may submit it; the submitter here is the payee
+    const settled = ok(await run("payment:settle", { file: file("p1.json"), from: globex.address }));
+    expect(settled).to.include(`paid 1,250.00 USD from ${acme.address} to ${globex.address}, reference ${ethers.id("INV-2026-0001")}`);
+    expect(await token.balanceOf(globex.address)).to.equal(usd("1250.00"));
+    const [event] = await token.queryFilter(token.filters.ReferencedTransfer(acme.address, globex.address));
+    expect(event.args.ref).to.equal(ethers.id("INV-2026-0001"));
+    expect(failed(await run("payment:settle", { file: file("p1.json"), from: globex.address })))
+      .to.match(/^error: pay 1,250.00 USD from .* refused: AuthorizationAlreadyUsed: nonce 0x[0-9a-f]{64} of 0x[0-9a-fA-F]{40} is used: that signed payment has settled or was cancelled; nothing was sent$/);
+    // a submitter that is not onboarded is refused before sending
+    expect(failed(await run("payment:settle", { file: file("p1.json"), from: outsider.address })))
+      .to.include(`refused: ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+  });
+
+  it("settles a netted batch: prints net positions first, then gross and net moved", async function () {
+    const { usd: token, acme, globex } = await load(funded);
+    await sign(acme.address, globex.address, "300.00", "INV-A", "a.json");
+    await sign(acme.address, globex.address, "50.00", "INV-B", "b.json");
+    ok(await run("payment:settle", { file: file("a.json"), from: acme.address })); // globex now holds 300.00
+    await sign(globex.address, acme.address, "200.00", "INV-C", "c.json");
+    await sign(acme.address, globex.address, "100.00", "INV-D", "d.json");
+    const [acmeBefore, globexBefore] = [await token.balanceOf(acme.address), await token.balanceOf(globex.address)];
+    const printed = ok(await run("payment:settle-batch", { files: [file("b.json"), file("c.json"), file("d.json")].join(","), from: globex.address }));
+    expect(printed).to.include("net positions of 3 signed payments (gross 350.00 USD, net 50.00 USD):");
+    expect(printed).to.match(new RegExp(`${acme.address}\\s+${participantId(ACME_LEI)}\\s+\\+50.00 USD`));
+    expect(printed).to.match(new RegExp(`${globex.address}\\s+${participantId(GLOBEX_LEI)}\\s+-50.00 USD`));
+    expect(printed).to.match(/settled 3 payments: gross 350.00 USD, net moved 50.00 USD \(85.7% of the liquidity saved\), gas \d+$/m);
+    expect(await token.balanceOf(acme.address)).to.equal(acmeBefore + usd("50.00"));
+    expect(await token.balanceOf(globex.address)).to.equal(globexBefore - usd("50.00"));
+  });
+
+  it("names the file of a refused instruction, and refuses files that do not belong to this deployment", async function () {
+    const { usd: token, acme, globex, outsider } = await load(funded);
+    await sign(acme.address, globex.address, "10.00", "INV-1", "ok.json");
+    await sign(acme.address, outsider.address, "10.00", "INV-2", "outsider.json");
+    const before = await token.balanceOf(acme.address);
+    expect(failed(await run("payment:settle-batch", { files: `${file("ok.json")},${file("outsider.json")}`, from: globex.address })))
+      .to.equal(`error: settle 2 signed payments netted refused: PaymentInstructionRefused: instruction 1 (${file("outsider.json")}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+    expect(await token.balanceOf(acme.address)).to.equal(before);
+
+    expect(failed(await run("payment:settle-batch", { files: `${file("ok.json")},${file("ok.json")}`, from: globex.address })))
+      .to.equal(`error: ${file("ok.json")} and ${file("ok.json")} use the same nonce of ${acme.address}: a payment settles once; nothing was sent`);
+
+    const tampered = JSON.parse(fs.readFileSync(file("ok.json"), "utf8")) as SignedPaymentFile;
+    tampered.payment.value = "100000";
+    fs.writeFileSync(file("tampered.json"), JSON.stringify(tampered));
+    expect(failed(await run("payment:settle", { file: file("tampered.json"), from: globex.address })))
+      .to.match(new RegExp(`^error: ${file("tampered.json").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is signed by 0x[0-9a-fA-F]{40}, not by the payer ${acme.address}; nothing was sent$`));
+
+    const foreign = { ...tampered, chainId: "1" };
+    fs.writeFileSync(file("foreign.json"), JSON.stringify(foreign));
+    expect(failed(await run("payment:settle", { file: file("foreign.json"), from: globex.address })))
+      .to.equal(`error: ${file("foreign.json")} was signed for token ${await token.getAddress()} on chain 1, not the USD deposit token ${await token.getAddress()} on chain 31337; nothing was sent`);
+    expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", nonce: "banana", out: file("x.json") })))
+      .to.equal('error: --nonce "banana" is not a number (decimal or 0x hex)');
+  });
+});
