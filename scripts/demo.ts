@@ -2,6 +2,7 @@ import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
 import { signTrade, TradeTerms } from "../lib/dvp";
+import { grossAndNet, netPositions, PaymentTerms, sequenceNonce, signPayment, tokenDomain } from "../lib/payments";
 import { explainError } from "../lib/errors";
 import { enumName, TRADE_STATES } from "../lib/roles";
 import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toReference } from "../lib/format";
@@ -13,10 +14,10 @@ import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toRe
  */
 async function main(): Promise<void> {
   const { ethers } = hre;
-  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech] = await ethers.getSigners();
+  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = await ethers.getSigners();
   const names = new Map<string, string>([
     [acme.address, "Acme Treasury (main)"], [acmeOps.address, "Acme Treasury (ops)"],
-    [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"],
+    [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"], [agent.address, "Settlement agent"],
   ]);
 
   step("Deploy registry, USD deposit token, a security token and the DvP escrow (UUPS proxies), one signer per duty");
@@ -107,6 +108,35 @@ async function main(): Promise<void> {
   await send("Acme pays Globex 250,000.00 for invoice INV-2026-0042", usd.connect(acme).transferWithReference(globex.address, amt("250000.00"), toReference("INV-2026-0042")));
   await send("Acme moves 100,000.00 between its own wallets", usd.connect(acme).transfer(acmeOps.address, amt("100000.00")));
   await refused("Acme pays Initech, which is not onboarded", usd.connect(acme).transfer(initech.address, amt("1.00")));
+  await ledger();
+
+  step("Settlement cycle: twelve signed payments settle as one netted batch; only net positions move");
+  await send("onboard the settlement agent (a participant of its own)", registry.connect(compliance).onboard(participantId("SETTLEMENT-AGENT"), [agent.address], kycExpiry));
+  const domain = tokenDomain(await usd.name(), await usd.getAddress(), (await ethers.provider.getNetwork()).chainId);
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const payers = new Map([[acme.address, acme], [acmeOps.address, acmeOps], [globex.address, globex]]);
+  const numbered = new Map<string, number>();
+  const invoice = (from: string, to: string, amount: string, ref: string): PaymentTerms => {
+    const k = numbered.get(from) ?? 0;
+    numbered.set(from, k + 1);
+    // each payer numbers the nonces of its cycle from one word: 256 payments share a storage word
+    return { from, to, value: amt(amount), ref: toReference(ref), validAfter: now - 60n, validBefore: now + 3600n, nonce: sequenceNonce(BigInt(from) >> 8n, k) };
+  };
+  const cycle: PaymentTerms[] = [];
+  for (let i = 1; i <= 4; i++) {
+    cycle.push(invoice(acme.address, globex.address, `${40000 + i * 2500}.00`, `INV-2026-11-${100 + i}`));
+    cycle.push(invoice(globex.address, acme.address, `${35000 + i * 1500}.00`, `INV-GLX-${200 + i}`));
+    cycle.push(invoice(acmeOps.address, globex.address, `${5000 + i * 250}.00`, `INV-OPS-${300 + i}`));
+  }
+  const signedCycle = await Promise.all(cycle.map((t) => signPayment(payers.get(t.from)!, domain, t)));
+  const { gross, net } = grossAndNet(cycle);
+  console.log(`  ${cycle.length} payments signed by their payers (EIP-3009 with references): gross ${fmt(gross)}, net ${fmt(net)}`);
+  for (const [wallet, position] of netPositions(cycle)) console.log(`    ${names.get(wallet)!.padEnd(26)} net ${(position > 0n ? "+" : "") + fmt(position)}`);
+  const toInitech = await signPayment(acme, domain, { ...invoice(acme.address, initech.address, "10.00", "INV-INITECH-1") });
+  await refused("the agent adds a payment to Initech: the whole batch is refused, naming it", usd.connect(agent).settlePaymentBatch([...signedCycle, toInitech]));
+  await send("the settlement agent settles the cycle in one transaction", usd.connect(agent).settlePaymentBatch(signedCycle));
+  console.log(`  moved ${fmt(net)} instead of ${fmt(gross)}: ${(100 - Number((net * 1000n) / gross) / 10).toFixed(1)}% of the liquidity saved; each payee saw each reference`);
+  await refused("the agent replays one of the settled payments", usd.connect(agent).transferWithReferenceAuthorization(signedCycle[0]));
   await ledger();
 
   step("Delivery versus payment: Globex sells 1,000 shares to Acme for 180,000.00");
