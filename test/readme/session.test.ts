@@ -67,7 +67,7 @@ describe("README operator session, as written, against a separate node", functio
   this.timeout(900_000);
   const steps = readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
   const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readme-deployments-"));
-  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json"].map((f) => path.join(ROOT, "signed", f));
+  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json", "PAY-0100.json", "PAY-0007.json"].map((f) => path.join(ROOT, "signed", f));
   let node: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
 
@@ -93,7 +93,7 @@ describe("README operator session, as written, against a separate node", functio
 
   it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {
     const commands = steps.map((s) => s.command).join("\n");
-    for (const needed of ["npm run deploy", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed"]) {
+    for (const needed of ["npm run deploy", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed", "payment:sign", "payment:settle-batch"]) {
       expect(commands).to.include(needed);
     }
     expect(steps.filter((s) => s.expectedError)).to.have.length(1);
@@ -124,6 +124,7 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0002\s+Settled\s+signed/);
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
+    expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
     expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
   });
 });
