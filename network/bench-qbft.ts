@@ -10,8 +10,9 @@ import { rpcUrl, withNetwork } from "./node";
  * latency on the running 4-validator QBFT network (started, and stopped again, if it is not running),
  * from many onboarded participants signing locally. In one run and on one network it measures plain
  * value transfers and plain OpenZeppelin ERC-20 transfers (the baselines), deposit-token
- * `transferWithReference`, DvP `settleSigned` and the DvP locking flow (propose, then both parties
- * fund). Prints a table, or one JSON object with `--json`.
+ * `transferWithReference`, netted batches of 100 signed payments (`settlePaymentBatch`), DvP
+ * `settleSigned` and the DvP locking flow (propose, then both parties fund). Prints a table, or one JSON
+ * object with `--json`.
  */
 interface Options {
   /** Run only the workloads whose name contains this text (the baselines are always run). */
@@ -34,7 +35,7 @@ function options(argv: string[]): Options {
       result[arg.slice(2) as "seconds" | "window" | "participants"] = value;
     } else throw new Error(`unknown option "${arg}" (options: --seconds N, --window N, --participants N, --only TEXT, --json)`);
   }
-  if (result.participants < 4 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 4 (DvP pairs them)");
+  if (result.participants < 10 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 10 (DvP pairs them, payment batches group them by 10)");
   return result;
 }
 
@@ -54,6 +55,7 @@ async function bench(opts: Options, log: (line: string) => void) {
   const { openMarket } = await import("./market");
   const { Pipeline } = await import("../lib/pipeline");
   const { signTrade } = await import("../lib/dvp");
+  const { paymentCycle, signPayment, tokenDomain } = await import("../lib/payments");
   const { toReference } = await import("../lib/format");
   const { ethers } = hre;
   const urls = nodeKeys().map(rpcUrl);
@@ -109,6 +111,36 @@ async function bench(opts: Options, log: (line: string) => void) {
       succeeded: countEvents(usd, usd.filters.ReferencedTransfer()),
     },
   ];
+  // Netted payment batches: 100 signed payments among a group of 10 participants, one of whom submits;
+  // each payer numbers its nonces on (256 to a storage word). Signatures made ahead.
+  const BATCH = 100;
+  const groups = Math.floor(n / 10);
+  // enough for the whole run at about 1,000 payments a second (the network's pace with 50 M gas blocks)
+  const batchCount = Math.min(groups * 60, opts.seconds * 10);
+  log(`signing ${batchCount} payment batches of ${BATCH} (${batchCount * BATCH} EIP-712 signatures)...`);
+  const domain = tokenDomain(await usd.name(), usdAddress, CHAIN_ID);
+  const counters = new Map<string, bigint>(wallets.map((w, i) => [w.address, (BigInt(i + 1) << 64n) + (BigInt(Date.now()) << 8n)]));
+  const byAddress = new Map(wallets.map((w) => [w.address, w]));
+  const signedBatches: Call[] = [];
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  for (let b = 0; b < batchCount; b++) {
+    const group = wallets.slice((b % groups) * 10, (b % groups) * 10 + 10);
+    const terms = paymentCycle(group.map((w) => w.address), BATCH, {
+      validAfter: now - 60n, validBefore: now + 3600n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
+      ref: (i) => toReference(`BATCH-${runId}-${b}-${i}`), nonce: (payer, k) => ethers.toBeHex(counters.get(payer)! + BigInt(k), 32),
+    });
+    for (const t of terms) counters.set(t.from, BigInt(t.nonce) + 1n);
+    const signed = await Promise.all(terms.map((t) => signPayment(byAddress.get(t.from)!, domain, t)));
+    const submitter = (b % groups) * 10 + (b % 10);
+    signedBatches.push({ from: submitter, to: usdAddress, gasLimit: 4_000_000n, data: usd.interface.encodeFunctionData("settlePaymentBatch", [signed]) });
+  }
+  workloads.push({
+    name: `netted payment batch (${BATCH} signed payments a transaction)`, wallets, presign: batchCount,
+    next: () => signedBatches.shift(),
+    succeeded: countEvents(usd, usd.filters.PaymentBatchSettled()),
+    completed: async (from, to) => (await countEvents(usd, usd.filters.PaymentBatchSettled())(from, to)) * BATCH,
+    completedUnit: "payments",
+  });
   // DvP settleSigned: both parties sign the terms (EIP-712), the buyer submits; signatures made ahead
   const signedTrades: Call[] = [];
   const settleCount = Math.min(20_000, opts.seconds * 250);
@@ -188,7 +220,7 @@ async function bench(opts: Options, log: (line: string) => void) {
     log(`${w.name}: ${opts.seconds} s, at most ${opts.window} in flight...`);
     const r = await drive(w, { urls, seconds: opts.seconds, window: opts.window, presign: w.presign });
     results.push(r);
-    log(`  ${r.tps.toFixed(0)} tx/s, p50 ${r.latencyMs.p50} ms, ${r.mined} mined${r.succeeded === undefined ? "" : `, ${r.succeeded} confirmed by events`}${r.completed === undefined ? "" : `, ${r.completed} trades settled`}`);
+    log(`  ${r.tps.toFixed(0)} tx/s, p50 ${r.latencyMs.p50} ms, ${r.mined} mined${r.succeeded === undefined ? "" : `, ${r.succeeded} confirmed by events`}${r.completed === undefined ? "" : `, ${r.completed} ${r.completedUnit} settled (${(r.completed / r.seconds).toFixed(0)}/s)`}`);
   }
   const baseline = results[1].tps;
   const rows = results.map((r) => ({ ...r, ratioToPlainErc20: r.tps / baseline }));
@@ -210,7 +242,7 @@ function printTable(rows: (LoadResult & { ratioToPlainErc20: number })[]): void 
   const header = ["workload", "tx/s", "x ERC-20", "p50 ms", "p95 ms", "p99 ms", "tx/block", "gas/block", "gas/tx", "mined", "ok"];
   const lines = rows.map((r) => [
     r.workload, r.tps.toFixed(0), r.ratioToPlainErc20.toFixed(2), String(r.latencyMs.p50), String(r.latencyMs.p95), String(r.latencyMs.p99),
-    r.txPerBlock.mean.toFixed(0), r.gasPerBlock.mean.toFixed(0), r.gasPerTx.toFixed(0), String(r.mined), (r.succeeded === undefined ? "-" : String(r.succeeded)) + (r.completed === undefined ? "" : ` (${r.completed} trades)`),
+    r.txPerBlock.mean.toFixed(0), r.gasPerBlock.mean.toFixed(0), r.gasPerTx.toFixed(0), String(r.mined), (r.succeeded === undefined ? "-" : String(r.succeeded)) + (r.completed === undefined ? "" : ` (${r.completed} ${r.completedUnit}, ${(r.completed / r.seconds).toFixed(0)}/s)`),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");

@@ -28,6 +28,8 @@ export interface Workload {
   succeeded?(from: number, to: number): Promise<number>;
   /** Counts the business operations completed in blocks [from, to] (e.g. trades settled by a 3-step flow). */
   completed?(from: number, to: number): Promise<number>;
+  /** What `completed` counts ("trades" unless said). */
+  completedUnit?: string;
 }
 
 export interface LoadOptions {
@@ -52,6 +54,7 @@ export interface LoadResult {
   succeeded?: number;
   /** Operations completed, where a workload's operation takes several transactions. */
   completed?: number;
+  completedUnit?: string;
   seconds: number;
   tps: number;
   latencyMs: { p50: number; p95: number; p99: number };
@@ -184,6 +187,7 @@ export async function drive(workload: Workload, options: LoadOptions): Promise<L
     mined,
     succeeded: workload.succeeded ? await workload.succeeded(startBlock + 1, endBlock) : undefined,
     completed: workload.completed ? await workload.completed(startBlock + 1, endBlock) : undefined,
+    completedUnit: workload.completed ? workload.completedUnit ?? "trades" : undefined,
     seconds,
     tps: mined / seconds,
     latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
