@@ -91,6 +91,8 @@ async function bench(opts: Options, log: (line: string) => void) {
     };
   };
 
+  // workloads that --only leaves out are not prepared (their signatures take time)
+  const selected = (name: string) => !opts.only || name.toLowerCase().includes(opts.only.toLowerCase());
   // presign: calls signed before each clock starts, sized above what the network is expected to take
   const workloads: (Workload & { presign: number })[] = [
     {
@@ -113,26 +115,27 @@ async function bench(opts: Options, log: (line: string) => void) {
   ];
   // Netted payment batches: 100 signed payments among a group of 10 participants, one of whom submits;
   // each payer numbers its nonces on (256 to a storage word). Signatures made ahead.
-  const BATCH = 100;
-  const groups = Math.floor(n / 10);
-  // enough for the whole run at about 1,000 payments a second (the network's pace with 50 M gas blocks)
-  const batchCount = Math.min(groups * 60, opts.seconds * 10);
-  log(`signing ${batchCount} payment batches of ${BATCH} (${batchCount * BATCH} EIP-712 signatures)...`);
-  const domain = tokenDomain(await usd.name(), usdAddress, CHAIN_ID);
-  const counters = new Map<string, bigint>(wallets.map((w, i) => [w.address, (BigInt(i + 1) << 64n) + (BigInt(Date.now()) << 8n)]));
-  const byAddress = new Map(wallets.map((w) => [w.address, w]));
-  const signedBatches: Call[] = [];
-  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  for (let b = 0; b < batchCount; b++) {
-    const group = wallets.slice((b % groups) * 10, (b % groups) * 10 + 10);
-    const terms = paymentCycle(group.map((w) => w.address), BATCH, {
-      validAfter: now - 60n, validBefore: now + 3600n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
-      ref: (i) => toReference(`BATCH-${runId}-${b}-${i}`), nonce: (payer, k) => ethers.toBeHex(counters.get(payer)! + BigInt(k), 32),
-    });
-    for (const t of terms) counters.set(t.from, BigInt(t.nonce) + 1n);
-    const signed = await Promise.all(terms.map((t) => signPayment(byAddress.get(t.from)!, domain, t)));
-    const submitter = (b % groups) * 10 + (b % 10);
-    signedBatches.push({ from: submitter, to: usdAddress, gasLimit: 4_000_000n, data: usd.interface.encodeFunctionData("settlePaymentBatch", [signed]) });
+  if (selected("netted payment batch")) {
+    const BATCH = 100;
+    const groups = Math.floor(n / 10);
+    // enough for the whole run at about 1,000 payments a second (the network's pace with 50 M gas blocks)
+    const batchCount = Math.min(groups * 60, opts.seconds * 10);
+    log(`signing ${batchCount} payment batches of ${BATCH} (${batchCount * BATCH} EIP-712 signatures)...`);
+    const domain = tokenDomain(await usd.name(), usdAddress, CHAIN_ID);
+    const counters = new Map<string, bigint>(wallets.map((w, i) => [w.address, (BigInt(i + 1) << 64n) + (BigInt(Date.now()) << 8n)]));
+    const byAddress = new Map(wallets.map((w) => [w.address, w]));
+    const signedBatches: Call[] = [];
+    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    for (let b = 0; b < batchCount; b++) {
+      const group = wallets.slice((b % groups) * 10, (b % groups) * 10 + 10);
+      const terms = paymentCycle(group.map((w) => w.address), BATCH, {
+        validAfter: now - 60n, validBefore: now + 3600n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
+        ref: (i) => toReference(`BATCH-${runId}-${b}-${i}`), nonce: (payer, k) => ethers.toBeHex(counters.get(payer)! + BigInt(k), 32),
+      });
+      for (const t of terms) counters.set(t.from, BigInt(t.nonce) + 1n);
+      const signed = await Promise.all(terms.map((t) => signPayment(byAddress.get(t.from)!, domain, t)));
+      const submitter = (b % groups) * 10 + (b % 10);
+      signedBatches.push({ from: submitter, to: usdAddress, gasLimit: 4_000_000n, data: usd.interface.encodeFunctionData("settlePaymentBatch", [signed]) });
   }
   workloads.push({
     name: `netted payment batch (${BATCH} signed payments a transaction)`, wallets, presign: batchCount,
@@ -141,20 +144,23 @@ async function bench(opts: Options, log: (line: string) => void) {
     completed: async (from, to) => (await countEvents(usd, usd.filters.PaymentBatchSettled())(from, to)) * BATCH,
     completedUnit: "payments",
   });
+  }
   // DvP settleSigned: both parties sign the terms (EIP-712), the buyer submits; signatures made ahead
-  const signedTrades: Call[] = [];
-  const settleCount = Math.min(20_000, opts.seconds * 250);
-  log(`signing ${settleCount} DvP trades (two EIP-712 signatures each)...`);
-  for (let i = 0; i < settleCount; i++) {
-    const t = trade(i + 1_000_000);
-    const sigs = await Promise.all([signTrade(wallets[t.seller], escrowAddress, CHAIN_ID, t.terms), signTrade(wallets[t.buyer], escrowAddress, CHAIN_ID, t.terms)]);
-    signedTrades.push({ from: t.buyer, to: escrowAddress, gasLimit: 400_000n, data: escrow.interface.encodeFunctionData("settleSigned", [t.terms, sigs[0], sigs[1]]) });
+  if (selected("DvP settleSigned")) {
+    const signedTrades: Call[] = [];
+    const settleCount = Math.min(20_000, opts.seconds * 250);
+    log(`signing ${settleCount} DvP trades (two EIP-712 signatures each)...`);
+    for (let i = 0; i < settleCount; i++) {
+      const t = trade(i + 1_000_000);
+      const sigs = await Promise.all([signTrade(wallets[t.seller], escrowAddress, CHAIN_ID, t.terms), signTrade(wallets[t.buyer], escrowAddress, CHAIN_ID, t.terms)]);
+      signedTrades.push({ from: t.buyer, to: escrowAddress, gasLimit: 400_000n, data: escrow.interface.encodeFunctionData("settleSigned", [t.terms, sigs[0], sigs[1]]) });
   }
   workloads.push({
     name: "DvP settleSigned (both legs, two signatures)", wallets, presign: settleCount,
     next: () => signedTrades.shift(),
     succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
   });
+  }
   // DvP locking flow: the seller proposes; once that is mined, both parties fund and the second settles.
   // Trade ids come from the block's TradeProposed logs, read once per block.
   const proposed = escrow.interface.getEvent("TradeProposed")!.topicHash;
