@@ -1,3 +1,4 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import { ethers } from "ethers";
 
 /** Plain ("1250000.00") or grouped exactly in thousands with a dot decimal ("1,250,000.00"). */

@@ -3,7 +3,7 @@ import path from "path";
 import type { Signer } from "ethers";
 import type { DvPEscrow } from "../../typechain-types";
 import { ESCROW_KEY } from "../deployment";
-import { SignedTradeFile, termsFromJson, TradeTerms } from "../dvp";
+import { parseSignedFile, SignedTradeFile, signedFileName, TradeTerms } from "../dvp";
 import { isoDate, parseAddress, parseAmount, parseDate, refText, tradeRef } from "../format";
 import { enumName, TRADE_STATES } from "../roles";
 import type { CommandContext } from "./context";
@@ -124,13 +124,13 @@ export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promi
 
 /** Reads a signed-trade file, naming the option and the file when it is not one. */
 export function readSignedFile(file: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let json: SignedTradeFile;
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8")) as SignedTradeFile;
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return { ...json, parsed: termsFromJson(json.terms ?? {}, `${what} ${file}`) };
+  return parseSignedFile(text, `${what} ${file}`);
 }
 
 /** Where signed files go unless --out says otherwise: signed/ (ignored by git), or SIGNED_DIR. */
@@ -140,6 +140,5 @@ export function signedDir(): string {
 
 /** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */
 export function signedFilePath(terms: TradeTerms, side: "seller" | "buyer"): string {
-  const name = refText(terms.ref).replace(/[^A-Za-z0-9._-]+/g, "_");
-  return path.join(signedDir(), `${name}.${side}.json`);
+  return path.join(signedDir(), signedFileName(terms, side));
 }
