@@ -1,7 +1,7 @@
 // Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
-import { refText } from "./format";
+import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -77,6 +77,41 @@ export function termsFromJson(json: Record<string, string>, what = "terms"): Tra
     seller: ethers.getAddress(json.seller), buyer: ethers.getAddress(json.buyer), asset: ethers.getAddress(json.asset),
     assetAmount: BigInt(json.assetAmount), cash: ethers.getAddress(json.cash), cashAmount: BigInt(json.cashAmount),
     deadline: BigInt(json.deadline), ref: json.ref,
+  };
+}
+
+/** Trade terms as a person gives them: parties, amounts in currency units, a date, a reference (the option names of the commands). */
+export interface TermsText {
+  seller?: string;
+  buyer?: string;
+  units?: string;
+  cashAmount?: string;
+  deadline?: string;
+  ref?: string;
+}
+
+/** A token of a leg: its address and decimals. */
+export interface LegToken {
+  address: string;
+  decimals: number;
+}
+
+/**
+ * Terms from text, amounts parsed exactly in the units of their tokens; refuses a missing or malformed
+ * field naming it as the commands do (`--cash-amount`). The commands and the client page parse terms here.
+ */
+export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken): TradeTerms {
+  for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], ["units", text.units], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
+    if (value === undefined || value.trim() === "") throw new Error(`--${name} is missing`);
+  }
+  const assetAmount = parseAmount(text.units!, asset.decimals, "--units");
+  const cashAmount = parseAmount(text.cashAmount!, cash.decimals, "--cash-amount");
+  if (assetAmount === 0n) throw new Error(`--units "${text.units}" is zero`);
+  if (cashAmount === 0n) throw new Error(`--cash-amount "${text.cashAmount}" is zero`);
+  return {
+    seller: parseAddress(text.seller!.trim(), "--seller"), buyer: parseAddress(text.buyer!.trim(), "--buyer"),
+    asset: asset.address, assetAmount, cash: cash.address, cashAmount,
+    deadline: BigInt(parseDate(text.deadline!, "--deadline")), ref: tradeRef(text.ref!, "--ref"),
   };
 }
 

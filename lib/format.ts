@@ -75,6 +75,11 @@ export function participantId(leiOrName: string): string {
   return toReference(leiOrName.trim(), "participant id");
 }
 
+/** A participant as people know it, from the text its id was derived from: "LEI 5493001KJTIIGC8Y1R12", or the name. */
+export function participantNameLabel(name: string): string {
+  return name.startsWith("LEI:") ? `LEI ${name.slice(4)}` : name;
+}
+
 /** Checks an address and returns its checksummed form, naming the input when it is wrong. */
 export function parseAddress(text: string, what = "address"): string {
   if (!ethers.isAddress(text)) throw new Error(`${what} "${text}" is not an address`);

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
+import { freePort, startHardhatNode } from "../helpers/node";
 
 const ROOT = path.join(__dirname, "..", "..");
 const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
@@ -35,28 +35,6 @@ export function readmeSession(readme: string): Step[] {
   return steps;
 }
 
-async function freePort(from: number, to: number): Promise<number> {
-  for (let port = from; port <= to; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port in ${from}-${to}`);
-}
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    const r = await fetch(`http://127.0.0.1:${port}`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The README's operator session, run exactly as written (each line through bash, with the variables the
  * session sets), against a separate `hardhat node` on a free port in 8600-8699 that `localhost` reaches
@@ -80,9 +58,7 @@ describe("README operator session, as written, against a separate node", functio
     delete env.SIGNED_DIR;
     delete env.HARDHAT_NETWORK;
     for (const f of signedFiles) fs.rmSync(f, { force: true });
-    node = spawn(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["node", "--port", String(port)], { cwd: ROOT, env, stdio: "ignore" });
-    for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 500));
-    if (!(await answers(port))) throw new Error(`hardhat node on port ${port} did not start`);
+    node = await startHardhatNode(port, env);
   });
 
   after(function () {
