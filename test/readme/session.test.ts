@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ChildProcess, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
@@ -8,6 +8,16 @@ import { freePort, startHardhatNode } from "../helpers/node";
 
 const ROOT = path.join(__dirname, "..", "..");
 const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
+const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
+
+/** The commands of the sh block after a marker (comments and blank lines left out). */
+export function readmeBlock(readme: string, marker: string): string[] {
+  const start = readme.indexOf(marker);
+  if (start < 0) throw new Error(`README.md has no "${marker}"`);
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
+  if (!block) throw new Error(`no sh block after "${marker}"`);
+  return block[1].split("\n").map((l) => l.replace(/\s+#.*$/, "")).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+}
 
 /** One command of the README's session, with the error the README says it ends in, if any. */
 interface Step {
@@ -47,6 +57,7 @@ describe("README operator session, as written, against a separate node", functio
   const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readme-deployments-"));
   const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json"].map((f) => path.join(ROOT, "signed", f));
   let node: ChildProcess | undefined;
+  let client: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
 
   before(async function () {
@@ -62,6 +73,8 @@ describe("README operator session, as written, against a separate node", functio
   });
 
   after(function () {
+    // The client server runs under npm in a process group of its own: stop that group by its leader's pid.
+    if (client?.pid && client.exitCode === null) process.kill(-client.pid);
     if (node?.pid) process.kill(node.pid);
     fs.rmSync(deployments, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
@@ -101,5 +114,29 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0002\s+Settled\s+signed/);
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
     expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+  });
+
+  it("serves the client page as the README's Client wallet section says, with this deployment's addresses", async function () {
+    const commands = readmeBlock(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), CLIENT_MARKER);
+    expect(commands).to.deep.equal(["npm run client -- --network localhost"]);
+    client = spawn("bash", ["-c", commands[0]], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    client.stdout!.on("data", (d: Buffer) => { output += d.toString(); });
+    client.stderr!.on("data", (d: Buffer) => { output += d.toString(); });
+    for (let i = 0; i < 240 && !/http:\/\/127\.0\.0\.1:\d+\//.test(output) && client.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    const url = /client page for network "localhost" \(chain id 31337, bundle \d+ bytes\): (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(output);
+    expect(url, output).to.not.equal(null);
+    expect(Number(url![2])).to.be.within(8700, 8799);
+    const page = await fetch(url![1]);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include("<title>Deposit token: client wallet</title>");
+    const config = (await (await fetch(`${url![1]}deployment.json`)).json()) as { chainId: number; registry: { address: string } };
+    const record = JSON.parse(fs.readFileSync(path.join(deployments, "localhost.json"), "utf8")) as { contracts: Record<string, { address: string }> };
+    expect(config.chainId).to.equal(31337);
+    expect(config.registry.address).to.equal(record.contracts.ParticipantRegistry.address);
+    expect((await fetch(`${url![1]}app.js`)).status).to.equal(200);
+    process.kill(-client.pid!);
+    for (let i = 0; i < 40 && client.exitCode === null && client.signalCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(client.exitCode !== null || client.signalCode !== null, "the client server stopped").to.equal(true);
   });
 });
