@@ -1,5 +1,7 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
+import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -76,4 +78,105 @@ export function termsFromJson(json: Record<string, string>, what = "terms"): Tra
     assetAmount: BigInt(json.assetAmount), cash: ethers.getAddress(json.cash), cashAmount: BigInt(json.cashAmount),
     deadline: BigInt(json.deadline), ref: json.ref,
   };
+}
+
+/** Trade terms as a person gives them: parties, amounts in currency units, a date, a reference (the option names of the commands). */
+export interface TermsText {
+  seller?: string;
+  buyer?: string;
+  units?: string;
+  cashAmount?: string;
+  deadline?: string;
+  ref?: string;
+}
+
+/** A token of a leg: its address and decimals. */
+export interface LegToken {
+  address: string;
+  decimals: number;
+}
+
+/**
+ * Terms from text, amounts parsed exactly in the units of their tokens; refuses a missing or malformed
+ * field naming it as the commands do (`--cash-amount`). The commands and the client page parse terms here.
+ */
+export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken): TradeTerms {
+  for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], ["units", text.units], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
+    if (value === undefined || value.trim() === "") throw new Error(`--${name} is missing`);
+  }
+  const assetAmount = parseAmount(text.units!, asset.decimals, "--units");
+  const cashAmount = parseAmount(text.cashAmount!, cash.decimals, "--cash-amount");
+  if (assetAmount === 0n) throw new Error(`--units "${text.units}" is zero`);
+  if (cashAmount === 0n) throw new Error(`--cash-amount "${text.cashAmount}" is zero`);
+  return {
+    seller: parseAddress(text.seller!.trim(), "--seller"), buyer: parseAddress(text.buyer!.trim(), "--buyer"),
+    asset: asset.address, assetAmount, cash: cash.address, cashAmount,
+    deadline: BigInt(parseDate(text.deadline!, "--deadline")), ref: tradeRef(text.ref!, "--ref"),
+  };
+}
+
+/** Which party a signed file is from. */
+export type Side = "seller" | "buyer";
+
+/** The signed-trade file of one party, as `dvp:sign`, scripts/sign-trade.ts and the client page write it. */
+export function signedTradeFile(escrow: string, chainId: bigint | number | string, terms: TradeTerms, signer: string, signature: string): SignedTradeFile {
+  return { escrow, chainId: chainId.toString(), terms: termsToJson(terms), signer, signature };
+}
+
+/** The text of a signed-trade file: the same bytes wherever it is signed (JSON, two-space indent, final newline). */
+export function signedFileText(file: SignedTradeFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** The file name of one party's signature of a trade: <ref>.<side>.json (the reference as text where it is text). */
+export function signedFileName(terms: TradeTerms, side: Side): string {
+  return `${refText(terms.ref).replace(/[^A-Za-z0-9._-]+/g, "_")}.${side}.json`;
+}
+
+/** Parses the text of a signed-trade file, naming `what` (an option and a file, a form field) when it is not one. */
+export function parseSignedFile(text: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
+  let json: SignedTradeFile;
+  try {
+    json = JSON.parse(text) as SignedTradeFile;
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (!json || typeof json !== "object") throw new Error(`${what}: not a signed-trade file`);
+  return { ...json, parsed: termsFromJson(json.terms ?? {}, what) };
+}
+
+/**
+ * Checks a seller's and a buyer's signed files before a settlement is sent: both name this escrow and
+ * chain, carry the same terms, and are signed by the party they stand for (a party with contract code, an
+ * ERC-1271 wallet, is left to the escrow). Returns the terms; refuses naming the file. The command
+ * `dvp:settle-signed` and the client page settle through this one check.
+ */
+export async function checkSignedPair(
+  seller: { file: SignedTradeFile & { parsed: TradeTerms }; name: string },
+  buyer: { file: SignedTradeFile & { parsed: TradeTerms }; name: string },
+  escrow: string,
+  chainId: bigint | number,
+  isContract: (address: string) => Promise<boolean>,
+): Promise<TradeTerms> {
+  for (const { file, name } of [seller, buyer]) {
+    if (file.escrow?.toLowerCase() !== escrow.toLowerCase() || file.chainId !== chainId.toString()) {
+      throw new Error(`${name} was signed for escrow ${file.escrow} on chain ${file.chainId}, not ${escrow} on chain ${chainId}; nothing was sent`);
+    }
+  }
+  if (JSON.stringify(termsToJson(seller.file.parsed)) !== JSON.stringify(termsToJson(buyer.file.parsed))) {
+    throw new Error(`${seller.name} and ${buyer.name} sign different terms; nothing was sent`);
+  }
+  const terms = seller.file.parsed;
+  for (const [{ file, name }, party] of [[seller, terms.seller], [buyer, terms.buyer]] as const) {
+    let recovered: string;
+    try {
+      recovered = tradeSigner(escrow, chainId, terms, file.signature);
+    } catch {
+      recovered = "nobody (malformed signature)";
+    }
+    if (recovered !== party && !(await isContract(party))) {
+      throw new Error(`${name} is signed by ${recovered}, not by ${party}; nothing was sent`);
+    }
+  }
+  return terms;
 }

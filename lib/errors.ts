@@ -1,3 +1,4 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import { ethers, Interface } from "ethers";
 import type { ParticipantRegistry } from "../typechain-types";
 import { isoDate, refText } from "./format";

@@ -1,3 +1,4 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import { ethers } from "ethers";
 
 /** Plain ("1250000.00") or grouped exactly in thousands with a dot decimal ("1,250,000.00"). */
@@ -72,6 +73,11 @@ export function participantId(leiOrName: string): string {
   const lei = leiOrName.trim().toUpperCase();
   if (/^[0-9A-Z]{18}[0-9]{2}$/.test(lei)) return ethers.id(`LEI:${lei}`);
   return toReference(leiOrName.trim(), "participant id");
+}
+
+/** A participant as people know it, from the text its id was derived from: "LEI 5493001KJTIIGC8Y1R12", or the name. */
+export function participantNameLabel(name: string): string {
+  return name.startsWith("LEI:") ? `LEI ${name.slice(4)}` : name;
 }
 
 /** Checks an address and returns its checksummed form, naming the input when it is wrong. */

@@ -1,3 +1,4 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import { ethers } from "ethers";
 import type { RoleHolders } from "./config";
 

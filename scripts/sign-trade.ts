@@ -3,7 +3,7 @@ import { Wallet } from "ethers";
 import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
 import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
-import { SignedTradeFile, signTrade, termsFromJson, termsToJson, tradeHash, TradeTerms } from "../lib/dvp";
+import { signedFileText, signedTradeFile, signTrade, termsFromJson, tradeHash, TradeTerms } from "../lib/dvp";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
 const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts <terms.json> <deployments/<network>.json> <out.json>";
@@ -54,8 +54,7 @@ async function main(): Promise<void> {
   const side = wallet.address === terms.seller ? "seller" : "buyer";
   console.log(`signing as ${side} ${wallet.address}, on chain ${record.chainId} for escrow ${escrow}:\n${termsInWords(record, terms)}`);
   const signature = await signTrade(wallet, escrow, record.chainId, terms);
-  const file: SignedTradeFile = { escrow, chainId: String(record.chainId), terms: termsToJson(terms), signer: wallet.address, signature };
-  fs.writeFileSync(outFile, `${JSON.stringify(file, null, 2)}\n`);
+  fs.writeFileSync(outFile, signedFileText(signedTradeFile(escrow, record.chainId, terms, wallet.address, signature)));
   console.log(`signed as ${side} ${wallet.address}: ${outFile} (trade hash ${tradeHash(escrow, record.chainId, terms)})`);
 }
 

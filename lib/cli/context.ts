@@ -10,7 +10,7 @@ import {
   readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireFinished, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
 import { explainError } from "../errors";
-import { formatAmount, parseAddress } from "../format";
+import { formatAmount, parseAddress, participantNameLabel } from "../format";
 import { requireNetworkEnv } from "../networks";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
@@ -150,8 +150,7 @@ export class CommandContext {
   /** A participant as people know it: "LEI 5493001KJTIIGC8Y1R12", its name, or its id when none was recorded. */
   async participantLabel(id: string): Promise<string> {
     const name = (await this.participantNames()).get(id);
-    if (!name) return id;
-    return name.startsWith("LEI:") ? `LEI ${name.slice(4)}` : name;
+    return name ? participantNameLabel(name) : id;
   }
 
   /** The configured accounts of the network. */

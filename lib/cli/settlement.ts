@@ -3,8 +3,8 @@ import path from "path";
 import type { Signer } from "ethers";
 import type { DvPEscrow } from "../../typechain-types";
 import { ESCROW_KEY } from "../deployment";
-import { SignedTradeFile, termsFromJson, TradeTerms } from "../dvp";
-import { isoDate, parseAddress, parseAmount, parseDate, refText, tradeRef } from "../format";
+import { parseSignedFile, SignedTradeFile, signedFileName, termsFromText, TermsText, TradeTerms } from "../dvp";
+import { isoDate, refText, tradeRef } from "../format";
 import { enumName, TRADE_STATES } from "../roles";
 import type { CommandContext } from "./context";
 
@@ -93,44 +93,28 @@ function termsOf(t: { seller: string; buyer: string; asset: string; assetAmount:
 }
 
 /** Trade terms as given on the command line. */
-export interface TermsArgs {
-  seller?: string;
-  buyer?: string;
+export interface TermsArgs extends TermsText {
   isin?: string;
-  units?: string;
   currency: string;
-  cashAmount?: string;
-  deadline?: string;
-  ref?: string;
 }
 
-/** Terms from the command line: the security by ISIN, the cash by currency, amounts in their units. */
+/** Terms from the command line: the security by ISIN, the cash by currency, amounts in their units (lib/dvp.ts). */
 export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promise<TradeTerms> {
   for (const [name, value] of [["seller", args.seller], ["buyer", args.buyer], ["units", args.units], ["cash-amount", args.cashAmount], ["deadline", args.deadline], ["ref", args.ref]]) {
     if (value === undefined) throw new Error(`--${name} is missing`);
   }
-  const asset = await ctx.security(args.isin);
-  const cash = await ctx.depositToken(args.currency);
-  const assetAmount = parseAmount(args.units!, asset.decimals, "--units");
-  const cashAmount = parseAmount(args.cashAmount!, cash.decimals, "--cash-amount");
-  if (assetAmount === 0n) throw new Error(`--units "${args.units}" is zero`);
-  if (cashAmount === 0n) throw new Error(`--cash-amount "${args.cashAmount}" is zero`);
-  return {
-    seller: parseAddress(args.seller!, "--seller"), buyer: parseAddress(args.buyer!, "--buyer"),
-    asset: asset.address, assetAmount, cash: cash.address, cashAmount,
-    deadline: BigInt(parseDate(args.deadline!, "--deadline")), ref: tradeRef(args.ref!, "--ref"),
-  };
+  return termsFromText(args, await ctx.security(args.isin), await ctx.depositToken(args.currency));
 }
 
 /** Reads a signed-trade file, naming the option and the file when it is not one. */
 export function readSignedFile(file: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let json: SignedTradeFile;
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8")) as SignedTradeFile;
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return { ...json, parsed: termsFromJson(json.terms ?? {}, `${what} ${file}`) };
+  return parseSignedFile(text, `${what} ${file}`);
 }
 
 /** Where signed files go unless --out says otherwise: signed/ (ignored by git), or SIGNED_DIR. */
@@ -140,6 +124,5 @@ export function signedDir(): string {
 
 /** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */
 export function signedFilePath(terms: TradeTerms, side: "seller" | "buyer"): string {
-  const name = refText(terms.ref).replace(/[^A-Za-z0-9._-]+/g, "_");
-  return path.join(signedDir(), `${name}.${side}.json`);
+  return path.join(signedDir(), signedFileName(terms, side));
 }

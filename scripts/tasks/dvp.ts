@@ -2,12 +2,12 @@ import fs from "fs";
 import path from "path";
 import { CommonArgs } from "../../lib/cli/context";
 import { ensureFunds } from "../../lib/cli/funds";
-import { amountsJson, out, printTable, toJson } from "../../lib/cli/output";
+import { amountsJson, out, printTable } from "../../lib/cli/output";
 import {
   readSignedFile, Settlement, signedFilePath, TermsArgs, termsFromArgs,
 } from "../../lib/cli/settlement";
 import { ESCROW_KEY } from "../../lib/deployment";
-import { SignedTradeFile, signTrade, termsToJson, tradeHash, tradeSigner } from "../../lib/dvp";
+import { checkSignedPair, signedFileText, signedTradeFile, signTrade, tradeHash } from "../../lib/dvp";
 import { parseAddress, refText, toReference } from "../../lib/format";
 import { OPEN_TRADE_STATES, TRADE_STATES } from "../../lib/roles";
 import { action, command } from "./command";
@@ -149,10 +149,10 @@ termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no
     if (!ctx.args.json) out.line(`signing as ${side}: ${words.asset} from ${terms.seller} to ${terms.buyer} for ${words.cash}, deadline ${words.deadline}, ref ${words.ref}`);
     const chainId = BigInt(ctx.record.chainId);
     const signature = await signTrade(signer, s.address, chainId, terms);
-    const file: SignedTradeFile = { escrow: s.address, chainId: chainId.toString(), terms: termsToJson(terms), signer: await signer.getAddress(), signature };
+    const file = signedTradeFile(s.address, chainId, terms, await signer.getAddress(), signature);
     const outFile = args.out ?? signedFilePath(terms, side);
     fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-    fs.writeFileSync(outFile, `${toJson(file)}\n`);
+    fs.writeFileSync(outFile, signedFileText(file));
     const hash = tradeHash(s.address, chainId, terms);
     ctx.report({ file: outFile, side, tradeHash: hash, ...words, ...file }, () => out.line(`signed as ${side} ${file.signer}: ${outFile} (trade hash ${hash})`));
   }));
@@ -176,27 +176,8 @@ command("dvp:settle-signed", "Settle a trade from the seller's and the buyer's s
     const seller = readSignedFile(args.sellerFile, "--seller-file");
     const buyer = readSignedFile(args.buyerFile, "--buyer-file");
     const chainId = BigInt(ctx.record.chainId);
-    for (const [f, name] of [[seller, args.sellerFile], [buyer, args.buyerFile]] as const) {
-      if (f.escrow?.toLowerCase() !== s.address.toLowerCase() || f.chainId !== chainId.toString()) {
-        throw new Error(`${name} was signed for escrow ${f.escrow} on chain ${f.chainId}, not ${s.address} on chain ${chainId}; nothing was sent`);
-      }
-    }
-    if (toJson(termsToJson(seller.parsed)) !== toJson(termsToJson(buyer.parsed))) {
-      throw new Error(`${args.sellerFile} and ${args.buyerFile} sign different terms; nothing was sent`);
-    }
-    const terms = seller.parsed;
-    for (const [f, name, party] of [[seller, args.sellerFile, terms.seller], [buyer, args.buyerFile, terms.buyer]] as const) {
-      let recovered: string;
-      try {
-        recovered = tradeSigner(s.address, chainId, terms, f.signature);
-      } catch {
-        recovered = "nobody (malformed signature)";
-      }
-      const contractWallet = (await ctx.hre.ethers.provider.getCode(party)) !== "0x";
-      if (!contractWallet && recovered !== party) {
-        throw new Error(`${name} is signed by ${recovered}, not by ${party}; nothing was sent`);
-      }
-    }
+    const terms = await checkSignedPair({ file: seller, name: args.sellerFile }, { file: buyer, name: args.buyerFile }, s.address, chainId,
+      async (party) => (await ctx.hre.ethers.provider.getCode(party)) !== "0x");
     const [asset, cash] = [await ctx.leg(terms.asset), await ctx.leg(terms.cash)];
     const hash = tradeHash(s.address, chainId, terms);
     const closed = (await s.escrow.isSignedTradeSettled(hash)) || (await s.escrow.isTermsWithdrawn(hash));

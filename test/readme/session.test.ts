@@ -1,13 +1,23 @@
 import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
+import { freePort, startHardhatNode } from "../helpers/node";
 
 const ROOT = path.join(__dirname, "..", "..");
 const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
+const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
+
+/** The commands of the sh block after a marker (comments and blank lines left out). */
+export function readmeBlock(readme: string, marker: string): string[] {
+  const start = readme.indexOf(marker);
+  if (start < 0) throw new Error(`README.md has no "${marker}"`);
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
+  if (!block) throw new Error(`no sh block after "${marker}"`);
+  return block[1].split("\n").map((l) => l.replace(/\s+#.*$/, "")).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+}
 
 /** One command of the README's session, with the error the README says it ends in, if any. */
 interface Step {
@@ -35,28 +45,6 @@ export function readmeSession(readme: string): Step[] {
   return steps;
 }
 
-async function freePort(from: number, to: number): Promise<number> {
-  for (let port = from; port <= to; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port in ${from}-${to}`);
-}
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    const r = await fetch(`http://127.0.0.1:${port}`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The README's operator session, run exactly as written (each line through bash, with the variables the
  * session sets), against a separate `hardhat node` on a free port in 8600-8699 that `localhost` reaches
@@ -69,6 +57,7 @@ describe("README operator session, as written, against a separate node", functio
   const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readme-deployments-"));
   const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json", "PAY-0100.json", "PAY-0007.json"].map((f) => path.join(ROOT, "signed", f));
   let node: ChildProcess | undefined;
+  let client: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
 
   before(async function () {
@@ -80,12 +69,12 @@ describe("README operator session, as written, against a separate node", functio
     delete env.SIGNED_DIR;
     delete env.HARDHAT_NETWORK;
     for (const f of signedFiles) fs.rmSync(f, { force: true });
-    node = spawn(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["node", "--port", String(port)], { cwd: ROOT, env, stdio: "ignore" });
-    for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 500));
-    if (!(await answers(port))) throw new Error(`hardhat node on port ${port} did not start`);
+    node = await startHardhatNode(port, env);
   });
 
   after(function () {
+    // The client server runs under npm in a process group of its own: stop that group by its leader's pid.
+    if (client?.pid && client.exitCode === null) process.kill(-client.pid);
     if (node?.pid) process.kill(node.pid);
     fs.rmSync(deployments, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
@@ -126,5 +115,29 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
     expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
     expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+  });
+
+  it("serves the client page as the README's Client wallet section says, with this deployment's addresses", async function () {
+    const commands = readmeBlock(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), CLIENT_MARKER);
+    expect(commands).to.deep.equal(["npm run client -- --network localhost"]);
+    client = spawn("bash", ["-c", commands[0]], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    client.stdout!.on("data", (d: Buffer) => { output += d.toString(); });
+    client.stderr!.on("data", (d: Buffer) => { output += d.toString(); });
+    for (let i = 0; i < 240 && !/http:\/\/127\.0\.0\.1:\d+\//.test(output) && client.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    const url = /client page for network "localhost" \(chain id 31337, bundle \d+ bytes\): (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(output);
+    expect(url, output).to.not.equal(null);
+    expect(Number(url![2])).to.be.within(8700, 8799);
+    const page = await fetch(url![1]);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include("<title>Deposit token: client wallet</title>");
+    const config = (await (await fetch(`${url![1]}deployment.json`)).json()) as { chainId: number; registry: { address: string } };
+    const record = JSON.parse(fs.readFileSync(path.join(deployments, "localhost.json"), "utf8")) as { contracts: Record<string, { address: string }> };
+    expect(config.chainId).to.equal(31337);
+    expect(config.registry.address).to.equal(record.contracts.ParticipantRegistry.address);
+    expect((await fetch(`${url![1]}app.js`)).status).to.equal(200);
+    process.kill(-client.pid!);
+    for (let i = 0; i < 40 && client.exitCode === null && client.signalCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(client.exitCode !== null || client.signalCode !== null, "the client server stopped").to.equal(true);
   });
 });

@@ -1,0 +1,403 @@
+import { expect } from "chai";
+import fs from "fs";
+import type { Server } from "http";
+import os from "os";
+import path from "path";
+import hre, { ethers } from "hardhat";
+import { chromium } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, securityTokenKey } from "../../lib/deployment";
+import { signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
+import { isoDate, toReference } from "../../lib/format";
+import { DEV_MNEMONIC } from "../../network/genesis";
+import { platformParams } from "../../deploy/params";
+import { freePort } from "../../lib/ports";
+import { ok, run } from "../../test/tasks/helpers";
+import type { DepositToken, DvPEscrow, SecurityToken } from "../../typechain-types";
+import { buildClient, clientConfig } from "../build";
+import { serveStatic } from "../serve";
+
+const SCREENSHOTS = path.join(__dirname, "..", "screenshots");
+const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync",
+];
+const ACME_LEI = "5493001KJTIIGC8Y1R12";
+const devWallet = (index: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+
+/** What the page asked of its wallet, for the checks that nothing was sent and that the chain was added. */
+interface WalletLog {
+  method: string;
+  params: unknown;
+}
+
+/**
+ * An EIP-1193 provider for the page, backed by an ethers Wallet on the node's JSON-RPC: it answers
+ * accounts and chain id, signs transactions and EIP-712 data with the Wallet's key and sends them raw,
+ * and passes every other call to the node verbatim (errors included, revert data and all). Signing is
+ * real; only a wallet's confirmation dialogs are absent. It starts on another chain (1) so the page
+ * has to switch it, as a wallet that does not know the network yet.
+ */
+class TestWallet {
+  readonly log: WalletLog[] = [];
+  chainId = 1;
+  private readonly known = new Set<number>([1]);
+  private readonly provider: JsonRpcProvider;
+
+  constructor(readonly url: string, readonly nodeChainId: number, public signer: HDNodeWallet | Wallet) {
+    this.provider = new JsonRpcProvider(url, nodeChainId, { staticNetwork: true });
+  }
+
+  async handle(method: string, params: unknown[]): Promise<unknown> {
+    this.log.push({ method, params });
+    switch (method) {
+      case "eth_requestAccounts":
+      case "eth_accounts":
+        return [this.signer.address];
+      case "eth_chainId":
+        return `0x${this.chainId.toString(16)}`;
+      case "net_version":
+        return String(this.chainId);
+      case "wallet_switchEthereumChain": {
+        const wanted = Number((params[0] as { chainId: string }).chainId);
+        if (!this.known.has(wanted)) throw Object.assign(new Error(`Unrecognized chain ID ${wanted}`), { code: 4902 });
+        this.chainId = wanted;
+        return null;
+      }
+      case "wallet_addEthereumChain": {
+        const added = params[0] as { chainId: string; rpcUrls: string[] };
+        if (Number(added.chainId) !== this.nodeChainId || added.rpcUrls[0] !== this.url) throw Object.assign(new Error("this test wallet only knows the node's chain"), { code: 4001 });
+        this.known.add(Number(added.chainId));
+        return null;
+      }
+      case "eth_sendTransaction": {
+        const tx = params[0] as Record<string, string | undefined>;
+        if (tx.from?.toLowerCase() !== this.signer.address.toLowerCase()) throw Object.assign(new Error(`from ${tx.from} is not this wallet's account`), { code: 4100 });
+        const signed = await this.signer.signTransaction({
+          to: tx.to, data: tx.data, value: tx.value ?? 0, gasLimit: tx.gas, gasPrice: tx.gasPrice, type: Number(tx.type ?? 0),
+          nonce: await this.provider.getTransactionCount(this.signer.address, "pending"), chainId: this.chainId,
+        });
+        return this.provider.send("eth_sendRawTransaction", [signed]);
+      }
+      case "eth_signTypedData_v4": {
+        const [address, json] = params as [string, string];
+        if (address.toLowerCase() !== this.signer.address.toLowerCase()) throw Object.assign(new Error(`${address} is not this wallet's account`), { code: 4100 });
+        const { domain, types, message } = JSON.parse(json) as { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; message: Record<string, unknown> };
+        delete types.EIP712Domain;
+        return this.signer.signTypedData(domain, types, message);
+      }
+      default: {
+        const response = await fetch(this.url, {
+          method: "POST", headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        });
+        const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+        if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+        return body.result;
+      }
+    }
+  }
+
+  sent(): number {
+    return this.log.filter((l) => l.method === "eth_sendTransaction").length;
+  }
+}
+
+/** window.ethereum in the page: requests go to the test's wallet over an exposed function. */
+function installProvider(): void {
+  const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
+  const bridge = (window as unknown as { __testWallet: (method: string, params: string) => Promise<string> }).__testWallet;
+  (window as unknown as { ethereum: unknown }).ethereum = {
+    async request({ method, params }: { method: string; params?: unknown[] }) {
+      const answer = JSON.parse(await bridge(method, JSON.stringify(params ?? []))) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+      if (answer.error) throw Object.assign(new Error(answer.error.message), answer.error);
+      return answer.result;
+    },
+    on(event: string, listener: (...args: unknown[]) => void) {
+      (listeners[event] ??= []).push(listener);
+    },
+    removeListener(event: string, listener: (...args: unknown[]) => void) {
+      listeners[event] = (listeners[event] ?? []).filter((l) => l !== listener);
+    },
+  };
+}
+
+describe("Client wallet page in headless Chromium, with a wallet that signs with a test participant's key", function () {
+  this.timeout(600_000);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "client-test-"));
+  const pageErrors: string[] = [];
+  let server: Server | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let wallet: TestWallet;
+  let usd: DepositToken;
+  let shares: SecurityToken;
+  let escrow: DvPEscrow;
+  let baseUrl: string;
+  let step = 0;
+  const acme = devWallet(6);
+  const globex = devWallet(7);
+  const outsider = Wallet.createRandom();
+  const deadline = isoDate(Math.floor(Date.now() / 1000) + 30 * 24 * 3600).slice(0, 10);
+  let payeeNonce: number;
+
+  async function shot(name: string): Promise<void> {
+    step += 1;
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
+  }
+
+  /** Clicks, then waits until the page's action and its refresh are done; returns the outcome shown. */
+  async function act(selector: string): Promise<{ kind: string; text: string }> {
+    await page.evaluate(() => { const r = document.querySelector("#result")!; r.className = ""; r.textContent = ""; });
+    await page.click(selector);
+    await page.waitForSelector("body:not([data-busy])", { timeout: 120_000 });
+    const result = page.locator("#result");
+    return { kind: (await result.getAttribute("class")) ?? "", text: (await result.textContent()) ?? "" };
+  }
+
+  async function fill(form: string, values: Record<string, string>): Promise<void> {
+    for (const [name, value] of Object.entries(values)) {
+      const target = page.locator(`${form} [name="${name}"]`);
+      if ((await target.evaluate((e) => e.tagName)) === "SELECT") await target.selectOption(value);
+      else await target.fill(value);
+    }
+  }
+
+  async function connectAs(signer: HDNodeWallet): Promise<void> {
+    wallet.signer = signer;
+    const r = await act("#connect");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    expect(await page.locator("#wallet-status").textContent()).to.equal(`connected: ${signer.address}`);
+  }
+
+  async function balanceCell(label: string): Promise<string> {
+    return (await page.locator("#balances tbody tr", { hasText: label }).locator("td.num").textContent()) ?? "";
+  }
+
+  before(async function () {
+    if (hre.network.name === "hardhat") throw new Error("run this suite with npm run test:client (it needs a node a browser can reach, not the in-process network)");
+    fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    // The suite as npm run deploy makes it, recorded in the temporary DEPLOYMENTS_DIR of npm run test:client.
+    const { admin, params } = await platformParams(hre);
+    const record = await deployPlatform(hre, admin, params, { persist: true, log: () => undefined });
+    usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
+    const isin = Object.keys(record.contracts).find((k) => k.startsWith("SecurityToken:"))!.split(":")[1];
+    shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(isin));
+    escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
+    // Participants and money through the operator commands.
+    ok(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2027-12-31" }));
+    ok(await run("participant:onboard", { id: "Globex Markets", wallets: globex.address, kycExpiry: "2027-12-31" }));
+    ok(await run("token:attest", { currency: "USD", amount: "5000000.00", report: "reserve-report-client-test" }));
+    ok(await run("token:issue", { currency: "USD", to: acme.address, amount: "1,250,000.00", depositRef: `client-test-${record.contracts[ESCROW_KEY].address}` }));
+    ok(await run("security:issue", { wallet: globex.address, units: "5000" }));
+
+    // The page, built and served as npm run client does it.
+    const config = clientConfig(hre.network.name);
+    await buildClient(config, path.join(work, "site"));
+    const port = await freePort(8700, 8799);
+    server = await serveStatic(path.join(work, "site"), port);
+    baseUrl = `http://127.0.0.1:${port}/`;
+
+    wallet = new TestWallet(config.rpcUrl, config.chainId, acme);
+    context = await chromium.launchPersistentContext(path.join(work, "profile"), {
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      acceptDownloads: true,
+      viewport: { width: 1400, height: 1000 },
+    });
+    await context.exposeFunction("__testWallet", async (method: string, params: string) => {
+      try {
+        return JSON.stringify({ result: await wallet.handle(method, JSON.parse(params) as unknown[]) });
+      } catch (e) {
+        const err = e as { code?: number; message?: string; data?: unknown; info?: { error?: { code?: number; message?: string; data?: unknown } } };
+        const inner = err.info?.error;
+        return JSON.stringify({ error: { code: inner?.code ?? err.code ?? -32603, message: inner?.message ?? err.message ?? String(e), data: inner?.data ?? err.data } });
+      }
+    });
+    await context.addInitScript(installProvider);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(20_000);
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
+  });
+
+  after(async function () {
+    await context?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("connects: asks for accounts, switches the wallet to the deployment's chain (adding it first), shows participant, status, KYC and balance", async function () {
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => document.querySelector("#network")!.textContent!.startsWith("network "));
+    expect(await page.locator("#network").textContent()).to.equal(`network ${hre.network.name}, chain id ${wallet.nodeChainId}`);
+    const first = await act("#connect");
+    expect(first.text).to.include(`wallet is on chain 1; this deployment is on chain ${wallet.nodeChainId}`);
+    expect(await page.locator("#app").isHidden()).to.equal(true);
+    await shot("wrong-chain");
+    const switched = await act("#switch-chain");
+    expect(switched, switched.text).to.deep.include({ kind: "ok" });
+    const methods = wallet.log.map((l) => l.method);
+    expect(methods).to.include.members(["eth_requestAccounts", "wallet_switchEthereumChain", "wallet_addEthereumChain"]);
+    const added = wallet.log.find((l) => l.method === "wallet_addEthereumChain")!.params as [{ chainId: string; rpcUrls: string[] }];
+    expect(added[0].chainId).to.equal(`0x${wallet.nodeChainId.toString(16)}`);
+    expect(await page.locator("#wallet-status").textContent()).to.equal(`connected: ${acme.address}`);
+    const account = await page.locator("#account").innerText();
+    expect(account).to.include(`LEI ${ACME_LEI}`);
+    expect(account).to.match(/status\s+Active/);
+    expect(account).to.match(/KYC expiry\s+2027-12-31T23:59:59Z/);
+    expect(account).to.match(/frozen\s+no/);
+    expect(await balanceCell("USD")).to.equal("1,250,000.00 USD");
+    await shot("connected");
+  });
+
+  it("pays with a reference: the payee's balance and the event's reference are on chain, the payment is listed", async function () {
+    await fill("#pay-form", { currency: "USD", to: globex.address, amount: "250,000.00", ref: "INV-2026-0042" });
+    const r = await act("#pay-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    expect(r.text).to.match(new RegExp(`^paid 250,000.00 USD to ${globex.address} with reference "INV-2026-0042": tx 0x[0-9a-f]{64} in block \\d+$`));
+    expect(await usd.balanceOf(globex.address)).to.equal(ethers.parseUnits("250000", 2));
+    const events = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address));
+    expect(events).to.have.length(1);
+    expect(events[0].args.ref).to.equal(toReference("INV-2026-0042"));
+    expect(events[0].args.amount).to.equal(25_000_000n);
+    expect(await balanceCell("USD")).to.equal("1,000,000.00 USD");
+    const payment = await page.locator("#payments tbody tr").first().innerText();
+    expect(payment).to.include("paid to").and.include(globex.address).and.include("250,000.00 USD").and.include("INV-2026-0042");
+    await shot("paid");
+  });
+
+  it("refuses a payment to a wallet that is not onboarded, in words, and sends nothing", async function () {
+    const sentBefore = wallet.sent();
+    const nonceBefore = await ethers.provider.getTransactionCount(acme.address);
+    payeeNonce = nonceBefore;
+    await fill("#pay-form", { currency: "USD", to: outsider.address, amount: "1.00", ref: "INV-2026-0043" });
+    const r = await act("#pay-form button[type=submit]");
+    expect(r.kind).to.equal("refused");
+    expect(r.text).to.equal(`pay 1.00 USD to ${outsider.address} ref "INV-2026-0043" refused: ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+    await shot("payment-refused");
+    expect(wallet.sent()).to.equal(sentBefore);
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonceBefore);
+    expect(await usd.balanceOf(outsider.address)).to.equal(0n);
+    expect(await usd.balanceOf(acme.address)).to.equal(ethers.parseUnits("1000000", 2));
+  });
+
+  it("parses amounts exactly: more decimals than the token has, or a decimal comma, are refused before anything is asked of the wallet", async function () {
+    const sentBefore = wallet.sent();
+    for (const [amount, message] of [
+      ["0.001", 'amount "0.001" has 3 decimals; the token has 2'],
+      ["1,50", 'amount "1,50" is not an amount in currency units'],
+    ]) {
+      await fill("#pay-form", { currency: "USD", to: globex.address, amount, ref: "INV-X" });
+      const r = await act("#pay-form button[type=submit]");
+      expect(r.kind).to.equal("refused");
+      expect(r.text).to.include(message);
+    }
+    expect(wallet.sent()).to.equal(sentBefore);
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(payeeNonce);
+  });
+
+  it("requests a redemption: the amount is held and the pending redemption is shown", async function () {
+    const count = await usd.redemptionCount();
+    await fill("#redeem-form", { currency: "USD", amount: "100000.00" });
+    const r = await act("#redeem-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const id = count + 1n;
+    expect(r.text).to.match(new RegExp(`^redemption ${id} pending: 100,000.00 USD held until the bank pays out`));
+    const redemption = await usd.redemption(id);
+    expect(redemption.holder).to.equal(acme.address);
+    expect(redemption.amount).to.equal(10_000_000n);
+    expect(Number(redemption.status)).to.equal(1);
+    expect(await balanceCell("USD")).to.equal("900,000.00 USD");
+    expect(await page.locator("#redemptions tbody").innerText()).to.match(new RegExp(`${id}\\s+100,000.00 USD`));
+    await shot("redemption-requested");
+  });
+
+  it("signs DvP terms as each party with eth_signTypedData_v4 into the very files dvp:sign writes, and settles from the two files", async function () {
+    const signedDir = path.join(work, "signed");
+    fs.mkdirSync(signedDir);
+    const ref = "TRADE-0002";
+    const text = { seller: globex.address, buyer: acme.address, units: "100", cashAmount: "18,000.00", deadline, ref };
+
+    // Globex, the seller: allows the escrow its 100 units, signs the terms in the page.
+    await connectAs(globex);
+    await fill("#approve-form", { token: await shares.symbol(), amount: "100" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    await fill("#terms-form", { ...text, security: await shares.symbol(), currency: "USD" });
+    const sellerDownload = page.waitForEvent("download");
+    const signed = await act("#terms-form button[value=sign]");
+    expect(signed.text).to.equal(`signed as seller ${globex.address}: ${ref}.seller.json (give it to the settlement agent or the other party)`);
+    const sellerFile = path.join(signedDir, "page.seller.json");
+    const download = await sellerDownload;
+    expect(download.suggestedFilename()).to.equal(`${ref}.seller.json`);
+    await download.saveAs(sellerFile);
+    await shot("signed-as-seller");
+
+    // The same terms signed by the operator command for the same key: byte for byte the same file.
+    const commandFile = path.join(signedDir, "command.seller.json");
+    ok(await run("dvp:sign", { from: globex.address, ...text, currency: "USD", out: commandFile }));
+    expect(fs.readFileSync(sellerFile, "utf8")).to.equal(fs.readFileSync(commandFile, "utf8"));
+    const terms = termsFromText(text, { address: await shares.getAddress(), decimals: 0 }, { address: await usd.getAddress(), decimals: 2 });
+    const chainId = wallet.nodeChainId;
+    const escrowAddress = await escrow.getAddress();
+    expect(fs.readFileSync(sellerFile, "utf8")).to.equal(signedFileText(signedTradeFile(escrowAddress, chainId, terms, globex.address, await signTrade(globex, escrowAddress, chainId, terms))));
+
+    // Acme, the buyer: allows the escrow its cash, countersigns the seller's file.
+    await connectAs(acme);
+    await fill("#approve-form", { token: "USD", amount: "18000.00" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    await page.setInputFiles("#countersign-form [name=file]", sellerFile);
+    const buyerDownload = page.waitForEvent("download");
+    const countersigned = await act("#countersign-form button[type=submit]");
+    expect(countersigned.text).to.include(`signed as buyer ${acme.address}: ${ref}.buyer.json`);
+    const buyerFile = path.join(signedDir, "page.buyer.json");
+    await (await buyerDownload).saveAs(buyerFile);
+    const commandBuyer = path.join(signedDir, "command.buyer.json");
+    ok(await run("dvp:sign", { from: acme.address, terms: sellerFile, currency: "USD", out: commandBuyer }));
+    expect(fs.readFileSync(buyerFile, "utf8")).to.equal(fs.readFileSync(commandBuyer, "utf8"));
+    await shot("signed-as-buyer");
+
+    // Settled from the two files the page wrote.
+    const before = { acmeUnits: await shares.balanceOf(acme.address), globexCash: await usd.balanceOf(globex.address) };
+    await page.setInputFiles("#settle-form [name=seller]", sellerFile);
+    await page.setInputFiles("#settle-form [name=buyer]", buyerFile);
+    const settled = await act("#settle-form button[type=submit]");
+    expect(settled, settled.text).to.deep.include({ kind: "ok" });
+    expect(settled.text).to.match(new RegExp(`^settled ${ref}: 100 ${await shares.symbol()} to ${acme.address}, 18,000.00 USD to ${globex.address}: tx`));
+    expect(await escrow.isSignedTradeSettled(tradeHash(escrowAddress, chainId, terms))).to.equal(true);
+    expect(await shares.balanceOf(acme.address)).to.equal(before.acmeUnits + 100n);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globexCash + 1_800_000n);
+    expect(await balanceCell("(security)")).to.equal(`100 ${await shares.symbol()}`);
+    await shot("settled-signed");
+  });
+
+  it("proposes a trade, funds its leg and cancels it: the open trade is listed, the locked cash comes back", async function () {
+    const cashBefore = await usd.balanceOf(acme.address);
+    await fill("#terms-form", { seller: globex.address, buyer: acme.address, security: await shares.symbol(), units: "10", currency: "USD", cashAmount: "1800.00", deadline, ref: "TRADE-0003" });
+    const proposed = await act("#terms-form button[value=propose]");
+    expect(proposed, proposed.text).to.deep.include({ kind: "ok" });
+    const rowSelector = '#trades tbody tr[data-trade="TRADE-0003"]';
+    expect(await page.locator(rowSelector).innerText()).to.match(/TRADE-0003\s+buyer\s+10 \S+\s+1,800.00 USD\s+\S+\s+Proposed/);
+    const refused = await act(`${rowSelector} button.fund`);
+    expect(refused.text).to.match(/^lock 1,800.00 USD for trade TRADE-0003 refused: ERC20InsufficientAllowance: allowance of 0x[0-9a-fA-F]{40} is 0.00 USD, needs 1,800.00 USD; nothing was sent$/);
+    await fill("#approve-form", { token: "USD", amount: "1800.00" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    const funded = await act(`${rowSelector} button.fund`);
+    expect(funded.text).to.match(/^trade TRADE-0003 is BuyerFunded: waiting for the other leg/);
+    expect(await usd.balanceOf(acme.address)).to.equal(cashBefore - 180_000n);
+    expect(await page.locator(rowSelector).innerText()).to.include("BuyerFunded");
+    await shot("trade-funded");
+    const cancelled = await act(`${rowSelector} button.cancel`);
+    expect(cancelled.text).to.match(/^trade TRADE-0003 cancelled: locked legs went back/);
+    expect(await usd.balanceOf(acme.address)).to.equal(cashBefore);
+    expect(await page.locator(rowSelector).count()).to.equal(0);
+    await shot("trade-cancelled");
+  });
+
+  it("raised no error in the page", function () {
+    expect(pageErrors).to.deep.equal([]);
+  });
+});

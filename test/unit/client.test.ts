@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import fs from "fs";
+import type { Server } from "http";
+import path from "path";
+import { ethers } from "hardhat";
+import { bundle, buildClient, clientConfig } from "../../client/build";
+import { parseArgs, serveStatic } from "../../client/serve";
+import { DeploymentRecord, writeDeployment } from "../../lib/deployment";
+import { checkSignedPair, parseSignedFile, signedFileName, signedFileText, signedTradeFile, signTrade, termsFromText } from "../../lib/dvp";
+import { freePort } from "../../lib/ports";
+import { useTemporaryDir, useTemporaryDeployments } from "../helpers/temporary";
+
+const CASH = { address: "0x00000000000000000000000000000000000000c5", decimals: 2 };
+const ASSET = { address: "0x00000000000000000000000000000000000000a5", decimals: 0 };
+const ESCROW = "0x00000000000000000000000000000000000000e5";
+
+/** A finished record of the localhost network with the contracts the page needs. */
+function record(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  const c = (n: number) => ({ address: ethers.zeroPadValue(ethers.toBeHex(n), 20), implementation: ethers.ZeroAddress, txHash: ethers.ZeroHash, block: n });
+  return {
+    network: "localhost", chainId: 31337, steps: {},
+    contracts: { ParticipantRegistry: c(1), "DepositToken:USD": c(2), "SecurityToken:US0378331005": c(3), DvPEscrow: c(4), UpgradeTimelock: c(5) },
+    ...overrides,
+  };
+}
+
+describe("Client page: build, configuration and the modules it shares with the commands", function () {
+  const dir = useTemporaryDir("client-build");
+  useTemporaryDeployments();
+
+  it("bundles for the browser from lib/'s shared modules, with no node built-in and no contract bytecode", async function () {
+    const { bytes, inputs } = await bundle(dir());
+    for (const shared of ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/roles.ts"]) expect(inputs).to.include(shared);
+    expect(inputs.filter((i) => i.startsWith("lib/"))).to.have.members(["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/roles.ts"]);
+    const js = fs.readFileSync(path.join(dir(), "app.js"), "utf8");
+    expect(js.length).to.equal(bytes);
+    expect(js).to.not.match(/require\("(fs|path|child_process|hardhat)"\)/);
+    expect(js).to.not.include("0x60806040");
+    expect(js).to.include("transferWithReference");
+    // A budget, so a dependency that drags in half of npm is noticed: ethers v6 is most of it.
+    expect(bytes).to.be.below(700_000);
+  });
+
+  it("serves the deployment's addresses, first blocks, chain id and endpoint beside the page", async function () {
+    writeDeployment(record());
+    const config = clientConfig("localhost", { RPC_TEST_PORT: "8701" });
+    expect(config).to.deep.include({ network: "localhost", chainId: 31337, rpcUrl: "http://127.0.0.1:8701", gasPrice: "0" });
+    expect(config.depositTokens).to.deep.equal([{ currency: "USD", address: record().contracts["DepositToken:USD"].address, fromBlock: 2 }]);
+    expect(config.securities.map((s) => s.isin)).to.deep.equal(["US0378331005"]);
+    expect(config.escrow?.address).to.equal(record().contracts.DvPEscrow.address);
+    await buildClient(config, dir());
+    expect(JSON.parse(fs.readFileSync(path.join(dir(), "deployment.json"), "utf8"))).to.deep.equal(config);
+    expect(fs.readFileSync(path.join(dir(), "index.html"), "utf8")).to.include('<script src="app.js"></script>');
+  });
+
+  it("refuses a missing or unfinished deployment record naming the file, and the in-process network no wallet can reach", function () {
+    expect(() => clientConfig("qbft")).to.throw(/no deployment for network "qbft": .*qbft\.json does not exist/);
+    writeDeployment(record({ pending: ["0x01"] }));
+    expect(() => clientConfig("localhost")).to.throw(/localhost\.json: the deployment of "localhost" is unfinished/);
+    expect(() => clientConfig("hardhat")).to.throw('network "hardhat" runs inside one Hardhat process and no wallet can reach it');
+    expect(() => clientConfig("mainnet")).to.throw('unknown network "mainnet"');
+  });
+
+  it("takes --network (required) and --port from the command line, naming what is wrong", function () {
+    expect(parseArgs(["--network", "qbft"])).to.deep.equal({ network: "qbft", port: undefined });
+    expect(parseArgs(["--port", "8712", "--network", "localhost"])).to.deep.equal({ network: "localhost", port: 8712 });
+    expect(() => parseArgs([])).to.throw("--network is required");
+    expect(() => parseArgs(["--network"])).to.throw("--network needs a value");
+    expect(() => parseArgs(["--network", "qbft", "--port", "80a"])).to.throw('--port "80a" is not a port number');
+    expect(() => parseArgs(["--network=qbft"])).to.throw('unknown option "--network=qbft"');
+  });
+
+  describe("static server", function () {
+    let server: Server;
+    let base: string;
+    before(async function () {
+      fs.mkdirSync(path.join(dir(), "site"));
+      fs.writeFileSync(path.join(dir(), "site", "index.html"), "<p>page</p>");
+      fs.writeFileSync(path.join(dir(), "client-secret.txt"), "outside");
+      const port = await freePort(8700, 8799);
+      server = await serveStatic(path.join(dir(), "site"), port);
+      base = `http://127.0.0.1:${port}`;
+    });
+    after(function () {
+      server.close();
+    });
+
+    it("serves the page's files on 127.0.0.1 and nothing outside its folder, GET only", async function () {
+      const page = await fetch(`${base}/`);
+      expect(page.status).to.equal(200);
+      expect(page.headers.get("content-type")).to.equal("text/html; charset=utf-8");
+      expect(await page.text()).to.equal("<p>page</p>");
+      expect((await fetch(`${base}/..%2fclient-secret.txt`)).status).to.equal(404);
+      expect((await fetch(`${base}/missing.js`)).status).to.equal(404);
+      expect((await fetch(`${base}/index.html`, { method: "POST" })).status).to.equal(405);
+    });
+
+    it("refuses a port already in use, naming it", async function () {
+      const port = Number(new URL(base).port);
+      await serveStatic(dir(), port).then(() => expect.fail("a second server started on a busy port"), (e: Error) => {
+        expect(e.message).to.equal(`port ${port} on 127.0.0.1 is in use: choose another with --port`);
+      });
+    });
+  });
+
+  describe("signed-trade files and terms (lib/dvp.ts: one implementation for dvp:sign, dvp:settle-signed and the page)", function () {
+    const text = { seller: "", buyer: "", units: "100", cashAmount: "18,000.00", deadline: "2027-01-31", ref: "TRADE-0002" };
+    let seller: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+    let buyer: typeof seller;
+    before(async function () {
+      [, , , , , , seller, buyer] = await ethers.getSigners();
+      Object.assign(text, { seller: seller.address, buyer: buyer.address });
+    });
+
+    it("parses terms from text exactly, in the units of each token, naming a wrong field as the commands do", function () {
+      const terms = termsFromText(text, ASSET, CASH);
+      expect(terms).to.deep.include({ assetAmount: 100n, cashAmount: 1_800_000n, deadline: 1801439999n, ref: ethers.encodeBytes32String("TRADE-0002") });
+      expect(() => termsFromText({ ...text, cashAmount: "18000.001" }, ASSET, CASH)).to.throw('--cash-amount "18000.001" has 3 decimals; the token has 2');
+      expect(() => termsFromText({ ...text, units: "0" }, ASSET, CASH)).to.throw('--units "0" is zero');
+      expect(() => termsFromText({ ...text, buyer: "0x12" }, ASSET, CASH)).to.throw('--buyer "0x12" is not an address');
+      expect(() => termsFromText({ ...text, ref: " " }, ASSET, CASH)).to.throw("--ref is missing");
+    });
+
+    it("writes, names and reads back a signed file; refuses a file that is not one, naming it", async function () {
+      const terms = termsFromText(text, ASSET, CASH);
+      const file = signedTradeFile(ESCROW, 31337n, terms, seller.address, await signTrade(seller, ESCROW, 31337, terms));
+      const written = signedFileText(file);
+      expect(written.endsWith("}\n")).to.equal(true);
+      expect(written).to.equal(`${JSON.stringify(file, null, 2)}\n`);
+      expect(signedFileName(terms, "seller")).to.equal("TRADE-0002.seller.json");
+      expect(signedFileName({ ...terms, ref: ethers.encodeBytes32String("A/B C") }, "buyer")).to.equal("A_B_C.buyer.json");
+      expect(parseSignedFile(written, "seller file").parsed).to.deep.equal(terms);
+      expect(() => parseSignedFile("{", "seller file x.json")).to.throw(/^seller file x\.json: /);
+      expect(() => parseSignedFile("{}", "seller file x.json")).to.throw('seller file x.json: field "seller" is missing');
+    });
+
+    it("accepts a pair only for this escrow and chain, with the same terms, each signed by its party", async function () {
+      const terms = termsFromText(text, ASSET, CASH);
+      const signed = async (who: typeof seller, t = terms) => parseSignedFile(signedFileText(signedTradeFile(ESCROW, 31337, t, who.address, await signTrade(who, ESCROW, 31337, t))), "f");
+      const eoa = async () => false;
+      const [s, b] = [await signed(seller), await signed(buyer)];
+      expect(await checkSignedPair({ file: s, name: "s.json" }, { file: b, name: "b.json" }, ESCROW, 31337, eoa)).to.deep.equal(terms);
+      await expect(checkSignedPair({ file: s, name: "s.json" }, { file: b, name: "b.json" }, CASH.address, 31337, eoa))
+        .to.be.rejectedWith(`s.json was signed for escrow ${ESCROW} on chain 31337, not ${CASH.address} on chain 31337; nothing was sent`);
+      await expect(checkSignedPair({ file: s, name: "s.json" }, { file: await signed(buyer, { ...terms, cashAmount: 1n }), name: "b.json" }, ESCROW, 31337, eoa))
+        .to.be.rejectedWith("s.json and b.json sign different terms; nothing was sent");
+      await expect(checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, eoa))
+        .to.be.rejectedWith(`b.json is signed by ${seller.address}, not by ${buyer.address}; nothing was sent`);
+      expect(await checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, async () => true)).to.deep.equal(terms);
+    });
+  });
+});
+
