@@ -77,3 +77,52 @@ export function termsFromJson(json: Record<string, string>, what = "terms"): Tra
     deadline: BigInt(json.deadline), ref: json.ref,
   };
 }
+
+/** A trade with both signatures, as `DvPEscrow.settleSignedBatch` takes it. */
+export interface SignedTrade {
+  terms: TradeTerms;
+  sellerSig: string;
+  buyerSig: string;
+}
+
+/** Per token, what a netted batch moves: gross (the sum of its trades' amounts) and net (what actually moves). */
+export interface TokenTotals {
+  token: string;
+  gross: bigint;
+  net: bigint;
+}
+
+/**
+ * Each party's net per token over a batch of trades (token -> party -> amount; positive: receives,
+ * negative: pays, zero: trades but moves nothing), tokens in the order the batch first names them (each
+ * trade's asset, then its cash), as DvPEscrow.settleSignedBatch nets them.
+ */
+export function netPositions(trades: TradeTerms[]): Map<string, Map<string, bigint>> {
+  const nets = new Map<string, Map<string, bigint>>();
+  const add = (token: string, party: string, amount: bigint) => {
+    const perParty = nets.get(token) ?? new Map<string, bigint>();
+    nets.set(token, perParty);
+    perParty.set(party, (perParty.get(party) ?? 0n) + amount);
+  };
+  for (const t of trades) {
+    add(t.asset, t.seller, -t.assetAmount);
+    add(t.asset, t.buyer, t.assetAmount);
+    add(t.cash, t.buyer, -t.cashAmount);
+    add(t.cash, t.seller, t.cashAmount);
+  }
+  return nets;
+}
+
+/** Per token, gross and net of a batch, in the order and form of the SignedTradeBatchSettled event. */
+export function batchTotals(trades: TradeTerms[]): TokenTotals[] {
+  const gross = new Map<string, bigint>();
+  for (const t of trades) {
+    gross.set(t.asset, (gross.get(t.asset) ?? 0n) + t.assetAmount);
+    gross.set(t.cash, (gross.get(t.cash) ?? 0n) + t.cashAmount);
+  }
+  return [...netPositions(trades)].map(([token, perParty]) => ({
+    token,
+    gross: gross.get(token)!,
+    net: [...perParty.values()].reduce((sum, v) => (v > 0n ? sum + v : sum), 0n),
+  }));
+}
