@@ -212,6 +212,8 @@ interface IDvPEscrow {
     error ExcessExceeded(address token, uint256 amount, uint256 excess);
     /// @notice A batch with no trades.
     error EmptyBatch();
+    /// @notice A token's answer on a freeze or pause could not be read for want of gas: submit with more gas.
+    error TokenQueryOutOfGas(address token);
     /// @notice Trade `index` of a batch (counted from 0) would be refused by `settleSigned`: `reason` is the
     /// ABI-encoded error it would raise there (for example `InvalidSignature(party)`). Nothing settled.
     error TradeRefused(uint256 index, bytes reason);

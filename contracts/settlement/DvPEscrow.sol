@@ -616,7 +616,7 @@ contract DvPEscrow is
      * @dev Per token, gross and net (the sum of positive nets). A party whose net in a token is zero moves
      * nothing there, so the token's rule would never see it: the batch asks the token whether that party
      * is frozen, and whether the token is paused when nothing in it moves, as a settlement one trade at a
-     * time would have been refused. A listed token without those functions (a plain ERC-20) has neither.
+     * time would have been refused (with the token's own error). A plain ERC-20 has neither question.
      */
     function _totals(Netting memory n) private view returns (TokenTotals[] memory totals) {
         uint256 tokenCount = n.tokenCount;
@@ -627,33 +627,31 @@ contract DvPEscrow is
             for (uint256 e = n.heads[t]; e != 0; e = n.next[e - 1]) {
                 int256 net = n.nets[e - 1];
                 if (net > 0) moved += uint256(net);
-                else if (net == 0) _requireNotFrozen(token, n.parties[e - 1]);
+                else if (net == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.isFrozen, (n.parties[e - 1])))) {
+                    revert IPermissionedToken.WalletFrozen(n.parties[e - 1]);
+                }
             }
-            if (moved == 0) _requireNotPaused(token);
+            if (moved == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.paused, ()))) {
+                revert IPermissionedToken.TokenPaused();
+            }
             totals[t] = TokenTotals({token: token, gross: n.gross[t], net: moved});
         }
     }
 
-    /// @dev Refuses a party the token has frozen (`WalletFrozen`, as the token itself would).
-    function _requireNotFrozen(address token, address party) private view {
-        // One view call per party whose net is zero, only in a batch.
-        // slither-disable-next-line calls-loop
-        try IPermissionedToken(token).isFrozen(party) returns (bool frozen) {
-            if (frozen) revert IPermissionedToken.WalletFrozen(party);
-        } catch {
-            return; // no freeze to respect
-        }
-    }
-
-    /// @dev Refuses a paused token (`TokenPaused`, as the token itself would).
-    function _requireNotPaused(address token) private view {
-        // One view call per token in which nothing moves, only in a batch.
-        // slither-disable-next-line calls-loop
-        try IPermissionedToken(token).paused() returns (bool isPaused) {
-            if (isPaused) revert IPermissionedToken.TokenPaused();
-        } catch {
-            return; // no pause to respect
-        }
+    /**
+     * @dev A listed token's yes/no answer to a compliance question (`isFrozen(party)`, `paused()`); false when
+     * the token has no such function (a plain ERC-20 answers with a revert and no data). A question that
+     * failed for want of gas is refused instead (EIP-150 leaves the caller 1/64 of the gas it forwarded),
+     * so that no submitter can starve it into a "no".
+     */
+    function _tokenSays(address token, bytes memory question) private view returns (bool) {
+        uint256 gasBefore = gasleft();
+        // A view call per zero net or idle token, only in a batch; the function may be missing, hence no interface call.
+        // slither-disable-next-line low-level-calls,calls-loop
+        (bool ok, bytes memory answer) = token.staticcall(question); // solhint-disable-line avoid-low-level-calls
+        if (ok && answer.length == 32) return abi.decode(answer, (bool));
+        if (gasleft() <= gasBefore / 64) revert TokenQueryOutOfGas(token);
+        return false;
     }
 
     /**

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchFixture, ids, units, usd } from "../fixtures";
 import { batchTotals, netPositions, signTrade, SignedTrade, tradeHash, TradeTerms } from "../../lib/dvp";
-import type { PlainERC20, ReentrantToken, ShortDeliveryToken } from "../../typechain-types";
+import type { GasBurningToken, PlainERC20, ReentrantToken, ShortDeliveryToken } from "../../typechain-types";
 
 type Fixture = Awaited<ReturnType<typeof batchFixture>>;
 
@@ -262,6 +262,15 @@ describe("DvPEscrow: netted batch of signed trades", function () {
     });
   });
 
+  it("refuses a batch when a token's answer on a freeze fails for want of gas, rather than reading it as no freeze", async function () {
+    const f = await loadFixture(batch);
+    const burner = await ethers.deployContract("GasBurningToken");
+    const { signed, token, before } = await withListed(f, burner);
+    await expect(f.escrow.connect(f.agent).settleSignedBatch(signed, { gasLimit: 3_000_000 }))
+      .to.be.revertedWithCustomError(f.escrow, "TokenQueryOutOfGas").withArgs(token);
+    expect(await holdings(f)).to.deep.equal(before);
+  });
+
   it("settles a listed plain ERC-20 (no freeze, no pause) in which a party nets to zero", async function () {
     const f = await loadFixture(batch);
     const plain = await ethers.deployContract("PlainERC20");
@@ -278,7 +287,7 @@ describe("DvPEscrow: netted batch of signed trades", function () {
  * Lists `token` (a test-only ERC-20) and signs three trades in it: bob sells 50 to alice, carol sells 30
  * and 20 to bob, each for 50.00, 30.00 and 20.00 USD. Bob's net in the token is zero.
  */
-async function withListed(f: Fixture, token: PlainERC20 | ShortDeliveryToken | ReentrantToken) {
+async function withListed(f: Fixture, token: PlainERC20 | ShortDeliveryToken | ReentrantToken | GasBurningToken) {
   const address = await token.getAddress();
   await f.escrow.connect(f.admin).listToken(address, true);
   for (const p of [f.bob, f.carol]) {
