@@ -1,6 +1,7 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import { SAMPLE_SECURITIES } from "../lib/config";
 import { CURRENCIES, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
 
 export const YEAR = 365 * 24 * 3600;
@@ -86,13 +87,6 @@ export async function dvpFixture() {
   return { ...base, cash, asset, escrow, escrowAddress, terms };
 }
 
-/** The securities of the batch fixture: the demo note and two more, in whole units. */
-export const BATCH_SECURITIES: SecurityConfig[] = [
-  DEMO_SECURITY,
-  { isin: "XS2010000003", name: "Tokenized Bond XS2010000003", symbol: "TB-0001", decimals: 0 },
-  { isin: "DE0001102580", name: "Tokenized Bund DE0001102580", symbol: "BUND-80", decimals: 0 },
-];
-
 /**
  * Netted batches: three listed securities and the USD deposit token among four parties of three
  * participants (alice of alpha, bob of beta, carol of gamma, dave of delta). Each party holds 1,000 units
@@ -100,14 +94,14 @@ export const BATCH_SECURITIES: SecurityConfig[] = [
  * parties; `trade` builds terms with a fresh reference.
  */
 export async function batchFixture() {
-  const { suite, ...base } = await onboardedSuite(true, BATCH_SECURITIES);
+  const { suite, ...base } = await onboardedSuite(true, SAMPLE_SECURITIES);
   const { compliance, issuer, alice, bob, carol } = base;
   const dave = (await ethers.getSigners())[12];
   const kycExpiry = (await time.latest()) + YEAR;
   await suite.registry.connect(compliance).onboard(ids.gamma, [carol.address], kycExpiry);
   await suite.registry.connect(compliance).onboard(ids.delta, [dave.address], kycExpiry);
   const cash = suite.tokens.USD;
-  const securities = BATCH_SECURITIES.map((s) => suite.securities[s.isin]);
+  const securities = SAMPLE_SECURITIES.map((s) => suite.securities[s.isin]);
   const escrow = suite.escrow!;
   const escrowAddress = await escrow.getAddress();
   const parties = [alice, bob, carol, dave];
