@@ -67,6 +67,8 @@ export interface ExplainContext {
   /** Interfaces whose custom errors are decoded, the first that knows a selector wins. */
   interfaces: Interface[];
   registry?: ParticipantRegistry;
+  /** The references of a batch's trades by index, so that TradeRefused names the refused trade. */
+  tradeRefs?: string[];
   /** Shows an amount of the token the call was about ("1,250,000.00 USD"); raw integers without it. */
   amount?: (value: bigint) => string;
 }
@@ -82,6 +84,18 @@ export async function explainError(error: unknown, ctx: ExplainContext): Promise
   if (!decoded) {
     const short = (error as { shortMessage?: string }).shortMessage;
     return short ?? (error instanceof Error ? error.message.split("\n")[0] : String(error));
+  }
+  return explainDecoded(decoded, ctx);
+}
+
+/** A decoded error in words; a batch's TradeRefused as "trade N (ref ...): " and the trade's own error. */
+async function explainDecoded(decoded: DecodedError, ctx: ExplainContext): Promise<string> {
+  if (decoded.name === "TradeRefused") {
+    const index = Number(decoded.args.index);
+    const ref = ctx.tradeRefs?.[index];
+    const inner = decodeRevert(decoded.args.reason, ctx.interfaces);
+    const why = inner ? await explainDecoded(inner, ctx) : `undecoded reason ${decoded.args.reason}`;
+    return `trade ${index}${ref ? ` (ref ${refText(ref)})` : ""}: ${why}`;
   }
   return `${decoded.name}: ${await inWords(decoded, ctx)}`;
 }
@@ -151,6 +165,12 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `no refund waits for ${a.party} in ${a.token}`;
     case "TokenNotListed":
       return `${a.token} is not listed for settlement`;
+    case "EmptyBatch":
+      return "the batch has no trades";
+    case "ShortDelivery":
+      return `token ${a.token} delivered ${a.received} of ${a.expected}`;
+    case "TokenQueryOutOfGas":
+      return `token ${a.token} could not say whether a party is frozen or the token paused for want of gas: send with more gas`;
     default: {
       const words = Object.entries(a).map(([k, v]) => `${k} ${v}`).join(", ");
       return words || "refused";

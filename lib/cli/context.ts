@@ -204,13 +204,16 @@ export class CommandContext {
    * error, explained in words (amounts in the units of `leg`), and nothing is sent. `method` is a typed
    * contract method connected to its signer, so names and arguments are checked by the compiler.
    * Prints the transaction hash, block and gas used; returns the receipt (for the events it emitted).
+   * `tradeRefs` names the trades of a batch in a TradeRefused refusal.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg): Promise<ContractTransactionReceipt> {
+  async send<A extends any[]>(
+    label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg, tradeRefs?: string[],
+  ): Promise<ContractTransactionReceipt> {
     try {
       await method.staticCall(...(args as ContractMethodArgs<A, "view">));
     } catch (e) {
-      throw new Error(`${label} refused: ${await this.explain(e, leg)}; nothing was sent`);
+      throw new Error(`${label} refused: ${await this.explain(e, leg, tradeRefs)}; nothing was sent`);
     }
     let receipt: ContractTransactionReceipt | null = null;
     let hash = "";
@@ -219,7 +222,7 @@ export class CommandContext {
       hash = tx.hash;
       receipt = (await tx.wait()) as ContractTransactionReceipt | null;
     } catch (e) {
-      throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg)}`);
+      throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg, tradeRefs)}`);
     }
     if (!receipt) throw new Error(`${label}: tx ${hash} was dropped before it was mined`);
     this.sent.push({ label, txHash: hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
@@ -233,8 +236,11 @@ export class CommandContext {
     else text?.();
   }
 
-  /** One line explaining why a call failed (lib/errors.ts), amounts in the units of `leg`. */
-  async explain(error: unknown, leg?: Leg): Promise<string> {
-    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt });
+  /**
+   * One line explaining why a call failed (lib/errors.ts), amounts in the units of `leg`; a refused trade
+   * of a batch named by its reference from `tradeRefs`.
+   */
+  async explain(error: unknown, leg?: Leg, tradeRefs?: string[]): Promise<string> {
+    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt, tradeRefs });
   }
 }
