@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     console.log(`  ${m.label.padEnd(8)} gross ${formatAmount(m.totals.gross, m.decimals).padStart(16)}  net ${formatAmount(m.totals.net, m.decimals).padStart(14)}  (${pct.toFixed(2)}% of gross)`);
   }
   console.log(`\nGas used by a batch of this shape: about ${batch.fixed} + ${batch.perTrade} per trade; the largest that executes within a ${BLOCK_GAS_LIMIT.toLocaleString("en-US")}-gas block: ${batch.largestBatch} trades`);
+  console.log(`Calldata: ${batch.bytesPerTrade} bytes per trade; GoQuorum's transaction size limit (genesis txnSizeLimit) lets in ${batch.bySize.map((x) => `${x.trades} trades at ${x.kib} KiB`).join(", ")}`);
 }
 
 main().catch((e: unknown) => {

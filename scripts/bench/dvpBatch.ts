@@ -8,6 +8,13 @@ import { GasRow, gasOf } from "./gasTable";
 export const BLOCK_GAS_LIMIT = 50_000_000n;
 /** The batch size the issue's target is stated at. */
 export const BATCH_SIZE = 50;
+/**
+ * GoQuorum refuses a transaction larger than its genesis `txnSizeLimit` (KiB; 64 when unset, as in our
+ * genesis; at most 128): params.ChainConfig.GetTransactionSizeLimit, checked in core/tx_pool.go validateTx.
+ */
+export const TX_SIZE_LIMITS_KIB = [64, 128];
+/** A legacy transaction's fields around its data (nonce, gas, to, v, r, s, RLP prefixes): at most this many bytes. */
+const TX_ENVELOPE_BYTES = 120;
 /** A second, larger batch of the same shape: with the first it separates the per-trade gas from the fixed part. */
 const LARGE_BATCH_SIZE = 200;
 
@@ -19,6 +26,9 @@ export interface BatchBench {
   fixed: bigint;
   /** Found by executing prefixes of a signed pool with the block's gas limit. */
   largestBatch: number;
+  /** Calldata bytes per trade, and the largest batch each transaction size limit lets in. */
+  bytesPerTrade: number;
+  bySize: { kib: number; trades: number }[];
 }
 
 /**
@@ -107,6 +117,9 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
 
   // The largest batch of this shape whose execution fits a block: the slope and fixed part of the gas used
   // give a first guess; prefixes of one signed pool are then executed (eth_call, gas limit = block limit).
+  const dataBytes = (batch: SignedTrade[]) => ethers.dataLength(escrow.interface.encodeFunctionData("settleSignedBatch", [batch]));
+  const bytesPerTrade = (dataBytes(large) - dataBytes(small)) / (LARGE_BATCH_SIZE - BATCH_SIZE);
+  const headerBytes = dataBytes(small) - bytesPerTrade * BATCH_SIZE;
   const perTrade = (largeGas - smallGas) / BigInt(LARGE_BATCH_SIZE - BATCH_SIZE);
   const fixed = smallGas - perTrade * BigInt(BATCH_SIZE);
   const guess = Number((BLOCK_GAS_LIMIT - fixed) / perTrade);
@@ -138,5 +151,7 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
     perTrade,
     fixed,
     largestBatch: lo,
+    bytesPerTrade,
+    bySize: TX_SIZE_LIMITS_KIB.map((kib) => ({ kib, trades: Math.floor((kib * 1024 - TX_ENVELOPE_BYTES - headerBytes) / bytesPerTrade) })),
   };
 }
