@@ -39,3 +39,13 @@ export const DEMO_SECURITY: SecurityConfig = {
   symbol: "TN-0378",
   decimals: 0,
 };
+
+/**
+ * Securities the tests and the gas benchmark settle in netted batches: the demo note and two more, in
+ * whole units (valid ISINs, check digit included).
+ */
+export const SAMPLE_SECURITIES: SecurityConfig[] = [
+  DEMO_SECURITY,
+  { isin: "XS2010000003", name: "Tokenized Bond XS2010000003", symbol: "TB-0003", decimals: 0 },
+  { isin: "DE0001102580", name: "Tokenized Bund DE0001102580", symbol: "BUND-80", decimals: 0 },
+];

@@ -158,25 +158,87 @@ export async function checkSignedPair(
   chainId: bigint | number,
   isContract: (address: string) => Promise<boolean>,
 ): Promise<TradeTerms> {
-  for (const { file, name } of [seller, buyer]) {
-    if (file.escrow?.toLowerCase() !== escrow.toLowerCase() || file.chainId !== chainId.toString()) {
-      throw new Error(`${name} was signed for escrow ${file.escrow} on chain ${file.chainId}, not ${escrow} on chain ${chainId}; nothing was sent`);
-    }
-  }
+  for (const { file, name } of [seller, buyer]) requireForEscrow(file, name, escrow, chainId);
   if (JSON.stringify(termsToJson(seller.file.parsed)) !== JSON.stringify(termsToJson(buyer.file.parsed))) {
     throw new Error(`${seller.name} and ${buyer.name} sign different terms; nothing was sent`);
   }
   const terms = seller.file.parsed;
-  for (const [{ file, name }, party] of [[seller, terms.seller], [buyer, terms.buyer]] as const) {
-    let recovered: string;
-    try {
-      recovered = tradeSigner(escrow, chainId, terms, file.signature);
-    } catch {
-      recovered = "nobody (malformed signature)";
-    }
-    if (recovered !== party && !(await isContract(party))) {
-      throw new Error(`${name} is signed by ${recovered}, not by ${party}; nothing was sent`);
-    }
-  }
+  await requireSignedBy(seller.file, seller.name, escrow, chainId, terms.seller, isContract);
+  await requireSignedBy(buyer.file, buyer.name, escrow, chainId, terms.buyer, isContract);
   return terms;
+}
+
+/** Refuses a signed file made for another escrow or another chain, naming the file. */
+export function requireForEscrow(file: SignedTradeFile, name: string, escrow: string, chainId: bigint | number): void {
+  if (file.escrow?.toLowerCase() !== escrow.toLowerCase() || file.chainId !== chainId.toString()) {
+    throw new Error(`${name} was signed for escrow ${file.escrow} on chain ${file.chainId}, not ${escrow} on chain ${chainId}; nothing was sent`);
+  }
+}
+
+/**
+ * Refuses a signed file whose signature is not `party`'s signature of its terms, naming the file. A
+ * contract wallet (ERC-1271) cannot be checked off-chain: the escrow asks it when the trade settles.
+ */
+export async function requireSignedBy(
+  file: SignedTradeFile & { parsed: TradeTerms }, name: string, escrow: string, chainId: bigint | number, party: string,
+  isContract: (address: string) => Promise<boolean>,
+): Promise<void> {
+  let recovered: string;
+  try {
+    recovered = tradeSigner(escrow, chainId, file.parsed, file.signature);
+  } catch {
+    recovered = "nobody (malformed signature)";
+  }
+  if (recovered !== party && !(await isContract(party))) {
+    throw new Error(`${name} is signed by ${recovered}, not by ${party}; nothing was sent`);
+  }
+}
+
+/** A trade with both signatures, as `DvPEscrow.settleSignedBatch` takes it. */
+export interface SignedTrade {
+  terms: TradeTerms;
+  sellerSig: string;
+  buyerSig: string;
+}
+
+/** Per token, what a netted batch moves: gross (the sum of its trades' amounts) and net (what actually moves). */
+export interface TokenTotals {
+  token: string;
+  gross: bigint;
+  net: bigint;
+}
+
+/**
+ * Each party's net per token over a batch of trades (token -> party -> amount; positive: receives,
+ * negative: pays, zero: trades but moves nothing), tokens in the order the batch first names them (each
+ * trade's asset, then its cash), as DvPEscrow.settleSignedBatch nets them.
+ */
+export function netPositions(trades: TradeTerms[]): Map<string, Map<string, bigint>> {
+  const nets = new Map<string, Map<string, bigint>>();
+  const add = (token: string, party: string, amount: bigint) => {
+    const perParty = nets.get(token) ?? new Map<string, bigint>();
+    nets.set(token, perParty);
+    perParty.set(party, (perParty.get(party) ?? 0n) + amount);
+  };
+  for (const t of trades) {
+    add(t.asset, t.seller, -t.assetAmount);
+    add(t.asset, t.buyer, t.assetAmount);
+    add(t.cash, t.buyer, -t.cashAmount);
+    add(t.cash, t.seller, t.cashAmount);
+  }
+  return nets;
+}
+
+/** Per token, gross and net of a batch, in the order and form of the SignedTradeBatchSettled event. */
+export function batchTotals(trades: TradeTerms[]): TokenTotals[] {
+  const gross = new Map<string, bigint>();
+  for (const t of trades) {
+    gross.set(t.asset, (gross.get(t.asset) ?? 0n) + t.assetAmount);
+    gross.set(t.cash, (gross.get(t.cash) ?? 0n) + t.cashAmount);
+  }
+  return [...netPositions(trades)].map(([token, perParty]) => ({
+    token,
+    gross: gross.get(token)!,
+    net: [...perParty.values()].reduce((sum, v) => (v > 0n ? sum + v : sum), 0n),
+  }));
 }

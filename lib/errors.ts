@@ -70,7 +70,7 @@ export interface ExplainContext {
   registry?: ParticipantRegistry;
   /** Shows an amount of the token the call was about ("1,250,000.00 USD"); raw integers without it. */
   amount?: (value: bigint) => string;
-  /** Names the items of a batch by index (the files they came from), for errors that name an instruction. */
+  /** Names the items of a batch by index (a trade's reference, a payment's file), for errors that name one. */
   items?: readonly string[];
 }
 
@@ -85,6 +85,22 @@ export async function explainError(error: unknown, ctx: ExplainContext): Promise
   if (!decoded) {
     const short = (error as { shortMessage?: string }).shortMessage;
     return short ?? (error instanceof Error ? error.message.split("\n")[0] : String(error));
+  }
+  return explainDecoded(decoded, ctx);
+}
+
+/** The errors that wrap the refusal of one item of a batch, and what such an item is called. */
+const BATCH_ITEM: Record<string, string> = { TradeRefused: "trade", PaymentInstructionRefused: "instruction" };
+
+/** A decoded error in words; a batch item's refusal as "trade N (label): " and the item's own error. */
+async function explainDecoded(decoded: DecodedError, ctx: ExplainContext): Promise<string> {
+  const item = BATCH_ITEM[decoded.name];
+  if (item) {
+    const index = Number(decoded.args.index);
+    const label = ctx.items?.[index];
+    const inner = decodeRevert(decoded.args.reason, ctx.interfaces);
+    const why = inner ? await explainDecoded(inner, ctx) : `undecoded reason ${decoded.args.reason}`;
+    return `${item} ${index}${label ? ` (${label})` : ""}: ${why}`;
   }
   return `${decoded.name}: ${await inWords(decoded, ctx)}`;
 }
@@ -167,13 +183,11 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
     case "NetPositionShortfall":
       return `${a.wallet} holds ${amount(a.balance)}, its net debit in the batch is ${amount(a.netDebit)}`;
     case "EmptyBatch":
-      return "the batch holds no instructions";
-    case "PaymentInstructionRefused": {
-      const index = Number(a.index);
-      const inner = decodeRevert(a.reason, ctx.interfaces);
-      const which = `instruction ${index}${ctx.items?.[index] ? ` (${ctx.items[index]})` : ""}`;
-      return inner ? `${which}: ${inner.name}: ${await inWords(inner, ctx)}` : `${which}: ${a.reason}`;
-    }
+      return "the batch holds nothing to settle";
+    case "ShortDelivery":
+      return `token ${a.token} delivered ${a.received} of ${a.expected}`;
+    case "TokenQueryOutOfGas":
+      return `token ${a.token} could not say whether a party is frozen or the token paused for want of gas: send with more gas`;
     default: {
       const words = Object.entries(a).map(([k, v]) => `${k} ${v}`).join(", ");
       return words || "refused";

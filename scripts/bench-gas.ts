@@ -1,6 +1,8 @@
 import hre from "hardhat";
 import { printGasTable } from "./bench/gasTable";
 import { measureDvPGas } from "./bench/dvp";
+import { BATCH_SIZE, BLOCK_GAS_LIMIT, measureDvPBatchGas } from "./bench/dvpBatch";
+import { formatAmount } from "../lib/format";
 import { measureTokenGas } from "./bench/token";
 import { measureSignedPaymentGas } from "./bench/payments";
 
@@ -12,6 +14,15 @@ async function main(): Promise<void> {
   printGasTable("Signed payments and netted batches (deposit token, 10 participants, a settlement agent submits)", payments.rows);
   for (const note of payments.notes) console.log(note);
   printGasTable("DvP escrow (UUPS proxy, registry checks on both parties, both tokens permissioned)", await measureDvPGas(hre));
+  const batch = await measureDvPBatchGas(hre);
+  printGasTable("DvP netted batch of signed trades (6 parties, 3 securities and USD; baseline measured in the same run)", batch.rows);
+  console.log(`\nMoved by the ${BATCH_SIZE}-trade batch (SignedTradeBatchSettled): gross = settling each trade alone, net = what moved`);
+  for (const m of batch.moved) {
+    const pct = Number((m.totals.net * 10_000n) / m.totals.gross) / 100;
+    console.log(`  ${m.label.padEnd(8)} gross ${formatAmount(m.totals.gross, m.decimals).padStart(16)}  net ${formatAmount(m.totals.net, m.decimals).padStart(14)}  (${pct.toFixed(2)}% of gross)`);
+  }
+  console.log(`\nGas used by a batch of this shape: about ${batch.fixed} + ${batch.perTrade} per trade; the largest that executes within a ${BLOCK_GAS_LIMIT.toLocaleString("en-US")}-gas block: ${batch.largestBatch} trades`);
+  console.log(`Calldata: ${batch.bytesPerTrade} bytes per trade; GoQuorum's transaction size limit (genesis txnSizeLimit) lets in ${batch.bySize.map((x) => `${x.trades} trades at ${x.kib} KiB`).join(", ")}`);
 }
 
 main().catch((e: unknown) => {

@@ -1,6 +1,8 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
+import { signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import { SAMPLE_SECURITIES } from "../lib/config";
+import { CURRENCIES, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
 
 export const YEAR = 365 * 24 * 3600;
 export const ADMIN_DELAY = 3 * 24 * 3600;
@@ -10,6 +12,7 @@ export const ids = {
   alpha: ethers.id("LEI:5493001KJTIIGC8Y1R12"),
   beta: ethers.id("LEI:529900T8BM49AURSDO55"),
   gamma: ethers.id("LEI:213800WSGIIZCXF1P572"),
+  delta: ethers.id("LEI:815600D1C3B1A2F7E654"),
 };
 
 /** Amount in USD cents from a decimal string. */
@@ -21,7 +24,7 @@ export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
  * 1,000,000.00 attested. With `settlement`, also the demo security and the escrow (onboarded, every token
  * listed).
  */
-async function onboardedSuite(settlement: boolean) {
+async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY]) {
   const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] =
     await ethers.getSigners();
   const roles = {
@@ -30,7 +33,7 @@ async function onboardedSuite(settlement: boolean) {
   };
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], adminDelay: ADMIN_DELAY,
-    ...(settlement ? { securities: [DEMO_SECURITY], compliance } : {}),
+    ...(settlement ? { securities, compliance } : {}),
   });
   const kycExpiry = (await time.latest()) + YEAR;
   await suite.registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
@@ -82,4 +85,48 @@ export async function dvpFixture() {
     deadline, ref: ethers.id("TRADE-2026-11-24-0001"),
   };
   return { ...base, cash, asset, escrow, escrowAddress, terms };
+}
+
+/**
+ * Netted batches: three listed securities and the USD deposit token among four parties of three
+ * participants (alice of alpha, bob of beta, carol of gamma, dave of delta). Each party holds 1,000 units
+ * of every security and 100,000.00 USD and approved the escrow for everything. `sign` signs terms by both
+ * parties; `trade` builds terms with a fresh reference.
+ */
+export async function batchFixture() {
+  const { suite, ...base } = await onboardedSuite(true, SAMPLE_SECURITIES);
+  const { compliance, issuer, alice, bob, carol } = base;
+  const dave = (await ethers.getSigners())[12];
+  const kycExpiry = (await time.latest()) + YEAR;
+  await suite.registry.connect(compliance).onboard(ids.gamma, [carol.address], kycExpiry);
+  await suite.registry.connect(compliance).onboard(ids.delta, [dave.address], kycExpiry);
+  const cash = suite.tokens.USD;
+  const securities = SAMPLE_SECURITIES.map((s) => suite.securities[s.isin]);
+  const escrow = suite.escrow!;
+  const escrowAddress = await escrow.getAddress();
+  const parties = [alice, bob, carol, dave];
+  for (const [i, p] of parties.entries()) {
+    await cash.connect(issuer).mint(p.address, usd("100000.00"), ethers.id(`deposit-batch-${i}`));
+    await cash.connect(p).approve(escrowAddress, ethers.MaxUint256);
+    for (const s of securities) {
+      await s.connect(issuer).issue(p.address, units(1000));
+      await s.connect(p).approve(escrowAddress, ethers.MaxUint256);
+    }
+  }
+  const { chainId } = await ethers.provider.getNetwork();
+  const deadline = BigInt((await time.latest()) + 7 * 24 * 3600);
+  const cashAddress = await cash.getAddress();
+  const securityAddresses = await Promise.all(securities.map((s) => s.getAddress()));
+  const signerOf = new Map(parties.map((p) => [p.address, p]));
+  let refs = 0;
+  const trade = (seller: { address: string }, buyer: { address: string }, security: number, assetAmount: bigint, cashAmount: bigint): TradeTerms => ({
+    seller: seller.address, buyer: buyer.address, asset: securityAddresses[security], assetAmount,
+    cash: cashAddress, cashAmount, deadline, ref: ethers.encodeBytes32String(`BATCH-${++refs}`),
+  });
+  const sign = async (terms: TradeTerms): Promise<SignedTrade> => ({
+    terms,
+    sellerSig: await signTrade(signerOf.get(terms.seller)!, escrowAddress, chainId, terms),
+    buyerSig: await signTrade(signerOf.get(terms.buyer)!, escrowAddress, chainId, terms),
+  });
+  return { ...base, cash, securities, escrow, escrowAddress, dave, parties, chainId, deadline, trade, sign };
 }

@@ -7,7 +7,8 @@ pragma solidity 0.8.30;
  * token) from buyer to seller in one atomic step, or nothing moves.
  * @dev Two flows. Locking: a party proposes, each party locks its own leg, and the call that locks the
  * second leg settles both. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
- * both signatures; the escrow moves both legs with the parties' allowances in one transaction.
+ * both signatures; the escrow moves both legs with the parties' allowances in one transaction. Signed
+ * trades also settle as a netted batch: each party delivers or receives only its net per token.
  *
  * Custody: the escrow's balance of each token is always the sum of its locked legs plus the refunds
  * waiting for owners who could not receive at refund time (plus anything sent to it by mistake, which
@@ -34,6 +35,27 @@ interface IDvPEscrow {
         uint256 cashAmount;
         uint64 deadline;
         bytes32 ref;
+    }
+
+    /// @notice Terms of the signed flow with both parties' signatures, as `settleSignedBatch` takes them.
+    /// @param terms The terms both parties signed.
+    /// @param sellerSig The seller's EIP-712 signature (or ERC-1271 for a contract wallet).
+    /// @param buyerSig The buyer's EIP-712 signature (or ERC-1271 for a contract wallet).
+    struct SignedTrade {
+        Trade terms;
+        bytes sellerSig;
+        bytes buyerSig;
+    }
+
+    /// @notice What a netted batch moved in one token.
+    /// @param token The token.
+    /// @param gross The sum of the token's amounts over the batch's trades: what settling them one by one
+    /// would have moved.
+    /// @param net What moved: the sum of the parties' net receipts (equal to the sum of their net payments).
+    struct TokenTotals {
+        address token;
+        uint256 gross;
+        uint256 net;
     }
 
     /// @notice Where a trade of the locking flow stands. Settled, Cancelled, Expired and ClosedByOrder are
@@ -137,6 +159,14 @@ interface IDvPEscrow {
     /// @param terms The terms.
     event SignedTradeSettled(bytes32 indexed tradeHash, bytes32 indexed ref, address indexed submitter, Trade terms);
 
+    /// @notice A batch of signed trades settled by net movements; each of its trades also emitted
+    /// `SignedTradeSettled`.
+    /// @param submitter Who submitted the batch.
+    /// @param trades How many trades settled.
+    /// @param totals Per token, what settling the trades one by one would have moved (gross) and what moved
+    /// (net), in the order the batch first named each token.
+    event SignedTradeBatchSettled(address indexed submitter, uint256 trades, TokenTotals[] totals);
+
     /// @notice The bank listed or delisted a token for settlement.
     /// @param token The token.
     /// @param listed Whether trades may now use it.
@@ -180,6 +210,13 @@ interface IDvPEscrow {
     error LegalReferenceMissing();
     /// @notice The amount is zero or more than the escrow holds beyond locked legs and pending refunds.
     error ExcessExceeded(address token, uint256 amount, uint256 excess);
+    /// @notice A batch with no trades.
+    error EmptyBatch();
+    /// @notice A token's answer on a freeze or pause could not be read for want of gas: submit with more gas.
+    error TokenQueryOutOfGas(address token);
+    /// @notice Trade `index` of a batch (counted from 0) would be refused by `settleSigned`: `reason` is the
+    /// ABI-encoded error it would raise there (for example `InvalidSignature(party)`). Nothing settled.
+    error TradeRefused(uint256 index, bytes reason);
 
     /// @notice Proposes a trade; the caller must be its seller or buyer.
     /// @param t The terms: listed tokens, non-zero amounts, distinct allowed parties, a future deadline.
@@ -234,6 +271,17 @@ interface IDvPEscrow {
     function settleSigned(Trade calldata t, bytes calldata sellerSig, bytes calldata buyerSig)
         external
         returns (bytes32 tradeHash);
+
+    /// @notice Settles signed trades in one transaction, all or nothing, moving per token only each party's
+    /// net: a party needs an allowance for what it owes net, not for its gross deliveries. Anyone may
+    /// submit. Each trade is checked as `settleSigned` checks it and settles once, by either path.
+    /// @dev A trade that fails a check reverts the batch with `TradeRefused(index, reason)`. A token's own
+    /// refusal of a net movement (allowance, balance, frozen or not allowed wallet, pause) or `ShortDelivery`
+    /// names no trade, since a net movement belongs to none; a party frozen in a token it trades is refused
+    /// (`WalletFrozen`) even when its net there is zero, and a token paused when nothing in it moves
+    /// (`TokenPaused`).
+    /// @param trades The signed trades (not empty).
+    function settleSignedBatch(SignedTrade[] calldata trades) external;
 
     /// @notice Lists or delists a token for settlement. DEFAULT_ADMIN_ROLE.
     /// @param token The token.

@@ -9,9 +9,12 @@ import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/crypt
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
+import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
 
 /**
  * @title DvPEscrow
@@ -29,6 +32,11 @@ import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
  *
  * A trade reference settles once between the same seller and buyer, by either flow, and a party can
  * withdraw its signature on terms before they settle. UPGRADER_ROLE is its own admin (a timelock holds it).
+ *
+ * Signed trades settle one by one (`settleSigned`) or as a netted batch (`settleSignedBatch`); both run
+ * the same checks (`_acceptSigned`), which return the refusal as an encoded error instead of reverting so
+ * that the batch can name the refused trade. A batch nets in memory and moves each net straight from a
+ * party that owes to a party that is owed: the escrow holds nothing of it at any time.
  */
 contract DvPEscrow is
     IDvPEscrow,
@@ -64,6 +72,25 @@ contract DvPEscrow is
         bytes32 ref;
     }
 
+    /**
+     * @dev Working memory of a batch: each party's net per token. `table` is an open-addressing hash table
+     * whose slots hold a key in the low 224 bits and an index + 1 in the high 32 (0: empty); a token's key
+     * is its address with TOKEN_KEY set, a party's key its address with (token index + 1) above bit 160.
+     * The entries of a token form a list (`heads`, `next`, indexes + 1) so each token is walked alone.
+     */
+    struct Netting {
+        uint256[] table;
+        uint256 shift;
+        address[] tokens;
+        uint256[] gross;
+        uint256[] heads;
+        uint256 tokenCount;
+        address[] parties;
+        int256[] nets;
+        uint256[] next;
+        uint256 entryCount;
+    }
+
     /// @custom:storage-location erc7201:bankcash.storage.DvPEscrow
     struct DvPEscrowStorage {
         IParticipantRegistry registry;
@@ -80,6 +107,12 @@ contract DvPEscrow is
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.DvPEscrow")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant DVP_ESCROW_STORAGE = 0x7d3c988ff43b47dc7960742f0a4a9b127e31a84bb0a14a16aff330e05575d500;
+
+    /// @dev Netting keys: the bit that marks a token's key, and the bits a key may use (the rest is the index).
+    uint256 private constant TOKEN_KEY = 1 << 200;
+    uint256 private constant KEY_BITS = (1 << 224) - 1;
+    /// @dev Fibonacci hashing: the top bits of key * 2^256 / golden ratio pick the slot.
+    uint256 private constant HASH_MULTIPLIER = 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95;
 
     function _getDvPEscrowStorage() private pure returns (DvPEscrowStorage storage $) {
         // slither-disable-next-line assembly
@@ -115,7 +148,7 @@ contract DvPEscrow is
     function proposeTrade(Trade calldata t) external nonReentrant returns (bytes32 tradeId) {
         if (msg.sender != t.seller && msg.sender != t.buyer) revert NotTradeParty(bytes32(0), msg.sender);
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        _validateTerms($, t);
+        _refuse(_termsRefusal($, t));
         _requireRefOpen($, t.seller, t.buyer, t.ref);
         uint256 nonce = $.nonces[msg.sender];
         $.nonces[msg.sender] = nonce + 1;
@@ -182,19 +215,33 @@ contract DvPEscrow is
         nonReentrant
         returns (bytes32 tradeHash)
     {
-        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        _validateTerms($, t);
-        tradeHash = _hashTypedDataV4(_structHash(t));
-        if ($.signedSettled[tradeHash]) revert SignedTradeAlreadySettled(tradeHash);
-        if ($.withdrawn[tradeHash]) revert TermsWithdrawn(tradeHash);
-        bytes32 refKey = _requireRefOpen($, t.seller, t.buyer, t.ref);
-        if (!_isValidSignature(t.seller, tradeHash, sellerSig)) revert InvalidSignature(t.seller);
-        if (!_isValidSignature(t.buyer, tradeHash, buyerSig)) revert InvalidSignature(t.buyer);
-        $.signedSettled[tradeHash] = true;
-        $.refSettled[refKey] = true;
-        emit SignedTradeSettled(tradeHash, t.ref, msg.sender, t);
+        bytes memory refusal;
+        (tradeHash, refusal) = _acceptSigned(_getDvPEscrowStorage(), _domainSeparatorV4(), t, sellerSig, buyerSig);
+        _refuse(refusal);
         _deliver(IERC20(t.asset), t.seller, t.buyer, t.assetAmount);
         _deliver(IERC20(t.cash), t.buyer, t.seller, t.cashAmount);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    function settleSignedBatch(SignedTrade[] calldata trades) external nonReentrant {
+        uint256 count = trades.length;
+        if (count == 0) revert EmptyBatch();
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        bytes32 domain = _domainSeparatorV4();
+        Netting memory n = _newNetting(count);
+        for (uint256 i; i < count; ++i) {
+            SignedTrade calldata s = trades[i];
+            Trade calldata t = s.terms;
+            // Marks the trade as it goes, so a second copy in the same batch is refused as already settled.
+            (, bytes memory refusal) = _acceptSigned($, domain, t, s.sellerSig, s.buyerSig);
+            // A refusal may carry block.timestamp as data (DeadlinePassed); no decision compares a time here.
+            // slither-disable-next-line timestamp
+            if (refusal.length != 0) revert TradeRefused(i, refusal);
+            _net(n, t.asset, t.seller, t.buyer, t.assetAmount);
+            _net(n, t.cash, t.buyer, t.seller, t.cashAmount);
+        }
+        emit SignedTradeBatchSettled(msg.sender, count, _totals(n));
+        _settleNets(n);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -313,16 +360,69 @@ contract DvPEscrow is
         return _getDvPEscrowStorage().registry;
     }
 
-    function _validateTerms(DvPEscrowStorage storage $, Trade calldata t) private view {
-        if (!$.listed[t.asset]) revert TokenNotListed(t.asset);
-        if (!$.listed[t.cash]) revert TokenNotListed(t.cash);
-        if (t.assetAmount == 0 || t.cashAmount == 0) revert TradeAmountZero();
-        if (t.seller == t.buyer) revert SameParty(t.seller);
+    /**
+     * @dev Why terms cannot trade now (listed tokens, amounts, distinct parties, deadline, registry), as the
+     * ABI-encoded error to raise; empty when they can. Every flow asks this one function.
+     */
+    function _termsRefusal(DvPEscrowStorage storage $, Trade calldata t) private view returns (bytes memory refusal) {
+        if (!$.listed[t.asset]) return abi.encodeWithSelector(TokenNotListed.selector, t.asset);
+        if (!$.listed[t.cash]) return abi.encodeWithSelector(TokenNotListed.selector, t.cash);
+        if (t.assetAmount == 0 || t.cashAmount == 0) return abi.encodeWithSelector(TradeAmountZero.selector);
+        if (t.seller == t.buyer) return abi.encodeWithSelector(SameParty.selector, t.seller);
         // slither-disable-next-line timestamp
-        if (t.deadline < block.timestamp) revert DeadlinePassed(t.deadline, block.timestamp);
+        if (t.deadline < block.timestamp) return abi.encodeWithSelector(DeadlinePassed.selector, t.deadline, block.timestamp);
+        // A batch asks about each trade's parties, as settling it alone would.
+        // slither-disable-next-line calls-loop
         (bool sellerAllowed, bool buyerAllowed) = $.registry.areAllowed(t.seller, t.buyer);
-        if (!sellerAllowed) revert PartyNotAllowed(t.seller);
-        if (!buyerAllowed) revert PartyNotAllowed(t.buyer);
+        if (!sellerAllowed) return abi.encodeWithSelector(PartyNotAllowed.selector, t.seller);
+        if (!buyerAllowed) return abi.encodeWithSelector(PartyNotAllowed.selector, t.buyer);
+    }
+
+    /**
+     * @dev The checks of a signed trade, the same for `settleSigned` and each trade of a batch: terms, not
+     * settled, not withdrawn, reference open, both signatures. When they pass, marks the trade settled (its
+     * digest and its reference) and emits `SignedTradeSettled`; otherwise returns the error to raise and
+     * changes nothing. The caller moves the tokens.
+     */
+    function _acceptSigned(
+        DvPEscrowStorage storage $,
+        bytes32 domain,
+        Trade calldata t,
+        bytes calldata sellerSig,
+        bytes calldata buyerSig
+    ) private returns (bytes32 tradeHash, bytes memory refusal) {
+        refusal = _termsRefusal($, t);
+        // A refusal may carry block.timestamp as data (DeadlinePassed); no decision compares a time here.
+        // slither-disable-next-line timestamp
+        if (refusal.length != 0) return (tradeHash, refusal);
+        tradeHash = MessageHashUtils.toTypedDataHash(domain, _structHash(t));
+        if ($.signedSettled[tradeHash]) return (tradeHash, abi.encodeWithSelector(SignedTradeAlreadySettled.selector, tradeHash));
+        if ($.withdrawn[tradeHash]) return (tradeHash, abi.encodeWithSelector(TermsWithdrawn.selector, tradeHash));
+        bytes32 refKey;
+        (refKey, refusal) = _refOpen($, t.seller, t.buyer, t.ref);
+        if (refusal.length != 0) return (tradeHash, refusal);
+        if (!_isValidSignature(t.seller, tradeHash, sellerSig)) {
+            return (tradeHash, abi.encodeWithSelector(InvalidSignature.selector, t.seller));
+        }
+        if (!_isValidSignature(t.buyer, tradeHash, buyerSig)) {
+            return (tradeHash, abi.encodeWithSelector(InvalidSignature.selector, t.buyer));
+        }
+        $.signedSettled[tradeHash] = true;
+        $.refSettled[refKey] = true;
+        emit SignedTradeSettled(tradeHash, t.ref, msg.sender, t);
+    }
+
+    /// @dev Reverts with `refusal`, an ABI-encoded custom error of this contract, when there is one.
+    function _refuse(bytes memory refusal) private pure {
+        // A refusal may carry block.timestamp as data (DeadlinePassed); no decision compares a time here.
+        // slither-disable-next-line timestamp
+        if (refusal.length != 0) {
+            // Re-raises the encoded error as is, so callers decode the same error whichever path found it.
+            // slither-disable-next-line assembly
+            assembly ("memory-safe") {
+                revert(add(refusal, 0x20), mload(refusal))
+            }
+        }
     }
 
     function _openTrade(DvPEscrowStorage storage $, bytes32 tradeId) private view returns (StoredTrade storage s) {
@@ -383,13 +483,25 @@ contract DvPEscrow is
         return keccak256(abi.encode(seller, buyer, ref));
     }
 
+    /// @dev The reference key of a trade and, when that reference has settled already, the error to raise.
+    function _refOpen(DvPEscrowStorage storage $, address seller, address buyer, bytes32 ref)
+        private
+        view
+        returns (bytes32 refKey, bytes memory refusal)
+    {
+        refKey = _refKey(seller, buyer, ref);
+        if ($.refSettled[refKey]) refusal = abi.encodeWithSelector(TradeRefAlreadySettled.selector, seller, buyer, ref);
+    }
+
+    /// @dev The reference key of a trade whose reference is still open; reverts when it has settled.
     function _requireRefOpen(DvPEscrowStorage storage $, address seller, address buyer, bytes32 ref)
         private
         view
         returns (bytes32 refKey)
     {
-        refKey = _refKey(seller, buyer, ref);
-        if ($.refSettled[refKey]) revert TradeRefAlreadySettled(seller, buyer, ref);
+        bytes memory refusal;
+        (refKey, refusal) = _refOpen($, seller, buyer, ref);
+        _refuse(refusal);
     }
 
     function _refund(DvPEscrowStorage storage $, StoredTrade storage s, bytes32 tradeId, TradeState state) private {
@@ -427,11 +539,159 @@ contract DvPEscrow is
     // slither-disable-end reentrancy-benign,reentrancy-events
 
     /// @dev Moves `amount` from `from` to `to` with the escrow's allowance and checks `to` received it all.
+    /// A batch calls it once per net movement, in a loop: a failure reverts the whole batch (all or nothing).
     function _deliver(IERC20 token, address from, address to, uint256 amount) private {
+        // slither-disable-next-line calls-loop
         uint256 before = token.balanceOf(to);
         token.safeTransferFrom(from, to, amount);
+        // slither-disable-next-line calls-loop
         uint256 received = token.balanceOf(to) - before;
         if (received != amount) revert ShortDelivery(address(token), amount, received);
+    }
+
+    /// @dev Netting memory sized for `count` trades: at most 2 tokens and 4 (token, party) entries each, in a
+    /// table of at least 8 slots per trade (never more than three quarters full).
+    function _newNetting(uint256 count) private pure returns (Netting memory n) {
+        uint256 bits = 3;
+        while ((1 << bits) < count * 8) ++bits;
+        n.table = new uint256[](1 << bits);
+        n.shift = 256 - bits;
+        n.tokens = new address[](2 * count);
+        n.gross = new uint256[](2 * count);
+        n.heads = new uint256[](2 * count);
+        n.parties = new address[](4 * count);
+        n.nets = new int256[](4 * count);
+        n.next = new uint256[](4 * count);
+    }
+
+    /// @dev The slot of `key` in the table, and the index + 1 stored with it (0 when the key is new: the slot
+    /// is then the empty one where it goes).
+    function _find(Netting memory n, uint256 key) private pure returns (uint256 slot, uint256 found) {
+        uint256 mask = n.table.length - 1;
+        unchecked {
+            slot = (key * HASH_MULTIPLIER) >> n.shift;
+        }
+        while (true) {
+            uint256 value = n.table[slot];
+            if (value == 0) return (slot, 0);
+            if (value & KEY_BITS == key) return (slot, value >> 224);
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// @dev Records that `payer` owes `payee` `amount` of `token` in the batch: gross grows by the amount,
+    /// the payer's net falls by it and the payee's rises.
+    function _net(Netting memory n, address token, address payer, address payee, uint256 amount) private pure {
+        uint256 key = uint256(uint160(token)) | TOKEN_KEY;
+        (uint256 slot, uint256 found) = _find(n, key);
+        uint256 t;
+        if (found != 0) {
+            t = found - 1;
+        } else {
+            t = n.tokenCount;
+            n.tokenCount = t + 1;
+            n.tokens[t] = token;
+            n.table[slot] = key | ((t + 1) << 224);
+        }
+        n.gross[t] += amount;
+        int256 signed = SafeCast.toInt256(amount);
+        n.nets[_entry(n, t, payer)] -= signed;
+        n.nets[_entry(n, t, payee)] += signed;
+    }
+
+    /// @dev The entry of `party` in token `t`, added to the token's list when new.
+    function _entry(Netting memory n, uint256 t, address party) private pure returns (uint256 e) {
+        uint256 key = uint256(uint160(party)) | ((t + 1) << 160);
+        (uint256 slot, uint256 found) = _find(n, key);
+        if (found != 0) return found - 1;
+        e = n.entryCount;
+        n.entryCount = e + 1;
+        n.parties[e] = party;
+        n.next[e] = n.heads[t];
+        n.heads[t] = e + 1;
+        n.table[slot] = key | ((e + 1) << 224);
+    }
+
+    /**
+     * @dev Per token, gross and net (the sum of positive nets). A party whose net in a token is zero moves
+     * nothing there, so the token's rule would never see it: the batch asks the token whether that party
+     * is frozen, and whether the token is paused when nothing in it moves, as a settlement one trade at a
+     * time would have been refused (with the token's own error). A plain ERC-20 has neither question.
+     */
+    function _totals(Netting memory n) private view returns (TokenTotals[] memory totals) {
+        uint256 tokenCount = n.tokenCount;
+        totals = new TokenTotals[](tokenCount);
+        for (uint256 t; t < tokenCount; ++t) {
+            address token = n.tokens[t];
+            uint256 moved = 0;
+            for (uint256 e = n.heads[t]; e != 0; e = n.next[e - 1]) {
+                int256 net = n.nets[e - 1];
+                if (net > 0) moved += uint256(net);
+                else if (net == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.isFrozen, (n.parties[e - 1])))) {
+                    revert IPermissionedToken.WalletFrozen(n.parties[e - 1]);
+                }
+            }
+            if (moved == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.paused, ()))) {
+                revert IPermissionedToken.TokenPaused();
+            }
+            totals[t] = TokenTotals({token: token, gross: n.gross[t], net: moved});
+        }
+    }
+
+    /**
+     * @dev A listed token's yes/no answer to a compliance question (`isFrozen(party)`, `paused()`); false when
+     * the token has no such function (a plain ERC-20 answers with a revert and no data). A question that
+     * failed for want of gas is refused instead (EIP-150 leaves the caller 1/64 of the gas it forwarded),
+     * so that no submitter can starve it into a "no".
+     */
+    function _tokenSays(address token, bytes memory question) private view returns (bool) {
+        uint256 gasBefore = gasleft();
+        // A view call per zero net or idle token, only in a batch; the function may be missing, hence no interface call.
+        // slither-disable-next-line low-level-calls,calls-loop
+        (bool ok, bytes memory answer) = token.staticcall(question); // solhint-disable-line avoid-low-level-calls
+        if (ok && answer.length == 32) return abi.decode(answer, (bool));
+        if (gasleft() <= gasBefore / 64) revert TokenQueryOutOfGas(token);
+        return false;
+    }
+
+    /**
+     * @dev Moves the nets: per token, pairs the next party that owes with the next that is owed and moves
+     * the smaller of the two remainders from one to the other, until both run out together (a token's nets
+     * sum to zero). Each party pays at most its net and the escrow's balance never changes.
+     */
+    function _settleNets(Netting memory n) private {
+        uint256 tokenCount = n.tokenCount;
+        for (uint256 t; t < tokenCount; ++t) {
+            IERC20 token = IERC20(n.tokens[t]);
+            uint256 payer = _nextNet(n, n.heads[t], true);
+            uint256 payee = _nextNet(n, n.heads[t], false);
+            uint256 owed = payer == 0 ? 0 : uint256(-n.nets[payer - 1]);
+            uint256 due = payee == 0 ? 0 : uint256(n.nets[payee - 1]);
+            while (payer != 0) {
+                uint256 amount = owed < due ? owed : due;
+                _deliver(token, n.parties[payer - 1], n.parties[payee - 1], amount);
+                owed -= amount;
+                due -= amount;
+                if (owed == 0) {
+                    payer = _nextNet(n, n.next[payer - 1], true);
+                    if (payer != 0) owed = uint256(-n.nets[payer - 1]);
+                }
+                if (due == 0) {
+                    payee = _nextNet(n, n.next[payee - 1], false);
+                    if (payee != 0) due = uint256(n.nets[payee - 1]);
+                }
+            }
+        }
+    }
+
+    /// @dev From entry `e` (index + 1) on in its token's list, the first that owes (`owing`) or is owed; 0 if none.
+    function _nextNet(Netting memory n, uint256 e, bool owing) private pure returns (uint256) {
+        while (e != 0) {
+            int256 net = n.nets[e - 1];
+            if (owing ? net < 0 : net > 0) return e;
+            e = n.next[e - 1];
+        }
+        return 0;
     }
 
     /**
@@ -440,6 +700,8 @@ contract DvPEscrow is
      */
     function _isValidSignature(address signer, bytes32 hash, bytes calldata signature) private view returns (bool) {
         if (signer.code.length > 0) {
+            // A batch checks each trade's signatures, as settling it alone would.
+            // slither-disable-next-line calls-loop
             try IERC1271(signer).isValidSignature(hash, signature) returns (bytes4 magic) {
                 return magic == IERC1271.isValidSignature.selector;
             } catch {

@@ -203,6 +203,7 @@ export class CommandContext {
    * error, explained in words (amounts in the units of `leg`), and nothing is sent. `method` is a typed
    * contract method connected to its signer, so names and arguments are checked by the compiler.
    * Prints the transaction hash, block and gas used; returns the receipt (for the events it emitted).
+   * `items` names the items of a batch (trade references, payment files) in a refusal of one of them.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg, items?: readonly string[]): Promise<ContractTransactionReceipt> {

@@ -3,10 +3,12 @@ import path from "path";
 import type { Signer } from "ethers";
 import type { DvPEscrow } from "../../typechain-types";
 import { ESCROW_KEY } from "../deployment";
-import { parseSignedFile, SignedTradeFile, signedFileName, termsFromText, TermsText, TradeTerms } from "../dvp";
+import {
+  parseSignedFile, requireForEscrow, requireSignedBy, SignedTrade, SignedTradeFile, signedFileName, termsFromText, TermsText, tradeHash, TradeTerms,
+} from "../dvp";
 import { isoDate, refText, tradeRef } from "../format";
 import { enumName, TRADE_STATES } from "../roles";
-import type { CommandContext } from "./context";
+import type { CommandContext, Leg } from "./context";
 
 /** A trade of the escrow: locked (by its id) or settled by signature (by its trade hash). */
 export interface TradeView {
@@ -125,4 +127,51 @@ export function signedDir(): string {
 /** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */
 export function signedFilePath(terms: TradeTerms, side: "seller" | "buyer"): string {
   return path.join(signedDir(), signedFileName(terms, side));
+}
+
+/** Refuses, before anything is sent, when `owner` allows the escrow less than `amount` of the leg, naming the command that grants it. */
+export async function requireEscrowAllowance(leg: Leg, owner: string, escrow: string, amount: bigint, security: boolean): Promise<void> {
+  const allowance = await leg.contract.allowance(owner, escrow);
+  if (allowance < amount) {
+    const how = security ? `security:approve --from ${owner} --spender escrow --units` : `token:approve --from ${owner} --spender escrow --amount`;
+    throw new Error(`${owner} allows the escrow ${leg.fmt(allowance)}, needs ${leg.fmt(amount)}: it must run ${how} ${leg.fmt(amount).split(" ")[0].replace(/,/g, "")} (or the :permit command); nothing was sent`);
+  }
+}
+
+/** A trade of a batch, from its seller's and its buyer's signed files. */
+export interface BatchTrade extends SignedTrade {
+  tradeHash: string;
+  sellerFile: string;
+  buyerFile: string;
+}
+
+/**
+ * Pairs signed files into trades: groups them by trade hash, each file checked for this escrow and chain
+ * and for its signer (the seller or the buyer of its terms). Refuses, naming the file or the trade, a
+ * file of another escrow or chain, a signer who is neither party, two files of the same side, and a
+ * trade missing a party's file. Trades keep the order in which their first file was given.
+ */
+export async function pairSignedFiles(ctx: CommandContext, escrow: string, chainId: bigint, names: string[]): Promise<BatchTrade[]> {
+  const trades = new Map<string, { terms: TradeTerms; seller?: [string, string]; buyer?: [string, string] }>();
+  for (const name of names) {
+    const file = readSignedFile(name, "--files");
+    requireForEscrow(file, name, escrow, chainId);
+    const terms = file.parsed;
+    const hash = tradeHash(escrow, chainId, terms);
+    const signer = String(file.signer ?? "").toLowerCase();
+    const side = signer === terms.seller.toLowerCase() ? "seller" : signer === terms.buyer.toLowerCase() ? "buyer" : undefined;
+    if (!side) throw new Error(`${name} names signer ${file.signer}, neither the seller ${terms.seller} nor the buyer ${terms.buyer} of trade ${refText(terms.ref)}; nothing was sent`);
+    await requireSignedBy(file, name, escrow, chainId, terms[side], async (a) => (await ctx.hre.ethers.provider.getCode(a)) !== "0x");
+    const trade = trades.get(hash) ?? { terms };
+    const other = trade[side];
+    if (other) throw new Error(`${other[0]} and ${name} are both the ${side}'s file of trade ${refText(terms.ref)}; nothing was sent`);
+    trade[side] = [name, file.signature];
+    trades.set(hash, trade);
+  }
+  return [...trades].map(([hash, t]) => {
+    for (const side of ["seller", "buyer"] as const) {
+      if (!t[side]) throw new Error(`trade ${refText(t.terms.ref)} (trade hash ${hash}) has no ${side}'s file (${t.terms[side]}) among --files; nothing was sent`);
+    }
+    return { terms: t.terms, tradeHash: hash, sellerFile: t.seller![0], sellerSig: t.seller![1], buyerFile: t.buyer![0], buyerSig: t.buyer![1] };
+  });
 }

@@ -4,10 +4,11 @@ import { CommonArgs } from "../../lib/cli/context";
 import { ensureFunds } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import {
-  readSignedFile, Settlement, signedFilePath, TermsArgs, termsFromArgs,
+  pairSignedFiles, readSignedFile, requireEscrowAllowance, Settlement, signedFilePath, TermsArgs,
+  termsFromArgs,
 } from "../../lib/cli/settlement";
 import { ESCROW_KEY } from "../../lib/deployment";
-import { checkSignedPair, signedFileText, signedTradeFile, signTrade, tradeHash } from "../../lib/dvp";
+import { checkSignedPair, netPositions, signedFileText, signedTradeFile, signTrade, TokenTotals, tradeHash } from "../../lib/dvp";
 import { parseAddress, refText, toReference } from "../../lib/format";
 import { OPEN_TRADE_STATES, TRADE_STATES } from "../../lib/roles";
 import { action, command } from "./command";
@@ -181,15 +182,52 @@ command("dvp:settle-signed", "Settle a trade from the seller's and the buyer's s
     const [asset, cash] = [await ctx.leg(terms.asset), await ctx.leg(terms.cash)];
     const hash = tradeHash(s.address, chainId, terms);
     const closed = (await s.escrow.isSignedTradeSettled(hash)) || (await s.escrow.isTermsWithdrawn(hash));
-    for (const [leg, owner, amount] of closed ? [] :  [[asset, terms.seller, terms.assetAmount], [cash, terms.buyer, terms.cashAmount]] as const) {
-      const allowance = await leg.contract.allowance(owner, s.address);
-      if (allowance < amount) {
-        const how = leg === asset ? `security:approve --from ${owner} --spender escrow --units` : `token:approve --from ${owner} --spender escrow --amount`;
-        throw new Error(`${owner} allows the escrow ${leg.fmt(allowance)}, needs ${leg.fmt(amount)}: it must run ${how} ${leg.fmt(amount).split(" ")[0].replace(/,/g, "")} (or the :permit command); nothing was sent`);
-      }
+    if (!closed) {
+      await requireEscrowAllowance(asset, terms.seller, s.address, terms.assetAmount, true);
+      await requireEscrowAllowance(cash, terms.buyer, s.address, terms.cashAmount, false);
     }
     const signer = await ctx.signer();
     await ctx.send(`settle signed trade ${refText(terms.ref)}`, s.escrow.connect(signer).settleSigned, [terms, seller.signature, buyer.signature], cash);
     ctx.report({ tradeHash: hash, ...(await s.describe(terms)) },
       () => out.line(`settled ${refText(terms.ref)}: ${asset.fmt(terms.assetAmount)} to ${terms.buyer}, ${cash.fmt(terms.cashAmount)} to ${terms.seller} (trade hash ${hash})`));
+  }));
+
+command("dvp:settle-batch", "Settle signed trades in one transaction, each party delivering or receiving only its net per token")
+  .addParam("files", "the signed files (dvp:sign) of every trade's seller and buyer, comma-separated: a.json,b.json,...")
+  .setAction(action<CommonArgs & { files: string }>(async (args, ctx) => {
+    const s = await Settlement.open(ctx);
+    const chainId = BigInt(ctx.record.chainId);
+    const names = args.files.split(",").map((f) => f.trim()).filter((f) => f !== "");
+    if (names.length === 0) throw new Error("--files names no file");
+    const trades = await pairSignedFiles(ctx, s.address, chainId, names);
+    const refs = trades.map((t) => `ref ${refText(t.terms.ref)}`);
+    // Each party's net per token: what it must hold and allow the escrow, all it will move.
+    const positions: Record<string, string>[] = [];
+    for (const [token, perParty] of netPositions(trades.map((t) => t.terms))) {
+      const leg = await ctx.leg(token);
+      for (const [party, net] of perParty) {
+        if (net < 0n) await requireEscrowAllowance(leg, party, s.address, -net, !leg.key?.startsWith("DepositToken"));
+        positions.push({ token, label: leg.label, party, ...amountsJson(leg.fmt, { net }), netText: `${net > 0n ? "+" : ""}${leg.fmt(net)}` });
+      }
+    }
+    if (!ctx.args.json) {
+      out.line(`${trades.length} trades:`);
+      trades.forEach((t, i) => out.line(`  trade ${i} (ref ${refText(t.terms.ref)}): ${t.sellerFile}, ${t.buyerFile}`));
+      out.line("net position of each party per token (+ receives, - pays):");
+      printTable(["token", "party", "net"], positions.map((p) => [p.label, p.party, p.netText]));
+    }
+    const signer = await ctx.signer();
+    const receipt = await ctx.send(`settle a batch of ${trades.length} signed trades`, s.escrow.connect(signer).settleSignedBatch,
+      [trades.map((t) => ({ terms: t.terms, sellerSig: t.sellerSig, buyerSig: t.buyerSig }))], undefined, refs);
+    const event = receipt.logs.map((l) => s.escrow.interface.parseLog(l)).find((e) => e?.name === "SignedTradeBatchSettled");
+    const totals: Record<string, string>[] = [];
+    for (const x of event!.args.totals as TokenTotals[]) {
+      const leg = await ctx.leg(x.token);
+      totals.push({ token: x.token, label: leg.label, ...amountsJson(leg.fmt, { gross: x.gross, net: x.net }) });
+    }
+    const gas = receipt.gasUsed;
+    ctx.report({ trades: trades.map((t) => ({ ref: refText(t.terms.ref), tradeHash: t.tradeHash, sellerFile: t.sellerFile, buyerFile: t.buyerFile })), positions, totals, gasUsed: gas.toString() }, () => {
+      out.line(`settled ${trades.length} trades in one transaction: gas ${gas} (${gas / BigInt(trades.length)} per trade)`);
+      for (const t of totals) out.line(`  ${t.label}: gross ${t.grossText}, net ${t.netText} moved`);
+    });
   }));

@@ -210,6 +210,62 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(await shares.balanceOf(acme.address)).to.equal(0n);
   });
 
+  it("settles signed files as one netted batch: each party moves only its net, printed first in units", async function () {
+    const { usd, shares, escrow, acme, globex } = await load(trading);
+    const escrowAddress = await escrow.getAddress();
+    const file = (name: string) => path.join(signedDir(), name);
+    const sign = async (ref: string, seller: string, buyer: string, units: string, cashAmount: string) => {
+      ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { seller, buyer, units, cashAmount, ref }), out: file(`${ref}.s.json`), from: seller }));
+      ok(await run("dvp:sign", { terms: file(`${ref}.s.json`), out: file(`${ref}.b.json`), from: buyer }));
+      return [file(`${ref}.s.json`), file(`${ref}.b.json`)];
+    };
+    // Globex sells 1,000 units to Acme, Acme sells 400 of them back: nets 600 units and 107,600.00 USD
+    const first = await sign("TRADE-0001", globex.address, acme.address, "1000", "180000.00");
+    const second = await sign("TRADE-0002", acme.address, globex.address, "400", "72400.00");
+    const third = await sign("TRADE-0003", globex.address, acme.address, "1", "180.00");
+    const files = [...first, ...second].join(",");
+
+    expect(failed(await run("dvp:settle-batch", { files: [...first, second[0]].join(",") })))
+      .to.match(new RegExp(`^error: trade TRADE-0002 \\(trade hash 0x[0-9a-f]{64}\\) has no buyer's file \\(${globex.address}\\) among --files; nothing was sent$`));
+    const foreign = file("foreign.json");
+    fs.writeFileSync(foreign, JSON.stringify({ ...(JSON.parse(fs.readFileSync(second[1], "utf8")) as SignedTradeFile), chainId: "1" }));
+    expect(failed(await run("dvp:settle-batch", { files: [...first, second[0], foreign].join(",") })))
+      .to.equal(`error: ${foreign} was signed for escrow ${escrowAddress} on chain 1, not ${escrowAddress} on chain 31337; nothing was sent`);
+    expect(failed(await run("dvp:settle-batch", { files: [...first, first[0]].join(",") })))
+      .to.equal(`error: ${first[0]} and ${first[0]} are both the seller's file of trade TRADE-0001; nothing was sent`);
+    expect(failed(await run("dvp:settle-batch", { files })))
+      .to.equal(`error: ${globex.address} allows the escrow 0 TN-0378, needs 600 TN-0378: it must run security:approve --from ${globex.address} --spender escrow --units 600 (or the :permit command); nothing was sent`);
+    // allowances for the nets only: 600 units and 107,600.00 USD (the gross is 1,400 units and 252,580.00 USD)
+    await shares.connect(globex).approve(escrowAddress, 601n);
+    await usd.connect(acme).approve(escrowAddress, 10_778_000n);
+    ok(await run("dvp:withdraw-signature", { file: third[1], from: acme.address }));
+    expect(failed(await run("dvp:settle-batch", { files: [...first, ...third, ...second].join(",") })))
+      .to.match(/^error: settle a batch of 3 signed trades refused: trade 1 \(ref TRADE-0003\): TermsWithdrawn: a party withdrew its signature on these terms \(trade hash 0x[0-9a-f]{64}\); nothing was sent$/);
+
+    const before = await usd.balanceOf(globex.address);
+    const out = ok(await run("dvp:settle-batch", { files }));
+    const lines = out.split("\n");
+    expect(lines.slice(0, 3)).to.deep.equal(["2 trades:", `  trade 0 (ref TRADE-0001): ${first[0]}, ${first[1]}`, `  trade 1 (ref TRADE-0002): ${second[0]}, ${second[1]}`]);
+    expect(out).to.match(new RegExp(`^TN-0378\\s+${globex.address}\\s+-600 TN-0378$`, "m"));
+    expect(out).to.match(new RegExp(`^TN-0378\\s+${acme.address}\\s+\\+600 TN-0378$`, "m"));
+    expect(out).to.match(new RegExp(`^USD\\s+${acme.address}\\s+-107,600.00 USD$`, "m"));
+    expect(out).to.match(/^settle a batch of 2 signed trades: tx 0x[0-9a-f]{64} in block \d+, gas \d+$/m);
+    expect(out.indexOf("net position")).to.be.lessThan(out.indexOf("settle a batch of 2"));
+    expect(out).to.match(/^settled 2 trades in one transaction: gas \d+ \(\d+ per trade\)$/m);
+    expect(out).to.include("  TN-0378: gross 1,400 TN-0378, net 600 TN-0378 moved");
+    expect(out).to.include("  USD: gross 252,400.00 USD, net 107,600.00 USD moved");
+    expect(await shares.balanceOf(acme.address)).to.equal(600n);
+    expect(await usd.balanceOf(globex.address) - before).to.equal(10_760_000n);
+    expect(await shares.allowance(globex.address, escrowAddress)).to.equal(1n);
+    expect((ok(await run("dvp:list", { all: true })).match(/TRADE-000[12]\s+Settled\s+signed/g) ?? []).length).to.equal(2);
+    expect(failed(await run("dvp:settle-signed", { sellerFile: first[0], buyerFile: first[1] })))
+      .to.match(/refused: SignedTradeAlreadySettled: these signed terms \(trade hash 0x[0-9a-f]{64}\) have already settled; nothing was sent$/);
+    await shares.connect(globex).approve(escrowAddress, 600n);
+    await usd.connect(acme).approve(escrowAddress, 10_760_000n);
+    expect(failed(await run("dvp:settle-batch", { files })))
+      .to.match(/^error: settle a batch of 2 signed trades refused: trade 0 \(ref TRADE-0001\): SignedTradeAlreadySettled: /);
+  });
+
   it("closes a trade by court order and keeps a frozen owner's leg until anyone pushes it to the owner", async function () {
     const { escrow, shares, globex, acme, compliance, tradeId } = await load(proposed);
     ok(await run("dvp:fund", { trade: tradeId, from: globex.address, approve: true }));

@@ -65,7 +65,7 @@ describe("Signed payment commands (Hardhat tasks)", function () {
     await sign(acme.address, outsider.address, "10.00", "INV-2", "outsider.json");
     const before = await token.balanceOf(acme.address);
     expect(failed(await run("payment:settle-batch", { files: `${file("ok.json")},${file("outsider.json")}`, from: globex.address })))
-      .to.equal(`error: settle 2 signed payments netted refused: PaymentInstructionRefused: instruction 1 (${file("outsider.json")}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+      .to.equal(`error: settle 2 signed payments netted refused: instruction 1 (${file("outsider.json")}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
     expect(await token.balanceOf(acme.address)).to.equal(before);
 
     expect(failed(await run("payment:settle-batch", { files: `${file("ok.json")},${file("ok.json")}`, from: globex.address })))
