@@ -176,6 +176,30 @@ async function main(): Promise<void> {
   await send("Acme withdraws its signature on TRADE-2026-11-24-0004 before it settles", escrow.connect(acme).withdrawSignature(t2b));
   await refused("the agent submits the withdrawn terms", escrow.connect(admin).settleSigned(t2b, acmeSigB, globexSigB));
 
+  step("DvP, netted batch: four signed trades settle in one transaction; each party delivers only its net");
+  const batchTrades = [
+    await trade(globex.address, acme.address, 300n, "54600.00", "TRADE-2026-11-24-0101"),
+    await trade(acme.address, globex.address, 120n, "21900.00", "TRADE-2026-11-24-0102"),
+    await trade(globex.address, acme.address, 50n, "9100.00", "TRADE-2026-11-24-0103"),
+    await trade(acme.address, globex.address, 200n, "36500.00", "TRADE-2026-11-24-0104"),
+  ];
+  const signedBatch = await Promise.all(batchTrades.map(async (t) => ({
+    terms: t,
+    sellerSig: await signTrade(t.seller === acme.address ? acme : globex, escrowAddress, chainId, t),
+    buyerSig: await signTrade(t.buyer === acme.address ? acme : globex, escrowAddress, chainId, t),
+  })));
+  console.log("  Acme and Globex signed four trades' terms; the settlement agent submits them together");
+  await refused("the agent adds the already settled TRADE-2026-11-24-0002", escrow.connect(admin).settleSignedBatch([...signedBatch, { terms: t2, sellerSig: acmeSig, buyerSig: globexSig }]));
+  const batchReceipt = await (await escrow.connect(admin).settleSignedBatch(signedBatch)).wait();
+  const batchEvent = batchReceipt!.logs.map((l) => escrow.interface.parseLog(l)).find((e) => e?.name === "SignedTradeBatchSettled")!;
+  console.log(`  ok   the settlement agent settles the four trades in one transaction (block ${batchReceipt!.blockNumber}, gas ${batchReceipt!.gasUsed})`);
+  const sharesAddress = await shares.getAddress();
+  for (const totals of batchEvent.args.totals as { token: string; gross: bigint; net: bigint }[]) {
+    const show = (v: bigint) => (totals.token === sharesAddress ? `${v} ${DEMO_SECURITY.symbol}` : fmt(v));
+    console.log(`  ${totals.token === sharesAddress ? DEMO_SECURITY.symbol : "USD"}: gross ${show(totals.gross)}, net moved ${show(totals.net)}`);
+  }
+  await ledger();
+
   step("DvP, cancelled: a locked leg goes back in full");
   const t3 = await trade(globex.address, acme.address, 300n, "54000.00", "TRADE-2026-11-24-0003");
   const t3Id = await escrow.connect(acme).proposeTrade.staticCall(t3);
