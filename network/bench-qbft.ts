@@ -94,7 +94,8 @@ async function bench(opts: Options, log: (line: string) => void) {
   // workloads that --only leaves out are not prepared (their signatures take time)
   const selected = (name: string) => !opts.only || name.toLowerCase().includes(opts.only.toLowerCase());
   // presign: calls signed before each clock starts, sized above what the network is expected to take
-  const workloads: (Workload & { presign: number })[] = [
+  // window: a workload may keep fewer transactions in flight (a batch carries many payments)
+  const workloads: (Workload & { presign: number; window?: number })[] = [
     {
       name: "value transfer (network ceiling)", wallets, presign: opts.seconds * 1200,
       next: round((i): Call => ({ from: i % n, to: wallets[(i + 1) % n].address, value: 1n, gasLimit: 21_000n })),
@@ -139,6 +140,8 @@ async function bench(opts: Options, log: (line: string) => void) {
   }
   workloads.push({
     name: `netted payment batch (${BATCH} signed payments a transaction)`, wallets, presign: batchCount,
+    // as many payments in flight as the other workloads have transactions
+    window: Math.max(1, Math.round(opts.window / BATCH)),
     next: () => signedBatches.shift(),
     succeeded: countEvents(usd, usd.filters.PaymentBatchSettled()),
     completed: async (from, to) => (await countEvents(usd, usd.filters.PaymentBatchSettled())(from, to)) * BATCH,
@@ -224,7 +227,7 @@ async function bench(opts: Options, log: (line: string) => void) {
   const results: LoadResult[] = [];
   for (const w of workloads) {
     log(`${w.name}: ${opts.seconds} s, at most ${opts.window} in flight...`);
-    const r = await drive(w, { urls, seconds: opts.seconds, window: opts.window, presign: w.presign });
+    const r = await drive(w, { urls, seconds: opts.seconds, window: w.window ?? opts.window, presign: w.presign });
     results.push(r);
     log(`  ${r.tps.toFixed(0)} tx/s, p50 ${r.latencyMs.p50} ms, ${r.mined} mined${r.succeeded === undefined ? "" : `, ${r.succeeded} confirmed by events`}${r.completed === undefined ? "" : `, ${r.completed} ${r.completedUnit} settled (${(r.completed / r.seconds).toFixed(0)}/s)`}`);
   }
