@@ -1,9 +1,12 @@
+// Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
+import { parseAddress, parseAmount, parseDate, toReference } from "./format";
 
 /**
  * Signed payments (EIP-3009 with a reference) as the deposit token, the payer's wallet, the operator
- * commands and the client page see them. Browser-safe: ethers only.
+ * commands and the client page see them: one implementation of the types, the domain, the terms from
+ * text, the file format and its checks, and the netting arithmetic.
  */
 
 /** A payment instruction before signing: SignedPayments.TRANSFER_WITH_REFERENCE_AUTHORIZATION_TYPEHASH's fields. */
@@ -83,6 +86,118 @@ export function paymentToJson(p: SignedPayment): SignedPaymentFile["payment"] {
   };
 }
 
+/** The signed-payment file of one payment, as `payment:sign` and the client page write it. */
+export function signedPaymentFile(token: string, chainId: bigint | number | string, payment: SignedPayment): SignedPaymentFile {
+  return { token, chainId: chainId.toString(), payment: paymentToJson(payment) };
+}
+
+/** The text of a signed-payment file: the same bytes wherever it is signed (JSON, two-space indent, final newline). */
+export function signedPaymentFileText(file: SignedPaymentFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** The file name of a signed payment: payment.<payer's first 4 bytes>.<nonce's first 8 bytes>.json. */
+export function paymentFileName(p: PaymentTerms): string {
+  return `payment.${p.from.slice(0, 10)}.${p.nonce.slice(2, 18)}.json`;
+}
+
+/** The deposit token a file must name: its address and currency, the deployment's chain and the token's EIP-712 domain. */
+export interface PaymentDeployment {
+  token: string;
+  label: string;
+  chainId: bigint | number | string;
+  domain: TypedDataDomain;
+}
+
+/**
+ * Reads the text of a signed-payment file and checks it against the deployment: the token and chain it was
+ * signed for, and that its signature recovers to its payer. Refuses naming `name` (the file); `what`
+ * prefixes a file that cannot be read (an option, a form field). `payment:settle`, `payment:settle-batch`
+ * and the client page read files through this one check.
+ */
+export function readSignedPaymentFile(text: string, name: string, what: string, deployment: PaymentDeployment): SignedPayment {
+  const chainId = deployment.chainId.toString();
+  let json: SignedPaymentFile;
+  try {
+    json = JSON.parse(text) as SignedPaymentFile;
+  } catch (e) {
+    throw new Error(`${what} ${name}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (!json || typeof json !== "object") throw new Error(`${what} ${name}: not a signed-payment file`);
+  if (json.token?.toLowerCase() !== deployment.token.toLowerCase() || json.chainId !== chainId) {
+    throw new Error(`${name} was signed for token ${json.token} on chain ${json.chainId}, not the ${deployment.label} deposit token ${deployment.token} on chain ${chainId}; nothing was sent`);
+  }
+  const payment = paymentFromJson(json.payment ?? {}, `${what} ${name}`);
+  let signer: string;
+  try {
+    signer = paymentSigner(deployment.domain, payment);
+  } catch {
+    signer = "nobody (malformed signature)";
+  }
+  if (signer !== payment.from) throw new Error(`${name} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
+  return payment;
+}
+
+/** Refuses a batch in which two files carry the same nonce of one payer (a payment settles once), naming both. */
+export function refuseRepeatedNonces(batch: readonly PaymentTerms[], names: readonly string[]): void {
+  const seen = new Map<string, string>();
+  batch.forEach((p, i) => {
+    const key = `${p.from}:${p.nonce}`;
+    const first = seen.get(key);
+    if (first) throw new Error(`${names[i]} and ${first} use the same nonce of ${p.from}: a payment settles once; nothing was sent`);
+    seen.set(key, names[i]);
+  });
+}
+
+/** A nonce from text (decimal or 0x hex, up to 32 bytes) as bytes32, or a random one when none is given. */
+export function paymentNonce(text: string | undefined, what = "--nonce"): string {
+  if (text === undefined || text.trim() === "") return randomNonce();
+  const t = text.trim();
+  let value: bigint;
+  try {
+    value = BigInt(t);
+  } catch {
+    throw new Error(`${what} "${text}" is not a number (decimal or 0x hex)`);
+  }
+  if (value < 0n || value >= 2n ** 256n) throw new Error(`${what} "${text}" does not fit in 32 bytes`);
+  return ethers.toBeHex(value, 32);
+}
+
+/** A payment as typed: payee, amount in currency units, reference text, validity and nonce (empty: the defaults). */
+export interface PaymentText {
+  to: string;
+  amount: string;
+  ref: string;
+  validAfter?: string;
+  validBefore?: string;
+  nonce?: string;
+}
+
+/** How the fields are named in messages: the commands' options by default. */
+export const PAYMENT_OPTION_NAMES: Record<keyof PaymentText, string> = {
+  to: "--to", amount: "--amount", ref: "--ref", validAfter: "--valid-after", validBefore: "--valid-before", nonce: "--nonce",
+};
+
+/**
+ * Terms from text, as `payment:sign` and the client page take them: the amount parsed exactly in the token's
+ * decimals (zero refused), the reference as `toReference` makes it, validity from `now` (the chain's time)
+ * for 24 hours unless given, a random nonce unless given. Refuses a malformed field naming it.
+ */
+export function paymentTermsFromText(
+  text: PaymentText, from: string, decimals: number, now: number, names: Record<keyof PaymentText, string> = PAYMENT_OPTION_NAMES,
+): PaymentTerms {
+  const value = parseAmount(text.amount, decimals, names.amount);
+  if (value === 0n) throw new Error(`${names.amount} "${text.amount}" is zero`);
+  const given = (t: string | undefined) => t !== undefined && t.trim() !== "";
+  const validAfter = BigInt(given(text.validAfter) ? parseDate(text.validAfter!, names.validAfter) : now - 1);
+  const validBefore = BigInt(given(text.validBefore) ? parseDate(text.validBefore!, names.validBefore) : now + 86_400);
+  if (validBefore <= validAfter + 1n) throw new Error(`${names.validBefore} must be later than ${names.validAfter}: the payment would never be valid`);
+  return {
+    from, to: parseAddress(text.to.trim(), names.to), value, ref: toReference(text.ref, names.ref), validAfter, validBefore,
+    nonce: paymentNonce(text.nonce, names.nonce),
+  };
+}
+
 export function paymentFromJson(json: Record<string, unknown>, what = "payment"): SignedPayment {
   const fields = [...PAYMENT_TYPES.TransferWithReferenceAuthorization.map((f) => f.name), "v", "r", "s"];
   for (const key of fields) {
@@ -119,6 +234,11 @@ export function grossAndNet(payments: readonly PaymentTerms[]): { gross: bigint;
   let net = 0n;
   for (const position of netPositions(payments).values()) if (position < 0n) net -= position;
   return { gross, net };
+}
+
+/** The share of a batch's gross value that netting kept from moving, in percent with one decimal (rounded down). */
+export function liquiditySavedPercent(gross: bigint, net: bigint): number {
+  return gross === 0n ? 0 : Number(((gross - net) * 1000n) / gross) / 10;
 }
 
 /**

@@ -13,7 +13,7 @@ import { explainError, walletState } from "../../lib/errors";
 import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, toReference } from "../../lib/format";
 import { enumName, OPEN_TRADE_STATES, PARTICIPANT_STATUS, TRADE_STATES } from "../../lib/roles";
 import type { ClientConfig } from "./config";
-import { signedPaymentsOffered } from "./signed-payment";
+import { checkPaymentFiles, PaymentPage, settlePaymentFiles, signedPaymentsOffered, signPaymentForm } from "./signed-payment";
 import { Eip1193, injectedWallet, requestAccount, switchToDeploymentChain, walletChainId } from "./wallet";
 
 /** A token the page shows and moves: a deposit token (labelled by its currency) or a security (by its symbol). */
@@ -131,16 +131,17 @@ function requireEscrow(s: Session): DvPEscrow {
 /**
  * Sends a contract call after simulating it, as the commands do (lib/cli/context.ts): a call the contract
  * would refuse is explained in words by lib/errors.ts (the error's name, the wallet's registry state,
- * amounts in the units of `leg`) and nothing is sent. Transactions are legacy with the network's gas price.
+ * amounts in the units of `leg`, the instruction of a batch by its item's name) and nothing is sent.
+ * Transactions are legacy with the network's gas price.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg): Promise<ContractTransactionReceipt> {
+async function send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Pick<Leg, "fmt">, items?: readonly string[]): Promise<ContractTransactionReceipt> {
   const s = current();
   show("busy", `${label}: simulating...`);
   try {
     await method.staticCall(...(args as ContractMethodArgs<A, "view">));
   } catch (e) {
-    throw new Refused(`${label} refused: ${await explainError(e, { interfaces: INTERFACES, registry: s.registry, amount: leg?.fmt })}; nothing was sent`);
+    throw new Refused(`${label} refused: ${await explainError(e, { interfaces: INTERFACES, registry: s.registry, amount: leg?.fmt, items })}; nothing was sent`);
   }
   show("busy", `${label}: waiting for the wallet...`);
   const overrides = { type: 0, gasPrice: BigInt(config.gasPrice) };
@@ -153,7 +154,7 @@ async function send<A extends any[]>(label: string, method: TypedContractMethod<
     if (!receipt) throw new Error(`tx ${hash} was dropped before it was mined`);
     return receipt;
   } catch (e) {
-    throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await explainError(e, { interfaces: INTERFACES, registry: s.registry, amount: leg?.fmt })}`);
+    throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await explainError(e, { interfaces: INTERFACES, registry: s.registry, amount: leg?.fmt, items })}`);
   }
 }
 
@@ -161,12 +162,15 @@ function sentLine(label: string, receipt: ContractTransactionReceipt): string {
   return `${label}: tx ${receipt.hash} in block ${receipt.blockNumber}`;
 }
 
+let running = 0;
+
 /** Runs a form's action with its buttons disabled; shows its outcome, then refreshes what the page shows. */
 async function run(form: HTMLElement | null, action: () => Promise<string>): Promise<void> {
   const buttons = form ? [...form.querySelectorAll("button")] : [];
   buttons.forEach((b) => { b.disabled = true; });
-  // Until the action and the refresh after it are done (tests wait for it to go).
-  document.body.dataset.busy = "1";
+  // Until every action and the refresh after it are done (tests wait for it to go).
+  running += 1;
+  document.body.dataset.busy = String(running);
   try {
     show("ok", await action());
   } catch (e) {
@@ -175,7 +179,8 @@ async function run(form: HTMLElement | null, action: () => Promise<string>): Pro
     buttons.forEach((b) => { b.disabled = false; });
   }
   if (session) await refresh().catch((e: unknown) => show("refused", `reading the chain failed: ${(e as Error).message}`));
-  delete document.body.dataset.busy;
+  running -= 1;
+  if (running === 0) delete document.body.dataset.busy;
 }
 
 const field = (form: HTMLFormElement, name: string): string => ((form.elements.namedItem(name) as HTMLInputElement | null)?.value ?? "");
@@ -237,6 +242,7 @@ async function connect(ask: boolean): Promise<void> {
   fillSelects(legs);
   const signedPayments = signedPaymentsOffered(INTERFACES[1]);
   $("#signed-payment-panel").hidden = !signedPayments;
+  $("#settle-payments-panel").hidden = !signedPayments;
   $("#app").hidden = false;
   await refresh();
 }
@@ -524,6 +530,19 @@ async function settleSigned(form: HTMLFormElement): Promise<string> {
   return sentLine(`settled ${refText(terms.ref)}: ${asset.fmt(terms.assetAmount)} to ${terms.buyer}, ${cash.fmt(terms.cashAmount)} to ${terms.seller}`, receipt);
 }
 
+/** The connected session as the signed-payment forms (signed-payment.ts) use it. */
+function paymentPage(): PaymentPage {
+  const s = current();
+  return {
+    account: s.account, chainId: config.chainId, provider: s.provider, signer: s.signer, registry: s.registry,
+    cash: (currency) => {
+      const leg = legByLabel(s, "cash", currency);
+      return { ...leg, contract: leg.contract as unknown as DepositToken };
+    },
+    send, busy: (text) => show("busy", text), rememberRef,
+  };
+}
+
 // ---- start ----
 
 function onSubmit(selector: string, action: (form: HTMLFormElement, submitter: HTMLButtonElement | null) => Promise<string>): void {
@@ -554,6 +573,10 @@ async function start(): Promise<void> {
   onSubmit("#terms-form", (form, submitter) => (submitter?.value === "sign" ? sign(termsOfForm(current(), form)) : propose(form)));
   onSubmit("#countersign-form", countersign);
   onSubmit("#settle-form", settleSigned);
+  onSubmit("#sign-payment-form", (form) => signPaymentForm(form, paymentPage()));
+  onSubmit("#settle-payments-form", (form) => settlePaymentFiles(form, paymentPage()));
+  const paymentsForm = $<HTMLFormElement>("#settle-payments-form");
+  $("#settle-payments-form [name=files]").addEventListener("change", () => void run(paymentsForm, () => checkPaymentFiles(paymentsForm, paymentPage())));
   const wallet = window.ethereum;
   wallet?.on?.("accountsChanged", () => void run(null, async () => { await connect(false); return session ? `account changed: ${session.account}` : "wallet disconnected"; }));
   wallet?.on?.("chainChanged", () => void run(null, async () => { await connect(false); return session ? `chain changed: connected on ${config.network}` : $("#wallet-status").textContent ?? ""; }));

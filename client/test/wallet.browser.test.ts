@@ -10,6 +10,7 @@ import { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
 import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, securityTokenKey } from "../../lib/deployment";
 import { signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
 import { isoDate, toReference } from "../../lib/format";
+import { SignedPaymentFile, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain } from "../../lib/payments";
 import { DEV_MNEMONIC } from "../../network/genesis";
 import { platformParams } from "../../deploy/params";
 import { freePort } from "../../lib/ports";
@@ -169,6 +170,27 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     const r = await act("#connect");
     expect(r, r.text).to.deep.include({ kind: "ok" });
     expect(await page.locator("#wallet-status").textContent()).to.equal(`connected: ${signer.address}`);
+  }
+
+  /** Signs a payment in the page as the connected wallet and saves the file it offers under the name it suggests. */
+  async function signPaymentInPage(values: Record<string, string>, dir: string): Promise<{ file: string; name: string; text: string }> {
+    await fill("#sign-payment-form", { currency: "USD", validAfter: "", validBefore: "", nonce: "", ...values });
+    const download = page.waitForEvent("download");
+    const r = await act("#sign-payment-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const saved = await download;
+    const name = saved.suggestedFilename();
+    const file = path.join(dir, name);
+    await saved.saveAs(file);
+    return { file, name, text: r.text };
+  }
+
+  /** Chooses signed-payment files in the settle form and waits for the page's check of them (net positions shown). */
+  async function choosePaymentFiles(files: string[]): Promise<string> {
+    await page.evaluate(() => { const r = document.querySelector("#result")!; r.className = ""; r.textContent = ""; });
+    await page.setInputFiles("#settle-payments-form [name=files]", files);
+    await page.waitForSelector("body:not([data-busy])", { timeout: 120_000 });
+    return (await page.locator("#result").textContent()) ?? "";
   }
 
   async function balanceCell(label: string): Promise<string> {
@@ -395,6 +417,124 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(await usd.balanceOf(acme.address)).to.equal(cashBefore);
     expect(await page.locator(rowSelector).count()).to.equal(0);
     await shot("trade-cancelled");
+  });
+
+  // Signed payments (the deposit token's TransferWithReferenceAuthorization), signed and settled in the page.
+  const paymentsDir = path.join(work, "payments");
+  const signRequests = () => wallet.log.filter((l) => l.method === "eth_signTypedData_v4").length;
+  const readFile = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as SignedPaymentFile;
+
+  it("signs a payment in the page into the very file payment:sign writes (valid from now for 24 hours), which payment:settle settles", async function () {
+    fs.mkdirSync(paymentsDir, { recursive: true });
+    const usdAddress = await usd.getAddress();
+    const reported = await usd.eip712Domain();
+    const domain = tokenDomain(reported.name, reported.verifyingContract, reported.chainId);
+    await connectAs(acme);
+    const sentBefore = wallet.sent();
+    const ref = "INV-2026-0100";
+    const signed = await signPaymentInPage({ to: globex.address, amount: "1,000.00", ref, nonce: "4242" }, paymentsDir);
+    expect(signed.text).to.match(new RegExp(`^signed by ${acme.address}: pay 1,000.00 USD to ${globex.address} ref "${ref}", valid \\S+ to \\S+: ${signed.name.replace(/\./g, "\\.")} \\(give it`));
+    expect(signed.name).to.equal(`payment.${acme.address.slice(0, 10)}.${"0".repeat(16)}.json`);
+    expect(wallet.sent()).to.equal(sentBefore);
+    await shot("payment-signed");
+
+    const json = readFile(signed.file);
+    const [validAfter, validBefore] = [Number(json.payment.validAfter), Number(json.payment.validBefore)];
+    expect(validBefore - validAfter).to.equal(86_401);
+    const chainNow = (await ethers.provider.getBlock("latest"))!.timestamp;
+    expect(validAfter).to.be.within(chainNow - 120, chainNow);
+
+    // The command, for the same key, terms and nonce: the same bytes; and the library with the key itself.
+    const commandFile = path.join(paymentsDir, "command.json");
+    ok(await run("payment:sign", {
+      from: acme.address, to: globex.address, amount: "1,000.00", ref, validAfter: String(validAfter), validBefore: String(validBefore), nonce: "4242", out: commandFile,
+    }));
+    expect(fs.readFileSync(signed.file, "utf8")).to.equal(fs.readFileSync(commandFile, "utf8"));
+    const terms = { from: acme.address, to: globex.address, value: 100_000n, ref: toReference(ref), validAfter: BigInt(validAfter), validBefore: BigInt(validBefore), nonce: ethers.toBeHex(4242, 32) };
+    expect(fs.readFileSync(signed.file, "utf8")).to.equal(signedPaymentFileText(signedPaymentFile(usdAddress, wallet.nodeChainId, await signPayment(acme, domain, terms))));
+
+    // The command path accepts the page's file: payment:settle, submitted by the payee.
+    const before = { acme: await usd.balanceOf(acme.address), globex: await usd.balanceOf(globex.address) };
+    ok(await run("payment:settle", { file: signed.file, from: globex.address }));
+    expect(await usd.balanceOf(acme.address)).to.equal(before.acme - 100_000n);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globex + 100_000n);
+    expect(await usd.authorizationState(acme.address, terms.nonce)).to.equal(true);
+    const [event] = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address, undefined, toReference(ref)));
+    expect(event.args.amount).to.equal(100_000n);
+
+    // The payer's page lists it with the reference as typed.
+    await connectAs(acme);
+    expect(await page.locator("#payments tbody tr").first().innerText()).to.include("paid to").and.include(globex.address).and.include("1,000.00 USD").and.include(ref);
+  });
+
+  it("refuses before asking the wallet to sign: a zero amount, a malformed payee, a nonce already used", async function () {
+    const signsBefore = signRequests();
+    const used = ethers.toBeHex(4242, 32);
+    for (const [values, message] of [
+      [{ to: globex.address, amount: "0.00" }, 'amount "0.00" is zero'],
+      [{ to: "0x1234", amount: "1.00" }, 'payee "0x1234" is not an address'],
+      [{ to: globex.address, amount: "1.00", nonce: "4242" }, `nonce ${used} of ${acme.address} is already used: a signed payment with it has settled or was cancelled`],
+    ] as const) {
+      await fill("#sign-payment-form", { currency: "USD", ref: "INV-2026-0199", validAfter: "", validBefore: "", nonce: "", ...values });
+      const r = await act("#sign-payment-form button[type=submit]");
+      expect(r.kind, r.text).to.equal("refused");
+      expect(r.text).to.include(message);
+    }
+    await shot("payment-refused-before-signing");
+    expect(signRequests()).to.equal(signsBefore);
+  });
+
+  it("settles two opposite payments signed in the page by each party as one netted batch: net positions, gross and net on chain", async function () {
+    const a = await signPaymentInPage({ to: globex.address, amount: "500.00", ref: "INV-2026-0101" }, paymentsDir);
+    await connectAs(globex);
+    const b = await signPaymentInPage({ to: acme.address, amount: "200.00", ref: "INV-2026-0102" }, paymentsDir);
+    const before = { acme: await usd.balanceOf(acme.address), globex: await usd.balanceOf(globex.address) };
+
+    const checked = await choosePaymentFiles([a.file, b.file]);
+    expect(checked).to.equal("checked 2 signed payments: gross 700.00 USD, net 300.00 USD; settle to move the net positions");
+    const positions = await page.locator("#payment-positions tbody").innerText();
+    expect(positions).to.match(new RegExp(`${acme.address}\\s+-300.00 USD\\s+[\\d,.]+ USD\\s+yes`));
+    expect(positions).to.match(new RegExp(`${globex.address}\\s+\\+300.00 USD`));
+    await shot("payment-positions");
+
+    const r = await act("#settle-payments-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    expect(r.text).to.match(/^settled 2 payments: gross 700.00 USD, net moved 300.00 USD \(57.1% of the liquidity saved\): tx 0x[0-9a-f]{64} in block \d+$/);
+    expect(await usd.balanceOf(acme.address)).to.equal(before.acme - 30_000n);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globex + 30_000n);
+    const block = Number(/in block (\d+)$/.exec(r.text)![1]);
+    const transfers = await usd.queryFilter(usd.filters.ReferencedTransfer(), block, block);
+    expect(transfers.map((e) => [e.args.from, e.args.to, e.args.amount, e.args.ref])).to.deep.equal([
+      [acme.address, globex.address, 50_000n, toReference("INV-2026-0101")],
+      [globex.address, acme.address, 20_000n, toReference("INV-2026-0102")],
+    ]);
+    const [settled] = await usd.queryFilter(usd.filters.PaymentBatchSettled(globex.address), block, block);
+    expect([settled.args.instructions, settled.args.grossValue, settled.args.netValue]).to.deep.equal([2n, 70_000n, 30_000n]);
+    for (const f of [a.file, b.file]) {
+      const p = readFile(f).payment;
+      expect(await usd.authorizationState(String(p.from), String(p.nonce))).to.equal(true);
+    }
+    const recent = await page.locator("#payments tbody").innerText();
+    expect(recent).to.include("INV-2026-0101").and.include("INV-2026-0102");
+    await shot("payments-settled");
+  });
+
+  it("refuses a batch whose payee is not onboarded, naming the file, and sends nothing", async function () {
+    const good = await signPaymentInPage({ to: acme.address, amount: "10.00", ref: "INV-2026-0103" }, paymentsDir);
+    const bad = await signPaymentInPage({ to: outsider.address, amount: "5.00", ref: "INV-2026-0104" }, paymentsDir);
+    const before = { acme: await usd.balanceOf(acme.address), globex: await usd.balanceOf(globex.address), nonce: await ethers.provider.getTransactionCount(globex.address), sent: wallet.sent() };
+    await choosePaymentFiles([good.file, bad.file]);
+    expect(await page.locator("#payment-positions tbody").innerText()).to.match(new RegExp(`${outsider.address}\\s+\\+5.00 USD\\s+0.00 USD\\s+no \\(not linked to any participant\\)`));
+    const r = await act("#settle-payments-form button[type=submit]");
+    expect(r.kind).to.equal("refused");
+    expect(r.text).to.equal(`settle 2 signed payments netted refused: PaymentInstructionRefused: instruction 1 (${bad.name}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+    await shot("payment-batch-refused");
+    expect(wallet.sent()).to.equal(before.sent);
+    expect(await ethers.provider.getTransactionCount(globex.address)).to.equal(before.nonce);
+    expect(await usd.balanceOf(acme.address)).to.equal(before.acme);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globex);
+    expect(await usd.balanceOf(outsider.address)).to.equal(0n);
+    expect(await usd.authorizationState(globex.address, String(readFile(good.file).payment.nonce))).to.equal(false);
   });
 
   it("raised no error in the page", function () {

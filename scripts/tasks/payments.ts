@@ -2,12 +2,11 @@ import fs from "fs";
 import path from "path";
 import type { DepositToken } from "../../typechain-types";
 import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
-import { amountsJson, out, printTable, toJson } from "../../lib/cli/output";
+import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { signedDir } from "../../lib/cli/settlement";
-import { parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
 import {
-  SignedPayment, SignedPaymentFile, grossAndNet, netPositions, paymentFromJson, paymentSigner, paymentToJson,
-  randomNonce, signPayment, tokenDomain,
+  SignedPayment, grossAndNet, liquiditySavedPercent, netPositions, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
+  refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
 } from "../../lib/payments";
 import { ethers } from "ethers";
 import { action, command } from "./command";
@@ -26,45 +25,15 @@ async function openToken(ctx: CommandContext, currency: string) {
   return { t, domain };
 }
 
-/** A nonce from --nonce (decimal or 0x hex, up to 32 bytes), or a random one. */
-function nonceOf(text: string | undefined): string {
-  if (text === undefined) return randomNonce();
-  const t = text.trim();
-  let value: bigint;
-  try {
-    value = BigInt(t);
-  } catch {
-    throw new Error(`--nonce "${text}" is not a number (decimal or 0x hex)`);
-  }
-  if (value < 0n || value >= 2n ** 256n) throw new Error(`--nonce "${text}" does not fit in 32 bytes`);
-  return ethers.toBeHex(value, 32);
-}
-
 /** Reads a signed-payment file and checks it against the deployment: chain, token, and who signed it. */
 function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
-  let json: SignedPaymentFile;
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8")) as SignedPaymentFile;
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
   }
-  if (json.token?.toLowerCase() !== token.address.toLowerCase() || json.chainId !== chainId) {
-    throw new Error(`${file} was signed for token ${json.token} on chain ${json.chainId}, not the ${token.label} deposit token ${token.address} on chain ${chainId}; nothing was sent`);
-  }
-  const payment = paymentFromJson(json.payment ?? {}, `${what} ${file}`);
-  let signer: string;
-  try {
-    signer = paymentSigner(domain, payment);
-  } catch {
-    signer = "nobody (malformed signature)";
-  }
-  if (signer !== payment.from) throw new Error(`${file} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
-  return payment;
-}
-
-/** The default file of a signed payment: signed/payment.<payer>.<nonce>.json (ignored by git). */
-function paymentFilePath(p: SignedPayment): string {
-  return path.join(signedDir(), `payment.${p.from.slice(0, 10)}.${p.nonce.slice(2, 18)}.json`);
+  return readSignedPaymentFile(text, file, what, { token: token.address, label: token.label, chainId, domain });
 }
 
 paymentCommand("payment:sign", "Sign a payment with a reference as EIP-3009 typed data into a file (no transaction); anyone allowed may settle it")
@@ -79,22 +48,16 @@ paymentCommand("payment:sign", "Sign a payment with a reference as EIP-3009 type
     const { t, domain } = await openToken(ctx, args.currency);
     const signer = await ctx.signer();
     const from = await signer.getAddress();
-    const value = parseAmount(args.amount, t.decimals, "--amount");
-    if (value === 0n) throw new Error(`--amount "${args.amount}" is zero`);
     const now = (await ctx.hre.ethers.provider.getBlock("latest"))!.timestamp;
-    const validAfter = BigInt(args.validAfter !== undefined ? parseDate(args.validAfter, "--valid-after") : now - 1);
-    const validBefore = BigInt(args.validBefore !== undefined ? parseDate(args.validBefore, "--valid-before") : now + 86_400);
-    if (validBefore <= validAfter + 1n) throw new Error(`--valid-before must be later than --valid-after: the payment would never be valid`);
-    const payment = await signPayment(signer, domain, {
-      from, to: parseAddress(args.to, "--to"), value, ref: toReference(args.ref, "--ref"), validAfter, validBefore, nonce: nonceOf(args.nonce),
-    });
-    if (await t.contract.authorizationState(from, payment.nonce)) throw new Error(`nonce ${payment.nonce} of ${from} is already used; nothing was signed`);
-    const file: SignedPaymentFile = { token: t.address, chainId: ctx.record.chainId.toString(), payment: paymentToJson(payment) };
-    const outFile = args.out ?? paymentFilePath(payment);
+    const terms = paymentTermsFromText(args, from, t.decimals, now);
+    if (await t.contract.authorizationState(from, terms.nonce)) throw new Error(`nonce ${terms.nonce} of ${from} is already used; nothing was signed`);
+    const payment = await signPayment(signer, domain, terms);
+    const file = signedPaymentFile(t.address, ctx.record.chainId, payment);
+    const outFile = args.out ?? path.join(signedDir(), paymentFileName(payment));
     fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-    fs.writeFileSync(outFile, `${toJson(file)}\n`);
-    ctx.report({ file: outFile, ...file, ...amountsJson(t.fmt, { amount: value }), refText: args.ref },
-      () => out.line(`signed by ${from}: pay ${t.fmt(value)} to ${payment.to} ref "${args.ref}", valid until ${new Date(Number(validBefore) * 1000).toISOString()}: ${outFile}`));
+    fs.writeFileSync(outFile, signedPaymentFileText(file));
+    ctx.report({ file: outFile, ...file, ...amountsJson(t.fmt, { amount: payment.value }), refText: args.ref },
+      () => out.line(`signed by ${from}: pay ${t.fmt(payment.value)} to ${payment.to} ref "${args.ref}", valid until ${new Date(Number(payment.validBefore) * 1000).toISOString()}: ${outFile}`));
   }));
 
 paymentCommand("payment:settle", "Settle one signed payment from its file (anyone allowed and not frozen may submit it)")
@@ -117,13 +80,7 @@ paymentCommand("payment:settle-batch", "Settle signed payments as one netted bat
     if (files.length === 0) throw new Error("--files names no file");
     const chainId = ctx.record.chainId.toString();
     const batch = files.map((f) => readPaymentFile(f, "--files", t, chainId, domain));
-    const seen = new Map<string, string>();
-    batch.forEach((p, i) => {
-      const key = `${p.from}:${p.nonce}`;
-      const first = seen.get(key);
-      if (first) throw new Error(`${files[i]} and ${first} use the same nonce of ${p.from}: a payment settles once; nothing was sent`);
-      seen.set(key, files[i]);
-    });
+    refuseRepeatedNonces(batch, files);
     const positions = [...netPositions(batch)];
     const rows = await Promise.all(positions.map(async ([wallet, net]) => {
       const id = await ctx.registry.participantOf(wallet);
@@ -140,7 +97,7 @@ paymentCommand("payment:settle-batch", "Settle signed payments as one netted bat
     const receipt = await ctx.send(`settle ${batch.length} signed payments netted`, t.contract.connect(signer).settlePaymentBatch, [batch], t, files);
     const event = receipt.logs.map((l) => t.contract.interface.parseLog(l)).find((e) => e?.name === "PaymentBatchSettled");
     const [grossOnChain, netOnChain] = [event!.args.grossValue as bigint, event!.args.netValue as bigint];
-    const saved = grossOnChain === 0n ? 0 : Number(((grossOnChain - netOnChain) * 1000n) / grossOnChain) / 10;
+    const saved = liquiditySavedPercent(grossOnChain, netOnChain);
     ctx.report({
       instructions: batch.length, ...amountsJson(t.fmt, { gross: grossOnChain, net: netOnChain }), liquiditySavedPercent: saved,
       positions: rows.map((r) => ({ wallet: r.wallet, participant: r.participant, ...amountsJson(t.fmt, { net: r.net }) })),

@@ -7,6 +7,10 @@ import { bundle, buildClient, clientConfig } from "../../client/build";
 import { parseArgs, serveStatic } from "../../client/serve";
 import { DeploymentRecord, writeDeployment } from "../../lib/deployment";
 import { checkSignedPair, parseSignedFile, signedFileName, signedFileText, signedTradeFile, signTrade, termsFromText } from "../../lib/dvp";
+import {
+  paymentFileName, paymentTermsFromText, readSignedPaymentFile, refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
+} from "../../lib/payments";
+import { toReference } from "../../lib/format";
 import { freePort } from "../../lib/ports";
 import { useTemporaryDir, useTemporaryDeployments } from "../helpers/temporary";
 
@@ -30,13 +34,14 @@ describe("Client page: build, configuration and the modules it shares with the c
 
   it("bundles for the browser from lib/'s shared modules, with no node built-in and no contract bytecode", async function () {
     const { bytes, inputs } = await bundle(dir());
-    for (const shared of ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/roles.ts"]) expect(inputs).to.include(shared);
-    expect(inputs.filter((i) => i.startsWith("lib/"))).to.have.members(["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/roles.ts"]);
+    const shared = ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/payments.ts", "lib/roles.ts"];
+    expect(inputs.filter((i) => i.startsWith("lib/"))).to.have.members(shared);
     const js = fs.readFileSync(path.join(dir(), "app.js"), "utf8");
     expect(js.length).to.equal(bytes);
     expect(js).to.not.match(/require\("(fs|path|child_process|hardhat)"\)/);
     expect(js).to.not.include("0x60806040");
     expect(js).to.include("transferWithReference");
+    expect(js).to.include("settlePaymentBatch");
     // A budget, so a dependency that drags in half of npm is noticed: ethers v6 is most of it.
     expect(bytes).to.be.below(700_000);
   });
@@ -149,5 +154,51 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(await checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, async () => true)).to.deep.equal(terms);
     });
   });
-});
 
+  describe("signed-payment files and terms (lib/payments.ts: one implementation for payment:sign, payment:settle(-batch) and the page)", function () {
+    const TOKEN = CASH.address;
+    const NOW = 1_800_000_000;
+    const domain = tokenDomain("Deposit USD", TOKEN, 31337);
+    const deployment = { token: TOKEN, label: "USD", chainId: 31337, domain };
+    let payer: Awaited<ReturnType<typeof ethers.getSigners>>[number];
+    let payee: typeof payer;
+    before(async function () {
+      [, , , , , , payer, payee] = await ethers.getSigners();
+    });
+
+    it("takes terms from text: exact amount, the commands' reference, 24 hours from now by default, naming a wrong field", function () {
+      const names = { to: "payee", amount: "amount", ref: "reference", validAfter: "valid from", validBefore: "valid until", nonce: "nonce" };
+      const terms = paymentTermsFromText({ to: payee.address.toLowerCase(), amount: "1,250.50", ref: "INV-1", nonce: "42" }, payer.address, 2, NOW, names);
+      expect(terms).to.deep.equal({
+        from: payer.address, to: payee.address, value: 125_050n, ref: toReference("INV-1"), validAfter: BigInt(NOW - 1), validBefore: BigInt(NOW + 86_400),
+        nonce: ethers.toBeHex(42, 32),
+      });
+      expect(paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validBefore: String(NOW + 60) }, payer.address, 2, NOW).validBefore).to.equal(BigInt(NOW + 60));
+      expect(paymentTermsFromText({ to: payee.address, amount: "1", ref: "X" }, payer.address, 2, NOW).nonce).to.match(/^0x[0-9a-f]{64}$/);
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "0.00", ref: "X" }, payer.address, 2, NOW, names)).to.throw('amount "0.00" is zero');
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "1.5e3", ref: "X" }, payer.address, 2, NOW, names)).to.throw('amount "1.5e3" is not an amount in currency units');
+      expect(() => paymentTermsFromText({ to: "0x12", amount: "1", ref: "X" }, payer.address, 2, NOW, names)).to.throw('payee "0x12" is not an address');
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", nonce: "banana" }, payer.address, 2, NOW, names)).to.throw('nonce "banana" is not a number (decimal or 0x hex)');
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validBefore: String(NOW - 10) }, payer.address, 2, NOW))
+        .to.throw("--valid-before must be later than --valid-after: the payment would never be valid");
+    });
+
+    it("writes, names and reads back a signed-payment file; refuses another token or chain, another signer and a repeated nonce, naming the file", async function () {
+      const terms = paymentTermsFromText({ to: payee.address, amount: "10.00", ref: "INV-2", nonce: "7" }, payer.address, 2, NOW);
+      const payment = await signPayment(payer, domain, terms);
+      const file = signedPaymentFile(TOKEN, 31337n, payment);
+      const text = signedPaymentFileText(file);
+      expect(text).to.equal(`${JSON.stringify(file, null, 2)}\n`);
+      expect(file.chainId).to.equal("31337");
+      expect(paymentFileName(payment)).to.equal(`payment.${payer.address.slice(0, 10)}.${"0".repeat(16)}.json`);
+      expect(readSignedPaymentFile(text, "p.json", "file", deployment)).to.deep.equal(payment);
+      expect(() => readSignedPaymentFile("{", "p.json", "file", deployment)).to.throw(/^file p\.json: /);
+      expect(() => readSignedPaymentFile(text, "p.json", "file", { ...deployment, chainId: 1 }))
+        .to.throw(`p.json was signed for token ${TOKEN} on chain 31337, not the USD deposit token ${TOKEN} on chain 1; nothing was sent`);
+      const tampered = signedPaymentFileText({ ...file, payment: { ...file.payment, value: "100000" } });
+      expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(/^t\.json is signed by 0x[0-9a-fA-F]{40}, not by the payer /);
+      expect(() => refuseRepeatedNonces([payment, payment], ["a.json", "b.json"]))
+        .to.throw(`b.json and a.json use the same nonce of ${payer.address}: a payment settles once; nothing was sent`);
+    });
+  });
+});
