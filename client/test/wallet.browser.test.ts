@@ -527,7 +527,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(await page.locator("#payment-positions tbody").innerText()).to.match(new RegExp(`${outsider.address}\\s+\\+5.00 USD\\s+0.00 USD\\s+no \\(not linked to any participant\\)`));
     const r = await act("#settle-payments-form button[type=submit]");
     expect(r.kind).to.equal("refused");
-    expect(r.text).to.equal(`settle 2 signed payments netted refused: PaymentInstructionRefused: instruction 1 (${bad.name}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+    expect(r.text).to.equal(`settle 2 signed payments netted refused: instruction 1 (${bad.name}): ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
     await shot("payment-batch-refused");
     expect(wallet.sent()).to.equal(before.sent);
     expect(await ethers.provider.getTransactionCount(globex.address)).to.equal(before.nonce);
