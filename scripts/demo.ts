@@ -2,7 +2,7 @@ import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
 import { signTrade, TradeTerms } from "../lib/dvp";
-import { grossAndNet, netPositions, PaymentTerms, sequenceNonce, signPayment, tokenDomain } from "../lib/payments";
+import { grossAndNet, liquiditySavedPercent, netPositions, PaymentTerms, sequenceNonce, signPayment, tokenDomain } from "../lib/payments";
 import { explainError } from "../lib/errors";
 import { enumName, TRADE_STATES } from "../lib/roles";
 import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toReference } from "../lib/format";
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   const toInitech = await signPayment(acme, domain, { ...invoice(acme.address, initech.address, "10.00", "INV-INITECH-1") });
   await refused("the agent adds a payment to Initech: the whole batch is refused, naming it", usd.connect(agent).settlePaymentBatch([...signedCycle, toInitech]));
   await send("the settlement agent settles the cycle in one transaction", usd.connect(agent).settlePaymentBatch(signedCycle));
-  console.log(`  moved ${fmt(net)} instead of ${fmt(gross)}: ${(100 - Number((net * 1000n) / gross) / 10).toFixed(1)}% of the liquidity saved; each payee saw each reference`);
+  console.log(`  moved ${fmt(net)} instead of ${fmt(gross)}: ${liquiditySavedPercent(gross, net)}% of the liquidity saved; each payee saw each reference`);
   await refused("the agent replays one of the settled payments", usd.connect(agent).transferWithReferenceAuthorization(signedCycle[0]));
   await ledger();
 

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CURRENCIES, deploySuite } from "../../lib/suite";
 import { formatAmount } from "../../lib/format";
-import { PaymentTerms, grossAndNet, paymentCycle, randomNonce, signPayment, tokenDomain } from "../../lib/payments";
+import { PaymentTerms, grossAndNet, liquiditySavedPercent, paymentCycle, randomNonce, signPayment, tokenDomain } from "../../lib/payments";
 import { GasRow, gasOf, ratio } from "./gasTable";
 
 /** The network's block gas limit (network/genesis.ts): the largest batch must fit in one block. */
@@ -75,7 +75,7 @@ export async function measureSignedPaymentGas(hre: HardhatRuntimeEnvironment): P
     rows.push({ operation: `settlePaymentBatch, ${count} among 10, numbered nonces (per instruction)`, gas: b.perInstruction, baseline: single });
     if (count === 100) {
       notes.push(`payment batch of 100 among 10: ${b.gas} gas in all, ${ratio(b.perInstruction, single.gas)} of transferWithReference per instruction; ` +
-        `gross ${formatAmount(b.gross, 2)} USD, net moved ${formatAmount(b.net, 2)} USD (${(100 - Number((b.net * 1000n) / b.gross) / 10).toFixed(1)}% of the liquidity saved)`);
+        `gross ${formatAmount(b.gross, 2)} USD, net moved ${formatAmount(b.net, 2)} USD (${liquiditySavedPercent(b.gross, b.net)}% of the liquidity saved)`);
     }
   }
   const random = await batch(100, "random");
