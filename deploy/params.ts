@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { DEMO_SECURITY, SecurityConfig } from "../lib/config";
+import { DEMO_SECURITY, DEVELOPMENT_LIMITS, IssuanceLimits, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
 import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf } from "../lib/networks";
@@ -13,12 +13,23 @@ function env(name: string): string {
   return value.trim();
 }
 
+/** An amount in currency units from the environment (checked against each currency's decimals at deployment). */
+function amountEnv(name: string, fallback: string): string {
+  const text = process.env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new Error(`${name}="${text}" is not an amount in currency units (for example 1000000.00)`);
+  return text;
+}
+
 function integerEnv(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === "") return fallback;
   if (!/^\d+$/.test(text)) throw new Error(`${name}="${text}" is not a whole number of seconds`);
   return Number(text);
 }
+
+/** The development account that is the second issuance officer. */
+export const DEVELOPMENT_SECOND_ISSUER = 11;
 
 /** Chain ids of development chains (Hardhat, Ganache, the local QBFT network and most tutorials). */
 export const DEVELOPMENT_CHAIN_IDS = new Set([1337, 31337]);
@@ -57,9 +68,10 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
   const development = isDevelopmentNetwork(hre.network.name);
   let roles: RoleHolders;
   if (development) {
-    if (signers.length < 6) throw new Error(`network "${hre.network.name}" needs 6 accounts (admin and five duties), has ${signers.length}`);
+    if (signers.length < 12) throw new Error(`network "${hre.network.name}" needs 12 accounts (admin, duties, clients), has ${signers.length}`);
     const [, compliance, issuer, reserve, pauser, upgrader] = signers.map((s) => s.address);
-    roles = { compliance, issuer, reserve, pauser, upgrader };
+    // Accounts 6 to 9 are the clients of the examples; the second issuance officer is account 11.
+    roles = { compliance, issuer, secondIssuer: signers[DEVELOPMENT_SECOND_ISSUER].address, reserve, pauser, upgrader };
   } else {
     roles = Object.fromEntries(
       Object.entries(DUTIES).map(([duty, { env: name }]) => [duty, parseAddress(env(name), name)]),
@@ -72,6 +84,13 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
   } else if (development) {
     securities.push(DEMO_SECURITY);
   }
+  // Elsewhere every issuance and payout needs two officers until the bank sets its thresholds.
+  const limits: IssuanceLimits = development ? DEVELOPMENT_LIMITS : {
+    issuanceThreshold: amountEnv("ISSUANCE_THRESHOLD", "0"),
+    redemptionThreshold: amountEnv("REDEMPTION_THRESHOLD", "0"),
+    officerAllowance: amountEnv("OFFICER_ALLOWANCE", "0"),
+    approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600),
+  };
   return {
     admin: signers[0],
     params: {
@@ -79,6 +98,7 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
       securities,
       escrow: true,
       roles,
+      limits,
       adminDelay: integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600),
       upgradeDelay: integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600),
       compliance: development ? signers[1] : undefined,

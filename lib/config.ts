@@ -19,11 +19,32 @@ export interface SecurityConfig {
 /** Who holds which duty. Each role is granted to exactly the address named here. */
 export interface RoleHolders {
   compliance: string;
+  /** An issuance officer at every IssuanceDesk (and the issuer agent of every security). */
   issuer: string;
+  /** The second issuance officer: approves what the first proposes, and the other way round. */
+  secondIssuer: string;
   reserve: string;
   pauser: string;
   upgrader: string;
 }
+
+/**
+ * The issuance controls of every IssuanceDesk, in currency units (decimal strings, parsed with each
+ * currency's decimals): issuance or a redemption payout above its threshold needs two officers; below it
+ * one officer may act alone within its allowance per rolling 24 hours.
+ */
+export interface IssuanceLimits {
+  issuanceThreshold: string;
+  redemptionThreshold: string;
+  officerAllowance: string;
+  /** Seconds a proposal can be approved for. */
+  approvalWindow: number;
+}
+
+/** The limits of development networks, tests and the demo. */
+export const DEVELOPMENT_LIMITS: IssuanceLimits = {
+  issuanceThreshold: "1000000.00", redemptionThreshold: "1000000.00", officerAllowance: "5000000.00", approvalWindow: 24 * 3600,
+};
 
 /** The currencies the bank issues, USD first. Decimals are the ISO 4217 minor units. */
 export const CURRENCIES: Record<string, CurrencyConfig> = {

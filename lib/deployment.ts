@@ -4,8 +4,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ContractFactory } from "ethers";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
-import type { DvPEscrow, ParticipantRegistry, PermissionedToken } from "../typechain-types";
-import { CURRENCIES, CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
+import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken } from "../typechain-types";
+import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import { parseAmount } from "./format";
 import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
@@ -49,6 +50,8 @@ export interface PlatformParams {
   /** Deploy the DvP escrow, onboard it and list every token in it. */
   escrow: boolean;
   roles: RoleHolders;
+  /** The dual-control thresholds, officer allowances and approval window of every IssuanceDesk. */
+  limits: IssuanceLimits;
   adminDelay: number;
   /**
    * Seconds between scheduling and executing an upgrade in the timelock that holds UPGRADER_ROLE on every
@@ -122,6 +125,8 @@ export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<
 
 /** Contract name in the record for a currency's deposit token. */
 export const depositTokenKey = (code: string) => `DepositToken:${code}`;
+/** Contract name in the record for a currency's issuance desk. */
+export const issuanceDeskKey = (code: string) => `IssuanceDesk:${code}`;
 /** Contract name in the record for a security token. */
 export const securityTokenKey = (isin: string) => `SecurityToken:${isin}`;
 
@@ -339,6 +344,32 @@ export async function deployPlatform(
       () => c.renounceRole.populateTransaction(role, adminAddress));
   }
 
+  /**
+   * The currency's IssuanceDesk: it alone holds ISSUER_ROLE on the token; the two officers and the
+   * reserve attester hold their roles on it, and each officer gets the single-officer allowance.
+   */
+  async function issuanceDesk(currency: CurrencyConfig, tokenAddress: string): Promise<void> {
+    const key = issuanceDeskKey(currency.code);
+    const amount = (text: string, what: string) => parseAmount(text, currency.decimals, `${what} (${currency.code})`);
+    const { limits } = params;
+    const address = await proxy(key, "IssuanceDesk", [
+      tokenAddress, adminAddress, params.adminDelay, amount(limits.issuanceThreshold, "issuance threshold"),
+      amount(limits.redemptionThreshold, "redemption threshold"), limits.approvalWindow,
+    ]);
+    const token = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", tokenAddress, admin);
+    const issuerRole = ethers.id("ISSUER_ROLE");
+    await step(`grant ISSUER_ROLE on ${depositTokenKey(currency.code)} to ${key} ${address}`, tokenAddress,
+      () => token.hasRole(issuerRole, address), () => token.grantRole.populateTransaction(issuerRole, address));
+    await grantAll(key, address);
+    const desk = (await ethers.getContractAt("IssuanceDesk", address, admin)) as unknown as IssuanceDesk;
+    const allowance = amount(limits.officerAllowance, "officer allowance");
+    for (const officer of [params.roles.issuer, params.roles.secondIssuer]) {
+      await step(`set allowance of ${officer} on ${key}`, address, async () => (await desk.officerAllowance(officer)).allowance === allowance,
+        () => desk.setOfficerAllowance.populateTransaction(officer, allowance));
+    }
+    await handOverUpgrades(key, address);
+  }
+
   const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
   await grantAll(REGISTRY_KEY, registryAddress);
@@ -351,6 +382,7 @@ export async function deployPlatform(
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
     await grantAll(key, address);
+    await issuanceDesk(currency, address);
     await handOverUpgrades(key, address);
     settled.push(address);
   }
@@ -479,8 +511,9 @@ export function requireFinished(record: DeploymentRecord): DeploymentRecord {
 }
 
 /**
- * Duties that must stay with different keys (the tokens refuse them on chain too): an issuer that attests
- * could raise its own cap; an issuer with compliance could issue to a wallet and force it anywhere.
+ * Duties that must stay with different keys (the contracts refuse them on chain too): an issuer that
+ * attests could raise its own cap; an issuer with compliance could issue to a wallet and force it
+ * anywhere; the two issuance officers of dual control must be two people.
  */
 export function requireSeparateDuties(roles: RoleHolders): void {
   for (const [a, b] of SEPARATE_DUTIES) {

@@ -2,7 +2,7 @@
 import { ethers, Interface } from "ethers";
 import type { ParticipantRegistry } from "../typechain-types";
 import { isoDate, refText } from "./format";
-import { enumName, PARTICIPANT_STATUS, REDEMPTION_STATUS, roleName, TRADE_STATES } from "./roles";
+import { enumName, PARTICIPANT_STATUS, PROPOSAL_STATUS, REDEMPTION_STATUS, roleName, TRADE_STATES } from "./roles";
 
 /** Finds the revert data in an error thrown by ethers or by a Hardhat provider. */
 export function revertData(error: unknown): string | undefined {
@@ -128,9 +128,33 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
     case "ERC20InsufficientAllowance":
       return `allowance of ${a.spender} is ${amount(a.allowance)}, needs ${amount(a.needed)}`;
     case "ReservesExceeded":
-      return `supply would be ${amount(a.supplyAfter)}, attested reserves are ${amount(a.reserves)}`;
+      return `supply would be ${amount(a.supplyAfter)}, the reserves available are ${amount(a.available)} (the last report less the payouts since its cut-off)`;
     case "AttestationStale":
-      return `the last reserve attestation (${Number(a.attestedAt) === 0 ? "never" : date(a.attestedAt)}) is older than the maximum age of ${Number(a.maxAge) / 86400} days: a new attestation is needed`;
+      return Number(a.asOf) === 0
+        ? "no reserve report has been attested yet: issuance waits for one"
+        : `the last reserve report is as of ${date(a.asOf)}, older than the maximum age of ${Number(a.maxAge) / 86400} days: a new report is needed`;
+    case "AsOfInFuture":
+      return `the report's cut-off ${date(a.asOf)} is after the chain time ${date(a.blockTime)}`;
+    case "AsOfNotAfterPrevious":
+      return `the report's cut-off ${date(a.asOf)} is not after the last attested report's cut-off ${date(a.previous)}`;
+    case "ReportAlreadyAttested":
+      return `report ${a.reportHash} has been attested already`;
+    case "DualControlRequired":
+      return `${amount(a.amount)} is above the single-officer threshold of ${amount(a.threshold)}: it needs a second officer (propose it)`;
+    case "AllowanceExceeded":
+      return `${a.officer} issued ${amount(a.used)} alone in the last 24 hours; ${amount(a.amount)} more would pass its allowance of ${amount(a.allowance)}`;
+    case "DepositRefReserved":
+      return `deposit reference ${a.depositRef} is reserved by pending proposal ${a.proposalId}`;
+    case "RedemptionAlreadyProposed":
+      return `completing redemption ${a.redemptionId} is already proposed (proposal ${a.proposalId}): a second officer approves it`;
+    case "ProposalNotPending":
+      return `proposal ${a.id} is ${enumName(PROPOSAL_STATUS, a.status)}`;
+    case "ProposalExpired":
+      return `proposal ${a.id} could be approved until ${date(a.validUntil)}; propose it again`;
+    case "SelfApproval":
+      return `${a.officer} proposed ${a.id} and cannot approve it: a second officer must`;
+    case "InvalidApprovalWindow":
+      return `an approval window of ${a.approvalWindow} s is outside 60 s to 7 days`;
     case "DepositRefAlreadyUsed":
       return `deposit reference ${a.depositRef} has already issued tokens: a deposit issues once, ever`;
     case "TokenPaused":
@@ -140,7 +164,7 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
     case "TimelockUnexpectedOperationState":
       return `timelock operation ${a.operationId} is not in the state the call needs`;
     case "RedemptionNotPending":
-      return `redemption ${a.id} is ${enumName(REDEMPTION_STATUS, a.status)}`;
+      return `redemption ${a.id ?? a.redemptionId} is ${enumName(REDEMPTION_STATUS, a.status)}`;
     case "StatusUnchanged":
     case "StatusNotSettable":
       return `${a.id ? `${a.id} ` : ""}status ${enumName(PARTICIPANT_STATUS, a.status)}`;

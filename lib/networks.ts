@@ -19,7 +19,7 @@ export interface NetworkSetting {
 /** Port of the separate `hardhat node` that `localhost` reaches (RPC_TEST_PORT); outside the QBFT network's 8545-8548. */
 export const DEFAULT_RPC_TEST_PORT = 8645;
 
-const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 10 };
+const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 12 };
 
 /** Keys to sign with from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS (comma-separated); malformed ones are left out here and named by requireNetworkEnv. */
 function envKeys(env: NodeJS.ProcessEnv): string[] {

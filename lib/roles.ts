@@ -9,18 +9,24 @@ import type { RoleHolders } from "./config";
  */
 export const DUTIES: Record<keyof RoleHolders, { role: string; env: string; on: readonly ContractKind[] }> = {
   compliance: { role: "COMPLIANCE_ROLE", env: "ROLE_COMPLIANCE", on: ["ParticipantRegistry", "DepositToken", "SecurityToken", "DvPEscrow"] },
-  issuer: { role: "ISSUER_ROLE", env: "ROLE_ISSUER", on: ["DepositToken", "SecurityToken"] },
-  reserve: { role: "RESERVE_ROLE", env: "ROLE_RESERVE", on: ["DepositToken"] },
+  // The IssuanceDesk alone holds ISSUER_ROLE on its deposit token; the officers hold it on the desk.
+  issuer: { role: "ISSUER_ROLE", env: "ROLE_ISSUER", on: ["IssuanceDesk", "SecurityToken"] },
+  secondIssuer: { role: "ISSUER_ROLE", env: "ROLE_SECOND_ISSUER", on: ["IssuanceDesk"] },
+  reserve: { role: "RESERVE_ROLE", env: "ROLE_RESERVE", on: ["IssuanceDesk"] },
   pauser: { role: "PAUSER_ROLE", env: "ROLE_PAUSER", on: ["DepositToken", "SecurityToken"] },
   // The upgrader proposes and executes through the timelock, which alone holds UPGRADER_ROLE.
   upgrader: { role: "PROPOSER_ROLE", env: "ROLE_UPGRADER", on: ["UpgradeTimelock"] },
 };
 
 /** The kinds of contract a deployment records (the part of a record key before ":"). */
-export type ContractKind = "ParticipantRegistry" | "DepositToken" | "SecurityToken" | "DvPEscrow" | "UpgradeTimelock";
+export type ContractKind = "ParticipantRegistry" | "DepositToken" | "IssuanceDesk" | "SecurityToken" | "DvPEscrow" | "UpgradeTimelock";
 
 /** Duties that must stay with different keys (the tokens refuse them on chain too). */
-export const SEPARATE_DUTIES: [keyof RoleHolders, keyof RoleHolders][] = [["issuer", "reserve"], ["issuer", "compliance"]];
+export const SEPARATE_DUTIES: [keyof RoleHolders, keyof RoleHolders][] = [
+  ["issuer", "reserve"], ["issuer", "compliance"], ["secondIssuer", "reserve"], ["secondIssuer", "compliance"],
+  // Dual control needs two people.
+  ["issuer", "secondIssuer"],
+];
 
 /** The duties granted on a kind of contract at deployment, as [role, duty] (the timelock is set up by its constructor). */
 export function dutiesOn(kind: ContractKind): [string, keyof RoleHolders][] {
@@ -51,6 +57,9 @@ export function roleName(id: string): string {
 export const PARTICIPANT_STATUS = ["None", "Active", "Suspended", "Revoked"] as const;
 /** DepositToken redemption status, by value. */
 export const REDEMPTION_STATUS = ["unknown", "pending", "completed", "rejected"] as const;
+/** IssuanceDesk proposal kinds and statuses, by value. */
+export const PROPOSAL_KINDS = ["none", "issuance", "redemption completion"] as const;
+export const PROPOSAL_STATUS = ["unknown", "pending", "executed", "cancelled"] as const;
 /** DvPEscrow.State, by value. */
 export const TRADE_STATES = ["None", "Proposed", "SellerFunded", "BuyerFunded", "Settled", "Cancelled", "Expired", "ClosedByOrder"] as const;
 /** Trade states in which legs may still be locked, cancelled or expired. */

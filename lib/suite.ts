@@ -1,16 +1,20 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
-import { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY } from "./deployment";
+import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
+import { CurrencyConfig, DEVELOPMENT_LIMITS, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import {
+  deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY,
+} from "./deployment";
 
-export { CURRENCIES, DEMO_SECURITY } from "./config";
-export type { CurrencyConfig, RoleHolders, SecurityConfig } from "./config";
+export { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "./config";
+export type { CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
 
 export interface SuiteConfig {
   /** Signs the deployment and becomes the default admin of every contract. */
   admin: Signer;
   roles: RoleHolders;
+  /** The issuance desks' thresholds, allowances and approval window (default DEVELOPMENT_LIMITS). */
+  limits?: IssuanceLimits;
   currencies: CurrencyConfig[];
   /** Securities to deploy as asset legs (none by default). */
   securities?: SecurityConfig[];
@@ -30,6 +34,8 @@ export interface SuiteConfig {
 export interface Suite {
   registry: ParticipantRegistry;
   tokens: Record<string, DepositToken>;
+  /** Each currency's IssuanceDesk: reserves, issuance and redemption payouts go through it. */
+  desks: Record<string, IssuanceDesk>;
   securities: Record<string, SecurityToken>;
   escrow?: DvPEscrow;
   /** Holds UPGRADER_ROLE on every contract; `roles.upgrader` proposes and executes. */
@@ -46,18 +52,24 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteC
     securities: config.securities ?? [],
     escrow: config.escrow ?? true,
     roles: config.roles,
+    limits: config.limits ?? DEVELOPMENT_LIMITS,
     adminDelay: config.adminDelay,
     upgradeDelay: config.upgradeDelay ?? 0,
     compliance: config.compliance,
   }, { persist: false, log: () => undefined });
   const at = <T>(key: string): Promise<T> => openRecorded<T>(hre, record, key, config.admin);
   const tokens: Record<string, DepositToken> = {};
-  for (const c of config.currencies) tokens[c.code] = await at<DepositToken>(depositTokenKey(c.code));
+  const desks: Record<string, IssuanceDesk> = {};
+  for (const c of config.currencies) {
+    tokens[c.code] = await at<DepositToken>(depositTokenKey(c.code));
+    desks[c.code] = await at<IssuanceDesk>(issuanceDeskKey(c.code));
+  }
   const securities: Record<string, SecurityToken> = {};
   for (const s of config.securities ?? []) securities[s.isin] = await at<SecurityToken>(securityTokenKey(s.isin));
   return {
     registry: await at<ParticipantRegistry>(REGISTRY_KEY),
     tokens,
+    desks,
     securities,
     escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>(ESCROW_KEY) : undefined,
     timelock: await at<UpgradeTimelock>(TIMELOCK_KEY),

@@ -5,11 +5,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import type { Signer } from "ethers";
 import { platformParams } from "../deploy/params";
-import { DeploymentRecord, deployPlatform, depositTokenKey, ESCROW_KEY, REGISTRY_KEY, securityTokenKey } from "../lib/deployment";
+import { DeploymentRecord, deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, REGISTRY_KEY, securityTokenKey } from "../lib/deployment";
 import { participantId, toReference } from "../lib/format";
 import { Pipeline } from "../lib/pipeline";
 import { DEMO_SECURITY } from "../lib/suite";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../typechain-types";
+import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../typechain-types";
 import { DEV_MNEMONIC } from "./genesis";
 
 /** Gas limit for set-up transactions sent before the ones they depend on are mined (gas is free). */
@@ -54,6 +54,7 @@ export async function openMarket(
   const at = async <C>(name: string, key: string) => (await ethers.getContractAt(name, record.contracts[key].address)) as unknown as C;
   const registry = await at<ParticipantRegistry>("ParticipantRegistry", REGISTRY_KEY);
   const usd = await at<DepositToken>("DepositToken", depositTokenKey("USD"));
+  const desk = await at<IssuanceDesk>("IssuanceDesk", issuanceDeskKey("USD"));
   const shares = await at<SecurityToken>("SecurityToken", securityTokenKey(DEMO_SECURITY.isin));
   const escrow = await at<DvPEscrow>("DvPEscrow", ESCROW_KEY);
   const wallets = participantWallets(participants).map((w) => w.connect(ethers.provider));
@@ -67,14 +68,23 @@ export async function openMarket(
   await onboarding.mined();
   const supply = await usd.totalSupply();
   const needed = supply + funding.cash * BigInt(participants);
-  if ((await usd.reserves()).amount < needed) {
-    await (await usd.connect(reserve).attestReserves(needed, toReference(`market-reserves-${needed}`))).wait();
+  if ((await desk.availableReserves()) < needed) {
+    const asOf = (await ethers.provider.getBlock("latest"))!.timestamp;
+    await (await desk.connect(reserve).attestReserves(needed, toReference(`market-reserves-${needed}-${asOf}`), asOf)).wait();
+  }
+  // The market's seed amounts are far above the development limits: the admin lets one officer issue them.
+  const seed = funding.cash * BigInt(participants);
+  const [threshold, redemptionThreshold, window] = await desk.limits();
+  if (threshold < funding.cash) await (await desk.connect(admin).setLimits(funding.cash, redemptionThreshold, window)).wait();
+  const officer = await desk.officerAllowance(issuer.address);
+  if (officer.allowance < officer.used + seed) {
+    await (await desk.connect(admin).setOfficerAllowance(issuer.address, officer.used + seed)).wait();
   }
   const issuing = new Pipeline(issuer);
   for (const w of wallets) {
     const cash = funding.cash - (await usd.balanceOf(w.address));
     if (cash > 0n) {
-      await issuing.send(`mint to ${w.address}`, { ...(await usd.mint.populateTransaction(w.address, cash, toReference(`market-${w.address}-${Date.now()}`))), gasLimit: SETUP_GAS });
+      await issuing.send(`mint to ${w.address}`, { ...(await desk.mint.populateTransaction(w.address, cash, toReference(`market-${w.address}-${Date.now()}`))), gasLimit: SETUP_GAS });
     }
     const units = funding.units - (await shares.balanceOf(w.address));
     if (units > 0n) await issuing.send(`issue to ${w.address}`, { ...(await shares.issue.populateTransaction(w.address, units)), gasLimit: SETUP_GAS });

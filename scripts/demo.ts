@@ -1,11 +1,11 @@
 import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { CURRENCIES, DEMO_SECURITY, deploySuite } from "../lib/suite";
+import { CURRENCIES, DEMO_SECURITY, deploySuite, DEVELOPMENT_LIMITS } from "../lib/suite";
 import { signTrade, TradeTerms } from "../lib/dvp";
 import { grossAndNet, liquiditySavedPercent, netPositions, PaymentTerms, sequenceNonce, signPayment, tokenDomain } from "../lib/payments";
 import { explainError } from "../lib/errors";
 import { enumName, TRADE_STATES } from "../lib/roles";
-import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toReference } from "../lib/format";
+import { backingRatio, formatAge, formatAmount, isoDate, parseAmount, participantId, toReference } from "../lib/format";
 
 /**
  * `npm run demo`: deploys the suite to the in-process network and runs the lifecycle: onboarding,
@@ -14,22 +14,29 @@ import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toRe
  */
 async function main(): Promise<void> {
   const { ethers } = hre;
-  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = signers;
+  const secondIssuer = signers[11];
   const names = new Map<string, string>([
     [acme.address, "Acme Treasury (main)"], [acmeOps.address, "Acme Treasury (ops)"],
     [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"], [agent.address, "Settlement agent"],
   ]);
 
-  step("Deploy registry, USD deposit token, a security token and the DvP escrow (UUPS proxies), one signer per duty");
-  const { registry, tokens, securities, escrow: deployedEscrow } = await deploySuite(hre, {
+  step("Deploy registry, USD deposit token and its issuance desk, a security token and the DvP escrow (UUPS proxies), one signer per duty");
+  const { registry, tokens, desks, securities, escrow: deployedEscrow } = await deploySuite(hre, {
     admin,
-    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    roles: {
+      compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
+      pauser: pauser.address, upgrader: upgrader.address,
+    },
+    limits: DEVELOPMENT_LIMITS,
     currencies: [CURRENCIES.USD],
     securities: [DEMO_SECURITY],
     compliance,
     adminDelay: 2 * 24 * 3600,
   });
   const usd = tokens.USD;
+  const desk = desks.USD;
   const shares = securities[DEMO_SECURITY.isin];
   const escrow = deployedEscrow!;
   const escrowAddress = await escrow.getAddress();
@@ -37,9 +44,10 @@ async function main(): Promise<void> {
   const decimals = Number(await usd.decimals());
   const amt = (x: string) => parseAmount(x, decimals);
   const fmt = (x: bigint) => `${formatAmount(x, decimals)} USD`;
-  console.log(`  registry ${await registry.getAddress()}\n  USD      ${await usd.getAddress()}`);
+  console.log(`  registry ${await registry.getAddress()}\n  USD      ${await usd.getAddress()}\n  desk     ${await desk.getAddress()} (holds ISSUER_ROLE on USD)`);
+  console.log(`  dual control above ${DEVELOPMENT_LIMITS.issuanceThreshold} (issuance and payouts); each officer issues at most ${DEVELOPMENT_LIMITS.officerAllowance} alone in 24 hours`);
   console.log(`  ${DEMO_SECURITY.symbol.padEnd(8)} ${await shares.getAddress()} (ISIN ${await shares.isin()})\n  escrow   ${escrowAddress}`);
-  const interfaces = [registry.interface, usd.interface, shares.interface, escrow.interface];
+  const interfaces = [registry.interface, usd.interface, desk.interface, shares.interface, escrow.interface];
 
   async function send(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
     const receipt = await (await tx).wait();
@@ -54,11 +62,12 @@ async function main(): Promise<void> {
     }
     throw new Error(`expected "${label}" to be refused, and it went through`);
   }
-  /** What the reserves must be: the last attestation minus the fiat paid out since (checked in the ledger). */
+  /** What the reserves must be: the last report minus the fiat paid out since its cut-off (checked in the ledger). */
   let expectedReserves = 0n;
   async function ledger(): Promise<void> {
     const supply = await usd.totalSupply();
-    const [reserves, , attestedAt] = await usd.reserves();
+    const reserves = await desk.availableReserves();
+    const { asOf, attestedAt } = await desk.attestation();
     const now = (await ethers.provider.getBlock("latest"))!.timestamp;
     const pending = await usd.pendingRedemptions();
     let held = 0n;
@@ -80,10 +89,11 @@ async function main(): Promise<void> {
       if (owed !== (await token.balanceOf(escrowAddress))) throw new Error(`escrow holds other amounts than its locked legs and pending refunds of ${address}`);
     }
     console.log(`    ${"pending redemptions".padEnd(26)} ${fmt(pending).padStart(20)}`);
-    console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(await usd.mintHeadroom())}`);
-    const maxAge = Number(await usd.maxAttestationAge());
-    const flags = `${reserves < supply ? "  UNDER-BACKED: issuance refused" : ""}${now - Number(attestedAt) > maxAge ? "  STALE: issuance refused" : ""}`;
-    console.log(`    ${"backing".padEnd(26)} ${backingRatio(reserves, supply).padStart(20)}   attestation age ${formatAge(now - Number(attestedAt))} (max ${formatAge(maxAge)})${flags}`);
+    console.log(`    ${"supply".padEnd(26)} ${fmt(supply).padStart(20)}   reserves ${fmt(reserves)}, headroom ${fmt(await desk.mintHeadroom())}`);
+    const maxAge = Number(await desk.maxAttestationAge());
+    const age = now - Number(asOf);
+    const flags = `${reserves < supply ? "  UNDER-BACKED: issuance refused" : ""}${age > maxAge ? "  STALE: issuance refused" : ""}`;
+    console.log(`    ${"backing".padEnd(26)} ${backingRatio(reserves, supply).padStart(20)}   report as of ${isoDate(Number(asOf))} (submitted ${isoDate(Number(attestedAt))}), age ${formatAge(age)} (max ${formatAge(maxAge)})${flags}`);
     if (held + pending !== supply) throw new Error(`ledger does not add up: ${held} + ${pending} != ${supply}`);
     if (reserves !== expectedReserves) throw new Error(`reserves ${reserves} are not the last attestation minus payouts since (${expectedReserves})`);
   }
@@ -95,13 +105,19 @@ async function main(): Promise<void> {
   await send("onboard Acme Treasury with two wallets", registry.connect(compliance).onboard(acmeId, [acme.address, acmeOps.address], kycExpiry));
   await send("onboard Globex Markets", registry.connect(compliance).onboard(globexId, [globex.address], kycExpiry));
 
-  step("Attest reserves, then issue against fiat deposits");
-  await send("attest reserves of 5,000,000.00", usd.connect(reserve).attestReserves(amt("5000000.00"), toReference("reserve-report-2026-11-24")));
+  step("Attest reserves as of the report's cut-off, then issue against fiat deposits: two officers above the threshold");
+  const chainTime = async () => (await ethers.provider.getBlock("latest"))!.timestamp;
+  await send("attest reserves of 5,000,000.00 as of now", desk.connect(reserve).attestReserves(amt("5000000.00"), toReference("reserve-report-2026-11-24"), await chainTime()));
   expectedReserves = amt("5000000.00");
-  await send("issue 1,250,000.00 to Acme (deposit SWIFT-MT103-77812)", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
-  await send("issue 500,000.00 to Globex (deposit SWIFT-MT103-77813)", usd.connect(issuer).mint(globex.address, amt("500000.00"), toReference("SWIFT-MT103-77813")));
-  await refused("replayed deposit instruction SWIFT-MT103-77812", usd.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
-  await refused("issue 4,000,000.00 above the attested reserves", usd.connect(issuer).mint(acme.address, amt("4000000.00"), toReference("SWIFT-MT103-77814")));
+  await refused("one officer issues 1,250,000.00 alone (above the threshold)", desk.connect(issuer).mint(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
+  await send("officer 1 proposes issuing 1,250,000.00 to Acme (deposit SWIFT-MT103-77812, now reserved)", desk.connect(issuer).proposeIssuance(acme.address, amt("1250000.00"), toReference("SWIFT-MT103-77812")));
+  await refused("officer 1 approves its own proposal", desk.connect(issuer).approve(1n));
+  await send("officer 2 approves proposal 1: issued", desk.connect(secondIssuer).approve(1n));
+  await send("officer 1 issues 500,000.00 to Globex alone (deposit SWIFT-MT103-77813)", desk.connect(issuer).mint(globex.address, amt("500000.00"), toReference("SWIFT-MT103-77813")));
+  await refused("replayed deposit instruction SWIFT-MT103-77812", desk.connect(issuer).mint(acme.address, amt("500.00"), toReference("SWIFT-MT103-77812")));
+  await send("officer 1 proposes 4,000,000.00 to Acme (more than the reserves left)", desk.connect(issuer).proposeIssuance(acme.address, amt("4000000.00"), toReference("SWIFT-MT103-77814")));
+  await refused("officer 2 approves it", desk.connect(secondIssuer).approve(2n));
+  await send("officer 2 cancels proposal 2: its deposit reference is free again", desk.connect(secondIssuer).cancel(2n));
   await ledger();
 
   step("Payments: the reference travels with the value");
@@ -229,10 +245,10 @@ async function main(): Promise<void> {
   await send("Globex requests redemption of 100,000.00 (id 1)", usd.connect(globex).requestRedemption(amt("100000.00")));
   await send("Acme requests redemption of 50,000.00 (id 2)", usd.connect(acme).requestRedemption(amt("50000.00")));
   await ledger();
-  await send("bank completes id 1 after the fiat payout (burn); the reserves fall by the payout", usd.connect(issuer).completeRedemption(1n));
+  await send("an officer completes id 1 after the fiat payout (burn); the payout is deducted from the reserves", desk.connect(issuer).completeRedemption(1n));
   expectedReserves -= amt("100000.00");
-  await send("bank rejects id 2: payout failed, tokens return", usd.connect(issuer).rejectRedemption(2n, toReference("PAYOUT-FAILED: account closed")));
-  await refused("bank completes id 1 a second time", usd.connect(issuer).completeRedemption(1n));
+  await send("an officer rejects id 2: payout failed, tokens return", desk.connect(issuer).rejectRedemption(2n, toReference("PAYOUT-FAILED: account closed")));
+  await refused("an officer completes id 1 a second time", desk.connect(issuer).completeRedemption(1n));
   await ledger();
 
   step("Compliance: freeze, forced transfer, suspension, pause");
@@ -250,21 +266,33 @@ async function main(): Promise<void> {
   await send("Acme pays Globex 10.00 again", usd.connect(acme).transfer(globex.address, amt("10.00")));
   await ledger();
 
+  step("Backing as of a cut-off: payouts after the cut-off are deducted from a report submitted later");
+  const supplyAtCutOff = await usd.totalSupply();
+  const cutOff = await chainTime();
+  await send("Globex requests redemption of 50,000.00 (id 3) after the books closed", usd.connect(globex).requestRedemption(amt("50000.00")));
+  await send("an officer completes id 3: 50,000.00 paid out after the cut-off", desk.connect(issuer).completeRedemption(3n));
+  await send(`attest the month-end report: ${fmt(supplyAtCutOff)} as of ${isoDate(cutOff)}, submitted later`,
+    desk.connect(reserve).attestReserves(supplyAtCutOff, toReference("reserve-report-2026-11-30"), cutOff));
+  expectedReserves = supplyAtCutOff - amt("50000.00");
+  await refused("issue 50,000.00 into the payout's headroom", desk.connect(issuer).mint(acme.address, amt("50000.00"), toReference("SWIFT-MT103-77899")));
+  await refused("post the same report again", desk.connect(reserve).attestReserves(supplyAtCutOff, toReference("reserve-report-2026-11-30"), await chainTime()));
+  await ledger();
+
   step("Backing: the attester records a shortfall; issuance stops until reserves cover the supply and are fresh");
   const supplyNow = await usd.totalSupply();
-  await send("attest reserves of 1,500,000.00, below the supply", usd.connect(reserve).attestReserves(amt("1500000.00"), toReference("reserve-report-2026-12-01")));
-  expectedReserves = amt("1500000.00");
+  await send("attest reserves of 1,000,000.00, below the supply", desk.connect(reserve).attestReserves(amt("1000000.00"), toReference("reserve-report-2026-12-01"), await chainTime()));
+  expectedReserves = amt("1000000.00");
   await ledger();
-  await refused("issue 1.00 while under-backed", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77900")));
-  await send("attest reserves of 2,000,000.00", usd.connect(reserve).attestReserves(amt("2000000.00"), toReference("reserve-report-2026-12-02")));
+  await refused("issue 1.00 while under-backed", desk.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77900")));
+  await send("attest reserves of 2,000,000.00", desk.connect(reserve).attestReserves(amt("2000000.00"), toReference("reserve-report-2026-12-02"), await chainTime()));
   expectedReserves = amt("2000000.00");
-  await send("issue 1.00 again", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77901")));
+  await send("issue 1.00 again", desk.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77901")));
   await ethers.provider.send("evm_increaseTime", [36 * 24 * 3600]);
-  await refused("36 days later: issue on the stale attestation", usd.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77902")));
+  await refused("36 days later: issue on the stale report", desk.connect(issuer).mint(acme.address, amt("1.00"), toReference("SWIFT-MT103-77902")));
   await ledger();
   if (supplyNow + amt("1.00") !== (await usd.totalSupply())) throw new Error("issuance went through while it should have been refused");
 
-  console.log("\nLifecycle complete: supply = balances + pending redemptions, reserves = last attestation - payouts since,");
+  console.log("\nLifecycle complete: supply = balances + pending redemptions, reserves = last report - payouts since its cut-off,");
   console.log("and the escrow holds exactly its locked legs and pending refunds.");
 }
 

@@ -5,6 +5,8 @@ import { SAMPLE_SECURITIES } from "../lib/config";
 import { CURRENCIES, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
 
 export const YEAR = 365 * 24 * 3600;
+/** The signer that is the second issuance officer in every fixture (its index among the signers). */
+export const SECOND_ISSUER = 16;
 export const ADMIN_DELAY = 3 * 24 * 3600;
 
 /** Participant ids as the bank derives them: keccak256 of the institution's LEI. */
@@ -25,10 +27,11 @@ export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
  * listed).
  */
 async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY]) {
-  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] =
-    await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] = signers;
+  const secondIssuer = signers[SECOND_ISSUER];
   const roles = {
-    compliance: compliance.address, issuer: issuer.address, reserve: reserve.address,
+    compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
     pauser: pauser.address, upgrader: upgrader.address,
   };
   const suite = await deploySuite(hre, {
@@ -38,10 +41,10 @@ async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] 
   const kycExpiry = (await time.latest()) + YEAR;
   await suite.registry.connect(compliance).onboard(ids.alpha, [alice.address, alice2.address], kycExpiry);
   await suite.registry.connect(compliance).onboard(ids.beta, [bob.address], kycExpiry);
-  await suite.tokens.USD.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
+  await suite.desks.USD.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"), await time.latest());
   return {
-    suite, registry: suite.registry, timelock: suite.timelock, kycExpiry, roles,
-    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
+    suite, registry: suite.registry, timelock: suite.timelock, desk: suite.desks.USD, kycExpiry, roles,
+    admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
   };
 }
 
@@ -53,8 +56,8 @@ async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] 
 export async function depositTokenFixture() {
   const { suite, agent: _agent, ...base } = await onboardedSuite(false);
   const token = suite.tokens.USD;
-  await token.connect(base.issuer).mint(base.alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
-  await token.connect(base.issuer).mint(base.bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
+  await base.desk.connect(base.issuer).mint(base.alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
+  await base.desk.connect(base.issuer).mint(base.bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
   return { ...base, token };
 }
 
@@ -68,11 +71,11 @@ export const units = (n: number | bigint): bigint => BigInt(n);
  */
 export async function dvpFixture() {
   const { suite, ...base } = await onboardedSuite(true);
-  const { alice, bob, issuer } = base;
+  const { alice, bob, issuer, desk } = base;
   const cash = suite.tokens.USD;
   const asset = suite.securities[DEMO_SECURITY.isin];
   const escrow = suite.escrow!;
-  await cash.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
+  await desk.connect(issuer).mint(bob.address, usd("10000.00"), ethers.id("deposit-bob-1"));
   await asset.connect(issuer).issue(alice.address, units(1000));
   const escrowAddress = await escrow.getAddress();
   await asset.connect(alice).approve(escrowAddress, ethers.MaxUint256);
@@ -95,7 +98,7 @@ export async function dvpFixture() {
  */
 export async function batchFixture() {
   const { suite, ...base } = await onboardedSuite(true, SAMPLE_SECURITIES);
-  const { compliance, issuer, alice, bob, carol } = base;
+  const { compliance, issuer, desk, alice, bob, carol } = base;
   const dave = (await ethers.getSigners())[12];
   const kycExpiry = (await time.latest()) + YEAR;
   await suite.registry.connect(compliance).onboard(ids.gamma, [carol.address], kycExpiry);
@@ -106,7 +109,7 @@ export async function batchFixture() {
   const escrowAddress = await escrow.getAddress();
   const parties = [alice, bob, carol, dave];
   for (const [i, p] of parties.entries()) {
-    await cash.connect(issuer).mint(p.address, usd("100000.00"), ethers.id(`deposit-batch-${i}`));
+    await desk.connect(issuer).mint(p.address, usd("100000.00"), ethers.id(`deposit-batch-${i}`));
     await cash.connect(p).approve(escrowAddress, ethers.MaxUint256);
     for (const s of securities) {
       await s.connect(issuer).issue(p.address, units(1000));

@@ -5,8 +5,8 @@ import {IPermissionedToken} from "./IPermissionedToken.sol";
 
 /**
  * @title IDepositToken
- * @notice The bank's 1:1 fiat-backed deposit token for one currency: issued against fiat deposits,
- * capped by attested reserves, redeemed in two phases around the fiat payout.
+ * @notice The bank's 1:1 fiat-backed deposit token for one currency: issued against fiat deposits (through
+ * its IssuanceDesk, which caps issuance by attested reserves), redeemed in two phases around the fiat payout.
  */
 interface IDepositToken is IPermissionedToken {
     /// @notice Where a redemption request stands. Completed and Rejected are final.
@@ -34,36 +34,16 @@ interface IDepositToken is IPermissionedToken {
     /// @param issuer The issuer who executed it.
     event Issued(address indexed to, uint256 amount, bytes32 indexed depositRef, address issuer);
 
-    /// @notice The bank attested the fiat reserves backing the token.
-    /// @param amount The reserves, in the token's smallest unit.
-    /// @param reportHash Hash of the attestation report.
-    /// @param supply The token supply at the time of the attestation.
-    /// @param attester Who attested.
-    event ReservesAttested(uint256 amount, bytes32 indexed reportHash, uint256 supply, address attester);
-
-    /// @notice The attested reserves do not cover the supply: the token is under-backed and issuance is
-    /// refused until a new attestation covers the supply again.
-    /// @param reserves The reserves attested.
-    /// @param supply The supply at the time of the attestation.
-    event ReservesShortfall(uint256 reserves, uint256 supply);
-
-    /// @notice The admin changed how old an attestation may be for issuance to go on.
-    /// @param previous The previous maximum age, in seconds.
-    /// @param maxAge The new maximum age, in seconds.
-    /// @param operator The admin who changed it.
-    event MaxAttestationAgeChanged(uint64 previous, uint64 maxAge, address indexed operator);
-
     /// @notice A holder asked to redeem; the amount is held by the token until the bank completes or rejects.
     /// @param id The request.
     /// @param holder The holder.
     /// @param amount The amount held.
     event RedemptionRequested(uint256 indexed id, address indexed holder, uint256 amount);
-    /// @notice The bank paid out the fiat and burnt the held amount; the recorded reserves fell by it.
+    /// @notice The bank paid out the fiat and burnt the held amount (the desk records the payout).
     /// @param id The request.
     /// @param holder The holder paid.
     /// @param amount The amount burnt and paid out of the reserves.
-    /// @param reserves The recorded reserves after the payout.
-    event RedemptionCompleted(uint256 indexed id, address indexed holder, uint256 amount, uint256 reserves);
+    event RedemptionCompleted(uint256 indexed id, address indexed holder, uint256 amount);
     /// @notice The bank rejected a redemption; the held amount went back to the holder.
     /// @param id The request.
     /// @param holder The holder.
@@ -73,12 +53,6 @@ interface IDepositToken is IPermissionedToken {
 
     /// @notice This deposit reference has already issued tokens.
     error DepositRefAlreadyUsed(bytes32 depositRef);
-    /// @notice The mint would take the supply above the last attested reserves.
-    error ReservesExceeded(uint256 supplyAfter, uint256 reserves);
-    /// @notice The last attestation is older than the maximum age: issuance waits for a new one.
-    error AttestationStale(uint64 attestedAt, uint64 maxAge);
-    /// @notice A maximum attestation age must be at least one second.
-    error InvalidMaxAttestationAge(uint64 maxAge);
     /// @notice The redemption is not pending (unknown, or already completed or rejected).
     error RedemptionNotPending(uint256 id, RedemptionStatus status);
     /// @notice The currency code is not three upper-case letters (ISO 4217).
@@ -88,11 +62,10 @@ interface IDepositToken is IPermissionedToken {
     /// @return The code.
     function currency() external view returns (string memory);
 
-    /// @notice Issues tokens against a fiat deposit. ISSUER_ROLE.
-    /// @dev Refused when the last attestation is older than `maxAttestationAge` (AttestationStale) or the
-    /// supply after it would exceed the recorded reserves (ReservesExceeded).
+    /// @notice Issues tokens against a fiat deposit. ISSUER_ROLE: the IssuanceDesk, which checks reserves,
+    /// dual control and allowances first.
     /// @param to The wallet credited (allowed, not frozen).
-    /// @param amount The amount (non-zero; supply after it must not exceed the recorded reserves).
+    /// @param amount The amount (non-zero).
     /// @param depositRef The deposit instruction reference (non-zero, never used before).
     function mint(address to, uint256 amount, bytes32 depositRef) external;
 
@@ -101,40 +74,14 @@ interface IDepositToken is IPermissionedToken {
     /// @return True when used.
     function isDepositRefUsed(bytes32 depositRef) external view returns (bool);
 
-    /// @notice Records the fiat reserves backing the token, whatever they are. RESERVE_ROLE.
-    /// @dev An amount below the supply is recorded too (the truth, not a hope) and emits ReservesShortfall;
-    /// issuance is then refused until reserves cover the supply again.
-    /// @param amount The reserves in the token's smallest unit.
-    /// @param reportHash Hash of the attestation report.
-    function attestReserves(uint256 amount, bytes32 reportHash) external;
-
-    /// @notice Sets how old the last attestation may be for issuance to go on. DEFAULT_ADMIN_ROLE.
-    /// @param maxAge The maximum age in seconds (non-zero).
-    function setMaxAttestationAge(uint64 maxAge) external;
-
-    /// @notice How old the last attestation may be for issuance to go on.
-    /// @return The maximum age in seconds.
-    function maxAttestationAge() external view returns (uint64);
-
-    /// @notice The recorded reserves: the last attested amount minus the fiat paid out by completed
-    /// redemptions since.
-    /// @return amount The recorded reserves.
-    /// @return reportHash Hash of the last attestation's report.
-    /// @return attestedAt Block time of the last attestation.
-    function reserves() external view returns (uint256 amount, bytes32 reportHash, uint64 attestedAt);
-
-    /// @notice How much can still be issued under the recorded reserves (zero when under-backed).
-    /// @return The recorded reserves minus the supply, or zero.
-    function mintHeadroom() external view returns (uint256);
-
     /// @notice Asks the bank to redeem tokens for fiat. The amount leaves the caller's balance and is held
     /// by the token (still in the supply) until the bank completes or rejects the request.
     /// @param amount The amount (non-zero, at most the caller's balance).
     /// @return id The request's id.
     function requestRedemption(uint256 amount) external returns (uint256 id);
 
-    /// @notice Burns a pending redemption after the fiat payout, which came out of the reserves: the recorded
-    /// reserves fall by the amount (to zero at the lowest). ISSUER_ROLE.
+    /// @notice Burns a pending redemption after the fiat payout. ISSUER_ROLE (the IssuanceDesk, which records
+    /// the payout against the reserves).
     /// @param id The request.
     function completeRedemption(uint256 id) external;
 

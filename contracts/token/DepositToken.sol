@@ -8,21 +8,15 @@ import {SignedPayments} from "./SignedPayments.sol";
 /**
  * @title DepositToken
  * @notice The bank's permissioned 1:1 fiat-backed deposit token for one currency (the cash leg).
- * @dev Issuance is idempotent per deposit reference and capped by the recorded reserves: the last
- * attested amount minus the fiat paid out by completed redemptions since, so the headroom never grows by
- * a payout. An attestation may record a shortfall (reserves below supply); issuance then stops until the
- * reserves cover the supply again, and it also stops once the attestation is older than
- * `maxAttestationAge`. Redemption is two-phase: requested amounts are held in the token's own custody
- * account (still in the supply) until the bank burns them after the fiat payout or returns them.
- * ISSUER_ROLE (here: issues, completes and rejects redemptions) is never held with RESERVE_ROLE.
+ * @dev Issuance is idempotent per deposit reference. ISSUER_ROLE (issue, complete and reject redemptions)
+ * is held by the token's IssuanceDesk alone, which caps issuance by the reserves of the last report (as of
+ * its cut-off, less every payout since) and applies dual control and per-officer allowances. Redemption
+ * is two-phase: requested amounts are held in the token's own custody account (still in the supply)
+ * until the bank burns them after the fiat payout or returns them.
  */
 contract DepositToken is IDepositToken, SignedPayments {
-    /// @notice Attests reserves. Never held with ISSUER_ROLE: an issuer cannot raise its own cap.
-    bytes32 public constant RESERVE_ROLE = keccak256("RESERVE_ROLE");
-    /// @notice The maximum attestation age a new token starts with: a monthly attestation plus five days.
-    uint64 public constant DEFAULT_MAX_ATTESTATION_AGE = 35 days;
-
-    // Append-only across upgrades: maxAttestationAge cannot move next to reservesAttestedAt.
+    // Append-only across upgrades. reserves, reserveReportHash, reservesAttestedAt and maxAttestationAge are
+    // no longer used (reserves are attested at the IssuanceDesk) and stay for the layout of existing proxies.
     // solhint-disable gas-struct-packing
     /// @custom:storage-location erc7201:bankcash.storage.DepositToken
     struct DepositTokenStorage {
@@ -53,8 +47,7 @@ contract DepositToken is IDepositToken, SignedPayments {
     }
 
     /**
-     * @notice Initializes the token behind its proxy. Reserves start at zero: nothing can be issued
-     * before the first attestation. The maximum attestation age starts at DEFAULT_MAX_ATTESTATION_AGE.
+     * @notice Initializes the token behind its proxy. ISSUER_ROLE then goes to its IssuanceDesk.
      * @param name_ ERC-20 name, also the ERC-2612 domain name.
      * @param symbol_ ERC-20 symbol.
      * @param currency_ ISO 4217 code, three upper-case letters.
@@ -81,10 +74,7 @@ contract DepositToken is IDepositToken, SignedPayments {
         }
         __PermissionedToken_init(name_, symbol_, decimals_, registry_, admin, adminDelay);
         __UUPSUpgradeable_init();
-        DepositTokenStorage storage $ = _getDepositTokenStorage();
-        $.currency = currency_;
-        $.maxAttestationAge = DEFAULT_MAX_ATTESTATION_AGE;
-        emit MaxAttestationAgeChanged(0, DEFAULT_MAX_ATTESTATION_AGE, msg.sender);
+        _getDepositTokenStorage().currency = currency_;
     }
 
     /// @inheritdoc IDepositToken
@@ -98,13 +88,6 @@ contract DepositToken is IDepositToken, SignedPayments {
         _requireReference(depositRef);
         DepositTokenStorage storage $ = _getDepositTokenStorage();
         if ($.usedDepositRefs[depositRef]) revert DepositRefAlreadyUsed(depositRef);
-        (uint64 attestedAt, uint64 maxAge) = ($.reservesAttestedAt, $.maxAttestationAge);
-        // Attestations are monthly business events; a validator's few seconds of leeway do not matter.
-        // slither-disable-next-line timestamp
-        if (block.timestamp - attestedAt > maxAge) revert AttestationStale(attestedAt, maxAge);
-        uint256 supplyAfter = totalSupply() + amount;
-        uint256 reserves_ = $.reserves;
-        if (supplyAfter > reserves_) revert ReservesExceeded(supplyAfter, reserves_);
         $.usedDepositRefs[depositRef] = true;
         _mint(to, amount);
         emit Issued(to, amount, depositRef, msg.sender);
@@ -113,45 +96,6 @@ contract DepositToken is IDepositToken, SignedPayments {
     /// @inheritdoc IDepositToken
     function isDepositRefUsed(bytes32 depositRef) external view returns (bool) {
         return _getDepositTokenStorage().usedDepositRefs[depositRef];
-    }
-
-    /// @inheritdoc IDepositToken
-    function attestReserves(uint256 amount, bytes32 reportHash) external onlyRole(RESERVE_ROLE) {
-        _requireReference(reportHash);
-        uint256 supply = totalSupply();
-        DepositTokenStorage storage $ = _getDepositTokenStorage();
-        $.reserves = amount;
-        $.reserveReportHash = reportHash;
-        $.reservesAttestedAt = uint64(block.timestamp);
-        emit ReservesAttested(amount, reportHash, supply, msg.sender);
-        if (amount < supply) emit ReservesShortfall(amount, supply);
-    }
-
-    /// @inheritdoc IDepositToken
-    function setMaxAttestationAge(uint64 maxAge) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (maxAge == 0) revert InvalidMaxAttestationAge(maxAge);
-        DepositTokenStorage storage $ = _getDepositTokenStorage();
-        uint64 previous = $.maxAttestationAge;
-        $.maxAttestationAge = maxAge;
-        emit MaxAttestationAgeChanged(previous, maxAge, msg.sender);
-    }
-
-    /// @inheritdoc IDepositToken
-    function maxAttestationAge() external view returns (uint64) {
-        return _getDepositTokenStorage().maxAttestationAge;
-    }
-
-    /// @inheritdoc IDepositToken
-    function reserves() external view returns (uint256 amount, bytes32 reportHash, uint64 attestedAt) {
-        DepositTokenStorage storage $ = _getDepositTokenStorage();
-        return ($.reserves, $.reserveReportHash, $.reservesAttestedAt);
-    }
-
-    /// @inheritdoc IDepositToken
-    function mintHeadroom() external view returns (uint256) {
-        uint256 reserves_ = _getDepositTokenStorage().reserves;
-        uint256 supply = totalSupply();
-        return reserves_ > supply ? reserves_ - supply : 0;
     }
 
     /// @inheritdoc IDepositToken
@@ -169,14 +113,8 @@ contract DepositToken is IDepositToken, SignedPayments {
         Redemption storage r = _pending(id);
         r.status = RedemptionStatus.Completed;
         (address holder, uint256 amount) = (r.holder, r.amount);
-        // The fiat went out of the reserves. Below zero there is nothing left to record: the payout was
-        // made from outside the attested reserves, and the shortfall (supply - reserves) only shrinks.
-        DepositTokenStorage storage $ = _getDepositTokenStorage();
-        uint256 reserves_ = $.reserves;
-        reserves_ = reserves_ > amount ? reserves_ - amount : 0;
-        $.reserves = reserves_;
         _custodyMove(address(this), address(0), amount);
-        emit RedemptionCompleted(id, holder, amount, reserves_);
+        emit RedemptionCompleted(id, holder, amount);
     }
 
     /// @inheritdoc IDepositToken
@@ -203,13 +141,6 @@ contract DepositToken is IDepositToken, SignedPayments {
     function pendingRedemptions() external view returns (uint256) {
         // Only redemption requests can move tokens into the token's own account (see PermissionedToken).
         return balanceOf(address(this));
-    }
-
-    /// @dev The reserve attester must not also issue: it could raise its own cap.
-    function _requireCompatibleRole(bytes32 role, address account) internal view override {
-        super._requireCompatibleRole(role, account);
-        if (role == ISSUER_ROLE) _requireNotHolding(account, role, RESERVE_ROLE);
-        else if (role == RESERVE_ROLE) _requireNotHolding(account, role, ISSUER_ROLE);
     }
 
     function _pending(uint256 id) private view returns (Redemption storage r) {

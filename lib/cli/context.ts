@@ -2,11 +2,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Interface } from "ethers";
 import type { ContractTransactionReceipt, Signer } from "ethers";
 import type {
-  DepositToken, DvPEscrow, ParticipantRegistry, PermissionedToken, SecurityToken, UpgradeTimelock,
+  DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, SecurityToken, UpgradeTimelock,
 } from "../../typechain-types";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import {
-  connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, keyOfAddress, openRecorded,
+  connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey, keyOfAddress, openRecorded,
   readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireFinished, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
 import { explainError } from "../errors";
@@ -41,7 +41,7 @@ interface AccessControlled {
 }
 
 /** Contracts whose custom errors a command decodes. */
-const EXPLAINED = ["ParticipantRegistry", "DepositToken", "SecurityToken", "DvPEscrow", "UpgradeTimelock"];
+const EXPLAINED = ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "UpgradeTimelock"];
 
 /**
  * What a command works with: the recorded deployment (checked against the connected chain), its
@@ -90,6 +90,13 @@ export class CommandContext {
       throw new Error(`no deposit token for currency "${currency}" on ${this.network} (deployed: ${known.join(", ") || "none"})`);
     }
     return (await this.leg(this.record.contracts[key].address)) as Leg<DepositToken>;
+  }
+
+  /** The IssuanceDesk of a currency's deposit token: reserves, issuance and redemption payouts. */
+  async issuanceDesk(currency: string): Promise<IssuanceDesk> {
+    const code = currency.trim().toUpperCase();
+    await this.depositToken(code);
+    return openRecorded<IssuanceDesk>(this.hre, this.record, issuanceDeskKey(code));
   }
 
   /** The recorded security token: by ISIN, or the only one deployed. */
@@ -174,10 +181,11 @@ export class CommandContext {
 
   /**
    * The signer for a call: `--from` (an index or an address among the configured accounts), else the first
-   * configured account holding `role` on `contract`, else the first account. When a role is needed and the
-   * signer lacks it, refuses before anything is sent.
+   * configured account holding `role` on `contract` (other than `except`: the second officer of dual
+   * control), else the first account. When a role is needed and the signer lacks it, refuses before
+   * anything is sent.
    */
-  async signer(contract?: AccessControlled, role?: RoleName, contractLabel?: string): Promise<Signer> {
+  async signer(contract?: AccessControlled, role?: RoleName, contractLabel?: string, except?: string): Promise<Signer> {
     const signers = await this.accounts();
     if (signers.length === 0) throw new Error(`network "${this.network}" has no configured account to sign with`);
     let chosen: Signer | undefined;
@@ -185,7 +193,8 @@ export class CommandContext {
       chosen = await this.account(this.args.from, "--from");
     } else if (contract && role) {
       for (const s of signers) {
-        if (await contract.hasRole(roleId(role), await s.getAddress())) {
+        const address = await s.getAddress();
+        if (address.toLowerCase() !== except?.toLowerCase() && (await contract.hasRole(roleId(role), address))) {
           chosen = s;
           break;
         }

@@ -4,13 +4,13 @@ import os from "os";
 import path from "path";
 import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { platformParams } from "../../deploy/params";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, securityTokenKey } from "../../lib/deployment";
+import { DEVELOPMENT_SECOND_ISSUER, platformParams } from "../../deploy/params";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, securityTokenKey } from "../../lib/deployment";
 import { signTrade, TradeTerms } from "../../lib/dvp";
 import { decodeRevert, revertData } from "../../lib/errors";
 import { participantId, toReference } from "../../lib/format";
 import { DEMO_SECURITY } from "../../lib/suite";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../../typechain-types";
+import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
 /**
  * The lifecycle on a running network over JSON-RPC (`npm run test:qbft` against the local QBFT network):
@@ -24,6 +24,7 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
   const saved = process.env.DEPLOYMENTS_DIR;
   let registry: ParticipantRegistry;
   let usd: DepositToken;
+  let desk: IssuanceDesk;
   let shares: SecurityToken;
   let escrow: DvPEscrow;
   let signers: Awaited<ReturnType<typeof ethers.getSigners>>;
@@ -39,7 +40,7 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
       await call;
     } catch (e) {
       const data = revertData(e);
-      const decoded = data ? decodeRevert(data, [registry.interface, usd.interface, shares.interface, escrow.interface]) : undefined;
+      const decoded = data ? decodeRevert(data, [registry.interface, usd.interface, desk.interface, shares.interface, escrow.interface]) : undefined;
       return decoded?.name ?? `undecoded: ${(e as Error).message.split("\n")[0]}`;
     }
     return "not refused";
@@ -64,6 +65,7 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
     const at = async <C>(name: string, key: string) => (await ethers.getContractAt(name, record.contracts[key].address)) as unknown as C;
     registry = await at<ParticipantRegistry>("ParticipantRegistry", "ParticipantRegistry");
     usd = await at<DepositToken>("DepositToken", depositTokenKey("USD"));
+    desk = await at<IssuanceDesk>("IssuanceDesk", issuanceDeskKey("USD"));
     shares = await at<SecurityToken>("SecurityToken", securityTokenKey(DEMO_SECURITY.isin));
     escrow = await at<DvPEscrow>("DvPEscrow", ESCROW_KEY);
     expect(await escrow.isListed(await usd.getAddress())).to.equal(true);
@@ -75,14 +77,24 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
     const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
     await mined(registry.connect(compliance).onboard(participantId("5493001KJTIIGC8Y1R12"), [acme.address], expiry));
     await mined(registry.connect(compliance).onboard(participantId("529900T8BM49AURSDO55"), [globex.address], expiry));
-    await mined(usd.connect(reserve).attestReserves(1_000_000_00n, toReference("rpc-reserves")));
-    await mined(usd.connect(issuer).mint(acme.address, 500_000_00n, toReference("rpc-deposit-1")));
+    const asOf = (await ethers.provider.getBlock("latest"))!.timestamp;
+    await mined(desk.connect(reserve).attestReserves(5_000_000_00n, toReference("rpc-reserves"), asOf));
+    await mined(desk.connect(issuer).mint(acme.address, 500_000_00n, toReference("rpc-deposit-1")));
+    // Above the single-officer threshold: one officer proposes, the second approves, and only then it issues.
+    const secondIssuer = signers[DEVELOPMENT_SECOND_ISSUER];
+    const proposal = await desk.connect(issuer).proposeIssuance.staticCall(globex.address, 2_000_000_00n, toReference("rpc-deposit-2"));
+    await mined(desk.connect(issuer).proposeIssuance(globex.address, 2_000_000_00n, toReference("rpc-deposit-2")));
+    expect(await refusal(desk.connect(issuer).approve.staticCall(proposal))).to.equal("SelfApproval");
+    expect(await usd.balanceOf(globex.address)).to.equal(0n);
+    await mined(desk.connect(secondIssuer).approve(proposal));
+    expect(await usd.balanceOf(globex.address)).to.equal(2_000_000_00n);
+    await mined(usd.connect(globex).transfer(acme.address, 2_000_000_00n));
     const receipt = await mined(usd.connect(acme).transferWithReference(globex.address, 1_000_00n, toReference("INV-RPC-1")));
     const event = receipt.logs.map((l) => usd.interface.parseLog(l)).find((e) => e?.name === "ReferencedTransfer");
     expect(event?.args.ref).to.equal(toReference("INV-RPC-1"));
     expect(await usd.balanceOf(globex.address)).to.equal(1_000_00n);
     expect(await refusal(usd.connect(acme).transfer.staticCall(outsider.address, 1n))).to.equal("ParticipantNotAllowed");
-    expect(await refusal(usd.connect(issuer).mint.staticCall(acme.address, 1n, toReference("rpc-deposit-1")))).to.equal("DepositRefAlreadyUsed");
+    expect(await refusal(desk.connect(issuer).mint.staticCall(acme.address, 1n, toReference("rpc-deposit-1")))).to.equal("DepositRefAlreadyUsed");
   });
 
   it("settles DvP by locking both legs, and by two signatures in one transaction", async function () {
@@ -119,7 +131,7 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
     const supply = await usd.totalSupply();
     await mined(usd.connect(globex).requestRedemption(1_000_00n));
     const id = await usd.redemptionCount();
-    await mined(usd.connect(issuer).completeRedemption(id));
+    await mined(desk.connect(issuer).completeRedemption(id));
     expect(await usd.totalSupply()).to.equal(supply - 1_000_00n);
     await mined(usd.connect(compliance).freeze(globex.address));
     expect(await refusal(usd.connect(globex).transfer.staticCall(acme.address, 1n))).to.equal("WalletFrozen");

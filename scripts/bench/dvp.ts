@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { CURRENCIES, DEMO_SECURITY } from "../../lib/config";
+import { DEMO_SECURITY } from "../../lib/config";
 import { signTrade, TradeTerms } from "../../lib/dvp";
-import { deploySuite } from "../../lib/suite";
+import { benchSuite } from "./suite";
 import { GasRow, gasOf } from "./gasTable";
 
 /**
@@ -14,23 +14,17 @@ import { GasRow, gasOf } from "./gasTable";
 export async function measureDvPGas(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
-  const [admin, ops, seller, buyer, agent] = signers;
-  // issuing, attesting and compliance must be different keys; the last two accounts take the first two
-  const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
-  const suite = await deploySuite(hre, {
-    admin, roles, currencies: [CURRENCIES.USD], securities: [DEMO_SECURITY], compliance: ops, adminDelay: 0,
-  });
-  const cash = suite.tokens.USD.connect(issuer);
+  const [, , seller, buyer, agent] = signers;
+  const { suite, desk, ops, issuer } = await benchSuite(hre, [DEMO_SECURITY]);
+  const cash = suite.tokens.USD;
   const asset = suite.securities[DEMO_SECURITY.isin].connect(issuer);
   const escrow = suite.escrow!;
   const escrowAddress = await escrow.getAddress();
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
   await (await suite.registry.connect(ops).onboard(ethers.id("bench-seller"), [seller.address], expiry)).wait();
   await (await suite.registry.connect(ops).onboard(ethers.id("bench-buyer"), [buyer.address], expiry)).wait();
-  await (await cash.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"))).wait();
   for (const [who, i] of [[seller, 1], [buyer, 2]] as const) {
-    await (await cash.mint(who.address, 10n ** 12n, ethers.id(`bench-cash-${i}`))).wait();
+    await (await desk.mint(who.address, 10n ** 12n, ethers.id(`bench-cash-${i}`))).wait();
     await (await asset.issue(who.address, 10n ** 6n)).wait();
     await (await cash.connect(who).approve(escrowAddress, ethers.MaxUint256)).wait();
     await (await asset.connect(who).approve(escrowAddress, ethers.MaxUint256)).wait();

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CURRENCIES, SAMPLE_SECURITIES } from "../../lib/config";
 import { signTrade, SignedTrade, TokenTotals, TradeTerms } from "../../lib/dvp";
-import { deploySuite } from "../../lib/suite";
+import { benchSuite } from "./suite";
 import { GasRow, gasOf } from "./gasTable";
 
 /** The block gas limit of the bank's QBFT network (network/ genesis). */
@@ -44,22 +44,17 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
   // the in-process network's blocks default to 30,000,000 gas; the bank's network has 50,000,000
   await ethers.provider.send("evm_setBlockGasLimit", [ethers.toQuantity(BLOCK_GAS_LIMIT)]);
   const signers = await ethers.getSigners();
-  const [admin, ops, agent] = signers;
+  const [, , agent] = signers;
   const parties = signers.slice(3, 9);
-  const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
-  const suite = await deploySuite(hre, {
-    admin, roles, currencies: [CURRENCIES.USD], securities: SAMPLE_SECURITIES, compliance: ops, adminDelay: 0,
-  });
+  const { suite, desk, ops, issuer } = await benchSuite(hre, SAMPLE_SECURITIES);
   const cash = suite.tokens.USD;
   const securities = SAMPLE_SECURITIES.map((s) => suite.securities[s.isin]);
   const escrow = suite.escrow!;
   const escrowAddress = await escrow.getAddress();
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
-  await (await cash.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-batch-reserves"))).wait();
   for (const [i, p] of parties.entries()) {
     await (await suite.registry.connect(ops).onboard(ethers.id(`bench-batch-party-${i}`), [p.address], expiry)).wait();
-    await (await cash.connect(issuer).mint(p.address, 10n ** 12n, ethers.id(`bench-batch-cash-${i}`))).wait();
+    await (await desk.mint(p.address, 10n ** 12n, ethers.id(`bench-batch-cash-${i}`))).wait();
     await (await cash.connect(p).approve(escrowAddress, ethers.MaxUint256)).wait();
     for (const s of securities) {
       await (await s.connect(issuer).issue(p.address, 10n ** 7n)).wait();

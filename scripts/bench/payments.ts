@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { CURRENCIES, deploySuite } from "../../lib/suite";
+import { benchSuite } from "./suite";
 import { formatAmount } from "../../lib/format";
 import { PaymentTerms, grossAndNet, liquiditySavedPercent, paymentCycle, randomNonce, signPayment, tokenDomain } from "../../lib/payments";
 import { GasRow, gasOf, ratio } from "./gasTable";
@@ -16,20 +16,17 @@ const BLOCK_GAS_LIMIT = 50_000_000n;
 export async function measureSignedPaymentGas(hre: HardhatRuntimeEnvironment): Promise<{ rows: GasRow[]; notes: string[] }> {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
-  const [admin, ops, agent, bob] = signers;
-  const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
-  const { registry, tokens } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.USD], adminDelay: 0 });
-  const usd = tokens.USD.connect(issuer);
+  const [, , agent, bob] = signers;
+  const { suite: { registry, tokens }, desk, ops } = await benchSuite(hre);
+  const usd = tokens.USD;
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
   const wallets = Array.from({ length: 10 }, () => ethers.Wallet.createRandom(ethers.provider));
   await (await registry.connect(ops).onboard(ethers.id("bench-agent"), [agent.address, bob.address], expiry)).wait();
   for (const [i, w] of wallets.entries()) {
     await (await registry.connect(ops).onboard(ethers.id(`bench-P${i}`), [w.address], expiry)).wait();
   }
-  await (await usd.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"))).wait();
   for (const [i, w] of [agent, bob, ...wallets].entries()) {
-    await (await usd.mint(w.address, 10n ** 10n, ethers.id(`bench-seed-${i}`))).wait();
+    await (await desk.mint(w.address, 10n ** 10n, ethers.id(`bench-seed-${i}`))).wait();
   }
   const { chainId } = await ethers.provider.getNetwork();
   const token = await usd.getAddress();

@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { CURRENCIES, deploySuite } from "../../lib/suite";
+import { benchSuite } from "./suite";
 import { GasRow, gasOf } from "./gasTable";
 
 /**
@@ -10,18 +10,14 @@ import { GasRow, gasOf } from "./gasTable";
 export async function measureTokenGas(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
-  const [admin, ops, alice, bob, ...fresh] = signers;
-  // issuing, attesting and compliance must be different keys; the last two accounts take the first two
-  const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
-  const { registry, tokens } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.USD], adminDelay: 0 });
-  const usd = tokens.USD.connect(issuer);
+  const [, , alice, bob, ...fresh] = signers;
+  const { suite: { registry, tokens }, desk, ops, secondIssuer, reserve } = await benchSuite(hre);
+  const usd = tokens.USD;
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;
   await (await registry.connect(ops).onboard(ethers.id("bench-A"), [alice.address], expiry)).wait();
   await (await registry.connect(ops).onboard(ethers.id("bench-B"), [bob.address, ...fresh.slice(0, 6).map((s) => s.address)], expiry)).wait();
-  await (await usd.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"))).wait();
-  await (await usd.mint(alice.address, 10n ** 12n, ethers.id("bench-seed-a"))).wait();
-  await (await usd.mint(bob.address, 1n, ethers.id("bench-seed-b"))).wait();
+  await (await desk.mint(alice.address, 10n ** 12n, ethers.id("bench-seed-a"))).wait();
+  await (await desk.mint(bob.address, 1n, ethers.id("bench-seed-b"))).wait();
 
   const plain = await ethers.deployContract("PlainERC20");
   await (await plain.mint(alice.address, 10n ** 12n)).wait();
@@ -39,13 +35,20 @@ export async function measureTokenGas(hre: HardhatRuntimeEnvironment): Promise<G
     { operation: "transfer to a new holder", gas: await gasOf(a.transfer(fresh[1].address, 100n)), baseline: toNew },
     { operation: "transferWithReference to a holder", gas: await gasOf(a.transferWithReference(bob.address, 100n, ref)), baseline: toHolder },
     { operation: "transferWithReference to a new holder", gas: await gasOf(a.transferWithReference(fresh[2].address, 100n, ref)), baseline: toNew },
-    { operation: "mint to a holder", gas: await gasOf(usd.mint(bob.address, 100n, ethers.id("bench-mint-1"))), baseline: toHolder },
-    { operation: "mint to a new holder", gas: await gasOf(usd.mint(fresh[3].address, 100n, ethers.id("bench-mint-2"))), baseline: toNew },
+    { operation: "mint to a holder (one officer, IssuanceDesk)", gas: await gasOf(desk.mint(bob.address, 100n, ethers.id("bench-mint-1"))), baseline: toHolder },
+    { operation: "mint to a new holder (one officer)", gas: await gasOf(desk.mint(fresh[3].address, 100n, ethers.id("bench-mint-2"))), baseline: toNew },
   ];
+  // Dual control: one officer proposes, a second approves (the mint happens in the approval).
+  const proposeGas = await gasOf(desk.proposeIssuance(bob.address, 100n, ethers.id("bench-mint-3")));
+  const approveGas = await gasOf(desk.connect(secondIssuer).approve(await desk.proposalCount()));
+  rows.push({ operation: "proposeIssuance (dual control)", gas: proposeGas, baseline: toHolder });
+  rows.push({ operation: "approve: second officer, mint to a holder", gas: approveGas, baseline: toHolder });
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  rows.push({ operation: "attestReserves (as of a cut-off)", gas: await gasOf(desk.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-report-2"), now)), baseline: toHolder });
   // first request writes a new redemption record; the held balance of the token then already exists
   await (await a.requestRedemption(100n)).wait();
   rows.push({ operation: "requestRedemption", gas: await gasOf(a.requestRedemption(100n)), baseline: toHolder });
-  rows.push({ operation: "completeRedemption", gas: await gasOf(usd.completeRedemption(2n)), baseline: toHolder });
+  rows.push({ operation: "completeRedemption (one officer, payout recorded)", gas: await gasOf(desk.completeRedemption(2n)), baseline: toHolder });
 
   const { chainId } = await ethers.provider.getNetwork();
   const domain = { name: await usd.name(), version: "1", chainId, verifyingContract: await usd.getAddress() };

@@ -1,7 +1,7 @@
 import { CommonArgs } from "../../lib/cli/context";
 import { amountsJson, out } from "../../lib/cli/output";
 import { ESCROW_KEY, recordedKeys } from "../../lib/deployment";
-import { backingRatio, formatAge } from "../../lib/format";
+import { backingRatio, formatAge, isoDate } from "../../lib/format";
 import { action, command } from "./command";
 
 interface CurrencyStatus {
@@ -11,24 +11,39 @@ interface CurrencyStatus {
   /** Amounts in the smallest unit, each with its formatted text under name + "Text". */
   supply: string;
   supplyText: string;
+  /** The last report's amount less the payouts since its cut-off. */
   reserves: string;
   reservesText: string;
+  attestedAmount: string;
+  attestedAmountText: string;
+  paidOutSinceAsOf: string;
+  paidOutSinceAsOfText: string;
   headroom: string;
   headroomText: string;
   pendingRedemptions: string;
   pendingRedemptionsText: string;
   holders: number;
   reportHash: string;
+  /** The report's cut-off (unix seconds, 0: never attested); its age counts from here. */
+  asOf: number;
+  /** When the report was submitted. */
   attestedAt: number;
   /** Recorded reserves / supply, e.g. "100.00%" ("n/a" with no supply). */
   backing: string;
-  /** Seconds since the last attestation at the chain head. */
+  /** Seconds since the last report's cut-off at the chain head. */
   attestationAge: number;
   maxAttestationAge: number;
   /** Issuance is refused until a new attestation. */
   stale: boolean;
   /** Recorded reserves below supply: issuance is refused until they cover it. */
   underBacked: boolean;
+  /** Dual control: issuance and redemption payouts above these need two officers. */
+  issuanceThreshold: string;
+  issuanceThresholdText: string;
+  redemptionThreshold: string;
+  redemptionThresholdText: string;
+  /** Proposals waiting for a second officer. */
+  pendingProposals: number;
 }
 
 command("status", "Where things stand: per currency supply, reserves, headroom, pending redemptions, holders; escrow locked value; network head and validators")
@@ -39,10 +54,17 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
       const t = await ctx.depositToken(name);
       const token = t.contract;
       const supply = await token.totalSupply();
-      const [reserves, reportHash, attestedAt] = await token.reserves();
+      const desk = await ctx.issuanceDesk(name);
+      const attestation = await desk.attestation();
+      const asOf = Number(attestation.asOf);
+      const reserves = await desk.availableReserves();
+      const paidOut = attestation.amount - reserves;
       const pending = await token.pendingRedemptions();
-      const maxAge = Number(await token.maxAttestationAge());
-      const age = now - Number(attestedAt);
+      const maxAge = Number(await desk.maxAttestationAge());
+      const age = now - asOf;
+      const [issuanceThreshold, redemptionThreshold] = await desk.limits();
+      let pendingProposals = 0;
+      for (let id = 1n; id <= (await desk.proposalCount()); id++) if (Number((await desk.proposal(id)).status) === 1) pendingProposals++;
       const transfers = await token.queryFilter(token.filters.Transfer(), ctx.fromBlock(key));
       const candidates = new Set<string>();
       for (const e of transfers) candidates.add(e.args.to);
@@ -52,10 +74,15 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
       for (const c of candidates) if ((await token.balanceOf(c)) > 0n) holders++;
       currencies.push({
         currency: t.label, address: t.address, paused: await token.paused(),
-        ...(amountsJson(t.fmt, { supply, reserves, headroom: await token.mintHeadroom(), pendingRedemptions: pending }) as Pick<CurrencyStatus, "supply" | "supplyText" | "reserves" | "reservesText" | "headroom" | "headroomText" | "pendingRedemptions" | "pendingRedemptionsText">),
-        holders, reportHash, attestedAt: Number(attestedAt),
+        ...(amountsJson(t.fmt, {
+          supply, reserves, attestedAmount: attestation.amount, paidOutSinceAsOf: paidOut, headroom: await desk.mintHeadroom(),
+          pendingRedemptions: pending, issuanceThreshold, redemptionThreshold,
+        }) as Pick<CurrencyStatus, "supply" | "supplyText" | "reserves" | "reservesText" | "attestedAmount" | "attestedAmountText"
+          | "paidOutSinceAsOf" | "paidOutSinceAsOfText" | "headroom" | "headroomText" | "pendingRedemptions" | "pendingRedemptionsText"
+          | "issuanceThreshold" | "issuanceThresholdText" | "redemptionThreshold" | "redemptionThresholdText">),
+        holders, reportHash: attestation.reportHash, asOf, attestedAt: Number(attestation.attestedAt),
         backing: backingRatio(reserves, supply), attestationAge: age, maxAttestationAge: maxAge, stale: age > maxAge,
-        underBacked: reserves < supply,
+        underBacked: reserves < supply, pendingProposals,
       });
     }
     const locked: Record<string, string>[] = [];
@@ -82,9 +109,10 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
       for (const c of currencies) {
         out.line(`${c.currency} deposit token ${c.address}${c.paused ? " (PAUSED)" : ""}`);
         out.line(`  supply               ${c.supplyText}`);
-        out.line(`  reserves             ${c.reservesText} (attested minus paid out since)`);
+        out.line(`  reserves             ${c.reservesText} (${c.attestedAmountText} attested less ${c.paidOutSinceAsOfText} paid out since the cut-off)`);
         out.line(`  backing              ${c.backing}${c.underBacked ? " UNDER-BACKED: issuance refused" : ""}`);
-        out.line(`  attestation age      ${c.attestedAt === 0 ? "never attested" : `${formatAge(c.attestationAge)} (max ${formatAge(c.maxAttestationAge)})${c.stale ? " STALE: issuance refused" : ""}`}`);
+        out.line(`  reserve report       ${c.asOf === 0 ? "never attested" : `as of ${isoDate(c.asOf)} (submitted ${isoDate(c.attestedAt)}), age ${formatAge(c.attestationAge)} (max ${formatAge(c.maxAttestationAge)})${c.stale ? " STALE: issuance refused" : ""}`}`);
+        out.line(`  dual control above   ${c.issuanceThresholdText} (issuance), ${c.redemptionThresholdText} (redemption payouts); ${c.pendingProposals} proposals waiting`);
         out.line(`  headroom             ${c.headroomText}`);
         out.line(`  pending redemptions  ${c.pendingRedemptionsText}`);
         out.line(`  holders              ${c.holders}`);

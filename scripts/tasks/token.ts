@@ -1,9 +1,12 @@
-import type { DepositToken } from "../../typechain-types";
+import { ContractTransactionReceipt, ZeroAddress } from "ethers";
+import type { DepositToken, IssuanceDesk } from "../../typechain-types";
+import type { IIssuanceDesk } from "../../typechain-types/contracts/issuance/IssuanceDesk";
 import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
+import { issuanceDeskKey } from "../../lib/deployment";
 import { requireBalance } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
-import { parseAddress, parseAmount, toReference } from "../../lib/format";
-import { enumName, REDEMPTION_STATUS } from "../../lib/roles";
+import { formatAge, isoDate, parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
+import { enumName, PROPOSAL_KINDS, PROPOSAL_STATUS, REDEMPTION_STATUS, roleId } from "../../lib/roles";
 import { action, command } from "./command";
 
 interface TokenArgs extends CommonArgs { currency: string }
@@ -26,33 +29,131 @@ function reference(text: string, what: string): { text: string; hex: string } {
 
 const open = (ctx: CommandContext, args: TokenArgs): Promise<Leg<DepositToken>> => ctx.depositToken(args.currency);
 
-tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit")
+type Proposal = IIssuanceDesk.ProposalStructOutput;
+
+async function pendingProposal(desk: IssuanceDesk, idText: string): Promise<{ id: bigint; p: Proposal }> {
+  if (!/^\d+$/.test(idText)) throw new Error(`--id "${idText}" is not a proposal id (a whole number)`);
+  const id = BigInt(idText);
+  const p = await desk.proposal(id);
+  if (Number(p.status) !== 1) throw new Error(`proposal ${idText} is ${enumName(PROPOSAL_STATUS, p.status)}; nothing was sent`);
+  return { id, p };
+}
+
+/** What a proposal does, in words. */
+function describeProposal(p: Proposal, t: Leg): string {
+  return Number(p.kind) === 1
+    ? `issue ${t.fmt(p.amount)} to ${p.to}, deposit ref ${p.depositRef}`
+    : `complete redemption ${p.redemptionId}: pay out ${t.fmt(p.amount)} to ${p.to}`;
+}
+
+/** The proposal id and approval deadline from the event a proposing transaction emitted. */
+function proposedIn(desk: IssuanceDesk, receipt: ContractTransactionReceipt, event: "IssuanceProposed" | "RedemptionCompletionProposed"): { id: bigint; validUntil: number } {
+  for (const log of receipt.logs) {
+    const parsed = desk.interface.parseLog(log);
+    if (parsed?.name === event) return { id: parsed.args.id as bigint, validUntil: Number(parsed.args.validUntil) };
+  }
+  throw new Error(`transaction ${receipt.hash} emitted no ${event}`);
+}
+
+tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit (proposes it for a second officer above the threshold)")
   .addParam("to", "wallet credited")
   .addParam("amount", "amount in currency units, e.g. 1250000.00")
   .addParam("depositRef", "deposit instruction reference (text or 0x hex); issues once, ever")
   .setAction(action<TokenArgs & { to: string; amount: string; depositRef: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
     const to = parseAddress(args.to, "--to");
     const amount = amountOf(args.amount, t);
     const ref = reference(args.depositRef, "--deposit-ref");
     if (await t.contract.isDepositRefUsed(ref.hex)) throw new Error(`deposit reference "${ref.text}" (${ref.hex}) has already issued tokens; nothing was sent`);
-    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
-    await ctx.send(`issue ${t.fmt(amount)} to ${to}`, t.contract.connect(signer).mint, [to, amount, ref.hex], t);
-    ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex },
-      () => out.line(`issued ${t.fmt(amount)} to ${to}, deposit ref "${ref.text}" = ${ref.hex}`));
+    const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    const officer = await signer.getAddress();
+    const [threshold] = await desk.limits();
+    const { allowance, used } = await desk.officerAllowance(officer);
+    const why = amount > threshold
+      ? `above the single-officer threshold of ${t.fmt(threshold)}`
+      : used + amount > allowance ? `beyond ${officer}'s allowance (${t.fmt(used)} of ${t.fmt(allowance)} used in the last 24 hours)` : undefined;
+    if (why === undefined) {
+      await ctx.send(`issue ${t.fmt(amount)} to ${to}`, desk.connect(signer).mint, [to, amount, ref.hex], t);
+      ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: null },
+        () => out.line(`issued ${t.fmt(amount)} to ${to}, deposit ref "${ref.text}" = ${ref.hex}`));
+      return;
+    }
+    const receipt = await ctx.send(`propose issuing ${t.fmt(amount)} to ${to}`, desk.connect(signer).proposeIssuance, [to, amount, ref.hex], t);
+    const { id, validUntil } = proposedIn(desk, receipt, "IssuanceProposed");
+    ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: id.toString(), proposer: officer, validUntil: isoDate(validUntil) },
+      () => out.line(`${t.fmt(amount)} is ${why}: proposed as issuance ${id} (deposit ref "${ref.text}" reserved); another issuance officer approves it with token:approve-issuance --id ${id} until ${isoDate(validUntil)}`));
   }));
 
-tokenCommand("token:attest", "Attest the fiat reserves backing the token")
-  .addParam("amount", "reserves in currency units")
-  .addParam("report", "attestation report reference or hash (text or 0x hex)")
-  .setAction(action<TokenArgs & { amount: string; report: string }>(async (args, ctx) => {
+tokenCommand("token:approve-issuance", "Approve another officer's proposal (an issuance or a redemption payout); it executes at once")
+  .addParam("id", "proposal id (token:issuances lists them)")
+  .setAction(action<TokenArgs & { id: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
+    const { id, p } = await pendingProposal(desk, args.id);
+    // Without --from: the first configured officer who is not the proposer.
+    const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label), p.proposer);
+    const approver = await signer.getAddress();
+    await ctx.send(`approve proposal ${id} (${describeProposal(p, t)})`, desk.connect(signer).approve, [id], t);
+    ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), proposer: p.proposer, approver, ...amountsJson(t.fmt, { amount: p.amount }) },
+      () => out.line(`proposal ${id} approved by ${approver} and executed: ${describeProposal(p, t)}`));
+  }));
+
+tokenCommand("token:cancel-issuance", "Cancel a pending proposal (its deposit reference is free again)")
+  .addParam("id", "proposal id")
+  .setAction(action<TokenArgs & { id: string }>(async (args, ctx) => {
+    const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
+    const { id, p } = await pendingProposal(desk, args.id);
+    const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    await ctx.send(`cancel proposal ${id}`, desk.connect(signer).cancel, [id], t);
+    ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), cancelledBy: await signer.getAddress() },
+      () => out.line(`proposal ${id} cancelled: ${describeProposal(p, t)}`));
+  }));
+
+tokenCommand("token:issuances", "List the proposals waiting for a second officer (--all: every proposal)")
+  .addFlag("all", "every proposal, executed and cancelled ones included")
+  .setAction(action<TokenArgs & { all: boolean }>(async (args, ctx) => {
+    const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
+    const count = await desk.proposalCount();
+    const now = (await ctx.hre.ethers.provider.getBlock("latest"))!.timestamp;
+    const rows: Record<string, string>[] = [];
+    for (let id = 1n; id <= count; id++) {
+      const p = await desk.proposal(id);
+      const pending = Number(p.status) === 1;
+      if (!pending && !args.all) continue;
+      const expired = pending && now > Number(p.validUntil);
+      rows.push({
+        id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), status: expired ? "expired" : enumName(PROPOSAL_STATUS, p.status),
+        what: describeProposal(p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
+        approver: p.approver === ZeroAddress ? (pending ? `any issuance officer but ${p.proposer}` : "") : p.approver,
+        validUntil: isoDate(Number(p.validUntil)),
+      });
+    }
+    ctx.report({ proposals: rows }, () => {
+      if (rows.length === 0) out.line(args.all ? "no proposals" : "no proposals waiting for a second officer");
+      else printTable(["id", "kind", "status", "what", "proposed by", "approved by / who may approve", "valid until"],
+        rows.map((r) => [r.id, r.kind, r.status, r.what, r.proposer, r.approver, r.validUntil]));
+    });
+  }));
+
+tokenCommand("token:attest", "Attest the fiat reserves a report states as of its cut-off")
+  .addParam("amount", "reserves in currency units")
+  .addParam("report", "attestation report reference or hash (text or 0x hex); accepted once")
+  .addParam("asOf", "the report's cut-off: YYYY-MM-DD (end of that day, UTC), an ISO 8601 time, unix seconds, or now")
+  .setAction(action<TokenArgs & { amount: string; report: string; asOf: string }>(async (args, ctx) => {
+    const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
     const reserves = parseAmount(args.amount, t.decimals, "--amount");
     const report = reference(args.report, "--report");
-    const signer = await ctx.signer(t.contract, "RESERVE_ROLE", t.key);
-    await ctx.send(`attest reserves of ${t.fmt(reserves)}`, t.contract.connect(signer).attestReserves, [reserves, report.hex], t);
-    ctx.report({ ...amountsJson(t.fmt, { reserves }), report: report.text, reportHash: report.hex },
-      () => out.line(`reserves of ${t.fmt(reserves)} attested, report "${report.text}" = ${report.hex}`));
+    const now = (await ctx.hre.ethers.provider.getBlock("latest"))!.timestamp;
+    const asOf = args.asOf.trim() === "now" ? now : parseDate(args.asOf, "--as-of");
+    const signer = await ctx.signer(desk, "RESERVE_ROLE", issuanceDeskKey(t.label));
+    await ctx.send(`attest reserves of ${t.fmt(reserves)} as of ${isoDate(asOf)}`, desk.connect(signer).attestReserves, [reserves, report.hex, asOf], t);
+    const available = await desk.availableReserves();
+    ctx.report({ ...amountsJson(t.fmt, { reserves, available }), report: report.text, reportHash: report.hex, asOf: isoDate(asOf) },
+      () => out.line(`reserves of ${t.fmt(reserves)} attested as of ${isoDate(asOf)}, report "${report.text}" = ${report.hex}; available after the payouts since: ${t.fmt(available)}`));
   }));
 
 tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference")
@@ -108,15 +209,24 @@ async function pendingRedemption(t: Leg<DepositToken>, idText: string) {
   return { id, r };
 }
 
-tokenCommand("token:complete-redemption", "Complete a redemption after the fiat payout (burns the held amount)")
+tokenCommand("token:complete-redemption", "Complete a redemption after the fiat payout (burns the held amount); above the threshold, proposes it for a second officer")
   .addParam("id", "redemption id")
   .setAction(action<TokenArgs & { id: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
     const { id, r } = await pendingRedemption(t, args.id);
-    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
-    await ctx.send(`complete redemption ${id}`, t.contract.connect(signer).completeRedemption, [id], t);
-    ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }) },
-      () => out.line(`redemption ${id} completed: ${t.fmt(r.amount)} of ${r.holder} burnt`));
+    const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    const [, threshold] = await desk.limits();
+    if (r.amount <= threshold) {
+      await ctx.send(`complete redemption ${id}`, desk.connect(signer).completeRedemption, [id], t);
+      ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }), proposal: null },
+        () => out.line(`redemption ${id} completed: ${t.fmt(r.amount)} of ${r.holder} burnt`));
+      return;
+    }
+    const receipt = await ctx.send(`propose completing redemption ${id}`, desk.connect(signer).proposeRedemptionCompletion, [id], t);
+    const { id: proposal, validUntil } = proposedIn(desk, receipt, "RedemptionCompletionProposed");
+    ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }), proposal: proposal.toString(), validUntil: isoDate(validUntil) },
+      () => out.line(`${t.fmt(r.amount)} is above the single-officer threshold of ${t.fmt(threshold)}: proposed as ${proposal}; another issuance officer completes it with token:approve-issuance --id ${proposal} until ${isoDate(validUntil)}`));
   }));
 
 tokenCommand("token:reject-redemption", "Reject a redemption; the held amount returns to the holder")
@@ -124,12 +234,45 @@ tokenCommand("token:reject-redemption", "Reject a redemption; the held amount re
   .addParam("reason", "reason (text or 0x hex)")
   .setAction(action<TokenArgs & { id: string; reason: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
     const { id, r } = await pendingRedemption(t, args.id);
     const reason = reference(args.reason, "--reason");
-    const signer = await ctx.signer(t.contract, "ISSUER_ROLE", t.key);
-    await ctx.send(`reject redemption ${id}`, t.contract.connect(signer).rejectRedemption, [id, reason.hex], t);
+    const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    await ctx.send(`reject redemption ${id}`, desk.connect(signer).rejectRedemption, [id, reason.hex], t);
     ctx.report({ id: id.toString(), holder: r.holder, ...amountsJson(t.fmt, { amount: r.amount }), reason: reason.text, reasonHex: reason.hex },
       () => out.line(`redemption ${id} rejected: ${t.fmt(r.amount)} returned to ${r.holder}`));
+  }));
+
+tokenCommand("token:set-limits", "Set the dual-control thresholds and the approval window (admin)")
+  .addParam("issuanceThreshold", "issuance above this needs two officers, in currency units")
+  .addParam("redemptionThreshold", "completing a redemption above this needs two officers, in currency units")
+  .addOptionalParam("approvalWindow", "seconds a proposal can be approved for", "86400")
+  .setAction(action<TokenArgs & { issuanceThreshold: string; redemptionThreshold: string; approvalWindow: string }>(async (args, ctx) => {
+    const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
+    const issuance = parseAmount(args.issuanceThreshold, t.decimals, "--issuance-threshold");
+    const redemption = parseAmount(args.redemptionThreshold, t.decimals, "--redemption-threshold");
+    if (!/^\d+$/.test(args.approvalWindow.trim())) throw new Error(`--approval-window "${args.approvalWindow}" is not a whole number of seconds`);
+    const window = Number(args.approvalWindow.trim());
+    const signer = await ctx.signer(desk, "DEFAULT_ADMIN_ROLE", issuanceDeskKey(t.label));
+    await ctx.send(`set limits of ${issuanceDeskKey(t.label)}`, desk.connect(signer).setLimits, [issuance, redemption, window], t);
+    ctx.report({ ...amountsJson(t.fmt, { issuanceThreshold: issuance, redemptionThreshold: redemption }), approvalWindow: window },
+      () => out.line(`dual control above ${t.fmt(issuance)} (issuance) and ${t.fmt(redemption)} (redemption payouts); proposals valid ${formatAge(window)}`));
+  }));
+
+tokenCommand("token:set-allowance", "Set what an issuance officer may issue alone in a rolling 24 hours (admin)")
+  .addParam("officer", "the officer's address")
+  .addParam("amount", "allowance in currency units (0: never alone)")
+  .setAction(action<TokenArgs & { officer: string; amount: string }>(async (args, ctx) => {
+    const t = await open(ctx, args);
+    const desk = await ctx.issuanceDesk(args.currency);
+    const officer = parseAddress(args.officer, "--officer");
+    const allowance = parseAmount(args.amount, t.decimals, "--amount");
+    if (!(await desk.hasRole(roleId("ISSUER_ROLE"), officer))) throw new Error(`${officer} does not hold ISSUER_ROLE on ${issuanceDeskKey(t.label)}; nothing was sent`);
+    const signer = await ctx.signer(desk, "DEFAULT_ADMIN_ROLE", issuanceDeskKey(t.label));
+    await ctx.send(`set allowance of ${officer}`, desk.connect(signer).setOfficerAllowance, [officer, allowance], t);
+    ctx.report({ officer, ...amountsJson(t.fmt, { allowance }) },
+      () => out.line(`${officer} may issue ${t.fmt(allowance)} alone in any 24 hours`));
   }));
 
 tokenCommand("token:redemptions", "List pending redemptions")

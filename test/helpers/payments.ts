@@ -12,14 +12,14 @@ import { YEAR, depositTokenFixture } from "../fixtures";
  */
 export async function paymentsFixture(count = 10, funds = 1_000_00n) {
   const f = await depositTokenFixture();
-  const { registry, compliance, issuer, token } = f;
+  const { registry, compliance, issuer, desk, token } = f;
   const agent = (await ethers.getSigners())[11];
   const kycExpiry = (await time.latest()) + YEAR;
   const wallets: HDNodeWallet[] = [];
   for (let i = 0; i < count; i++) {
     const wallet = ethers.Wallet.createRandom(ethers.provider);
     await registry.connect(compliance).onboard(ethers.id(`participant-${i}`), [wallet.address], kycExpiry);
-    await token.connect(issuer).mint(wallet.address, funds, ethers.id(`funds-${i}`));
+    await desk.connect(issuer).mint(wallet.address, funds, ethers.id(`funds-${i}`));
     wallets.push(wallet);
   }
   await registry.connect(compliance).onboard(ethers.id("settlement-agent"), [agent.address], kycExpiry);

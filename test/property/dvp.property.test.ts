@@ -55,7 +55,7 @@ describe("DvPEscrow invariants (property)", function () {
         const f = await loadFixture(dvpFixture);
         const { escrow, escrowAddress, asset, cash } = f;
         // both parties hold both tokens so trades run either way
-        await cash.connect(f.issuer).mint(f.alice.address, usd("20000.00"), ethers.id("prop-cash-alice"));
+        await f.desk.connect(f.issuer).mint(f.alice.address, usd("20000.00"), ethers.id("prop-cash-alice"));
         await asset.connect(f.issuer).issue(f.bob.address, 1000n);
         await cash.connect(f.alice).approve(escrowAddress, ethers.MaxUint256);
         await asset.connect(f.bob).approve(escrowAddress, ethers.MaxUint256);

@@ -13,8 +13,8 @@ export interface PermissionedTokenContext {
   admin: HardhatEthersSigner;
   compliance: HardhatEthersSigner;
   pauser: HardhatEthersSigner;
-  /** Holds ISSUER_ROLE. */
-  issuer: HardhatEthersSigner;
+  /** Holds ISSUER_ROLE on the token (a deposit token's IssuanceDesk; a security's issuer agent). */
+  issuer: { address: string };
   /** Wallet of participant `aliceId`, holding at least 100 * unit. */
   alice: HardhatEthersSigner;
   /** A second wallet of participant `aliceId`. */

@@ -3,7 +3,7 @@ import fs from "fs";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentPath, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment } from "../../lib/deployment";
-import { participantId } from "../../lib/format";
+import { isoDate, participantId } from "../../lib/format";
 import { ACME_LEI, deployed, failed, funded, GLOBEX_LEI, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 describe("operator commands (Hardhat tasks)", function () {
@@ -103,32 +103,75 @@ describe("operator commands (Hardhat tasks)", function () {
   describe("deposit token", function () {
     it("issues an amount given in currency units against a deposit reference", async function () {
       const { usd, globex } = await load(funded);
-      const out = ok(await run("token:issue", { to: globex.address, amount: "1250000.00", depositRef: "SWIFT-MT103-1" }));
-      expect(out).to.include(`issued 1,250,000.00 USD to ${globex.address}, deposit ref "SWIFT-MT103-1" = ${ethers.id("SWIFT-MT103-1")}`);
+      const out = ok(await run("token:issue", { to: globex.address, amount: "250,000.00", depositRef: "SWIFT-MT103-1" }));
+      expect(out).to.include(`issued 250,000.00 USD to ${globex.address}, deposit ref "SWIFT-MT103-1" = ${ethers.id("SWIFT-MT103-1")}`);
+      expect(await usd.balanceOf(globex.address)).to.equal(25000000n);
+    });
+
+    it("proposes an issuance above the threshold, lists it with who may approve, and a second officer approves it", async function () {
+      const { usd, desk, globex, issuer, secondIssuer } = await load(funded);
+      const out = ok(await run("token:issue", { to: globex.address, amount: "1250000.00", depositRef: "SWIFT-MT103-2" }));
+      expect(out).to.match(new RegExp(`1,250,000.00 USD is above the single-officer threshold of 1,000,000.00 USD: proposed as issuance 1 \\(deposit ref "SWIFT-MT103-2" reserved\\); another issuance officer approves it with token:approve-issuance --id 1 until \\d{4}-`));
+      expect(await usd.balanceOf(globex.address)).to.equal(0n);
+      const listed = JSON.parse(ok(await run("token:issuances", { json: true }))) as { proposals: Record<string, string>[] };
+      expect(listed.proposals).to.have.length(1);
+      expect(listed.proposals[0]).to.include({ id: "1", kind: "issuance", status: "pending", proposer: issuer.address, approver: `any issuance officer but ${issuer.address}`, amountText: "1,250,000.00 USD" });
+      expect(failed(await run("token:approve-issuance", { id: "1", from: issuer.address })))
+        .to.equal(`error: approve proposal 1 (issue 1,250,000.00 USD to ${globex.address}, deposit ref ${ethers.id("SWIFT-MT103-2")}) refused: SelfApproval: ${issuer.address} proposed 1 and cannot approve it: a second officer must; nothing was sent`);
+      expect(failed(await run("token:issue", { to: globex.address, amount: "10.00", depositRef: "SWIFT-MT103-2" })))
+        .to.include(`refused: DepositRefReserved: deposit reference ${ethers.id("SWIFT-MT103-2")} is reserved by pending proposal 1; nothing was sent`);
+      // Without --from the command signs with the first configured officer that did not propose.
+      expect(ok(await run("token:approve-issuance", { id: "1" }))).to.include(`proposal 1 approved by ${secondIssuer.address} and executed`);
       expect(await usd.balanceOf(globex.address)).to.equal(125000000n);
+      expect((await desk.proposal(1n)).approver).to.equal(secondIssuer.address);
+      expect(ok(await run("token:issuances"))).to.equal("no proposals waiting for a second officer");
+      expect(failed(await run("token:approve-issuance", { id: "1" }))).to.equal("error: proposal 1 is executed; nothing was sent");
+    });
+
+    it("cancels a proposal and frees its deposit reference", async function () {
+      const { desk, globex } = await load(funded);
+      ok(await run("token:issue", { to: globex.address, amount: "2000000.00", depositRef: "SWIFT-MT103-3" }));
+      expect(ok(await run("token:cancel-issuance", { id: "1" }))).to.include("proposal 1 cancelled: issue 2,000,000.00 USD");
+      expect(await desk.proposalOfDepositRef(ethers.id("SWIFT-MT103-3"))).to.equal(0n);
+      expect(ok(await run("token:issue", { to: globex.address, amount: "20.00", depositRef: "SWIFT-MT103-3" }))).to.include("issued 20.00 USD");
+      const all = JSON.parse(ok(await run("token:issuances", { all: true, json: true }))) as { proposals: { status: string }[] };
+      expect(all.proposals.map((p) => p.status)).to.deep.equal(["cancelled"]);
     });
 
     it("refuses a replayed deposit reference, a bad amount and an unknown currency before sending", async function () {
       const { usd, globex, issuer } = await load(funded);
-      const nonce = await ethers.provider.getTransactionCount(issuer.address);
+      let nonce = await ethers.provider.getTransactionCount(issuer.address);
       expect(failed(await run("token:issue", { to: globex.address, amount: "1.00", depositRef: "seed" })))
         .to.equal(`error: deposit reference "seed" (${ethers.id("seed")}) has already issued tokens; nothing was sent`);
       expect(failed(await run("token:issue", { to: globex.address, amount: "12.345", depositRef: "x" })))
         .to.equal('error: --amount "12.345" has 3 decimals; the token has 2');
       expect(failed(await run("token:issue", { to: globex.address, amount: "1.00", depositRef: "x", currency: "CHF" })))
         .to.equal('error: no deposit token for currency "CHF" on hardhat (deployed: USD)');
-      expect(failed(await run("token:issue", { to: globex.address, amount: "5000000.00", depositRef: "x" })))
-        .to.equal("error: issue 5,000,000.00 USD to " + globex.address +
-          " refused: ReservesExceeded: supply would be 6,000,000.00 USD, attested reserves are 5,000,000.00 USD; nothing was sent");
+      ok(await run("token:attest", { amount: "1500000.00", report: "report-2", asOf: "now" }));
+      expect(failed(await run("token:issue", { to: globex.address, amount: "600000.00", depositRef: "x" })))
+        .to.equal("error: issue 600,000.00 USD to " + globex.address +
+          " refused: ReservesExceeded: supply would be 1,600,000.00 USD, the reserves available are 1,500,000.00 USD (the last report less the payouts since its cut-off); nothing was sent");
+      nonce = await ethers.provider.getTransactionCount(issuer.address);
       expect(await ethers.provider.getTransactionCount(issuer.address)).to.equal(nonce);
       expect(await usd.balanceOf(globex.address)).to.equal(0n);
     });
 
-    it("attests reserves", async function () {
-      const { usd } = await load(funded);
-      ok(await run("token:attest", { amount: "7500000.00", report: "attestation-2026-11.pdf" }));
-      const [amount, hash] = await usd.reserves();
-      expect([amount, hash]).to.deep.equal([750000000n, ethers.id("attestation-2026-11.pdf")]);
+    it("attests reserves as of the report's cut-off, once per report, never in the future or before the last one", async function () {
+      const { desk } = await load(funded);
+      const cutOff = (await time.latest()) + 5;
+      await time.increaseTo(cutOff + 100);
+      const out = ok(await run("token:attest", { amount: "7500000.00", report: "attestation-2026-11.pdf", asOf: String(cutOff) }));
+      expect(out).to.include(`reserves of 7,500,000.00 USD attested as of ${isoDate(cutOff)}, report "attestation-2026-11.pdf"`);
+      const a = await desk.attestation();
+      expect([a.amount, a.reportHash, a.asOf]).to.deep.equal([750000000n, ethers.id("attestation-2026-11.pdf"), BigInt(cutOff)]);
+      expect(failed(await run("token:attest", { amount: "1.00", report: "attestation-2026-11.pdf", asOf: "now" })))
+        .to.include(`refused: ReportAlreadyAttested: report ${ethers.id("attestation-2026-11.pdf")} has been attested already; nothing was sent`);
+      expect(failed(await run("token:attest", { amount: "1.00", report: "r-old", asOf: String(cutOff - 1) })))
+        .to.include(`refused: AsOfNotAfterPrevious: the report's cut-off ${isoDate(cutOff - 1)} is not after the last attested report's cut-off ${isoDate(cutOff)}; nothing was sent`);
+      expect(failed(await run("token:attest", { amount: "1.00", report: "r-future", asOf: "2099-01-01" })))
+        .to.match(/refused: AsOfInFuture: the report's cut-off 2099-01-01T23:59:59Z is after the chain time/);
+      expect(failed(await run("token:attest", { amount: "1.00", report: "r-x", asOf: "end of month" })))
+        .to.equal('error: --as-of "end of month" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds');
     });
 
     it("pays with a payment reference from the client's own account", async function () {
@@ -170,6 +213,38 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(failed(await run("token:complete-redemption", { id: "one" }))).to.equal('error: --id "one" is not a redemption id (a whole number)');
     });
 
+    it("needs a second officer to complete a redemption above the threshold the admin set", async function () {
+      const { usd, desk, acme, admin, issuer, secondIssuer } = await load(funded);
+      expect(ok(await run("token:set-limits", { issuanceThreshold: "1000000.00", redemptionThreshold: "500.00", approvalWindow: "3600", from: admin.address })))
+        .to.include("dual control above 1,000,000.00 USD (issuance) and 500.00 USD (redemption payouts); proposals valid 1h 0m");
+      ok(await run("token:redeem", { amount: "600.00", from: acme.address }));
+      const supply = await usd.totalSupply();
+      expect(ok(await run("token:complete-redemption", { id: "1" })))
+        .to.match(/600\.00 USD is above the single-officer threshold of 500\.00 USD: proposed as 1; another issuance officer completes it with token:approve-issuance --id 1 until/);
+      expect(await usd.totalSupply()).to.equal(supply);
+      expect(failed(await run("token:approve-issuance", { id: "1", from: issuer.address }))).to.include("SelfApproval");
+      ok(await run("token:approve-issuance", { id: "1", from: secondIssuer.address }));
+      expect(await usd.totalSupply()).to.equal(supply - 60000n);
+      expect(await desk.payoutsSince(0)).to.equal(60000n);
+      expect(failed(await run("token:set-limits", { issuanceThreshold: "1.00", redemptionThreshold: "1.00", from: issuer.address })))
+        .to.equal(`error: ${issuer.address} does not hold DEFAULT_ADMIN_ROLE on IssuanceDesk:USD; nothing was sent`);
+    });
+
+    it("proposes instead of issuing alone once the officer's 24-hour allowance is used up", async function () {
+      const { usd, desk, globex, admin, issuer } = await load(funded);
+      // The seed issuance of 1,000,000.00 counts in the window too.
+      expect(ok(await run("token:set-allowance", { officer: issuer.address, amount: "1000100.00", from: admin.address })))
+        .to.include(`${issuer.address} may issue 1,000,100.00 USD alone in any 24 hours`);
+      ok(await run("token:issue", { to: globex.address, amount: "60.00", depositRef: "A-1" }));
+      const out = ok(await run("token:issue", { to: globex.address, amount: "50.00", depositRef: "A-2" }));
+      expect(out).to.include(`beyond ${issuer.address}'s allowance (1,000,060.00 USD of 1,000,100.00 USD used in the last 24 hours): proposed as issuance 1`);
+      expect(await usd.balanceOf(globex.address)).to.equal(6000n);
+      await expect(desk.connect(issuer).mint(globex.address, 5000n, ethers.id("A-3")))
+        .to.be.revertedWithCustomError(desk, "AllowanceExceeded").withArgs(issuer.address, 100006000n, 5000n, 100010000n);
+      expect(failed(await run("token:set-allowance", { officer: globex.address, amount: "1.00", from: admin.address })))
+        .to.equal(`error: ${globex.address} does not hold ISSUER_ROLE on IssuanceDesk:USD; nothing was sent`);
+    });
+
     it("freezes, forces a transfer under a legal reference, unfreezes, pauses and unpauses", async function () {
       const { usd, acme, globex } = await load(funded);
       ok(await run("token:freeze", { wallet: acme.address }));
@@ -196,22 +271,24 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(out).to.match(/network hardhat \(chain id 31337\), head block \d+/);
       expect(out).to.include("validators: n/a (not a QBFT network)");
       expect(out).to.match(/supply\s+1,000,000\.00 USD/);
-      expect(out).to.match(/reserves\s+5,000,000\.00 USD \(attested minus paid out since\)/);
+      expect(out).to.match(/reserves\s+5,000,000\.00 USD \(5,000,000\.00 USD attested less 0\.00 USD paid out since the cut-off\)/);
       expect(out).to.match(/backing\s+500\.00%$/m);
-      expect(out).to.match(/attestation age\s+\d+m \d+s \(max 35d 0h 0m\)$/m);
+      expect(out).to.match(/reserve report\s+as of \d{4}-\d\d-\d\dT[\d:]+Z \(submitted \d{4}-[\d-]+T[\d:]+Z\), age \d+m \d+s \(max 35d 0h 0m\)$/m);
+      expect(out).to.match(/dual control above\s+1,000,000\.00 USD \(issuance\), 1,000,000\.00 USD \(redemption payouts\); 0 proposals waiting$/m);
       expect(out).to.match(/headroom\s+4,000,000\.00 USD/);
       expect(out).to.match(/pending redemptions\s+100\.00 USD/);
       expect(out).to.match(/holders\s+1$/m);
     });
 
     it("shows the backing ratio falling with a paid-out redemption, a shortfall and a stale attestation", async function () {
-      const { acme, usd, issuer, reserve } = await load(funded);
+      const { acme, desk, issuer, reserve } = await load(funded);
       ok(await run("token:redeem", { amount: "100000.00", from: acme.address }));
-      await usd.connect(issuer).completeRedemption(1n);
+      await desk.connect(issuer).completeRedemption(1n);
       let out = ok(await run("status"));
       expect(out).to.match(/reserves\s+4,900,000\.00 USD/);
       expect(out).to.match(/headroom\s+4,000,000\.00 USD/);
-      await usd.connect(reserve).attestReserves(ethers.parseUnits("450000", 2), ethers.id("report-short"));
+      // A cut-off after the payout's block: the report already reflects it.
+      await desk.connect(reserve).attestReserves(ethers.parseUnits("450000", 2), ethers.id("report-short"), (await time.latest()) + 1);
       out = ok(await run("status"));
       expect(out).to.match(/backing\s+50\.00% UNDER-BACKED: issuance refused$/m);
       expect(out).to.match(/headroom\s+0\.00 USD/);
@@ -219,9 +296,9 @@ describe("operator commands (Hardhat tasks)", function () {
       const json = JSON.parse(ok(await run("status", { json: true }))) as { currencies: { stale: boolean; underBacked: boolean; attestationAge: number }[] };
       expect(json.currencies[0]).to.include({ stale: true, underBacked: true });
       expect(json.currencies[0].attestationAge).to.be.greaterThan(36 * 86400 - 1);
-      expect(ok(await run("status"))).to.match(/attestation age\s+36d 0h \d+m \(max 35d 0h 0m\) STALE: issuance refused$/m);
+      expect(ok(await run("status"))).to.match(/reserve report\s+as of .*, age 36d 0h \d+m \(max 35d 0h 0m\) STALE: issuance refused$/m);
       expect(failed(await run("token:issue", { to: acme.address, amount: "1.00", depositRef: "late" })))
-        .to.match(/refused: AttestationStale: the last reserve attestation \(\d{4}-\d\d-\d\dT[\d:]+Z\) is older than the maximum age of 35 days: a new attestation is needed; nothing was sent$/);
+        .to.match(/refused: AttestationStale: the last reserve report is as of \d{4}-\d\d-\d\dT[\d:]+Z, older than the maximum age of 35 days: a new report is needed; nothing was sent$/);
     });
   });
 

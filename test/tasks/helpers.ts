@@ -4,11 +4,13 @@ import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { setOutput } from "../../lib/cli/output";
 import {
-  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, openRecorded, REGISTRY_KEY, securityTokenKey, writeDeployment,
+  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey,
+  writeDeployment,
 } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
-import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../../typechain-types";
+import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
+import { DEVELOPMENT_SECOND_ISSUER } from "../../deploy/params";
+import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
 export const ACME_LEI = "5493001KJTIIGC8Y1R12";
 export const GLOBEX_LEI = "529900T8BM49AURSDO55";
@@ -62,21 +64,27 @@ export async function load<T extends { record: Parameters<typeof writeDeployment
 export async function deployed() {
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
+  const secondIssuer = signers[DEVELOPMENT_SECOND_ISSUER];
   fs.rmSync(deploymentPath("hardhat"), { force: true });
   const record = await deployPlatform(hre, admin, {
     currencies: [CURRENCIES.USD],
     securities: [DEMO_SECURITY],
     escrow: true,
-    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    roles: {
+      compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
+      pauser: pauser.address, upgrader: upgrader.address,
+    },
+    limits: DEVELOPMENT_LIMITS,
     adminDelay: 60,
     upgradeDelay: 3600,
     compliance,
   }, { persist: true, log: () => undefined });
   const registry = await openRecorded<ParticipantRegistry>(hre, record, REGISTRY_KEY);
   const usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
+  const desk = await openRecorded<IssuanceDesk>(hre, record, issuanceDeskKey("USD"));
   const shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(DEMO_SECURITY.isin));
   const escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
-  return { record, registry, usd, shares, escrow, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
+  return { record, registry, usd, desk, shares, escrow, admin, compliance, issuer, secondIssuer, reserve, pauser, acme, globex, outsider };
 }
 
 /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
@@ -85,7 +93,7 @@ export async function funded() {
   const expiry = (await time.latest()) + 365 * 86400;
   await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
   await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
-  await f.usd.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"));
-  await f.usd.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
+  await f.desk.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"), await time.latest());
+  await f.desk.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
   return f;
 }

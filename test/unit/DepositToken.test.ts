@@ -15,10 +15,12 @@ async function permissionedContext() {
   return {
     ...f,
     token: await ethers.getContractAt("PermissionedToken", await f.token.getAddress()),
+    // The token's issuer is its desk.
+    issuer: { address: await f.desk.getAddress() },
     aliceId: ids.alpha,
     bobId: ids.beta,
     unit: usd("1"),
-    credit: (to: string, amount: bigint) => f.token.connect(f.issuer).mint(to, amount, ethers.id(`credit-${++creditCount}`)),
+    credit: (to: string, amount: bigint) => f.desk.connect(f.issuer).mint(to, amount, ethers.id(`credit-${++creditCount}`)),
   };
 }
 
@@ -64,168 +66,71 @@ describe("DepositToken", function () {
   });
 
   describe("issuance", function () {
-    it("issues against a deposit reference and announces it", async function () {
-      const { token, issuer, bob } = await loadFixture(depositTokenFixture);
+    it("issues against a deposit reference through its desk and announces it", async function () {
+      const { token, desk, issuer, bob } = await loadFixture(depositTokenFixture);
       const ref = ethers.id("SWIFT-MT103-0001");
-      const tx = token.connect(issuer).mint(bob.address, usd("1250000.00") / 10n, ref);
-      await expect(tx).to.emit(token, "Issued").withArgs(bob.address, usd("125000.00"), ref, issuer.address);
+      const tx = desk.connect(issuer).mint(bob.address, usd("1250000.00") / 10n, ref);
+      await expect(tx).to.emit(token, "Issued").withArgs(bob.address, usd("125000.00"), ref, await desk.getAddress());
       await expect(tx).to.emit(token, "Transfer").withArgs(ethers.ZeroAddress, bob.address, usd("125000.00"));
       await expect(tx).to.changeTokenBalance(token, bob, usd("125000.00"));
       expect(await token.isDepositRefUsed(ref)).to.equal(true);
     });
 
-    it("issues nothing when a deposit reference is replayed", async function () {
-      const { token, issuer, alice, bob } = await loadFixture(depositTokenFixture);
+    it("issues nothing when a deposit reference is replayed, even by a second issuer that skips the desk's check", async function () {
+      const { token, desk, admin, issuer, alice, bob } = await loadFixture(depositTokenFixture);
       const ref = ethers.id("deposit-alice-1");
       const supply = await token.totalSupply();
-      await expect(token.connect(issuer).mint(bob.address, usd("1.00"), ref))
+      await expect(desk.connect(issuer).mint(bob.address, usd("1.00"), ref))
+        .to.be.revertedWithCustomError(desk, "DepositRefAlreadyUsed").withArgs(ref);
+      // The token keeps the rule itself: the reference is spent there, whoever the issuer is.
+      await token.connect(admin).grantRole(ethers.id("ISSUER_ROLE"), admin.address);
+      await expect(token.connect(admin).mint(bob.address, usd("1.00"), ref))
         .to.be.revertedWithCustomError(token, "DepositRefAlreadyUsed").withArgs(ref);
       expect(await token.totalSupply()).to.equal(supply);
       expect(await token.balanceOf(alice.address)).to.equal(usd("10000.00"));
     });
 
     it("issues up to the attested reserves and not one cent more", async function () {
-      const { token, issuer, bob } = await loadFixture(depositTokenFixture);
-      const headroom = await token.mintHeadroom();
+      const { token, desk, issuer, bob } = await loadFixture(depositTokenFixture);
+      const headroom = await desk.mintHeadroom();
       expect(headroom).to.equal(usd("980000.00"));
-      await expect(token.connect(issuer).mint(bob.address, headroom + 1n, ethers.id("too-much")))
-        .to.be.revertedWithCustomError(token, "ReservesExceeded").withArgs(usd("1000000.00") + 1n, usd("1000000.00"));
-      await token.connect(issuer).mint(bob.address, headroom, ethers.id("exactly"));
+      await expect(desk.connect(issuer).mint(bob.address, headroom + 1n, ethers.id("too-much")))
+        .to.be.revertedWithCustomError(desk, "ReservesExceeded").withArgs(usd("1000000.00") + 1n, usd("1000000.00"));
+      await desk.connect(issuer).mint(bob.address, headroom, ethers.id("exactly"));
       expect(await token.totalSupply()).to.equal(usd("1000000.00"));
-      expect(await token.mintHeadroom()).to.equal(0n);
+      expect(await desk.mintHeadroom()).to.equal(0n);
     });
 
-    it("refuses a zero amount, a missing reference and the zero address", async function () {
-      const { token, issuer, bob } = await loadFixture(depositTokenFixture);
-      await expect(token.connect(issuer).mint(bob.address, 0, ethers.id("z")))
-        .to.be.revertedWithCustomError(token, "ZeroAmount");
-      await expect(token.connect(issuer).mint(bob.address, 1, ethers.ZeroHash))
-        .to.be.revertedWithCustomError(token, "ReferenceMissing");
-      await expect(token.connect(issuer).mint(ethers.ZeroAddress, 1, ethers.id("z")))
+    it("refuses a zero amount, a missing reference and the zero address, at the desk and at the token", async function () {
+      const { token, desk, admin, issuer, bob } = await loadFixture(depositTokenFixture);
+      await expect(desk.connect(issuer).mint(bob.address, 0, ethers.id("z"))).to.be.revertedWithCustomError(desk, "ZeroAmount");
+      await expect(desk.connect(issuer).mint(bob.address, 1, ethers.ZeroHash)).to.be.revertedWithCustomError(desk, "ReferenceMissing");
+      await expect(desk.connect(issuer).mint(ethers.ZeroAddress, 1, ethers.id("z")))
         .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(ethers.ZeroAddress);
+      await token.connect(admin).grantRole(ethers.id("ISSUER_ROLE"), admin.address);
+      await expect(token.connect(admin).mint(bob.address, 0, ethers.id("z"))).to.be.revertedWithCustomError(token, "ZeroAmount");
+      await expect(token.connect(admin).mint(bob.address, 1, ethers.ZeroHash)).to.be.revertedWithCustomError(token, "ReferenceMissing");
     });
 
-    it("refuses issuance to a suspended participant", async function () {
-      const { token, registry, compliance, issuer, bob } = await loadFixture(depositTokenFixture);
-      await registry.connect(compliance).setStatus(ids.beta, 2);
-      await expect(token.connect(issuer).mint(bob.address, 1, ethers.id("s")))
-        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(bob.address);
-    });
-  });
-
-  describe("reserves", function () {
-    it("records an attestation with its report hash", async function () {
-      const { token, reserve } = await loadFixture(depositTokenFixture);
-      const report = ethers.id("attestation-2026-11-24.pdf");
-      const tx = token.connect(reserve).attestReserves(usd("2000000.00"), report);
-      await expect(tx).to.emit(token, "ReservesAttested")
-        .withArgs(usd("2000000.00"), report, usd("20000.00"), reserve.address);
-      const [amount, hash, at] = await token.reserves();
-      expect([amount, hash, at]).to.deep.equal([usd("2000000.00"), report, BigInt(await time.latest())]);
-      expect(await token.mintHeadroom()).to.equal(usd("1980000.00"));
-    });
-
-    it("refuses a missing report hash", async function () {
-      const { token, reserve } = await loadFixture(depositTokenFixture);
-      await expect(token.connect(reserve).attestReserves(usd("20000.00"), ethers.ZeroHash))
-        .to.be.revertedWithCustomError(token, "ReferenceMissing");
-    });
-
-    it("records an attestation below the supply as a shortfall and refuses issuance until reserves cover it", async function () {
-      const { token, reserve, issuer, bob } = await loadFixture(depositTokenFixture);
-      const report = ethers.id("attestation-shortfall");
-      const tx = token.connect(reserve).attestReserves(usd("15000.00"), report);
-      await expect(tx).to.emit(token, "ReservesAttested").withArgs(usd("15000.00"), report, usd("20000.00"), reserve.address);
-      await expect(tx).to.emit(token, "ReservesShortfall").withArgs(usd("15000.00"), usd("20000.00"));
-      expect((await token.reserves())[0]).to.equal(usd("15000.00"));
-      expect(await token.mintHeadroom()).to.equal(0n);
-      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("while-short")))
-        .to.be.revertedWithCustomError(token, "ReservesExceeded").withArgs(usd("20000.00") + 1n, usd("15000.00"));
-      await expect(token.connect(reserve).attestReserves(usd("20000.01"), ethers.id("covered")))
-        .to.not.emit(token, "ReservesShortfall");
-      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("covered-again"))).to.changeTokenBalance(token, bob, 1n);
-    });
-
-    it("lowers the reserves by every completed redemption, so the payout cannot be issued again", async function () {
-      const { token, reserve, issuer, alice, bob } = await loadFixture(depositTokenFixture);
-      await token.connect(reserve).attestReserves(usd("20000.00"), ethers.id("exact"));
-      expect(await token.mintHeadroom()).to.equal(0n);
-      await token.connect(alice).requestRedemption(usd("2500.00"));
-      await expect(token.connect(issuer).completeRedemption(1n))
-        .to.emit(token, "RedemptionCompleted").withArgs(1n, alice.address, usd("2500.00"), usd("17500.00"));
-      expect((await token.reserves())[0]).to.equal(usd("17500.00"));
-      expect(await token.mintHeadroom()).to.equal(0n);
-      await expect(token.connect(issuer).mint(bob.address, usd("2500.00"), ethers.id("re-issue")))
-        .to.be.revertedWithCustomError(token, "ReservesExceeded").withArgs(usd("20000.00"), usd("17500.00"));
-    });
-
-    it("stops the reserves at zero when a payout exceeds what is recorded", async function () {
-      const { token, reserve, issuer, alice } = await loadFixture(depositTokenFixture);
-      await token.connect(reserve).attestReserves(usd("1000.00"), ethers.id("short"));
-      await token.connect(alice).requestRedemption(usd("2500.00"));
-      await expect(token.connect(issuer).completeRedemption(1n))
-        .to.emit(token, "RedemptionCompleted").withArgs(1n, alice.address, usd("2500.00"), 0n);
-      expect((await token.reserves())[0]).to.equal(0n);
-      expect(await token.totalSupply()).to.equal(usd("17500.00"));
-    });
-
-    it("refuses issuance on an attestation older than the maximum age, with its time", async function () {
-      const { token, reserve, issuer, bob } = await loadFixture(depositTokenFixture);
-      const maxAge = await token.maxAttestationAge();
-      expect(maxAge).to.equal(35n * 24n * 3600n);
-      expect(await token.DEFAULT_MAX_ATTESTATION_AGE()).to.equal(maxAge);
-      const [, , attestedAt] = await token.reserves();
-      await time.setNextBlockTimestamp(attestedAt + maxAge);
-      await token.connect(issuer).mint(bob.address, 1n, ethers.id("last-second"));
-      await time.setNextBlockTimestamp(attestedAt + maxAge + 1n);
-      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("stale")))
-        .to.be.revertedWithCustomError(token, "AttestationStale").withArgs(attestedAt, maxAge);
-      await token.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("fresh"));
-      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("fresh-mint"))).to.changeTokenBalance(token, bob, 1n);
-    });
-
-    it("refuses issuance before the first attestation as stale", async function () {
-      const { registry, admin } = await loadFixture(depositTokenFixture);
-      const eur = await deployDepositToken(hre, admin, await registry.getAddress(), CURRENCIES.EUR, 0);
-      await eur.connect(admin).grantRole(ethers.id("ISSUER_ROLE"), admin.address);
-      await expect(eur.connect(admin).mint(admin.address, 1n, ethers.id("first")))
-        .to.be.revertedWithCustomError(eur, "AttestationStale").withArgs(0n, 35n * 24n * 3600n);
-    });
-
-    it("lets the admin set the maximum attestation age, never to zero", async function () {
-      const { token, admin, reserve, issuer, outsider, bob } = await loadFixture(depositTokenFixture);
-      await expect(token.connect(admin).setMaxAttestationAge(7 * 24 * 3600))
-        .to.emit(token, "MaxAttestationAgeChanged").withArgs(35 * 24 * 3600, 7 * 24 * 3600, admin.address);
-      expect(await token.maxAttestationAge()).to.equal(7n * 24n * 3600n);
-      await time.increase(7 * 24 * 3600 + 1);
-      await expect(token.connect(issuer).mint(bob.address, 1n, ethers.id("week-old")))
-        .to.be.revertedWithCustomError(token, "AttestationStale");
-      await expect(token.connect(admin).setMaxAttestationAge(0))
-        .to.be.revertedWithCustomError(token, "InvalidMaxAttestationAge").withArgs(0);
-      for (const who of [outsider, reserve, issuer]) {
-        await expect(token.connect(who).setMaxAttestationAge(1))
-          .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(who.address, ethers.ZeroHash);
+    it("takes issuance, completion and rejection from its desk only: an officer of the desk holds no role on the token", async function () {
+      const { token, desk, issuer, secondIssuer, bob, alice } = await loadFixture(depositTokenFixture);
+      const ISSUER = ethers.id("ISSUER_ROLE");
+      expect(await token.hasRole(ISSUER, await desk.getAddress())).to.equal(true);
+      await token.connect(alice).requestRedemption(1n);
+      for (const who of [issuer, secondIssuer]) {
+        expect(await token.hasRole(ISSUER, who.address)).to.equal(false);
+        await expect(token.connect(who).mint(bob.address, 1n, ethers.id("around-the-desk")))
+          .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(who.address, ISSUER);
+        await expect(token.connect(who).completeRedemption(1n))
+          .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(who.address, ISSUER);
       }
     });
 
-    it("refuses one account both issuing and attesting, whichever role it holds first", async function () {
-      const { token, admin, issuer, reserve } = await loadFixture(depositTokenFixture);
-      const [ISSUER, RESERVE] = [ethers.id("ISSUER_ROLE"), ethers.id("RESERVE_ROLE")];
-      await expect(token.connect(admin).grantRole(RESERVE, issuer.address))
-        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(issuer.address, RESERVE, ISSUER);
-      await expect(token.connect(admin).grantRole(ISSUER, reserve.address))
-        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(reserve.address, ISSUER, RESERVE);
-      expect(await token.hasRole(RESERVE, issuer.address)).to.equal(false);
-    });
-
-    it("keeps issuing and attesting apart", async function () {
-      const { token, issuer, reserve, bob } = await loadFixture(depositTokenFixture);
-      await expect(token.connect(issuer).attestReserves(usd("5000000.00"), ethers.id("r")))
-        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
-        .withArgs(issuer.address, ethers.id("RESERVE_ROLE"));
-      await expect(token.connect(reserve).mint(bob.address, 1, ethers.id("m")))
-        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
-        .withArgs(reserve.address, ethers.id("ISSUER_ROLE"));
+    it("refuses issuance to a suspended participant", async function () {
+      const { token, desk, registry, compliance, issuer, bob } = await loadFixture(depositTokenFixture);
+      await registry.connect(compliance).setStatus(ids.beta, 2);
+      await expect(desk.connect(issuer).mint(bob.address, 1, ethers.id("s")))
+        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(bob.address);
     });
   });
 
@@ -250,19 +155,20 @@ describe("DepositToken", function () {
     });
 
     it("burns the held amount when the bank completes after the payout", async function () {
-      const { token, issuer, alice, id } = await loadFixture(requested);
+      const { token, desk, issuer, alice, id } = await loadFixture(requested);
       const supply = await token.totalSupply();
-      await expect(token.connect(issuer).completeRedemption(id))
-        .to.emit(token, "RedemptionCompleted").withArgs(id, alice.address, usd("2500.00"), usd("997500.00"));
+      await expect(desk.connect(issuer).completeRedemption(id))
+        .to.emit(token, "RedemptionCompleted").withArgs(id, alice.address, usd("2500.00"));
       expect(await token.totalSupply()).to.equal(supply - usd("2500.00"));
       expect(await token.pendingRedemptions()).to.equal(0n);
       expect((await token.redemption(id)).status).to.equal(RedemptionStatus.Completed);
     });
 
     it("returns the held amount intact when the bank rejects", async function () {
-      const { token, issuer, alice, id } = await loadFixture(requested);
+      const { token, desk, issuer, alice, id } = await loadFixture(requested);
       const reason = ethers.id("PAYOUT-FAILED: beneficiary account closed");
-      const tx = token.connect(issuer).rejectRedemption(id, reason);
+      const tx = desk.connect(issuer).rejectRedemption(id, reason);
+      await expect(tx).to.emit(desk, "RedemptionRejectedBy").withArgs(id, issuer.address, reason);
       await expect(tx).to.emit(token, "RedemptionRejected").withArgs(id, alice.address, usd("2500.00"), reason);
       await expect(tx).to.changeTokenBalance(token, alice, usd("2500.00"));
       expect(await token.pendingRedemptions()).to.equal(0n);
@@ -270,18 +176,18 @@ describe("DepositToken", function () {
     });
 
     it("completes or rejects an id once only", async function () {
-      const { token, issuer, alice, id } = await loadFixture(requested);
-      await token.connect(issuer).completeRedemption(id);
-      await expect(token.connect(issuer).completeRedemption(id))
-        .to.be.revertedWithCustomError(token, "RedemptionNotPending").withArgs(id, RedemptionStatus.Completed);
-      await expect(token.connect(issuer).rejectRedemption(id, ethers.id("r")))
-        .to.be.revertedWithCustomError(token, "RedemptionNotPending").withArgs(id, RedemptionStatus.Completed);
+      const { token, desk, issuer, alice, id } = await loadFixture(requested);
+      await desk.connect(issuer).completeRedemption(id);
+      await expect(desk.connect(issuer).completeRedemption(id))
+        .to.be.revertedWithCustomError(desk, "RedemptionNotPending").withArgs(id, RedemptionStatus.Completed);
+      await expect(desk.connect(issuer).rejectRedemption(id, ethers.id("r")))
+        .to.be.revertedWithCustomError(desk, "RedemptionNotPending").withArgs(id, RedemptionStatus.Completed);
       await token.connect(alice).requestRedemption(1n);
-      await token.connect(issuer).rejectRedemption(2n, ethers.id("r"));
-      await expect(token.connect(issuer).completeRedemption(2n))
-        .to.be.revertedWithCustomError(token, "RedemptionNotPending").withArgs(2n, RedemptionStatus.Rejected);
-      await expect(token.connect(issuer).completeRedemption(99n))
-        .to.be.revertedWithCustomError(token, "RedemptionNotPending").withArgs(99n, RedemptionStatus.None);
+      await desk.connect(issuer).rejectRedemption(2n, ethers.id("r"));
+      await expect(desk.connect(issuer).completeRedemption(2n))
+        .to.be.revertedWithCustomError(desk, "RedemptionNotPending").withArgs(2n, RedemptionStatus.Rejected);
+      await expect(desk.connect(issuer).completeRedemption(99n))
+        .to.be.revertedWithCustomError(desk, "RedemptionNotPending").withArgs(99n, RedemptionStatus.None);
     });
 
     it("refuses to redeem more than the balance, or zero", async function () {
@@ -309,25 +215,25 @@ describe("DepositToken", function () {
     });
 
     it("keeps a rejected redemption pending while the holder cannot receive, until reinstated", async function () {
-      const { token, registry, compliance, issuer, alice, id } = await loadFixture(requested);
+      const { token, desk, registry, compliance, issuer, alice, id } = await loadFixture(requested);
       await registry.connect(compliance).setStatus(ids.alpha, 2);
-      await expect(token.connect(issuer).rejectRedemption(id, ethers.id("r")))
+      await expect(desk.connect(issuer).rejectRedemption(id, ethers.id("r")))
         .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(alice.address);
       expect((await token.redemption(id)).status).to.equal(RedemptionStatus.Pending);
       await registry.connect(compliance).setStatus(ids.alpha, 1);
-      await expect(token.connect(issuer).rejectRedemption(id, ethers.id("r")))
+      await expect(desk.connect(issuer).rejectRedemption(id, ethers.id("r")))
         .to.changeTokenBalance(token, alice, usd("2500.00"));
     });
 
     it("completes a paid-out redemption even if the holder was suspended since", async function () {
-      const { token, registry, compliance, issuer, id } = await loadFixture(requested);
+      const { token, desk, registry, compliance, issuer, id } = await loadFixture(requested);
       await registry.connect(compliance).setStatus(ids.alpha, 2);
-      await expect(token.connect(issuer).completeRedemption(id)).to.emit(token, "RedemptionCompleted");
+      await expect(desk.connect(issuer).completeRedemption(id)).to.emit(token, "RedemptionCompleted");
     });
 
     it("refuses a missing rejection reason", async function () {
-      const { token, issuer, id } = await loadFixture(requested);
-      await expect(token.connect(issuer).rejectRedemption(id, ethers.ZeroHash))
+      const { token, desk, issuer, id } = await loadFixture(requested);
+      await expect(desk.connect(issuer).rejectRedemption(id, ethers.ZeroHash))
         .to.be.revertedWithCustomError(token, "ReferenceMissing");
     });
 
@@ -343,30 +249,29 @@ describe("DepositToken", function () {
   });
 
   describe("roles", function () {
-    it("refuses issuance, attestation and upgrade to an outsider", async function () {
+    it("refuses issuance and upgrade to an outsider", async function () {
       const { token, outsider, bob } = await loadFixture(depositTokenFixture);
       const t = token.connect(outsider);
       await expect(t.mint(bob.address, 1, ethers.id("x")))
         .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(outsider.address, ethers.id("ISSUER_ROLE"));
-      await expect(t.attestReserves(1, ethers.id("x")))
-        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(outsider.address, ethers.id("RESERVE_ROLE"));
       await expect(t.upgradeToAndCall(outsider.address, "0x"))
         .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount").withArgs(outsider.address, ethers.id("UPGRADER_ROLE"));
     });
   });
 
   describe("upgrade", function () {
-    it("upgrades through the timelock with balances, reserves and redemptions intact", async function () {
+    it("upgrades through the timelock with balances, deposit references and redemptions intact", async function () {
       const { token, upgrader, timelock, alice, bob } = await loadFixture(depositTokenFixture);
       await token.connect(alice).requestRedemption(usd("100.00"));
-      const before = [await token.balanceOf(alice.address), await token.balanceOf(bob.address), await token.reserves(),
-        await token.redemption(1n), await token.currency(), await token.decimals(), await token.maxAttestationAge()];
+      const before = [await token.balanceOf(alice.address), await token.balanceOf(bob.address), await token.isDepositRefUsed(ethers.id("deposit-alice-1")),
+        await token.redemption(1n), await token.currency(), await token.decimals(), await token.redemptionCount()];
       await upgradeThroughTimelock(hre, timelock, upgrader, await token.getAddress(), "DepositTokenV2Mock");
       const upgraded = await ethers.getContractAt("DepositTokenV2Mock", await token.getAddress());
       expect(await upgraded.version()).to.equal("2");
       const after = await ethers.getContractAt("DepositToken", await token.getAddress());
-      expect([await after.balanceOf(alice.address), await after.balanceOf(bob.address), await after.reserves(),
-        await after.redemption(1n), await after.currency(), await after.decimals(), await after.maxAttestationAge()]).to.deep.equal(before);
+      expect([await after.balanceOf(alice.address), await after.balanceOf(bob.address), await after.isDepositRefUsed(ethers.id("deposit-alice-1")),
+        await after.redemption(1n), await after.currency(), await after.decimals(), await after.redemptionCount()]).to.deep.equal(before);
+      expect(before[2]).to.equal(true);
     });
 
     it("refuses an upgrade by anyone but the timelock, even the admin or the upgrade key itself", async function () {

@@ -171,7 +171,7 @@ describe("DvPEscrow: custody", function () {
   describe("a trade reference settles once", function () {
     it("refuses signed settlement of terms already settled by locking", async function () {
       const f = await loadFixture(bothLocked);
-      await f.cash.connect(f.issuer).mint(f.bob.address, usd("20000.00"), ethers.id("deposit-bob-2"));
+      await f.desk.connect(f.issuer).mint(f.bob.address, usd("20000.00"), ethers.id("deposit-bob-2"));
       await f.escrow.connect(f.bob).fund(f.assetTrade);
       expect(await f.escrow.isTradeRefSettled(f.terms.seller, f.terms.buyer, f.terms.ref)).to.equal(true);
       const { chainId } = await ethers.provider.getNetwork();
@@ -213,7 +213,7 @@ describe("DvPEscrow: custody", function () {
   describe("tokens sent to the escrow by mistake", function () {
     it("lets the admin return the excess over locked legs and pending refunds, and nothing more", async function () {
       const f = await loadFixture(bothLocked);
-      await f.cash.connect(f.issuer).mint(f.alice2.address, usd("5.00"), ethers.id("mistake"));
+      await f.desk.connect(f.issuer).mint(f.alice2.address, usd("5.00"), ethers.id("mistake"));
       await f.cash.connect(f.alice2).transfer(f.escrowAddress, usd("5.00"));
       await expect(f.escrow.connect(f.admin).returnExcess(f.terms.cash, f.alice2.address, usd("5.01")))
         .to.be.revertedWithCustomError(f.escrow, "ExcessExceeded").withArgs(f.terms.cash, usd("5.01"), usd("5.00"));

@@ -91,7 +91,7 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
     const wallet = await ethers.deployContract("ERC1271WalletMock", [custodianKey.address]);
     const walletAddress = await wallet.getAddress();
     await f.registry.connect(f.compliance).onboard(ids.gamma, [walletAddress], (await time.latest()) + YEAR);
-    await f.cash.connect(f.issuer).mint(walletAddress, f.terms.cashAmount, ethers.id("deposit-custodian"));
+    await f.desk.connect(f.issuer).mint(walletAddress, f.terms.cashAmount, ethers.id("deposit-custodian"));
     await wallet.connect(custodianKey).approve(await f.cash.getAddress(), f.escrowAddress, f.terms.cashAmount);
     const terms: TradeTerms = { ...f.terms, buyer: walletAddress };
     const sellerSig = await signTrade(f.alice, f.escrowAddress, f.chainId, terms);

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fs from "fs";
 import hre, { ethers } from "hardhat";
-import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
+import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
 import {
-  DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT,
+  DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey,
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
 import { platformParams, requireOwnChainId } from "../../deploy/params";
@@ -16,12 +16,17 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     deploy(hre, admin, p, { persist: true, log } satisfies DeployOptions);
 
   async function params() {
-    const [admin, compliance, issuer, reserve, pauser, upgrader] = await ethers.getSigners();
+    const signers = await ethers.getSigners();
+    const [admin, compliance, issuer, reserve, pauser, upgrader] = signers;
     const p: PlatformParams = {
       currencies: [CURRENCIES.USD, CURRENCIES.EUR],
       securities: [DEMO_SECURITY],
       escrow: true,
-      roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+      roles: {
+        compliance: compliance.address, issuer: issuer.address, secondIssuer: signers[11].address, reserve: reserve.address,
+        pauser: pauser.address, upgrader: upgrader.address,
+      },
+      limits: DEVELOPMENT_LIMITS,
       adminDelay: 60,
       upgradeDelay: 0,
       compliance,
@@ -34,7 +39,8 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     const lines: string[] = [];
     const record = await deployPlatform(admin, p, (l) => lines.push(l));
     expect(Object.keys(record.contracts)).to.deep.equal([
-      TIMELOCK_KEY, REGISTRY_KEY, depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
+      TIMELOCK_KEY, REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), depositTokenKey("EUR"), issuanceDeskKey("EUR"),
+      securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
     ]);
     const onDisk = JSON.parse(fs.readFileSync(deploymentPath("hardhat"), "utf8")) as DeploymentRecord;
     expect(onDisk).to.deep.equal(record);
@@ -47,12 +53,25 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     }
     const eur = await ethers.getContractAt("DepositToken", record.contracts[depositTokenKey("EUR")].address);
     expect(await eur.currency()).to.equal("EUR");
-    expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.issuer)).to.equal(true);
-    expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.reserve)).to.equal(false);
+    // The token's issuer is its desk alone; the officers and the attester hold their roles on the desk.
+    const eurDesk = await ethers.getContractAt("IssuanceDesk", record.contracts[issuanceDeskKey("EUR")].address);
+    expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), await eurDesk.getAddress())).to.equal(true);
+    expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.issuer)).to.equal(false);
+    expect(await eurDesk.token()).to.equal(await eur.getAddress());
+    for (const officer of [p.roles.issuer, p.roles.secondIssuer]) {
+      expect(await eurDesk.hasRole(ethers.id("ISSUER_ROLE"), officer)).to.equal(true);
+      expect((await eurDesk.officerAllowance(officer)).allowance).to.equal(ethers.parseUnits(DEVELOPMENT_LIMITS.officerAllowance, 2));
+    }
+    expect(await eurDesk.hasRole(ethers.id("RESERVE_ROLE"), p.roles.reserve)).to.equal(true);
+    expect(await eurDesk.limits()).to.deep.equal([
+      ethers.parseUnits(DEVELOPMENT_LIMITS.issuanceThreshold, 2), ethers.parseUnits(DEVELOPMENT_LIMITS.redemptionThreshold, 2),
+      BigInt(DEVELOPMENT_LIMITS.approvalWindow),
+    ]);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
-    // registry 1 role, deposit tokens 4 each, security 3, escrow 1; each of the five hands UPGRADER_ROLE to the
-    // timelock and renounces it (2); three listings, three custodian marks, one onboarding
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * 4 + 3 + 1 + 5 * 2 + 3 + 3 + 1);
+    // registry 1 role; per currency: token 2 roles, the desk's ISSUER_ROLE on it, desk 3 roles and 2 allowances;
+    // security 3 roles, escrow 1; each of the seven proxies hands UPGRADER_ROLE to the timelock and renounces it
+    // (2); three listings, three custodian marks, one onboarding
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * (2 + 1 + 3 + 2) + 3 + 1 + 7 * 2 + 3 + 3 + 1);
     const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
     expect(await registry.participantOf(await escrow.getAddress())).to.equal(ethers.id(ESCROW_PARTICIPANT));
@@ -71,7 +90,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(await timelock.hasRole(await timelock.EXECUTOR_ROLE(), p.roles.upgrader)).to.equal(true);
     expect(await timelock.hasRole(await timelock.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(false);
     const upgrader = ethers.id("UPGRADER_ROLE");
-    for (const key of [REGISTRY_KEY, depositTokenKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]) {
+    for (const key of [REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]) {
       const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", record.contracts[key].address, admin);
       expect(await c.hasRole(upgrader, await timelock.getAddress()), key).to.equal(true);
       expect(await c.hasRole(upgrader, admin.address), key).to.equal(false);
@@ -97,6 +116,10 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       .to.throw(/issuer and compliance are the same account/);
     await expect(deployPlatform(admin, { ...p, roles: { ...p.roles, reserve: p.roles.issuer } }, () => undefined))
       .to.be.rejectedWith(/issuer and reserve are the same account/);
+    // Dual control needs two people.
+    expect(() => requireSeparateDuties({ ...p.roles, secondIssuer: p.roles.issuer }))
+      .to.throw(`issuer and secondIssuer are the same account ${p.roles.issuer}: these duties must be held by different keys`);
+    expect(() => requireSeparateDuties({ ...p.roles, secondIssuer: p.roles.reserve })).to.throw(/secondIssuer and reserve are the same account/);
     expect(fs.existsSync(deploymentPath("hardhat"))).to.equal(false);
   });
 
@@ -161,9 +184,10 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       // what an interrupted run leaves on disk: predicted addresses and the hashes still in flight
       for (let i = 0; ; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        // the timelock, 4 implementations (both deposit tokens share one), 5 proxies, 18 role grants,
-        // 5 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
-        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) {
+        // the timelock, 5 implementations (both deposit tokens share one, both desks another), 7 proxies,
+        // 24 role grants (17 duties, 7 UPGRADER_ROLE to the timelock), 4 officer allowances, 7 renouncements
+        // of UPGRADER_ROLE, 3 listings and 3 custodian marks
+        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 5 + 7 + 24 + 4 + 7 + 3 + 3) {
           interrupted = onDisk;
           break;
         }
@@ -195,7 +219,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       let interrupted: DeploymentRecord | undefined;
       for (let i = 0; !interrupted; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        if (onDisk?.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
+        if (onDisk?.pending?.length === 1 + 5 + 7 + 24 + 4 + 7 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
         expect(i).to.be.lessThan(200);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }

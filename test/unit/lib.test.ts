@@ -72,8 +72,8 @@ describe("lib: amounts, references and errors for operators", function () {
   });
 
   it("explains refusals in words for the demo and the commands alike: currency units, role and state names", async function () {
-    const { token, registry, alice, bob, carol, issuer, compliance } = await loadFixture(depositTokenFixture);
-    const ctx = { interfaces: [registry.interface, token.interface], registry, amount: (v: bigint) => `${formatAmount(v, 2)} USD` };
+    const { token, desk, registry, alice, bob, carol, issuer, compliance } = await loadFixture(depositTokenFixture);
+    const ctx = { interfaces: [registry.interface, token.interface, desk.interface], registry, amount: (v: bigint) => `${formatAmount(v, 2)} USD` };
     const refusal = async (call: Promise<unknown>) => {
       try {
         await call;
@@ -88,7 +88,7 @@ describe("lib: amounts, references and errors for operators", function () {
       .to.equal(`AccessControlUnauthorizedAccount: ${issuer.address} does not hold PAUSER_ROLE`);
     expect(await refusal(token.connect(alice).transfer(carol.address, 1n)))
       .to.equal(`ParticipantNotAllowed: ${carol.address} (not linked to any participant)`);
-    expect(await refusal(token.connect(issuer).mint(alice.address, 1n, ethers.id("deposit-alice-1"))))
+    expect(await refusal(desk.connect(issuer).mint(alice.address, 1n, ethers.id("deposit-alice-1"))))
       .to.equal(`DepositRefAlreadyUsed: deposit reference ${ethers.id("deposit-alice-1")} has already issued tokens: a deposit issues once, ever`);
     expect(await refusal(registry.connect(compliance).setStatus(ids.alpha, 1)))
       .to.equal(`StatusUnchanged: ${ids.alpha} status Active`);
