@@ -1,5 +1,6 @@
 import fs from "fs";
 import http from "http";
+import type { AddressInfo } from "net";
 import path from "path";
 import { freePort } from "../lib/ports";
 import { buildClient, clientConfig, ensureArtifacts, OUT_DIR } from "./build";
@@ -33,18 +34,65 @@ export function parseArgs(argv: string[]): { network: string; port?: number } {
   return { network, port };
 }
 
-/** Serves the files of `dir` on 127.0.0.1:port, GET only, nothing outside `dir`. */
+/**
+ * Headers on every answer: the page may not be framed by another site (clickjacking: CSP frame-ancestors,
+ * and X-Frame-Options for older browsers), nothing is sniffed. The page's content policy is the meta tag
+ * in index.html; frame-ancestors is only obeyed as a header, so the header carries it.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+};
+
+/** The Host headers the page answers to: 127.0.0.1 or localhost on its port, nothing else (a rebound DNS name is refused). */
+export function allowedHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+/** A short plain-text answer with the security headers. */
+function answer(res: http.ServerResponse, status: number, text: string): void {
+  const body = Buffer.from(`${text}\n`);
+  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", "content-length": body.length, "cache-control": "no-store" }).end(body);
+}
+
+/**
+ * Serves the files of `dir` on 127.0.0.1:port, GET and HEAD only, nothing outside `dir`, and only to requests
+ * whose Host is 127.0.0.1:port or localhost:port (421 otherwise, so a page on a rebound DNS name reads nothing).
+ * A path that is not valid percent-encoding is answered 400; no request stops the server.
+ */
 export function serveStatic(dir: string, port: number): Promise<http.Server> {
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const file = path.resolve(root, `.${decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname)}`);
-    if ((req.method !== "GET" && req.method !== "HEAD") || !file.startsWith(`${root}${path.sep}`) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(req.method === "GET" || req.method === "HEAD" ? 404 : 405, { "content-type": "text/plain" }).end("not found\n");
-      return;
+    try {
+      const listening = (server.address() as AddressInfo).port;
+      if (!allowedHost(req.headers.host, listening)) {
+        answer(res, 421, `this server answers only http://127.0.0.1:${listening}/ and http://localhost:${listening}/`);
+        return;
+      }
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        answer(res, 405, "method not allowed: GET only");
+        return;
+      }
+      let pathname: string;
+      try {
+        pathname = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
+      } catch {
+        answer(res, 400, "bad request: the path is not a valid URL");
+        return;
+      }
+      const file = path.resolve(root, `.${pathname === "/" ? "/index.html" : pathname}`);
+      if (!file.startsWith(`${root}${path.sep}`) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        answer(res, 404, "not found");
+        return;
+      }
+      const body = fs.readFileSync(file);
+      res.writeHead(200, { ...SECURITY_HEADERS, "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "content-length": body.length, "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : body);
+    } catch {
+      if (res.headersSent) res.destroy();
+      else answer(res, 500, "the file could not be read");
     }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store", "x-content-type-options": "nosniff" });
-    res.end(req.method === "HEAD" ? undefined : fs.readFileSync(file));
   });
   return new Promise((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>

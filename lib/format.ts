@@ -38,6 +38,7 @@ export function formatAmount(value: bigint, decimals: number): string {
  */
 export function toReference(text: string, what = "reference"): string {
   if (text.length === 0) throw new Error(`${what} is empty`);
+  refuseHiddenCharacters(text, what);
   if (/^0x/i.test(text)) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(text)) throw new Error(`${what} "${text}" starts with 0x but is not 32 bytes of hex`);
     return text.toLowerCase();
@@ -52,20 +53,71 @@ export function toReference(text: string, what = "reference"): string {
  */
 export function tradeRef(text: string, what = "--ref"): string {
   if (text.length === 0) throw new Error(`${what} is empty`);
+  refuseHiddenCharacters(text, what);
   if (/^0x/i.test(text)) return toReference(text, what);
   if (ethers.toUtf8Bytes(text).length > 31) throw new Error(`${what} "${text}" is longer than 31 bytes; a trade reference is kept on chain as its text`);
   return ethers.encodeBytes32String(text);
 }
 
-/** A bytes32 reference as the text it was made from when it is readable text, else its hex. */
+/**
+ * Characters a reader cannot see, or cannot tell from another: control characters (Cc), format characters
+ * (Cf: the bidi overrides, embeddings and isolates U+202A-U+202E and U+2066-U+2069, the zero-width space,
+ * non-joiner and joiner U+200B-U+200D, U+2060-U+2064, the byte-order mark U+FEFF), private-use characters
+ * and lone surrogates, line and paragraph separators, every space but U+0020 (a no-break space reads as a
+ * space), and the other default-ignorable code points (variation selectors, Hangul fillers, U+034F).
+ */
+const HIDDEN = /(?!\u0020)[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
+
+/** What a hidden character is, in words, for a refusal. */
+function hiddenKind(c: string): string {
+  if (/\p{Cc}/u.test(c)) return "a control character";
+  if (/\p{Cf}/u.test(c)) return "an invisible format character";
+  if (/\p{Z}/u.test(c)) return "a space or separator other than U+0020";
+  if (/\p{Co}/u.test(c)) return "a private-use character";
+  if (/\p{Cs}/u.test(c)) return "a lone surrogate";
+  return "an invisible character";
+}
+
+/**
+ * The first character of `text` a reader cannot see or cannot tell from another (see HIDDEN): its position
+ * (1-based, in characters), its code point ("U+202E") and what it is; undefined when every character shows.
+ * This one test decides, for the commands and the client page alike, whether a reference is refused at
+ * input and whether it is shown as text or as its hex.
+ */
+export function hiddenCharacter(text: string): { position: number; codePoint: string; kind: string } | undefined {
+  const chars = [...text];
+  const i = chars.findIndex((c) => HIDDEN.test(c));
+  if (i < 0) return undefined;
+  const codePoint = `U+${chars[i].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  return { position: i + 1, codePoint, kind: hiddenKind(chars[i]) };
+}
+
+/**
+ * Refuses text with a hidden character, naming its position and code point. The text itself is not
+ * repeated: with a right-to-left override in it, it would print as something else.
+ */
+export function refuseHiddenCharacters(text: string, what: string): void {
+  const hidden = hiddenCharacter(text);
+  if (hidden) {
+    throw new Error(`${what} has ${hidden.kind} at character ${hidden.position} (${hidden.codePoint}): a reference with one can look like another; type it again without it`);
+  }
+}
+
+/** A reference's text as it may be shown: the text when every character shows, else the reference's bytes32 hex. */
+export function shownRef(text: string, hex: string): string {
+  return text.length > 0 && hiddenCharacter(text) === undefined ? text : hex;
+}
+
+/**
+ * A bytes32 reference as the text it was made from when it is a bytes32 string whose every character
+ * shows, else its hex (a hashed reference; text with a hidden character, which could mimic another).
+ */
 export function refText(ref: string): string {
   try {
-    const text = ethers.decodeBytes32String(ref);
-    if (text.length > 0 && !/[\x00-\x1f\x7f]/.test(text)) return text;
+    return shownRef(ethers.decodeBytes32String(ref), ref);
   } catch {
-    // not a bytes32 string
+    return ref; // not a bytes32 string
   }
-  return ref;
 }
 
 /** A participant id from an LEI (20 alphanumerics) or an institution's name: keccak256 of "LEI:<LEI>" or of the name. */

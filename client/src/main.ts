@@ -10,7 +10,7 @@ import {
   checkSignedPair, parseSignedFile, Side, signedFileName, signedFileText, signedTradeFile, signTrade, termsFromText, TradeTerms,
 } from "../../lib/dvp";
 import { explainError, walletState } from "../../lib/errors";
-import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, toReference } from "../../lib/format";
+import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, shownRef, toReference } from "../../lib/format";
 import { enumName, OPEN_TRADE_STATES, PARTICIPANT_STATUS, TRADE_STATES } from "../../lib/roles";
 import type { ClientConfig } from "./config";
 import { checkPaymentFiles, PaymentPage, settlePaymentFiles, signedPaymentsOffered, signPaymentForm } from "./signed-payment";
@@ -94,7 +94,10 @@ function show(kind: "ok" | "refused" | "busy", text: string): void {
 /** A refusal found before anything was sent (bad input, a simulated call the contract refuses). */
 class Refused extends Error {}
 
-/** The references this browser paid with, by hash: a payment's reference is shown as the text it was typed as. */
+/**
+ * The references this browser paid with, by hash: a payment's reference is shown as the text it was typed as,
+ * or as its hash when that text has a hidden character (lib/format.ts shownRef; the forms refuse one).
+ */
 const REFS_KEY = "deposit-token-client:references";
 function rememberRef(text: string, hex: string): void {
   const known = JSON.parse(localStorage.getItem(REFS_KEY) ?? "{}") as Record<string, string>;
@@ -103,7 +106,8 @@ function rememberRef(text: string, hex: string): void {
 }
 function refWords(hex: string): string {
   const known = JSON.parse(localStorage.getItem(REFS_KEY) ?? "{}") as Record<string, string>;
-  return known[hex.toLowerCase()] ?? refText(hex);
+  const text = known[hex.toLowerCase()];
+  return text === undefined ? refText(hex) : shownRef(text, hex);
 }
 
 function current(): Session {

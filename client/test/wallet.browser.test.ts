@@ -307,13 +307,14 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(await usd.balanceOf(acme.address)).to.equal(ethers.parseUnits("1000000", 2));
   });
 
-  it("parses amounts exactly: more decimals than the token has, or a decimal comma, are refused before anything is asked of the wallet", async function () {
+  it("parses amounts exactly: more decimals than the token has, or a decimal comma, are refused before anything is asked of the wallet; so is a reference with a hidden character", async function () {
     const sentBefore = wallet.sent();
-    for (const [amount, message] of [
-      ["0.001", 'amount "0.001" has 3 decimals; the token has 2'],
-      ["1,50", 'amount "1,50" is not an amount in currency units'],
+    for (const [amount, message, ref] of [
+      ["0.001", 'amount "0.001" has 3 decimals; the token has 2', "INV-X"],
+      ["1,50", 'amount "1,50" is not an amount in currency units', "INV-X"],
+      ["1.00", "reference has an invisible format character at character 5 (U+202E)", "INV-\u202EX"],
     ]) {
-      await fill("#pay-form", { currency: "USD", to: globex.address, amount, ref: "INV-X" });
+      await fill("#pay-form", { currency: "USD", to: globex.address, amount, ref });
       const r = await act("#pay-form button[type=submit]");
       expect(r.kind).to.equal("refused");
       expect(r.text).to.include(message);

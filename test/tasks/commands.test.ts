@@ -185,6 +185,18 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(events[0]?.args.ref).to.equal(ethers.id("INV-2026-0042"));
     });
 
+    it("refuses a reference with a hidden character (a right-to-left override, a zero-width space), naming position and code point, and sends nothing", async function () {
+      const { usd, acme, globex, issuer } = await load(funded);
+      const [payerNonce, issuerNonce] = [await ethers.provider.getTransactionCount(acme.address), await ethers.provider.getTransactionCount(issuer.address)];
+      const r = await run("token:transfer", { to: globex.address, amount: "1.00", ref: "INV-2026-\u202E2400", from: acme.address });
+      expect(failed(r)).to.equal("error: --ref has an invisible format character at character 10 (U+202E): a reference with one can look like another; type it again without it");
+      expect(failed(await run("token:issue", { to: globex.address, amount: "1.00", depositRef: "SWIFT\u200B-MT103-1" })))
+        .to.equal("error: --deposit-ref has an invisible format character at character 6 (U+200B): a reference with one can look like another; type it again without it");
+      expect(r.errors[0]).to.not.include("\u202E");
+      expect([await ethers.provider.getTransactionCount(acme.address), await ethers.provider.getTransactionCount(issuer.address)]).to.deep.equal([payerNonce, issuerNonce]);
+      expect(await usd.balanceOf(globex.address)).to.equal(0n);
+    });
+
     it("explains a refusal in words: a suspended payee, a short balance", async function () {
       const { globex, acme } = await load(funded);
       ok(await run("participant:suspend", { id: GLOBEX_LEI }));

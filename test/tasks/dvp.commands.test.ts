@@ -63,6 +63,28 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(out).to.include("deadline 2030-06-30T23:59:59Z");
   });
 
+  it("refuses a trade reference with a hidden character at input, and shows one proposed on chain by another tool as its bytes32 hex", async function () {
+    const f = await load(trading);
+    // "TRADE-00<RLO>01" would print as "TRADE-0010", another trade's reference.
+    const spoof = "TRADE-00\u202E01";
+    expect(failed(await run("dvp:propose", termsArgs(f, { ref: spoof, from: f.globex.address }))))
+      .to.equal("error: --ref has an invisible format character at character 9 (U+202E): a reference with one can look like another; type it again without it");
+    expect(failed(await run("dvp:show", { trade: "TRADE\u200B-0001" })))
+      .to.equal("error: --trade has an invisible format character at character 6 (U+200B): a reference with one can look like another; type it again without it");
+    const ref = ethers.hexlify(ethers.zeroPadBytes(ethers.toUtf8Bytes(spoof), 32));
+    const terms = {
+      seller: f.globex.address, buyer: f.acme.address, asset: await f.shares.getAddress(), assetAmount: 10n,
+      cash: await f.usd.getAddress(), cashAmount: 100n, deadline: BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000), ref,
+    };
+    await f.escrow.connect(f.globex).proposeTrade(terms);
+    const listed = JSON.parse(ok(await run("dvp:list", { json: true }))) as { trades: { ref: string; tradeId: string }[] };
+    expect(listed.trades.map((t) => t.ref)).to.deep.equal([ref]);
+    expect(ok(await run("dvp:list"))).to.include(ref).and.not.include("\u202E");
+    const shown = ok(await run("dvp:show", { trade: listed.trades[0].tradeId }));
+    expect(shown.split("\n")[0]).to.equal(`trade ${ref} (id ${listed.trades[0].tradeId}): Proposed`);
+    expect(shown).to.not.include("\u202E");
+  });
+
   it("funds both legs: the first locks, the second settles, with --approve covering the allowance", async function () {
     const { escrow, usd, shares, acme, globex, tradeId } = await load(proposed);
     expect(failed(await run("dvp:fund", { trade: tradeId, from: globex.address })))

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fs from "fs";
 import type { Server } from "http";
+import net from "net";
 import path from "path";
 import { ethers } from "hardhat";
 import { bundle, buildClient, clientConfig } from "../../client/build";
@@ -98,6 +99,58 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect((await fetch(`${base}/..%2fclient-secret.txt`)).status).to.equal(404);
       expect((await fetch(`${base}/missing.js`)).status).to.equal(404);
       expect((await fetch(`${base}/index.html`, { method: "POST" })).status).to.equal(405);
+    });
+
+    /** One raw HTTP/1.1 request as written (no client normalises its path or Host): status, headers and body. */
+    function raw(request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(Number(new URL(base).port), "127.0.0.1");
+        let data = "";
+        socket.setEncoding("utf8").on("data", (d: string) => (data += d)).on("error", reject).on("end", () => {
+          const [head, ...body] = data.split("\r\n\r\n");
+          const [status, ...lines] = head.split("\r\n");
+          const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+          resolve({ status: Number(status.split(" ")[1]), headers, body: body.join("\r\n\r\n") });
+        });
+        socket.write(`${request}\r\nConnection: close\r\n\r\n`);
+      });
+    }
+    const host = () => `Host: ${new URL(base).host}`;
+
+    it("answers a path that is not valid percent-encoding with 400 and goes on serving", async function () {
+      for (const target of ["/%", "/%E0%A4%A", "/index.html%"]) {
+        const r = await raw(`GET ${target} HTTP/1.1\r\n${host()}`);
+        expect(r.status, target).to.equal(400);
+        expect(r.body).to.equal("bad request: the path is not a valid URL\n");
+      }
+      const after = await raw(`GET / HTTP/1.1\r\n${host()}`);
+      expect([after.status, after.body]).to.deep.equal([200, "<p>page</p>"]);
+    });
+
+    it("answers only the Host 127.0.0.1:<port> or localhost:<port>: any other name (DNS rebinding), port or none gets 421 and no file", async function () {
+      const port = new URL(base).port;
+      for (const h of ["Host: attacker.example", `Host: attacker.example:${port}`, `Host: 127.0.0.1:${Number(port) + 1}`, `Host: LOCALHOST.:${port}`, `Host: [::1]:${port}`]) {
+        const r = await raw(`GET /index.html HTTP/1.1\r\n${h}`);
+        expect(r.status, h).to.equal(421);
+        expect(r.body).to.equal(`this server answers only http://127.0.0.1:${port}/ and http://localhost:${port}/\n`);
+        expect(r.body).to.not.include("page");
+      }
+      expect((await raw("GET / HTTP/1.0")).status).to.equal(421);
+      const local = await raw(`GET / HTTP/1.1\r\nHost: localhost:${port}`);
+      expect([local.status, local.body]).to.deep.equal([200, "<p>page</p>"]);
+    });
+
+    it("forbids framing on every answer (CSP frame-ancestors 'none', X-Frame-Options DENY), served or refused", async function () {
+      const answers = [
+        await raw(`GET / HTTP/1.1\r\n${host()}`), await raw(`GET /missing.js HTTP/1.1\r\n${host()}`), await raw(`POST / HTTP/1.1\r\n${host()}\r\nContent-Length: 0`),
+        await raw(`GET /% HTTP/1.1\r\n${host()}`), await raw("GET / HTTP/1.1\r\nHost: attacker.example"),
+      ];
+      expect(answers.map((a) => a.status)).to.deep.equal([200, 404, 405, 400, 421]);
+      for (const a of answers) {
+        expect(a.headers["content-security-policy"], String(a.status)).to.equal("frame-ancestors 'none'");
+        expect(a.headers["x-frame-options"]).to.equal("DENY");
+        expect(a.headers["x-content-type-options"]).to.equal("nosniff");
+      }
     });
 
     it("refuses a port already in use, naming it", async function () {

@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { formatAmount, parseAddress, parseAmount, participantId, refText, toReference, tradeRef } from "../../lib/format";
+import {
+  formatAmount, hiddenCharacter, parseAddress, parseAmount, participantId, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
+} from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
 import { depositTokenFixture, ids, usd } from "../fixtures";
 
@@ -33,6 +35,49 @@ describe("lib: amounts, references and errors for operators", function () {
     expect(tradeRef("TRADE-0001")).to.equal(ethers.encodeBytes32String("TRADE-0001"));
     expect(refText(ethers.id("hashed"))).to.equal(ethers.id("hashed"));
     expect(() => tradeRef("x".repeat(32))).to.throw(`--ref "${"x".repeat(32)}" is longer than 31 bytes`);
+  });
+
+  describe("references with characters a reader cannot see (one test, lib/format.ts hiddenCharacter, for commands and page)", function () {
+    // "TRADE-1<RLO>0001" prints as "TRADE-11000": the override reverses what follows it.
+    const RLO = "TRADE-1\u202E0001";
+    const ZWSP = "TRADE\u200B-0001";
+    const onChain = (text: string) => ethers.hexlify(ethers.zeroPadBytes(ethers.toUtf8Bytes(text), 32));
+
+    it("finds the first hidden character: its position in characters, its code point and what it is", function () {
+      expect(hiddenCharacter(RLO)).to.deep.equal({ position: 8, codePoint: "U+202E", kind: "an invisible format character" });
+      expect(hiddenCharacter(ZWSP)).to.deep.equal({ position: 6, codePoint: "U+200B", kind: "an invisible format character" });
+      expect(hiddenCharacter("€-\u200DX")!.position).to.equal(3);
+      expect(hiddenCharacter("A\u0007B")).to.deep.equal({ position: 2, codePoint: "U+0007", kind: "a control character" });
+      expect(hiddenCharacter("A\u0085B")!.kind).to.equal("a control character");
+      expect(hiddenCharacter("TRADE\u00A01")).to.deep.equal({ position: 6, codePoint: "U+00A0", kind: "a space or separator other than U+0020" });
+      expect(hiddenCharacter("\u{1F600}\u{E0041}")).to.deep.equal({ position: 2, codePoint: "U+E0041", kind: "an invisible format character" });
+      expect(hiddenCharacter("A\u3164B")).to.deep.equal({ position: 2, codePoint: "U+3164", kind: "an invisible character" });
+      for (const c of ["\u200C", "\u2060", "\u2064", "\uFEFF", "\u202A", "\u202D", "\u2066", "\u2069", "\u00AD", "\u061C", "\u2028", "\uFE0F", "\uE000"]) {
+        expect(hiddenCharacter(`A${c}`), `U+${c.codePointAt(0)!.toString(16)}`).to.not.equal(undefined);
+      }
+      for (const visible of ["TRADE-0001", "INV 2026/0042", "Zürich Überweisung", "東京-0001", "Société Générale"]) {
+        expect(hiddenCharacter(visible), visible).to.equal(undefined);
+      }
+    });
+
+    it("shows a trade reference read from chain or a file as its bytes32 hex when its text has one, as the text otherwise", function () {
+      expect(refText(onChain(RLO))).to.equal(onChain(RLO));
+      expect(refText(onChain(ZWSP))).to.equal(onChain(ZWSP));
+      expect(refText(onChain("TRADE\u00000001"))).to.equal(onChain("TRADE\u00000001"));
+      expect(refText(onChain("Zürich-7"))).to.equal("Zürich-7");
+      expect(shownRef(RLO, ethers.id(RLO))).to.equal(ethers.id(RLO));
+      expect(shownRef("INV-1", ethers.id("INV-1"))).to.equal("INV-1");
+      expect(shownRef("", ethers.ZeroHash)).to.equal(ethers.ZeroHash);
+    });
+
+    it("refuses a typed reference with one, naming the option, position and code point, not repeating the text", function () {
+      expect(() => tradeRef(RLO, "--ref")).to.throw("--ref has an invisible format character at character 8 (U+202E): a reference with one can look like another; type it again without it");
+      expect(() => toReference(ZWSP, "--deposit-ref")).to.throw("--deposit-ref has an invisible format character at character 6 (U+200B)");
+      expect(() => toReference("INV-1\n", "reference")).to.throw("reference has a control character at character 6 (U+000A)");
+      expect(() => participantId("Acme\u200DTreasury")).to.throw("participant id has an invisible format character at character 5 (U+200D)");
+      expect(() => refuseHiddenCharacters(RLO, "--ref")).to.throw(Error).that.satisfies((e: Error) => !e.message.includes(RLO));
+      expect(toReference("INV 2026/0042")).to.equal(ethers.id("INV 2026/0042"));
+    });
   });
 
   it("formats amounts with every decimal and thousands grouped", function () {
