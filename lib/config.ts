@@ -23,6 +23,8 @@ export interface RoleHolders {
   reserve: string;
   pauser: string;
   upgrader: string;
+  /** Cancels scheduled timelock operations; never proposes or executes (kept apart from the upgrader). */
+  guardian: string;
 }
 
 /** The currencies the bank issues, USD first. Decimals are the ISO 4217 minor units. */

@@ -5,7 +5,7 @@ import { parsePrivateKey } from "./format";
 /**
  * The networks commands and deployments reach, and which of them are development networks: their
  * accounts come from the development mnemonic, deployment gives the admin to account 0 and one duty to
- * each of accounts 1 to 5, and a development chain id is expected. Everything else signs with keys from
+ * each of accounts 1 to 5 and 10 (the guardian), and a development chain id is expected. Everything else signs with keys from
  * the environment and takes the role holders from ROLE_* variables. hardhat.config.ts builds its network
  * list from this table; deploy/params.ts and the commands read `development` from it.
  */
@@ -19,7 +19,7 @@ export interface NetworkSetting {
 /** Port of the separate `hardhat node` that `localhost` reaches (RPC_TEST_PORT); outside the QBFT network's 8545-8548. */
 export const DEFAULT_RPC_TEST_PORT = 8645;
 
-const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 10 };
+const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 12 };
 
 /** Keys to sign with from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS (comma-separated); malformed ones are left out here and named by requireNetworkEnv. */
 function envKeys(env: NodeJS.ProcessEnv): string[] {

@@ -14,7 +14,7 @@ import { backingRatio, formatAge, formatAmount, parseAmount, participantId, toRe
  */
 async function main(): Promise<void> {
   const { ethers } = hre;
-  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = await ethers.getSigners();
+  const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent, guardian] = await ethers.getSigners();
   const names = new Map<string, string>([
     [acme.address, "Acme Treasury (main)"], [acmeOps.address, "Acme Treasury (ops)"],
     [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"], [agent.address, "Settlement agent"],
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   step("Deploy registry, USD deposit token, a security token and the DvP escrow (UUPS proxies), one signer per duty");
   const { registry, tokens, securities, escrow: deployedEscrow } = await deploySuite(hre, {
     admin,
-    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address },
     currencies: [CURRENCIES.USD],
     securities: [DEMO_SECURITY],
     compliance,

@@ -25,11 +25,11 @@ export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
  * listed).
  */
 async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY]) {
-  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] =
+  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent, guardian] =
     await ethers.getSigners();
   const roles = {
     compliance: compliance.address, issuer: issuer.address, reserve: reserve.address,
-    pauser: pauser.address, upgrader: upgrader.address,
+    pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
   };
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], adminDelay: ADMIN_DELAY,
@@ -41,7 +41,7 @@ async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] 
   await suite.tokens.USD.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"));
   return {
     suite, registry: suite.registry, timelock: suite.timelock, kycExpiry, roles,
-    admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
+    admin, compliance, issuer, reserve, pauser, upgrader, guardian, alice, alice2, bob, carol, outsider, agent,
   };
 }
 

@@ -17,7 +17,7 @@ export async function measureDvPGas(hre: HardhatRuntimeEnvironment): Promise<Gas
   const [admin, ops, seller, buyer, agent] = signers;
   // issuing, attesting and compliance must be different keys; the last two accounts take the first two
   const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
+  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address, guardian: admin.address };
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], securities: [DEMO_SECURITY], compliance: ops, adminDelay: 0,
   });

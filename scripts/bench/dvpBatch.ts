@@ -47,7 +47,7 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
   const [admin, ops, agent] = signers;
   const parties = signers.slice(3, 9);
   const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
+  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address, guardian: admin.address };
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], securities: SAMPLE_SECURITIES, compliance: ops, adminDelay: 0,
   });

@@ -18,7 +18,7 @@ export async function measureSignedPaymentGas(hre: HardhatRuntimeEnvironment): P
   const signers = await ethers.getSigners();
   const [admin, ops, agent, bob] = signers;
   const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
+  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address, guardian: admin.address };
   const { registry, tokens } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.USD], adminDelay: 0 });
   const usd = tokens.USD.connect(issuer);
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;

@@ -13,7 +13,7 @@ export async function measureTokenGas(hre: HardhatRuntimeEnvironment): Promise<G
   const [admin, ops, alice, bob, ...fresh] = signers;
   // issuing, attesting and compliance must be different keys; the last two accounts take the first two
   const [issuer, reserve] = signers.slice(-2);
-  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address };
+  const roles = { compliance: ops.address, issuer: issuer.address, reserve: reserve.address, pauser: ops.address, upgrader: ops.address, guardian: admin.address };
   const { registry, tokens } = await deploySuite(hre, { admin, roles, currencies: [CURRENCIES.USD], adminDelay: 0 });
   const usd = tokens.USD.connect(issuer);
   const expiry = (await ethers.provider.getBlock("latest"))!.timestamp + 365 * 86400;

@@ -7,6 +7,7 @@ import {
   deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, openRecorded, REGISTRY_KEY, securityTokenKey, writeDeployment,
 } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
+import { GUARDIAN_ACCOUNT } from "../../deploy/params";
 import { CURRENCIES, DEMO_SECURITY } from "../../lib/suite";
 import type { DepositToken, DvPEscrow, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
@@ -62,12 +63,13 @@ export async function load<T extends { record: Parameters<typeof writeDeployment
 export async function deployed() {
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
+  const guardian = signers[GUARDIAN_ACCOUNT];
   fs.rmSync(deploymentPath("hardhat"), { force: true });
   const record = await deployPlatform(hre, admin, {
     currencies: [CURRENCIES.USD],
     securities: [DEMO_SECURITY],
     escrow: true,
-    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address },
+    roles: { compliance: compliance.address, issuer: issuer.address, reserve: reserve.address, pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address },
     adminDelay: 60,
     upgradeDelay: 3600,
     compliance,
@@ -76,7 +78,7 @@ export async function deployed() {
   const usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
   const shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(DEMO_SECURITY.isin));
   const escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
-  return { record, registry, usd, shares, escrow, admin, compliance, issuer, reserve, pauser, acme, globex, outsider };
+  return { record, registry, usd, shares, escrow, admin, compliance, issuer, reserve, pauser, upgrader, guardian, acme, globex, outsider };
 }
 
 /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
