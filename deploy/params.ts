@@ -30,6 +30,8 @@ function integerEnv(name: string, fallback: number): number {
 
 /** The development account that is the second issuance officer. */
 export const DEVELOPMENT_SECOND_ISSUER = 11;
+/** The development account that holds the guardian duty. */
+export const GUARDIAN_ACCOUNT = 10;
 
 /** Chain ids of development chains (Hardhat, Ganache, the local QBFT network and most tutorials). */
 export const DEVELOPMENT_CHAIN_IDS = new Set([1337, 31337]);
@@ -45,6 +47,23 @@ export function requireOwnChainId(network: string, chainId: number, allow = proc
   throw new Error(`network "${network}" is chain id ${chainId}, a development chain id: signatures made for one environment would be valid on another; give each environment its own chain id (or set ALLOW_DEV_CHAIN_ID=1 if this is deliberate)`);
 }
 
+/** The shortest admin-transfer and upgrade delay a configured (non-development) network may use: one day. */
+export const MIN_DELAY_SECONDS = 24 * 3600;
+
+/**
+ * The delays are the bank's time to notice and stop a default-admin transfer or an upgrade: a configured
+ * network refuses ADMIN_DELAY_SECONDS or UPGRADE_DELAY_SECONDS below one day, naming the variable, unless
+ * ALLOW_SHORT_DELAYS=1 says it is on purpose.
+ */
+export function requireLongDelays(network: string, delays: { adminDelay: number; upgradeDelay: number }, allow = process.env.ALLOW_SHORT_DELAYS): void {
+  if (isDevelopmentNetwork(network) || allow?.trim() === "1") return;
+  for (const [name, seconds] of [["ADMIN_DELAY_SECONDS", delays.adminDelay], ["UPGRADE_DELAY_SECONDS", delays.upgradeDelay]] as const) {
+    if (seconds < MIN_DELAY_SECONDS) {
+      throw new Error(`${name}=${seconds} on network "${network}" is below one day (${MIN_DELAY_SECONDS} s): the bank would have less than a day to stop a change; raise it (or set ALLOW_SHORT_DELAYS=1 if this is deliberate)`);
+    }
+  }
+}
+
 /** Fails in one line, naming the variables, when the connected network needs settings that are missing. */
 export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
   requireEnvOf(hre.network.name);
@@ -55,7 +74,8 @@ export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
  * development account; any other network takes the role holders from ROLE_* environment variables.
  * DEPLOY_CURRENCIES (default USD), ADMIN_DELAY_SECONDS (default 2 days; 60 s on development networks) and
  * UPGRADE_DELAY_SECONDS, the timelock delay of every upgrade (default 2 days; 0 on development networks).
- * A non-development network must not use a development chain id (requireOwnChainId).
+ * A non-development network must not use a development chain id (requireOwnChainId) nor a delay below one
+ * day (requireLongDelays).
  * Development networks also get the demo security and have the escrow onboarded by the compliance
  * account; elsewhere DEPLOY_SECURITY_ISIN (with _NAME and _SYMBOL) adds a security, and compliance
  * onboards the escrow with the command the deployment prints.
@@ -68,10 +88,13 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
   const development = isDevelopmentNetwork(hre.network.name);
   let roles: RoleHolders;
   if (development) {
-    if (signers.length < 12) throw new Error(`network "${hre.network.name}" needs 12 accounts (admin, duties, clients), has ${signers.length}`);
+    if (signers.length < 12) throw new Error(`network "${hre.network.name}" needs 12 accounts (admin, duties on 1 to 5, guardian on 10, second issuance officer on 11), has ${signers.length}`);
     const [, compliance, issuer, reserve, pauser, upgrader] = signers.map((s) => s.address);
-    // Accounts 6 to 9 are the clients of the examples; the second issuance officer is account 11.
-    roles = { compliance, issuer, secondIssuer: signers[DEVELOPMENT_SECOND_ISSUER].address, reserve, pauser, upgrader };
+    // Accounts 6 to 9 are the clients of the examples.
+    roles = {
+      compliance, issuer, secondIssuer: signers[DEVELOPMENT_SECOND_ISSUER].address, reserve, pauser, upgrader,
+      guardian: signers[GUARDIAN_ACCOUNT].address,
+    };
   } else {
     roles = Object.fromEntries(
       Object.entries(DUTIES).map(([duty, { env: name }]) => [duty, parseAddress(env(name), name)]),
@@ -91,6 +114,9 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
     officerAllowance: amountEnv("OFFICER_ALLOWANCE", "0"),
     approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600),
   };
+  const adminDelay = integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600);
+  const upgradeDelay = integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600);
+  requireLongDelays(hre.network.name, { adminDelay, upgradeDelay });
   return {
     admin: signers[0],
     params: {
@@ -99,8 +125,8 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
       escrow: true,
       roles,
       limits,
-      adminDelay: integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600),
-      upgradeDelay: integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600),
+      adminDelay,
+      upgradeDelay,
       compliance: development ? signers[1] : undefined,
     },
   };

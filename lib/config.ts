@@ -26,6 +26,8 @@ export interface RoleHolders {
   reserve: string;
   pauser: string;
   upgrader: string;
+  /** Cancels scheduled timelock operations; never proposes or executes (kept apart from the upgrader). */
+  guardian: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ContractFactory } from "ethers";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
-import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken } from "../typechain-types";
+import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
 import { parseAmount } from "./format";
 import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
@@ -55,7 +55,8 @@ export interface PlatformParams {
   adminDelay: number;
   /**
    * Seconds between scheduling and executing an upgrade in the timelock that holds UPGRADER_ROLE on every
-   * contract (0 on development networks). `roles.upgrader` proposes and executes through it.
+   * contract (0 on development networks). `roles.upgrader` proposes and executes through it, and
+   * `roles.guardian` alone can cancel.
    */
   upgradeDelay: number;
   /** Signs the escrow's onboarding when the deployer controls the compliance key (development networks). */
@@ -370,7 +371,14 @@ export async function deployPlatform(
     await handOverUpgrades(key, address);
   }
 
-  const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock", [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader]]);
+  const timelock = await plain(TIMELOCK_KEY, "UpgradeTimelock",
+    [params.upgradeDelay, [params.roles.upgrader], [params.roles.upgrader], [params.roles.guardian]]);
+  if (!fresh.has(timelock)) {
+    const recorded = (await ethers.getContractAt("UpgradeTimelock", timelock)) as unknown as UpgradeTimelock;
+    if (!(await recorded.hasRole(ethers.id("CANCELLER_ROLE"), params.roles.guardian))) {
+      log(`  todo    the recorded ${TIMELOCK_KEY} ${timelock} does not give the guardian ${params.roles.guardian} CANCELLER_ROLE: migrate to a timelock with a guardian (README, Upgrades)`);
+    }
+  }
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
   await grantAll(REGISTRY_KEY, registryAddress);
   await handOverUpgrades(REGISTRY_KEY, registryAddress);
@@ -513,7 +521,8 @@ export function requireFinished(record: DeploymentRecord): DeploymentRecord {
 /**
  * Duties that must stay with different keys (the contracts refuse them on chain too): an issuer that
  * attests could raise its own cap; an issuer with compliance could issue to a wallet and force it
- * anywhere; the two issuance officers of dual control must be two people.
+ * anywhere; the two issuance officers of dual control must be two people; an upgrader that guards could
+ * cancel its own replacement and nobody could stop its upgrades.
  */
 export function requireSeparateDuties(roles: RoleHolders): void {
   for (const [a, b] of SEPARATE_DUTIES) {

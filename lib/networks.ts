@@ -5,7 +5,7 @@ import { parsePrivateKey } from "./format";
 /**
  * The networks commands and deployments reach, and which of them are development networks: their
  * accounts come from the development mnemonic, deployment gives the admin to account 0 and one duty to
- * each of accounts 1 to 5, and a development chain id is expected. Everything else signs with keys from
+ * each of accounts 1 to 5 and 10 (the guardian), and a development chain id is expected. Everything else signs with keys from
  * the environment and takes the role holders from ROLE_* variables. hardhat.config.ts builds its network
  * list from this table; deploy/params.ts and the commands read `development` from it.
  */

@@ -16,16 +16,19 @@ export const DUTIES: Record<keyof RoleHolders, { role: string; env: string; on: 
   pauser: { role: "PAUSER_ROLE", env: "ROLE_PAUSER", on: ["DepositToken", "SecurityToken"] },
   // The upgrader proposes and executes through the timelock, which alone holds UPGRADER_ROLE.
   upgrader: { role: "PROPOSER_ROLE", env: "ROLE_UPGRADER", on: ["UpgradeTimelock"] },
+  // The guardian cancels scheduled timelock operations; it can neither schedule nor execute.
+  guardian: { role: "CANCELLER_ROLE", env: "ROLE_GUARDIAN", on: ["UpgradeTimelock"] },
 };
 
 /** The kinds of contract a deployment records (the part of a record key before ":"). */
 export type ContractKind = "ParticipantRegistry" | "DepositToken" | "IssuanceDesk" | "SecurityToken" | "DvPEscrow" | "UpgradeTimelock";
 
-/** Duties that must stay with different keys (the tokens refuse them on chain too). */
+/** Duties that must stay with different keys (the contracts refuse them on chain too). */
 export const SEPARATE_DUTIES: [keyof RoleHolders, keyof RoleHolders][] = [
   ["issuer", "reserve"], ["issuer", "compliance"], ["secondIssuer", "reserve"], ["secondIssuer", "compliance"],
   // Dual control needs two people.
   ["issuer", "secondIssuer"],
+  ["upgrader", "guardian"],
 ];
 
 /** The duties granted on a kind of contract at deployment, as [role, duty] (the timelock is set up by its constructor). */

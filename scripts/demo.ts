@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = signers;
-  const secondIssuer = signers[11];
+  const [secondIssuer, guardian] = [signers[11], signers[12]];
   const names = new Map<string, string>([
     [acme.address, "Acme Treasury (main)"], [acmeOps.address, "Acme Treasury (ops)"],
     [globex.address, "Globex Markets"], [initech.address, "Initech (not onboarded)"], [agent.address, "Settlement agent"],
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     admin,
     roles: {
       compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
-      pauser: pauser.address, upgrader: upgrader.address,
+      pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
     },
     limits: DEVELOPMENT_LIMITS,
     currencies: [CURRENCIES.USD],

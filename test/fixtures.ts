@@ -28,11 +28,11 @@ export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
  */
 async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY]) {
   const signers = await ethers.getSigners();
-  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent] = signers;
+  const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent, guardian] = signers;
   const secondIssuer = signers[SECOND_ISSUER];
   const roles = {
     compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
-    pauser: pauser.address, upgrader: upgrader.address,
+    pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
   };
   const suite = await deploySuite(hre, {
     admin, roles, currencies: [CURRENCIES.USD], adminDelay: ADMIN_DELAY,
@@ -44,7 +44,7 @@ async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] 
   await suite.desks.USD.connect(reserve).attestReserves(usd("1000000.00"), ethers.id("report-1"), await time.latest());
   return {
     suite, registry: suite.registry, timelock: suite.timelock, desk: suite.desks.USD, kycExpiry, roles,
-    admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent,
+    admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, guardian, alice, alice2, bob, carol, outsider, agent,
   };
 }
 

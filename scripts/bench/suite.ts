@@ -9,7 +9,7 @@ export const BENCH_LIMITS: IssuanceLimits = {
 
 /**
  * The suite every gas benchmark measures: the USD token (and `securities`), `ops` (account 1) holding
- * compliance, pause and upgrades, and the issuance officers and the reserve attester on the last three
+ * compliance, pause and upgrades, the admin guarding upgrades, and the issuance officers and the reserve attester on the last three
  * accounts (they must be different keys), with reserves of 10^15 smallest units attested now.
  */
 export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[]) {
@@ -19,7 +19,7 @@ export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: Se
   const [secondIssuer, issuer, reserve] = signers.slice(-3);
   const roles = {
     compliance: ops.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
-    pauser: ops.address, upgrader: ops.address,
+    pauser: ops.address, upgrader: ops.address, guardian: admin.address,
   };
   const suite: Suite = await deploySuite(hre, {
     admin, roles, limits: BENCH_LIMITS, currencies: [CURRENCIES.USD], adminDelay: 0,

@@ -8,8 +8,8 @@ import {
   writeDeployment,
 } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
+import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT } from "../../deploy/params";
 import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
-import { DEVELOPMENT_SECOND_ISSUER } from "../../deploy/params";
 import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
 export const ACME_LEI = "5493001KJTIIGC8Y1R12";
@@ -65,6 +65,7 @@ export async function deployed() {
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
   const secondIssuer = signers[DEVELOPMENT_SECOND_ISSUER];
+  const guardian = signers[GUARDIAN_ACCOUNT];
   fs.rmSync(deploymentPath("hardhat"), { force: true });
   const record = await deployPlatform(hre, admin, {
     currencies: [CURRENCIES.USD],
@@ -72,7 +73,7 @@ export async function deployed() {
     escrow: true,
     roles: {
       compliance: compliance.address, issuer: issuer.address, secondIssuer: secondIssuer.address, reserve: reserve.address,
-      pauser: pauser.address, upgrader: upgrader.address,
+      pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
     },
     limits: DEVELOPMENT_LIMITS,
     adminDelay: 60,
@@ -84,7 +85,9 @@ export async function deployed() {
   const desk = await openRecorded<IssuanceDesk>(hre, record, issuanceDeskKey("USD"));
   const shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(DEMO_SECURITY.isin));
   const escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
-  return { record, registry, usd, desk, shares, escrow, admin, compliance, issuer, secondIssuer, reserve, pauser, acme, globex, outsider };
+  return {
+    record, registry, usd, desk, shares, escrow, admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, guardian, acme, globex, outsider,
+  };
 }
 
 /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */

@@ -6,7 +6,7 @@ import {
   DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey,
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
-import { platformParams, requireOwnChainId } from "../../deploy/params";
+import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT, platformParams, requireLongDelays, requireOwnChainId } from "../../deploy/params";
 import { useTemporaryDeployments } from "../helpers/temporary";
 
 describe("deployment (deploy/ and lib/deployment.ts)", function () {
@@ -18,13 +18,14 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
   async function params() {
     const signers = await ethers.getSigners();
     const [admin, compliance, issuer, reserve, pauser, upgrader] = signers;
+    const guardian = signers[GUARDIAN_ACCOUNT];
     const p: PlatformParams = {
       currencies: [CURRENCIES.USD, CURRENCIES.EUR],
       securities: [DEMO_SECURITY],
       escrow: true,
       roles: {
-        compliance: compliance.address, issuer: issuer.address, secondIssuer: signers[11].address, reserve: reserve.address,
-        pauser: pauser.address, upgrader: upgrader.address,
+        compliance: compliance.address, issuer: issuer.address, secondIssuer: signers[DEVELOPMENT_SECOND_ISSUER].address, reserve: reserve.address,
+        pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
       },
       limits: DEVELOPMENT_LIMITS,
       adminDelay: 60,
@@ -81,7 +82,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     }
   });
 
-  it("hands UPGRADER_ROLE of every contract to a timelock with the given delay; the admin keeps none and cannot take it", async function () {
+  it("hands UPGRADER_ROLE of every contract to a timelock with the given delay, cancelled by the guardian alone; the admin keeps none and cannot take it", async function () {
     const { admin, params: p } = await params();
     const record = await deployPlatform(admin, { ...p, upgradeDelay: 2 * 24 * 3600 }, () => undefined);
     const timelock = await ethers.getContractAt("UpgradeTimelock", record.contracts[TIMELOCK_KEY].address);
@@ -89,6 +90,10 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(await timelock.hasRole(await timelock.PROPOSER_ROLE(), p.roles.upgrader)).to.equal(true);
     expect(await timelock.hasRole(await timelock.EXECUTOR_ROLE(), p.roles.upgrader)).to.equal(true);
     expect(await timelock.hasRole(await timelock.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(false);
+    expect(await timelock.hasRole(await timelock.CANCELLER_ROLE(), p.roles.guardian)).to.equal(true);
+    expect(await timelock.hasRole(await timelock.CANCELLER_ROLE(), p.roles.upgrader)).to.equal(false);
+    expect(await timelock.hasRole(await timelock.PROPOSER_ROLE(), p.roles.guardian)).to.equal(false);
+    expect(await timelock.hasRole(await timelock.EXECUTOR_ROLE(), p.roles.guardian)).to.equal(false);
     const upgrader = ethers.id("UPGRADER_ROLE");
     for (const key of [REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]) {
       const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", record.contracts[key].address, admin);
@@ -121,6 +126,45 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       .to.throw(`issuer and secondIssuer are the same account ${p.roles.issuer}: these duties must be held by different keys`);
     expect(() => requireSeparateDuties({ ...p.roles, secondIssuer: p.roles.reserve })).to.throw(/secondIssuer and reserve are the same account/);
     expect(fs.existsSync(deploymentPath("hardhat"))).to.equal(false);
+  });
+
+  it("refuses one account for the upgrader and the guardian duty", async function () {
+    const { admin, params: p } = await params();
+    expect(() => requireSeparateDuties({ ...p.roles, guardian: p.roles.upgrader.toLowerCase() }))
+      .to.throw(`upgrader and guardian are the same account ${p.roles.upgrader}: these duties must be held by different keys`);
+    await expect(deployPlatform(admin, { ...p, roles: { ...p.roles, guardian: p.roles.upgrader } }, () => undefined))
+      .to.be.rejectedWith(/upgrader and guardian are the same account/);
+    expect(fs.existsSync(deploymentPath("hardhat"))).to.equal(false);
+  });
+
+  it("says which step is left when the recorded timelock does not have the guardian, and sends nothing", async function () {
+    const { admin, params: p } = await params();
+    const first = await deployPlatform(admin, p, () => undefined);
+    const nonce = await ethers.provider.getTransactionCount(admin.address);
+    const other = (await ethers.getSigners())[GUARDIAN_ACCOUNT + 2].address;
+    const lines: string[] = [];
+    await deployPlatform(admin, { ...p, roles: { ...p.roles, guardian: other } }, (l) => lines.push(l));
+    expect(lines).to.include(`  todo    the recorded ${TIMELOCK_KEY} ${first.contracts[TIMELOCK_KEY].address} does not give the guardian ${other} CANCELLER_ROLE: migrate to a timelock with a guardian (README, Upgrades)`);
+    expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
+  });
+
+  it("refuses on a configured network an admin or upgrade delay below one day, naming the variable, unless ALLOW_SHORT_DELAYS=1", function () {
+    const day = 24 * 3600;
+    expect(() => requireLongDelays("besu", { adminDelay: day - 1, upgradeDelay: day }, undefined)).to.throw(
+      'ADMIN_DELAY_SECONDS=86399 on network "besu" is below one day (86400 s): the bank would have less than a day to stop a change; raise it (or set ALLOW_SHORT_DELAYS=1 if this is deliberate)');
+    expect(() => requireLongDelays("besu", { adminDelay: day, upgradeDelay: 0 }, "0")).to.throw(
+      /^UPGRADE_DELAY_SECONDS=0 on network "besu" is below one day/);
+    expect(() => requireLongDelays("rpc", { adminDelay: 2 * day, upgradeDelay: 3600 }, undefined)).to.throw(/^UPGRADE_DELAY_SECONDS=3600 on network "rpc"/);
+    expect(() => requireLongDelays("besu", { adminDelay: 60, upgradeDelay: 0 }, "1")).to.not.throw();
+    expect(() => requireLongDelays("besu", { adminDelay: day, upgradeDelay: day }, undefined)).to.not.throw();
+    for (const dev of ["hardhat", "localhost", "qbft"]) expect(() => requireLongDelays(dev, { adminDelay: 60, upgradeDelay: 0 }, undefined), dev).to.not.throw();
+  });
+
+  it("gives the guardian duty to development account 10", async function () {
+    const { params: p } = await platformParams(hre);
+    const signers = await ethers.getSigners();
+    expect(p.roles.guardian).to.equal(signers[10].address);
+    expect(Object.values(p.roles)).to.not.include(signers[11].address);
   });
 
   it("refuses a configured network on a development chain id unless explicitly allowed", async function () {

@@ -17,7 +17,7 @@ describe("networks: endpoints from the environment, development networks by an e
   it("makes a network a development network only by its setting: RPC_DEVELOPMENT=1 gives the development keys", function () {
     const rpc = networkSettings({ RPC_URL: "http://10.0.0.7:8545", RPC_DEVELOPMENT: "1" }).rpc;
     expect(rpc.development).to.equal(true);
-    expect((rpc.config as HttpNetworkUserConfig).accounts).to.deep.equal({ mnemonic: DEV_MNEMONIC, count: 10 });
+    expect((rpc.config as HttpNetworkUserConfig).accounts).to.deep.equal({ mnemonic: DEV_MNEMONIC, count: 12 });
     expect(["hardhat", "localhost", "qbft", "rpc", "besu", "unknown"].map((n) => isDevelopmentNetwork(n, {}))).to.deep.equal([true, true, true, false, false, false]);
   });
 
