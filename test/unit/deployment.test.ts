@@ -50,11 +50,21 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.issuer)).to.equal(true);
     expect(await eur.hasRole(ethers.id("ISSUER_ROLE"), p.roles.reserve)).to.equal(false);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
-    // registry 1 role, deposit tokens 4 each, security 3, escrow 1; each of the five hands UPGRADER_ROLE to the
-    // timelock and renounces it (2); three listings, three custodian marks, one onboarding
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * 4 + 3 + 1 + 5 * 2 + 3 + 3 + 1);
+    // registry 1 role, deposit tokens 4 each, security 3, escrow 1; four platform-contract registrations; each of
+    // the five hands UPGRADER_ROLE to the timelock and renounces it (2); three listings, three custodian marks,
+    // one onboarding
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * 4 + 3 + 1 + 4 + 5 * 2 + 3 + 3 + 1);
     const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
+    // every contract but the registry (always consulted) and the timelock (no conflicting duty) is a platform
+    // contract, registered before any duty was granted on it
+    expect([...(await registry.platformContracts())]).to.deep.equal(
+      [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY].map((k) => record.contracts[k].address));
+    for (const key of [depositTokenKey("USD"), ESCROW_KEY]) {
+      const registered = lines.findIndex((l) => l.startsWith(`  done    register ${key} as platform contract`));
+      expect(registered, key).to.be.greaterThan(-1);
+      expect(registered, key).to.be.lessThan(lines.findIndex((l) => l.startsWith(`  done    grant COMPLIANCE_ROLE on ${key}`)));
+    }
     expect(await registry.participantOf(await escrow.getAddress())).to.equal(ethers.id(ESCROW_PARTICIPANT));
     expect(await registry.isAllowed(await escrow.getAddress())).to.equal(true);
     for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
@@ -161,9 +171,9 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       // what an interrupted run leaves on disk: predicted addresses and the hashes still in flight
       for (let i = 0; ; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        // the timelock, 4 implementations (both deposit tokens share one), 5 proxies, 18 role grants,
-        // 5 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
-        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) {
+        // the timelock, 4 implementations (both deposit tokens share one), 5 proxies, 4 platform-contract
+        // registrations, 18 role grants, 5 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
+        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 4 + 5 + 4 + 18 + 5 + 3 + 3) {
           interrupted = onDisk;
           break;
         }
@@ -195,7 +205,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       let interrupted: DeploymentRecord | undefined;
       for (let i = 0; !interrupted; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        if (onDisk?.pending?.length === 1 + 4 + 5 + 18 + 5 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
+        if (onDisk?.pending?.length === 1 + 4 + 5 + 4 + 18 + 5 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
         expect(i).to.be.lessThan(200);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
