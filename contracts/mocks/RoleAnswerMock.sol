@@ -19,11 +19,21 @@ contract RoleAnswerMock {
         answer = a;
     }
 
-    fallback(bytes calldata) external returns (bytes memory) {
+    function hasRole(bytes32, address) external view returns (bool) {
         Answer a = answer;
         if (a == Answer.Revert) revert RoleAnswerRefused();
-        if (a == Answer.Short) return hex"01";
-        if (a == Answer.NotBool) return abi.encode(uint256(2));
-        return abi.encode(a == Answer.Yes);
+        if (a == Answer.Short) {
+            assembly ("memory-safe") {
+                mstore(0, 1)
+                return(31, 1)
+            }
+        }
+        if (a == Answer.NotBool) {
+            assembly ("memory-safe") {
+                mstore(0, 2)
+                return(0, 32)
+            }
+        }
+        return a == Answer.Yes;
     }
 }
