@@ -72,6 +72,14 @@ describe("separation of duties across the contracts of a deployment", function (
   });
 
   describe("platform contracts", function () {
+    it("answers an operator's check before a grant: a conflicting duty held anywhere is named", async function () {
+      const { registry, issuer, carol } = await loadFixture(depositTokenFixture);
+      await expect(registry.requireCompatibleRole(COMPLIANCE, issuer.address))
+        .to.be.revertedWithCustomError(registry, "ConflictingRoles").withArgs(issuer.address, COMPLIANCE, ISSUER);
+      expect(await registry.requireCompatibleRole(COMPLIANCE, carol.address)).to.deep.equal([]);
+    });
+
+
     it("lists the contracts added and removed by the admin, with events", async function () {
       const { registry, admin } = await loadFixture(depositTokenFixture);
       const before = [...(await registry.platformContracts())];
