@@ -2,6 +2,7 @@ import fs from "fs";
 import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ContractFactory } from "ethers";
+import { getVersion, Manifest } from "@openzeppelin/upgrades-core";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
@@ -184,7 +185,8 @@ const ERC1967_PROXY = require("@openzeppelin/upgrades-core/artifacts/@openzeppel
  * estimated): generous, since gas is free on the private network and only block space is at stake.
  */
 const PROXY_GAS = 3_000_000n;
-const STEP_GAS = 300_000n;
+/** A grant of a duty asks the registry, which asks every platform contract (up to 64, about 20,000 gas each). */
+const STEP_GAS = 2_000_000n;
 
 /**
  * Deploys the platform to the connected network, or finishes what an earlier run left undone: every
@@ -357,6 +359,7 @@ export async function deployPlatform(
       tokenAddress, adminAddress, params.adminDelay, amount(limits.issuanceThreshold, "issuance threshold"),
       amount(limits.redemptionThreshold, "redemption threshold"), limits.approvalWindow,
     ]);
+    await register(key, address);
     const token = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", tokenAddress, admin);
     const issuerRole = ethers.id("ISSUER_ROLE");
     await step(`grant ISSUER_ROLE on ${depositTokenKey(currency.code)} to ${key} ${address}`, tokenAddress,
@@ -380,6 +383,19 @@ export async function deployPlatform(
     }
   }
   const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
+  const registryAsAdmin = (await ethers.getContractAt("ParticipantRegistry", registryAddress, admin)) as unknown as ParticipantRegistry;
+
+  /**
+   * Adds a contract to the registry's platform contracts, before any duty is granted on it: from then on
+   * the registry refuses a duty on any contract of the deployment to a key that holds a conflicting one on
+   * another. (The registry consults itself; the timelock holds no duty that conflicts with another.)
+   */
+  async function register(key: string, address: string): Promise<void> {
+    await step(`register ${key} as platform contract in ${REGISTRY_KEY}`, address,
+      async () => (await registryAsAdmin.platformContracts()).some((c) => c.toLowerCase() === address.toLowerCase()),
+      () => registryAsAdmin.addPlatformContract.populateTransaction(address));
+  }
+
   await grantAll(REGISTRY_KEY, registryAddress);
   await handOverUpgrades(REGISTRY_KEY, registryAddress);
 
@@ -389,6 +405,7 @@ export async function deployPlatform(
     const address = await proxy(key, "DepositToken", [
       currency.name, currency.symbol, currency.code, currency.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
+    await register(key, address);
     await grantAll(key, address);
     await issuanceDesk(currency, address);
     await handOverUpgrades(key, address);
@@ -399,6 +416,7 @@ export async function deployPlatform(
     const address = await proxy(key, "SecurityToken", [
       security.name, security.symbol, security.isin, security.decimals, registryAddress, adminAddress, params.adminDelay,
     ]);
+    await register(key, address);
     await grantAll(key, address);
     await handOverUpgrades(key, address);
     settled.push(address);
@@ -406,6 +424,7 @@ export async function deployPlatform(
   let escrowAddress: string | undefined;
   if (params.escrow) {
     escrowAddress = await proxy(ESCROW_KEY, "DvPEscrow", [registryAddress, adminAddress, params.adminDelay]);
+    await register(ESCROW_KEY, escrowAddress);
     await grantAll(ESCROW_KEY, escrowAddress);
     await handOverUpgrades(ESCROW_KEY, escrowAddress);
     const escrow = (await ethers.getContractAt("DvPEscrow", escrowAddress, admin)) as unknown as DvPEscrow;
@@ -500,10 +519,44 @@ async function finishInterrupted(hre: HardhatRuntimeEnvironment, record: Deploym
  * `upgrades.prepareUpgrade` checks storage layouts, including proxies a run that stopped early created.
  */
 async function registerProxies(hre: HardhatRuntimeEnvironment, admin: Signer, record: DeploymentRecord): Promise<void> {
-  for (const [key, c] of Object.entries(record.contracts)) {
-    if (key === TIMELOCK_KEY) continue;
+  const proxies = Object.entries(record.contracts).filter(([key]) => key !== TIMELOCK_KEY);
+  const versions = new Map<string, string>();
+  for (const [key, c] of proxies) {
+    const factory = await hre.ethers.getContractFactory(contractOf(key), admin);
+    const current = await hre.upgrades.erc1967.getImplementationAddress(c.address);
+    if (current.toLowerCase() === c.implementation.toLowerCase()) {
+      versions.set(current.toLowerCase(), getVersion(factory.bytecode, factory.bytecode, factory.interface.encodeDeploy([])).linkedWithoutMetadata);
+    }
+  }
+  await forgetReusedAddresses(hre, versions);
+  for (const [key, c] of proxies) {
     await hre.upgrades.forceImport(c.address, await hre.ethers.getContractFactory(contractOf(key), admin), { kind: "uups" });
   }
+}
+
+/**
+ * A chain that was reset, or reverted to a snapshot (the in-process network's fixtures), reuses
+ * addresses: the plugin's manifest may then still say that one of our implementation addresses holds
+ * another contract, and `prepareUpgrade`, which finds a layout by address, would check an upgrade
+ * against the wrong contract's storage. Drops every claim on those addresses by another version.
+ */
+async function forgetReusedAddresses(hre: HardhatRuntimeEnvironment, versions: Map<string, string>): Promise<void> {
+  const manifest = await Manifest.forNetwork(hre.network.provider);
+  await manifest.lockedRun(async () => {
+    const data = await manifest.read();
+    let changed = false;
+    for (const [version, impl] of Object.entries(data.impls)) {
+      if (!impl) continue;
+      const claimed = [...new Set([impl.address, ...(impl.allAddresses ?? [])])];
+      const isStale = (a: string) => versions.has(a.toLowerCase()) && versions.get(a.toLowerCase()) !== version;
+      if (!claimed.some(isStale)) continue;
+      changed = true;
+      const kept = claimed.filter((a) => !isStale(a));
+      if (kept.length === 0) delete data.impls[version];
+      else data.impls[version] = { ...impl, address: kept[0], allAddresses: kept };
+    }
+    if (changed) await manifest.write(data);
+  });
 }
 
 /**

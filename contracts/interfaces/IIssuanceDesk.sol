@@ -180,8 +180,9 @@ interface IIssuanceDesk {
     error SelfApproval(uint256 id, address officer);
     /// @notice An approval window must be between one minute and seven days.
     error InvalidApprovalWindow(uint64 approvalWindow);
-    /// @notice The account holds a duty that must stay with another key than `role`.
-    error ConflictingRoles(address account, bytes32 role, bytes32 held);
+    /// @notice The account holds a duty that must stay with another key than `role`, on this or another
+    /// contract of the deployment (raised by the participant registry, which keeps that rule).
+    error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
 
     /// @notice The deposit token this desk issues.
     /// @return The token.

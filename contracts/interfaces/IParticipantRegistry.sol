@@ -7,6 +7,10 @@ pragma solidity 0.8.30;
  * institution with a status, a KYC expiry and one or more linked wallets.
  * @dev Every token movement asks this registry whether both sides may hold the token. Contracts that
  * hold tokens for others (the DvP escrow) are onboarded as participants too.
+ *
+ * The registry is also the hub of the deployment's separation of duties: it lists the deployment's
+ * contracts (the platform contracts) and refuses, for every contract that asks, a role whose holder
+ * already holds a conflicting duty on the registry or on any of them (see contracts/access/Duties.sol).
  */
 interface IParticipantRegistry {
     /// @notice Lifecycle of a participant. `Revoked` is final.
@@ -49,6 +53,32 @@ interface IParticipantRegistry {
     /// @param id The participant; equals keccak256 of `name`.
     /// @param name The text whose keccak256 is `id`.
     event ParticipantNamed(bytes32 indexed id, string name);
+
+    /// @notice A contract was added to the deployment's platform contracts: the separation of duties now
+    /// consults its roles.
+    /// @param platformContract The contract.
+    /// @param admin The default admin who added it.
+    event PlatformContractAdded(address indexed platformContract, address indexed admin);
+
+    /// @notice A contract was removed from the platform contracts: its roles are no longer consulted.
+    /// @param platformContract The contract.
+    /// @param admin The default admin who removed it.
+    event PlatformContractRemoved(address indexed platformContract, address indexed admin);
+
+    /// @notice `account` already holds `heldRole` on the registry or on a platform contract, a duty that must
+    /// stay with another key than `role`.
+    error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
+    /// @notice The address given as a platform contract has no code.
+    error PlatformContractNotAContract(address account);
+    /// @notice The contract is already a platform contract (the registry always counts as one).
+    error PlatformContractAlreadyAdded(address platformContract);
+    /// @notice The contract is not a platform contract.
+    error PlatformContractUnknown(address platformContract);
+    /// @notice The list of platform contracts is full (each one is asked on every grant of a duty).
+    error TooManyPlatformContracts(uint256 max);
+    /// @notice The contract does not answer `hasRole` as an AccessControl contract does (it reverted, or its
+    /// answer is not a boolean): its duties cannot be checked, so the grant is refused.
+    error PlatformContractUnreadable(address platformContract);
 
     /// @notice The participant id is zero.
     error ParticipantIdZero();
@@ -109,6 +139,32 @@ interface IParticipantRegistry {
     /// @param id The participant (not revoked).
     /// @param kycExpiry The new expiry; must be in the future.
     function renewKyc(bytes32 id, uint64 kycExpiry) external;
+
+    /// @notice Adds a contract of the deployment to the platform contracts, whose roles every grant of a duty
+    /// consults. Add a contract before granting any duty on it.
+    /// @dev DEFAULT_ADMIN_ROLE. The contract must have code and answer `hasRole`; at most
+    /// `MAX_PLATFORM_CONTRACTS`. The registry itself is always consulted and cannot be added.
+    /// @param platformContract The contract (a token, the escrow, any AccessControl contract of the deployment).
+    function addPlatformContract(address platformContract) external;
+
+    /// @notice Removes a contract from the platform contracts; its roles are no longer consulted.
+    /// @dev DEFAULT_ADMIN_ROLE. This is also the way out when a platform contract stops answering `hasRole`
+    /// (every grant of a duty is refused with `PlatformContractUnreadable` until then).
+    /// @param platformContract A platform contract.
+    function removePlatformContract(address platformContract) external;
+
+    /// @notice The platform contracts (the registry itself is not listed; it is always consulted).
+    /// @return The contracts, in no guaranteed order.
+    function platformContracts() external view returns (address[] memory);
+
+    /// @notice Refuses `role` to `account` when the account holds a duty that must stay apart from it.
+    /// @dev Reverts `ConflictingRoles` when `account` holds a conflicting role on the registry, on any platform
+    /// contract, or on the calling contract (so a contract not yet added still keeps its own duties apart);
+    /// `PlatformContractUnreadable` when one of them does not answer `hasRole`. Returns at once, without
+    /// any call, for a role that conflicts with none. Every contract's `_grantRole` calls this.
+    /// @param role The role about to be granted.
+    /// @param account The account about to receive it.
+    function requireCompatibleRole(bytes32 role, address account) external view;
 
     /// @notice Whether a wallet may hold and move tokens: linked, its participant Active and its KYC not expired.
     /// @param wallet The wallet.

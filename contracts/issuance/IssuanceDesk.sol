@@ -6,6 +6,7 @@ import {AccessControlDefaultAdminRulesUpgradeable} from
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Duties} from "../access/Duties.sol";
 import {IDepositToken} from "../interfaces/IDepositToken.sol";
 import {IIssuanceDesk} from "../interfaces/IIssuanceDesk.sol";
 
@@ -430,10 +431,12 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
         emit LimitsChanged(issuanceThreshold, redemptionThreshold, approvalWindow, admin);
     }
 
-    /// @dev An officer never attests reserves: it could raise its own cap.
+    /**
+     * @dev An officer never attests reserves (it could raise its own cap) nor holds compliance anywhere in the
+     * deployment: the token's registry keeps that rule for every contract, this one included.
+     */
     function _grantRole(bytes32 role, address account) internal override returns (bool) {
-        if (role == ISSUER_ROLE && hasRole(RESERVE_ROLE, account)) revert ConflictingRoles(account, role, RESERVE_ROLE);
-        if (role == RESERVE_ROLE && hasRole(ISSUER_ROLE, account)) revert ConflictingRoles(account, role, ISSUER_ROLE);
+        Duties.requireCompatible(_getIssuanceDeskStorage().token.registry(), role, account);
         return super._grantRole(role, account);
     }
 

@@ -4,8 +4,10 @@ pragma solidity 0.8.30;
 import {AccessControlDefaultAdminRulesUpgradeable} from
     "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {Duties} from "../access/Duties.sol";
 
 /**
  * @title ParticipantRegistry
@@ -13,6 +15,11 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
  * @dev Upgradeable (UUPS, UPGRADER_ROLE); ERC-7201 namespaced storage. The hot path is `areAllowed`,
  * called on every token movement: two storage reads per wallet (wallet -> participant, and the
  * participant's status and KYC expiry packed in one word).
+ *
+ * It is also the hub of the deployment's separation of duties (contracts/access/Duties.sol): it lists the
+ * platform contracts and, for each grant of a conflicting duty on itself or on any contract that asks,
+ * consults its own roles, every platform contract's and the asking contract's. A contract that cannot
+ * answer fails the grant closed: a duty whose conflicts cannot be checked is not given.
  */
 contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminRulesUpgradeable, UUPSUpgradeable {
     using EnumerableSet for EnumerableSet.AddressSet;
@@ -21,6 +28,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
     /// @notice Upgrades the implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
+    /// @notice The most platform contracts the registry lists: each is asked on every grant of a duty.
+    uint256 public constant MAX_PLATFORM_CONTRACTS = 64;
 
     /// @dev Status and KYC expiry share one storage word.
     struct Participant {
@@ -33,6 +42,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         mapping(address wallet => bytes32 id) participantOf;
         mapping(bytes32 id => Participant) participants;
         mapping(bytes32 id => EnumerableSet.AddressSet) wallets;
+        EnumerableSet.AddressSet platformContracts;
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -129,6 +139,40 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     }
 
     /// @inheritdoc IParticipantRegistry
+    function addPlatformContract(address platformContract) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (platformContract.code.length == 0) revert PlatformContractNotAContract(platformContract);
+        EnumerableSet.AddressSet storage list = _getRegistryStorage().platformContracts;
+        if (platformContract == address(this) || list.contains(platformContract)) {
+            revert PlatformContractAlreadyAdded(platformContract);
+        }
+        if (list.length() >= MAX_PLATFORM_CONTRACTS) revert TooManyPlatformContracts(MAX_PLATFORM_CONTRACTS);
+        // Only to refuse a contract whose duties could never be read; what it answers does not matter.
+        _holds(platformContract, DEFAULT_ADMIN_ROLE, address(0));
+        // Always true: the contract was not in the set.
+        // slither-disable-next-line unused-return
+        list.add(platformContract);
+        emit PlatformContractAdded(platformContract, msg.sender);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function removePlatformContract(address platformContract) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!_getRegistryStorage().platformContracts.remove(platformContract)) {
+            revert PlatformContractUnknown(platformContract);
+        }
+        emit PlatformContractRemoved(platformContract, msg.sender);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function platformContracts() external view returns (address[] memory) {
+        return _getRegistryStorage().platformContracts.values();
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function requireCompatibleRole(bytes32 role, address account) external view {
+        _requireCompatibleRole(role, account, msg.sender);
+    }
+
+    /// @inheritdoc IParticipantRegistry
     function isAllowed(address wallet) external view returns (bool) {
         return _isAllowed(_getRegistryStorage(), wallet);
     }
@@ -153,6 +197,47 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         RegistryStorage storage $ = _getRegistryStorage();
         Participant memory p = $.participants[id];
         return (p.status, p.kycExpiry, $.wallets[id].values());
+    }
+
+    /// @dev The registry's own grants pass through the same rule as every platform contract's.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        _requireCompatibleRole(role, account, address(this));
+        return super._grantRole(role, account);
+    }
+
+    /**
+     * @dev Consults, for each role that conflicts with `role`, the registry itself, every platform contract,
+     * and `caller` when it is a contract not in the list (a contract asking about its own grant). The
+     * list is bounded by MAX_PLATFORM_CONTRACTS and only the default admin changes it.
+     */
+    function _requireCompatibleRole(bytes32 role, address account, address caller) private view {
+        bytes32[] memory held = Duties.conflicts(role);
+        if (held.length == 0) return;
+        EnumerableSet.AddressSet storage list = _getRegistryStorage().platformContracts;
+        bool askCaller = caller != address(this) && caller.code.length != 0 && !list.contains(caller);
+        uint256 n = list.length();
+        for (uint256 h = 0; h < held.length; ++h) {
+            bytes32 conflicting = held[h];
+            bool holds = hasRole(conflicting, account) || (askCaller && _holds(caller, conflicting, account));
+            for (uint256 i = 0; i < n && !holds; ++i) {
+                holds = _holds(list.at(i), conflicting, account);
+            }
+            if (holds) revert ConflictingRoles(account, role, conflicting);
+        }
+    }
+
+    /**
+     * @dev Whether `target` says `account` holds `role`. Anything but a well-formed boolean (a revert, no
+     * code, a short or out-of-range answer) is refused by name: an unchecked duty is never granted.
+     */
+    function _holds(address target, bytes32 role, address account) private view returns (bool) {
+        // A view of a contract the default admin listed, bounded by MAX_PLATFORM_CONTRACTS; a low-level call
+        // so that a broken answer is refused with the contract's name instead of an anonymous revert.
+        // slither-disable-next-line low-level-calls,calls-loop
+        (bool ok, bytes memory answer) = target.staticcall(abi.encodeCall(IAccessControl.hasRole, (role, account)));
+        uint256 value = ok && answer.length == 32 ? abi.decode(answer, (uint256)) : 2;
+        if (value > 1) revert PlatformContractUnreadable(target);
+        return value == 1;
     }
 
     function _isAllowed(RegistryStorage storage $, address wallet) private view returns (bool) {

@@ -15,6 +15,7 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
 import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
+import {Duties} from "../access/Duties.sol";
 
 /**
  * @title DvPEscrow
@@ -720,6 +721,12 @@ contract DvPEscrow is
                 TRADE_TYPEHASH, t.seller, t.buyer, t.asset, t.assetAmount, t.cash, t.cashAmount, t.deadline, t.ref
             )
         );
+    }
+
+    /// @dev Duties stay apart across the deployment: the registry refuses COMPLIANCE_ROLE to an issuer.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        Duties.requireCompatible(_getDvPEscrowStorage().registry, role, account);
+        return super._grantRole(role, account);
     }
 
     /// @dev Only UPGRADER_ROLE may upgrade; storage-layout compatibility is checked by the upgrades plugin.

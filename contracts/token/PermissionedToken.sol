@@ -8,6 +8,7 @@ import {AccessControlDefaultAdminRulesUpgradeable} from
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
+import {Duties} from "../access/Duties.sol";
 
 /**
  * @title PermissionedToken
@@ -294,10 +295,13 @@ abstract contract PermissionedToken is
         return super._grantRole(role, account);
     }
 
-    /// @dev Issuer and compliance stay apart: one key could otherwise issue to a wallet and force it anywhere.
+    /**
+     * @dev Duties stay apart across the deployment (contracts/access/Duties.sol): the registry consults its
+     * own roles, every platform contract's and this token's. Issuer and compliance on one key could issue
+     * to a wallet of its own and force it anywhere.
+     */
     function _requireCompatibleRole(bytes32 role, address account) internal view virtual {
-        if (role == ISSUER_ROLE) _requireNotHolding(account, role, COMPLIANCE_ROLE);
-        else if (role == COMPLIANCE_ROLE) _requireNotHolding(account, role, ISSUER_ROLE);
+        Duties.requireCompatible(_getPermissionedTokenStorage().config.registry, role, account);
     }
 
     function _requireNotHolding(address account, bytes32 role, bytes32 held) internal view {

@@ -457,14 +457,21 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
         .withArgs(compliance.address, ethers.id("PAUSER_ROLE"));
     });
 
-    it("refuses to give the issuer duty to a compliance officer, or compliance to the issuer", async function () {
-      const { token, admin, compliance, issuer } = await load();
+    it("refuses to give the issuer duty to a compliance officer of any contract of the deployment, or compliance to the issuer", async function () {
+      const { token, registry, admin, compliance, issuer } = await load();
       const [ISSUER, COMPLIANCE] = [ethers.id("ISSUER_ROLE"), ethers.id("COMPLIANCE_ROLE")];
       await expect(token.connect(admin).grantRole(ISSUER, compliance.address))
         .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(compliance.address, ISSUER, COMPLIANCE);
       await expect(token.connect(admin).grantRole(COMPLIANCE, issuer.address))
         .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(issuer.address, COMPLIANCE, ISSUER);
+      // Compliance on any contract of the deployment is the same duty: revoked here, it still holds it elsewhere.
       await token.connect(admin).revokeRole(COMPLIANCE, compliance.address);
+      await expect(token.connect(admin).grantRole(ISSUER, compliance.address))
+        .to.be.revertedWithCustomError(token, "ConflictingRoles").withArgs(compliance.address, ISSUER, COMPLIANCE);
+      for (const address of [await registry.getAddress(), ...(await registry.platformContracts())]) {
+        const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", address, admin);
+        if (await c.hasRole(COMPLIANCE, compliance.address)) await c.revokeRole(COMPLIANCE, compliance.address);
+      }
       await expect(token.connect(admin).grantRole(ISSUER, compliance.address))
         .to.emit(token, "RoleGranted").withArgs(ISSUER, compliance.address, admin.address);
     });

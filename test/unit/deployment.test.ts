@@ -70,11 +70,21 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     ]);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
     // registry 1 role; per currency: token 2 roles, the desk's ISSUER_ROLE on it, desk 3 roles and 2 allowances;
-    // security 3 roles, escrow 1; each of the seven proxies hands UPGRADER_ROLE to the timelock and renounces it
-    // (2); three listings, three custodian marks, one onboarding
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * (2 + 1 + 3 + 2) + 3 + 1 + 7 * 2 + 3 + 3 + 1);
+    // security 3 roles, escrow 1; six platform-contract registrations (tokens, desks, security, escrow); each of
+    // the seven proxies hands UPGRADER_ROLE to the timelock and renounces it (2); three listings, three custodian
+    // marks, one onboarding
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * (2 + 1 + 3 + 2) + 3 + 1 + 6 + 7 * 2 + 3 + 3 + 1);
     const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
+    // every contract but the registry (always consulted) and the timelock (no conflicting duty) is a platform
+    // contract, registered before any duty was granted on it
+    expect([...(await registry.platformContracts())]).to.deep.equal(
+      [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY].map((k) => record.contracts[k].address));
+    for (const key of [depositTokenKey("USD"), ESCROW_KEY]) {
+      const registered = lines.findIndex((l) => l.startsWith(`  done    register ${key} as platform contract`));
+      expect(registered, key).to.be.greaterThan(-1);
+      expect(registered, key).to.be.lessThan(lines.findIndex((l) => l.startsWith(`  done    grant COMPLIANCE_ROLE on ${key}`)));
+    }
     expect(await registry.participantOf(await escrow.getAddress())).to.equal(ethers.id(ESCROW_PARTICIPANT));
     expect(await registry.isAllowed(await escrow.getAddress())).to.equal(true);
     for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
@@ -229,9 +239,9 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       for (let i = 0; ; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
         // the timelock, 5 implementations (both deposit tokens share one, both desks another), 7 proxies,
-        // 24 role grants (17 duties, 7 UPGRADER_ROLE to the timelock), 4 officer allowances, 7 renouncements
-        // of UPGRADER_ROLE, 3 listings and 3 custodian marks
-        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 5 + 7 + 24 + 4 + 7 + 3 + 3) {
+        // 6 platform-contract registrations, 24 role grants (17 duties, 7 UPGRADER_ROLE to the timelock),
+        // 4 officer allowances, 7 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
+        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 5 + 7 + 6 + 24 + 4 + 7 + 3 + 3) {
           interrupted = onDisk;
           break;
         }
@@ -263,7 +273,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       let interrupted: DeploymentRecord | undefined;
       for (let i = 0; !interrupted; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        if (onDisk?.pending?.length === 1 + 5 + 7 + 24 + 4 + 7 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
+        if (onDisk?.pending?.length === 1 + 5 + 7 + 6 + 24 + 4 + 7 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
         expect(i).to.be.lessThan(200);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
