@@ -82,10 +82,10 @@ describe("README operator session, as written, against a separate node", functio
 
   it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {
     const commands = steps.map((s) => s.command).join("\n");
-    for (const needed of ["npm run deploy", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed", "payment:sign", "payment:settle-batch"]) {
+    for (const needed of ["npm run deploy", "token:attest", "token:approve-issuance", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed", "payment:sign", "payment:settle-batch"]) {
       expect(commands).to.include(needed);
     }
-    expect(steps.filter((s) => s.expectedError)).to.have.length(1);
+    expect(steps.filter((s) => s.expectedError)).to.have.length(2);
   });
 
   it("runs every command as written: each succeeds, or fails with the one line the README shows", function () {
@@ -111,6 +111,9 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat participant:list"]).to.match(/LEI 5493001KJTIIGC8Y1R12\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
     expect(outputs["npx hardhat participant:list"]).to.match(/Globex Markets\s+Active/);
     expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");
+    expect(outputs["npx hardhat token:issue"]).to.include("1,250,000.00 USD is above the single-officer threshold of 1,000,000.00 USD: proposed as issuance 1");
+    expect(outputs["npx hardhat token:issuances"]).to.match(/1\s+issuance\s+pending\s+issue 1,250,000\.00 USD to 0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
+    expect(outputs["npx hardhat token:approve-issuance"]).to.include("proposal 1 approved by 0x71bE63f3384f5fb98995898A86B02Fb2426c5788 and executed");
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0002\s+Settled\s+signed/);
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
     expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);

@@ -135,7 +135,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       const { acme, globex } = await load(funded);
       const cases: [string, Record<string, unknown>, string[]][] = [
         ["token:issue", { to: globex.address, amount: "10.00", depositRef: "D-1" }, ["amount"]],
-        ["token:attest", { amount: "6000000.00", report: "R-1" }, ["reserves"]],
+        ["token:attest", { amount: "6000000.00", report: "R-1", asOf: "now" }, ["reserves"]],
         ["token:transfer", { to: globex.address, amount: "1.00", from: acme.address }, ["amount"]],
         ["token:balance", { wallet: acme.address }, ["balance"]],
         ["token:redeem", { amount: "2.00", from: acme.address }, ["amount"]],

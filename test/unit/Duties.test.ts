@@ -14,13 +14,13 @@ async function roleAnswer() {
 describe("separation of duties across the contracts of a deployment", function () {
   describe("conflicting duties on different contracts", function () {
     it("refuses the registry's compliance duty to the token's issuer, so it cannot onboard a wallet of its own and issue the headroom into it", async function () {
-      const { registry, token, admin, issuer } = await loadFixture(depositTokenFixture);
+      const { registry, token, desk, admin, issuer } = await loadFixture(depositTokenFixture);
       await expect(registry.connect(admin).grantRole(COMPLIANCE, issuer.address))
         .to.be.revertedWithCustomError(registry, "ConflictingRoles").withArgs(issuer.address, COMPLIANCE, ISSUER);
       const own = ethers.Wallet.createRandom().address;
       await expect(registry.connect(issuer).onboard(ids.gamma, [own], (await time.latest()) + YEAR))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount").withArgs(issuer.address, COMPLIANCE);
-      await expect(token.connect(issuer).mint(own, usd("900000.00"), ethers.id("own-deposit")))
+      await expect(desk.connect(issuer).mint(own, usd("900000.00"), ethers.id("own-deposit")))
         .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(own);
     });
 
@@ -61,7 +61,7 @@ describe("separation of duties across the contracts of a deployment", function (
     });
 
     it("gives a duty that conflicts with none without asking any contract", async function () {
-      const { registry, token, admin, issuer } = await loadFixture(depositTokenFixture);
+      const { registry, token, desk, admin, issuer } = await loadFixture(depositTokenFixture);
       const broken = await roleAnswer();
       await registry.connect(admin).addPlatformContract(await broken.getAddress());
       await broken.setAnswer(Answer.Revert);

@@ -23,7 +23,8 @@ async function deploySecurity(isin: string) {
   const [admin] = await ethers.getSigners();
   const { registry } = await loadFixture(dvpFixture);
   const factory = await ethers.getContractFactory("SecurityToken", admin);
-  return upgrades.deployProxy(factory, ["Note", "NT", isin, 0, await registry.getAddress(), admin.address, 0], { kind: "uups" });
+  // A fixture's snapshot may have reverted the implementation the upgrades plugin remembers: deploy a fresh one.
+  return upgrades.deployProxy(factory, ["Note", "NT", isin, 0, await registry.getAddress(), admin.address, 0], { kind: "uups", redeployImplementation: "always" });
 }
 
 describe("SecurityToken", function () {
