@@ -703,7 +703,8 @@ contract DvPEscrow is
         assembly ("memory-safe") {
             mstore(0, selector)
             mstore(4, party)
-            answered := and(staticcall(gas(), token, 0, size, 0, 0x20), eq(returndatasize(), 0x20))
+            let ok := staticcall(gas(), token, 0, size, 0, 0x20)
+            answered := and(ok, eq(returndatasize(), 0x20))
             answer := mload(0)
             if and(answered, gt(answer, 1)) {
                 revert(0, 0)
