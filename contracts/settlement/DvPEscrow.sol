@@ -74,10 +74,11 @@ contract DvPEscrow is
     }
 
     /**
-     * @dev Working memory of a batch: each party's net per token. `table` is an open-addressing hash table
-     * whose slots hold a key in the low 224 bits and an index + 1 in the high 32 (0: empty); a token's key
-     * is its address with TOKEN_KEY set, a party's key its address with (token index + 1) above bit 160.
-     * The entries of a token form a list (`heads`, `next`, indexes + 1) so each token is walked alone.
+     * @dev Working memory of a batch: each party's net per token. Tokens and (token, party) entries are
+     * numbered from 1 (index 0 of each array is unused, so 0 means none). `table` is an open-addressing hash
+     * table whose slots hold a key in the low 224 bits and an index in the high 32 (0: empty); a token's key
+     * is its address with TOKEN_KEY set, a party's key its address with its token's index above bit 160.
+     * The entries of a token form a list (`heads`, `next`) so each token is walked alone.
      */
     struct Netting {
         uint256[] table;
@@ -146,8 +147,10 @@ contract DvPEscrow is
     }
 
     /// @inheritdoc IDvPEscrow
-    function proposeTrade(Trade calldata t) external nonReentrant returns (bytes32 tradeId) {
-        if (msg.sender != t.seller && msg.sender != t.buyer) revert NotTradeParty(bytes32(0), msg.sender);
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function proposeTrade(Trade memory t) external nonReentrant returns (bytes32 tradeId) {
+        _requireParty(t.seller, t.buyer, bytes32(0));
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
         _refuse(_termsRefusal($, t));
         _requireRefOpen($, t.seller, t.buyer, t.ref);
@@ -174,13 +177,14 @@ contract DvPEscrow is
         StoredTrade storage s = _openTrade($, tradeId);
         // slither-disable-next-line timestamp
         if (block.timestamp > s.deadline) revert DeadlinePassed(s.deadline, block.timestamp);
-        (address token, uint256 amount, bool settles) = _takeLeg(s, tradeId);
+        (bool sellerLeg, bool settles) = _takeLeg(s, tradeId);
+        (, address token, uint256 amount) = _leg(s, sellerLeg);
         if (!$.listed[token]) revert TokenNotListed(token);
         bytes32 ref = s.ref;
         bytes32 refKey = _requireRefOpen($, s.seller, s.buyer, ref);
         emit LegFunded(tradeId, ref, msg.sender, token, amount);
         if (settles) {
-            _settleLocked($, s, tradeId, refKey, token, amount);
+            _settleLocked($, s, tradeId, refKey, sellerLeg, token, amount);
         } else {
             $.locked[token] += amount;
             _deliver(IERC20(token), msg.sender, address(this), amount);
@@ -189,29 +193,18 @@ contract DvPEscrow is
 
     /// @inheritdoc IDvPEscrow
     function cancel(bytes32 tradeId) external nonReentrant {
-        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        StoredTrade storage s = _openTrade($, tradeId);
-        if (msg.sender != s.seller && msg.sender != s.buyer) revert NotTradeParty(tradeId, msg.sender);
-        TradeState state = s.state;
-        s.state = TradeState.Cancelled;
-        emit TradeCancelled(tradeId, s.ref, msg.sender);
-        _refund($, s, tradeId, state);
+        _close(tradeId, TradeState.Cancelled, bytes32(0));
     }
 
     /// @inheritdoc IDvPEscrow
     function expire(bytes32 tradeId) external nonReentrant {
-        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        StoredTrade storage s = _openTrade($, tradeId);
-        // slither-disable-next-line timestamp
-        if (block.timestamp <= s.deadline) revert DeadlineNotPassed(s.deadline, block.timestamp);
-        TradeState state = s.state;
-        s.state = TradeState.Expired;
-        emit TradeExpired(tradeId, s.ref, msg.sender);
-        _refund($, s, tradeId, state);
+        _close(tradeId, TradeState.Expired, bytes32(0));
     }
 
     /// @inheritdoc IDvPEscrow
-    function settleSigned(Trade calldata t, bytes calldata sellerSig, bytes calldata buyerSig)
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function settleSigned(Trade memory t, bytes calldata sellerSig, bytes calldata buyerSig)
         external
         nonReentrant
         returns (bytes32 tradeHash)
@@ -231,8 +224,9 @@ contract DvPEscrow is
         bytes32 domain = _domainSeparatorV4();
         Netting memory n = _newNetting(count);
         for (uint256 i; i < count; ++i) {
+            uint256 tradeMemory = _freeMemoryPointer();
             SignedTrade calldata s = trades[i];
-            Trade calldata t = s.terms;
+            Trade memory t = s.terms;
             // Marks the trade as it goes, so a second copy in the same batch is refused as already settled.
             (, bytes memory refusal) = _acceptSigned($, domain, t, s.sellerSig, s.buyerSig);
             // A refusal may carry block.timestamp as data (DeadlinePassed); no decision compares a time here.
@@ -240,18 +234,22 @@ contract DvPEscrow is
             if (refusal.length != 0) revert TradeRefused(i, refusal);
             _net(n, t.asset, t.seller, t.buyer, t.assetAmount);
             _net(n, t.cash, t.buyer, t.seller, t.cashAmount);
+            // Nothing a trade's checks wrote to memory is read after them: the next trade reuses that memory,
+            // so the batch's memory (and its cost) grows with the netting arrays only.
+            _setFreeMemoryPointer(tradeMemory);
         }
         emit SignedTradeBatchSettled(msg.sender, count, _totals(n));
         _settleNets(n);
     }
 
     /// @inheritdoc IDvPEscrow
-    function withdrawSignature(Trade calldata t) external {
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function withdrawSignature(Trade memory t) external {
         bytes32 tradeHash = _hashTypedDataV4(_structHash(t));
-        if (msg.sender != t.seller && msg.sender != t.buyer) revert NotTradeParty(tradeHash, msg.sender);
+        _requireParty(t.seller, t.buyer, tradeHash);
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        if ($.signedSettled[tradeHash]) revert SignedTradeAlreadySettled(tradeHash);
-        if ($.withdrawn[tradeHash]) revert TermsWithdrawn(tradeHash);
+        _refuse(_digestRefusal($, tradeHash));
         $.withdrawn[tradeHash] = true;
         emit SignatureWithdrawn(tradeHash, t.ref, msg.sender);
     }
@@ -259,12 +257,7 @@ contract DvPEscrow is
     /// @inheritdoc IDvPEscrow
     function closeByOrder(bytes32 tradeId, bytes32 legalRef) external nonReentrant onlyRole(COMPLIANCE_ROLE) {
         if (legalRef == bytes32(0)) revert LegalReferenceMissing();
-        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        StoredTrade storage s = _openTrade($, tradeId);
-        TradeState state = s.state;
-        s.state = TradeState.ClosedByOrder;
-        emit TradeClosedByOrder(tradeId, s.ref, legalRef, msg.sender);
-        _refund($, s, tradeId, state);
+        _close(tradeId, TradeState.ClosedByOrder, legalRef);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -316,7 +309,9 @@ contract DvPEscrow is
     }
 
     /// @inheritdoc IDvPEscrow
-    function hashTrade(Trade calldata t) external view returns (bytes32) {
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function hashTrade(Trade memory t) external view returns (bytes32) {
         return _hashTypedDataV4(_structHash(t));
     }
 
@@ -365,18 +360,18 @@ contract DvPEscrow is
      * @dev Why terms cannot trade now (listed tokens, amounts, distinct parties, deadline, registry), as the
      * ABI-encoded error to raise; empty when they can. Every flow asks this one function.
      */
-    function _termsRefusal(DvPEscrowStorage storage $, Trade calldata t) private view returns (bytes memory refusal) {
-        if (!$.listed[t.asset]) return abi.encodeWithSelector(TokenNotListed.selector, t.asset);
-        if (!$.listed[t.cash]) return abi.encodeWithSelector(TokenNotListed.selector, t.cash);
+    function _termsRefusal(DvPEscrowStorage storage $, Trade memory t) private view returns (bytes memory refusal) {
+        if (!$.listed[t.asset]) return _refusal(TokenNotListed.selector, uint160(t.asset));
+        if (!$.listed[t.cash]) return _refusal(TokenNotListed.selector, uint160(t.cash));
         if (t.assetAmount == 0 || t.cashAmount == 0) return abi.encodeWithSelector(TradeAmountZero.selector);
-        if (t.seller == t.buyer) return abi.encodeWithSelector(SameParty.selector, t.seller);
+        if (t.seller == t.buyer) return _refusal(SameParty.selector, uint160(t.seller));
         // slither-disable-next-line timestamp
         if (t.deadline < block.timestamp) return abi.encodeWithSelector(DeadlinePassed.selector, t.deadline, block.timestamp);
         // A batch asks about each trade's parties, as settling it alone would.
         // slither-disable-next-line calls-loop
         (bool sellerAllowed, bool buyerAllowed) = $.registry.areAllowed(t.seller, t.buyer);
-        if (!sellerAllowed) return abi.encodeWithSelector(PartyNotAllowed.selector, t.seller);
-        if (!buyerAllowed) return abi.encodeWithSelector(PartyNotAllowed.selector, t.buyer);
+        if (!sellerAllowed) return _refusal(PartyNotAllowed.selector, uint160(t.seller));
+        if (!buyerAllowed) return _refusal(PartyNotAllowed.selector, uint160(t.buyer));
     }
 
     /**
@@ -388,7 +383,7 @@ contract DvPEscrow is
     function _acceptSigned(
         DvPEscrowStorage storage $,
         bytes32 domain,
-        Trade calldata t,
+        Trade memory t,
         bytes calldata sellerSig,
         bytes calldata buyerSig
     ) private returns (bytes32 tradeHash, bytes memory refusal) {
@@ -397,20 +392,53 @@ contract DvPEscrow is
         // slither-disable-next-line timestamp
         if (refusal.length != 0) return (tradeHash, refusal);
         tradeHash = MessageHashUtils.toTypedDataHash(domain, _structHash(t));
-        if ($.signedSettled[tradeHash]) return (tradeHash, abi.encodeWithSelector(SignedTradeAlreadySettled.selector, tradeHash));
-        if ($.withdrawn[tradeHash]) return (tradeHash, abi.encodeWithSelector(TermsWithdrawn.selector, tradeHash));
+        refusal = _digestRefusal($, tradeHash);
+        if (refusal.length != 0) return (tradeHash, refusal);
         bytes32 refKey;
         (refKey, refusal) = _refOpen($, t.seller, t.buyer, t.ref);
         if (refusal.length != 0) return (tradeHash, refusal);
         if (!_isValidSignature(t.seller, tradeHash, sellerSig)) {
-            return (tradeHash, abi.encodeWithSelector(InvalidSignature.selector, t.seller));
+            return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.seller)));
         }
         if (!_isValidSignature(t.buyer, tradeHash, buyerSig)) {
-            return (tradeHash, abi.encodeWithSelector(InvalidSignature.selector, t.buyer));
+            return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.buyer)));
         }
         $.signedSettled[tradeHash] = true;
         $.refSettled[refKey] = true;
         emit SignedTradeSettled(tradeHash, t.ref, msg.sender, t);
+    }
+
+    /// @dev Reverts with NotTradeParty(`id`, caller) unless the caller is `seller` or `buyer`.
+    function _requireParty(address seller, address buyer, bytes32 id) private view {
+        if (msg.sender != seller && msg.sender != buyer) revert NotTradeParty(id, msg.sender);
+    }
+
+    /// @dev Why signed terms with digest `tradeHash` are closed (settled, or a party withdrew them); empty when open.
+    function _digestRefusal(DvPEscrowStorage storage $, bytes32 tradeHash) private view returns (bytes memory) {
+        if ($.signedSettled[tradeHash]) return _refusal(SignedTradeAlreadySettled.selector, uint256(tradeHash));
+        if ($.withdrawn[tradeHash]) return _refusal(TermsWithdrawn.selector, uint256(tradeHash));
+        return "";
+    }
+
+    /// @dev The free memory pointer: where the next memory allocation starts.
+    function _freeMemoryPointer() private pure returns (uint256 pointer) {
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            pointer := mload(0x40)
+        }
+    }
+
+    /// @dev Releases the memory allocated since `_freeMemoryPointer` returned `pointer`; nothing in it may be read again.
+    function _setFreeMemoryPointer(uint256 pointer) private pure {
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(0x40, pointer)
+        }
+    }
+
+    /// @dev The ABI encoding of custom error `selector` with one static argument (an address, a hash) as a word.
+    function _refusal(bytes4 selector, uint256 arg) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, arg);
     }
 
     /// @dev Reverts with `refusal`, an ABI-encoded custom error of this contract, when there is one.
@@ -435,48 +463,47 @@ contract DvPEscrow is
         }
     }
 
-    /// @dev Records the caller's leg: which token and amount, and whether it is the second leg (settles).
-    function _takeLeg(StoredTrade storage s, bytes32 tradeId)
-        private
-        returns (address token, uint256 amount, bool settles)
-    {
+    /**
+     * @dev Records the caller's leg: whether it is the seller's (else the buyer's) and whether it is the second
+     * leg (settles). The caller must be a party whose leg is not locked yet.
+     */
+    function _takeLeg(StoredTrade storage s, bytes32 tradeId) private returns (bool sellerLeg, bool settles) {
+        sellerLeg = msg.sender == s.seller;
+        if (!sellerLeg && msg.sender != s.buyer) revert NotTradeParty(tradeId, msg.sender);
+        TradeState funded = sellerLeg ? TradeState.SellerFunded : TradeState.BuyerFunded;
         TradeState state = s.state;
-        if (msg.sender == s.seller) {
-            if (state == TradeState.SellerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
-            (token, amount) = (s.asset, s.assetAmount);
-            settles = state == TradeState.BuyerFunded;
-            s.state = settles ? TradeState.Settled : TradeState.SellerFunded;
-        } else if (msg.sender == s.buyer) {
-            if (state == TradeState.BuyerFunded) revert LegAlreadyFunded(tradeId, msg.sender);
-            (token, amount) = (s.cash, s.cashAmount);
-            settles = state == TradeState.SellerFunded;
-            s.state = settles ? TradeState.Settled : TradeState.BuyerFunded;
-        } else {
-            revert NotTradeParty(tradeId, msg.sender);
-        }
+        if (state == funded) revert LegAlreadyFunded(tradeId, msg.sender);
+        // The trade is open and the caller's leg is not locked: the other leg is locked unless it is Proposed.
+        settles = state != TradeState.Proposed;
+        s.state = settles ? TradeState.Settled : funded;
+    }
+
+    /// @dev The seller's leg of a trade (the seller, the asset, its amount) or the buyer's (the buyer, the cash, its amount).
+    function _leg(StoredTrade storage s, bool sellerLeg) private view returns (address party, address token, uint256 amount) {
+        return sellerLeg ? (s.seller, s.asset, s.assetAmount) : (s.buyer, s.cash, s.cashAmount);
     }
 
     /**
-     * @dev The second leg: both tokens must be listed now, not only the caller's. The locked leg leaves the
-     * escrow; the caller's leg goes straight from its owner to the counterparty, checked by balance delta.
+     * @dev The second leg (the seller's when `sellerLeg`): both tokens must be listed now, not only the
+     * caller's. The locked leg leaves the escrow to the caller; the caller's leg goes straight from the caller
+     * to the counterparty, checked by balance delta.
      */
     function _settleLocked(
         DvPEscrowStorage storage $,
         StoredTrade storage s,
         bytes32 tradeId,
         bytes32 refKey,
+        bool sellerLeg,
         address token,
         uint256 amount
     ) private {
-        (address seller, address buyer) = (s.seller, s.buyer);
-        (address lockedToken, uint256 lockedAmount) = msg.sender == seller ? (s.cash, s.cashAmount) : (s.asset, s.assetAmount);
+        (address counterparty, address lockedToken, uint256 lockedAmount) = _leg(s, !sellerLeg);
         if (!$.listed[lockedToken]) revert TokenNotListed(lockedToken);
         $.refSettled[refKey] = true;
         $.locked[lockedToken] -= lockedAmount;
         emit TradeSettled(tradeId, s.ref);
-        (address payer, address payee) = msg.sender == seller ? (seller, buyer) : (buyer, seller);
-        _deliver(IERC20(token), payer, payee, amount);
-        IERC20(lockedToken).safeTransfer(payer, lockedAmount);
+        _deliver(IERC20(token), msg.sender, counterparty, amount);
+        IERC20(lockedToken).safeTransfer(msg.sender, lockedAmount);
     }
 
     /// @dev The reference key of a trade: a reference settles once between the same seller and buyer.
@@ -505,11 +532,30 @@ contract DvPEscrow is
         _refuse(refusal);
     }
 
-    function _refund(DvPEscrowStorage storage $, StoredTrade storage s, bytes32 tradeId, TradeState state) private {
-        if (state == TradeState.SellerFunded) {
-            _returnLeg($, tradeId, s.ref, s.seller, s.asset, s.assetAmount);
-        } else if (state == TradeState.BuyerFunded) {
-            _returnLeg($, tradeId, s.ref, s.buyer, s.cash, s.cashAmount);
+    /**
+     * @dev Closes an open trade as `closing` (Cancelled by a party, Expired once past its deadline, or
+     * ClosedByOrder under `legalRef`), emits the matching event and gives back the leg locked, if any.
+     */
+    function _close(bytes32 tradeId, TradeState closing, bytes32 legalRef) private {
+        DvPEscrowStorage storage $ = _getDvPEscrowStorage();
+        StoredTrade storage s = _openTrade($, tradeId);
+        TradeState state = s.state;
+        bytes32 ref = s.ref;
+        if (closing == TradeState.Cancelled) {
+            _requireParty(s.seller, s.buyer, tradeId);
+            emit TradeCancelled(tradeId, ref, msg.sender);
+        } else if (closing == TradeState.Expired) {
+            // slither-disable-next-line timestamp
+            if (block.timestamp <= s.deadline) revert DeadlineNotPassed(s.deadline, block.timestamp);
+            emit TradeExpired(tradeId, ref, msg.sender);
+        } else {
+            emit TradeClosedByOrder(tradeId, ref, legalRef, msg.sender);
+        }
+        s.state = closing;
+        if (state != TradeState.Proposed) {
+            // An open trade that is not Proposed has exactly one leg locked.
+            (address party, address token, uint256 amount) = _leg(s, state == TradeState.SellerFunded);
+            _returnLeg($, tradeId, ref, party, token, amount);
         }
     }
 
@@ -555,18 +601,23 @@ contract DvPEscrow is
     function _newNetting(uint256 count) private pure returns (Netting memory n) {
         uint256 bits = 3;
         while ((1 << bits) < count * 8) ++bits;
-        n.table = new uint256[](1 << bits);
+        n.table = _zeroed(1 << bits);
         n.shift = 256 - bits;
-        n.tokens = new address[](2 * count);
-        n.gross = new uint256[](2 * count);
-        n.heads = new uint256[](2 * count);
-        n.parties = new address[](4 * count);
-        n.nets = new int256[](4 * count);
-        n.next = new uint256[](4 * count);
+        n.tokens = new address[](2 * count + 1);
+        n.gross = _zeroed(2 * count + 1);
+        n.heads = _zeroed(2 * count + 1);
+        n.parties = new address[](4 * count + 1);
+        n.nets = new int256[](4 * count + 1);
+        n.next = _zeroed(4 * count + 1);
     }
 
-    /// @dev The slot of `key` in the table, and the index + 1 stored with it (0 when the key is new: the slot
-    /// is then the empty one where it goes).
+    /// @dev A zeroed memory array of `length` words.
+    function _zeroed(uint256 length) private pure returns (uint256[] memory) {
+        return new uint256[](length);
+    }
+
+    /// @dev The slot of `key` in the table, and the index stored with it (0 when the key is new: the slot is
+    /// then the empty one where it goes).
     function _find(Netting memory n, uint256 key) private pure returns (uint256 slot, uint256 found) {
         uint256 mask = n.table.length - 1;
         unchecked {
@@ -584,15 +635,11 @@ contract DvPEscrow is
     /// the payer's net falls by it and the payee's rises.
     function _net(Netting memory n, address token, address payer, address payee, uint256 amount) private pure {
         uint256 key = uint256(uint160(token)) | TOKEN_KEY;
-        (uint256 slot, uint256 found) = _find(n, key);
-        uint256 t;
-        if (found != 0) {
-            t = found - 1;
-        } else {
-            t = n.tokenCount;
-            n.tokenCount = t + 1;
+        (uint256 slot, uint256 t) = _find(n, key);
+        if (t == 0) {
+            t = ++n.tokenCount;
             n.tokens[t] = token;
-            n.table[slot] = key | ((t + 1) << 224);
+            n.table[slot] = key | (t << 224);
         }
         n.gross[t] += amount;
         int256 signed = SafeCast.toInt256(amount);
@@ -602,15 +649,15 @@ contract DvPEscrow is
 
     /// @dev The entry of `party` in token `t`, added to the token's list when new.
     function _entry(Netting memory n, uint256 t, address party) private pure returns (uint256 e) {
-        uint256 key = uint256(uint160(party)) | ((t + 1) << 160);
-        (uint256 slot, uint256 found) = _find(n, key);
-        if (found != 0) return found - 1;
-        e = n.entryCount;
-        n.entryCount = e + 1;
+        uint256 key = uint256(uint160(party)) | (t << 160);
+        uint256 slot;
+        (slot, e) = _find(n, key);
+        if (e != 0) return e;
+        e = ++n.entryCount;
         n.parties[e] = party;
         n.next[e] = n.heads[t];
-        n.heads[t] = e + 1;
-        n.table[slot] = key | ((e + 1) << 224);
+        n.heads[t] = e;
+        n.table[slot] = key | (e << 224);
     }
 
     /**
@@ -622,20 +669,20 @@ contract DvPEscrow is
     function _totals(Netting memory n) private view returns (TokenTotals[] memory totals) {
         uint256 tokenCount = n.tokenCount;
         totals = new TokenTotals[](tokenCount);
-        for (uint256 t; t < tokenCount; ++t) {
+        for (uint256 t = 1; t <= tokenCount; ++t) {
             address token = n.tokens[t];
             uint256 moved = 0;
-            for (uint256 e = n.heads[t]; e != 0; e = n.next[e - 1]) {
-                int256 net = n.nets[e - 1];
+            for (uint256 e = n.heads[t]; e != 0; e = n.next[e]) {
+                int256 net = n.nets[e];
                 if (net > 0) moved += uint256(net);
-                else if (net == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.isFrozen, (n.parties[e - 1])))) {
-                    revert IPermissionedToken.WalletFrozen(n.parties[e - 1]);
+                else if (net == 0 && _tokenSays(token, IPermissionedToken.isFrozen.selector, n.parties[e], 0x24)) {
+                    revert IPermissionedToken.WalletFrozen(n.parties[e]);
                 }
             }
-            if (moved == 0 && _tokenSays(token, abi.encodeCall(IPermissionedToken.paused, ()))) {
+            if (moved == 0 && _tokenSays(token, IPermissionedToken.paused.selector, address(0), 4)) {
                 revert IPermissionedToken.TokenPaused();
             }
-            totals[t] = TokenTotals({token: token, gross: n.gross[t], net: moved});
+            totals[t - 1] = TokenTotals({token: token, gross: n.gross[t], net: moved});
         }
     }
 
@@ -643,54 +690,62 @@ contract DvPEscrow is
      * @dev A listed token's yes/no answer to a compliance question (`isFrozen(party)`, `paused()`); false when
      * the token has no such function (a plain ERC-20 answers with a revert and no data). A question that
      * failed for want of gas is refused instead (EIP-150 leaves the caller 1/64 of the gas it forwarded),
-     * so that no submitter can starve it into a "no".
+     * so that no submitter can starve it into a "no". The question is `selector`, followed by `party` when
+     * `size` is 0x24 (4 for none); an answer other than a 32-byte boolean is a "no", a 32-byte word that is
+     * not a boolean reverts, as `abi.decode` would.
      */
-    function _tokenSays(address token, bytes memory question) private view returns (bool) {
+    function _tokenSays(address token, bytes4 selector, address party, uint256 size) private view returns (bool) {
         uint256 gasBefore = gasleft();
-        // A view call per zero net or idle token, only in a batch; the function may be missing, hence no interface call.
-        // slither-disable-next-line low-level-calls,calls-loop
-        (bool ok, bytes memory answer) = token.staticcall(question); // solhint-disable-line avoid-low-level-calls
-        if (ok && answer.length == 32) return abi.decode(answer, (bool));
+        bool answered;
+        uint256 answer;
+        // A view call per zero net or idle token, only in a batch; the function may be missing, hence no interface
+        // call. The question and the answer fit in the scratch space.
+        // slither-disable-next-line assembly,calls-loop
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            mstore(4, party)
+            let ok := staticcall(gas(), token, 0, size, 0, 0x20)
+            answered := and(ok, eq(returndatasize(), 0x20))
+            answer := mload(0)
+            if and(answered, gt(answer, 1)) {
+                revert(0, 0)
+            }
+        }
+        if (answered) return answer == 1;
         if (gasleft() <= gasBefore / 64) revert TokenQueryOutOfGas(token);
         return false;
     }
 
     /**
-     * @dev Moves the nets: per token, pairs the next party that owes with the next that is owed and moves
-     * the smaller of the two remainders from one to the other, until both run out together (a token's nets
-     * sum to zero). Each party pays at most its net and the escrow's balance never changes.
+     * @dev Moves the nets: per token, pairs the first party that still owes with the first that is still
+     * owed and moves the smaller of the two remainders from one to the other (taking it off both nets),
+     * until nobody owes; then nobody is owed either (a token's nets sum to zero). Each party pays at most its
+     * net and the escrow's balance never changes.
      */
     function _settleNets(Netting memory n) private {
         uint256 tokenCount = n.tokenCount;
-        for (uint256 t; t < tokenCount; ++t) {
+        for (uint256 t = 1; t <= tokenCount; ++t) {
             IERC20 token = IERC20(n.tokens[t]);
-            uint256 payer = _nextNet(n, n.heads[t], true);
-            uint256 payee = _nextNet(n, n.heads[t], false);
-            uint256 owed = payer == 0 ? 0 : uint256(-n.nets[payer - 1]);
-            uint256 due = payee == 0 ? 0 : uint256(n.nets[payee - 1]);
-            while (payer != 0) {
-                uint256 amount = owed < due ? owed : due;
-                _deliver(token, n.parties[payer - 1], n.parties[payee - 1], amount);
-                owed -= amount;
-                due -= amount;
-                if (owed == 0) {
-                    payer = _nextNet(n, n.next[payer - 1], true);
-                    if (payer != 0) owed = uint256(-n.nets[payer - 1]);
-                }
-                if (due == 0) {
-                    payee = _nextNet(n, n.next[payee - 1], false);
-                    if (payee != 0) due = uint256(n.nets[payee - 1]);
-                }
+            uint256 payer = n.heads[t];
+            uint256 payee = payer;
+            while ((payer = _nextNet(n, payer, true)) != 0) {
+                payee = _nextNet(n, payee, false);
+                int256 owed = -n.nets[payer];
+                int256 due = n.nets[payee];
+                int256 amount = owed < due ? owed : due;
+                n.nets[payer] += amount;
+                n.nets[payee] -= amount;
+                _deliver(token, n.parties[payer], n.parties[payee], uint256(amount));
             }
         }
     }
 
-    /// @dev From entry `e` (index + 1) on in its token's list, the first that owes (`owing`) or is owed; 0 if none.
+    /// @dev From entry `e` on in its token's list, the first that owes (`owing`) or is owed; 0 if none.
     function _nextNet(Netting memory n, uint256 e, bool owing) private pure returns (uint256) {
         while (e != 0) {
-            int256 net = n.nets[e - 1];
+            int256 net = n.nets[e];
             if (owing ? net < 0 : net > 0) return e;
-            e = n.next[e - 1];
+            e = n.next[e];
         }
         return 0;
     }
@@ -715,12 +770,8 @@ contract DvPEscrow is
         return error == ECDSA.RecoverError.NoError && recovered == signer;
     }
 
-    function _structHash(Trade calldata t) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                TRADE_TYPEHASH, t.seller, t.buyer, t.asset, t.assetAmount, t.cash, t.cashAmount, t.deadline, t.ref
-            )
-        );
+    function _structHash(Trade memory t) private pure returns (bytes32) {
+        return keccak256(abi.encode(TRADE_TYPEHASH, t));
     }
 
     /// @dev Duties stay apart across the deployment: the registry refuses COMPLIANCE_ROLE to an issuer.

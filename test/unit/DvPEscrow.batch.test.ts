@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchFixture, ids, units, usd } from "../fixtures";
 import { batchTotals, netPositions, signTrade, SignedTrade, tradeHash, TradeTerms } from "../../lib/dvp";
-import type { GasBurningToken, PlainERC20, ReentrantToken, ShortDeliveryToken } from "../../typechain-types";
+import type { GasBurningToken, PlainERC20, RawAnswerToken, ReentrantToken, ShortDeliveryToken } from "../../typechain-types";
 
 type Fixture = Awaited<ReturnType<typeof batchFixture>>;
 
@@ -271,6 +271,39 @@ describe("DvPEscrow: netted batch of signed trades", function () {
     expect(await holdings(f)).to.deep.equal(before);
   });
 
+  it("refuses a batch when a token answers a freeze question with a 32-byte word that is not a boolean, as decoding it would", async function () {
+    const f = await loadFixture(batch);
+    const raw = await ethers.deployContract("RawAnswerToken");
+    const { signed, before } = await withListed(f, raw);
+    await raw.setAnswer(ethers.toBeHex(2, 32));
+    await expect(f.escrow.connect(f.agent).settleSignedBatch(signed)).to.be.revertedWithoutReason();
+    expect(await holdings(f)).to.deep.equal(before);
+  });
+
+  it("reads only a 32-byte boolean as a token's answer on a freeze: true refuses the party, any other length is no freeze", async function () {
+    const yes = ethers.toBeHex(1, 32);
+    for (const [answer, frozen] of [
+      [yes, true],
+      [ethers.ZeroHash, false],
+      [ethers.concat([yes, yes]), false],
+      ["0x01", false],
+      ["0x", false],
+    ] as const) {
+      const f = await loadFixture(batch);
+      const raw = await ethers.deployContract("RawAnswerToken");
+      const { signed, before } = await withListed(f, raw);
+      await raw.setAnswer(answer);
+      const tx = f.escrow.connect(f.agent).settleSignedBatch(signed);
+      if (frozen) {
+        // bob, whose net in the token is zero, is the party asked about
+        await expect(tx).to.be.revertedWithCustomError(f.escrow, "WalletFrozen").withArgs(f.bob.address);
+        expect(await holdings(f)).to.deep.equal(before);
+      } else {
+        await expect(tx, answer).to.changeTokenBalances(raw, [f.alice, f.bob, f.carol], [50n, 0n, -50n]);
+      }
+    }
+  });
+
   it("settles a listed plain ERC-20 (no freeze, no pause) in which a party nets to zero", async function () {
     const f = await loadFixture(batch);
     const plain = await ethers.deployContract("PlainERC20");
@@ -287,7 +320,7 @@ describe("DvPEscrow: netted batch of signed trades", function () {
  * Lists `token` (a test-only ERC-20) and signs three trades in it: bob sells 50 to alice, carol sells 30
  * and 20 to bob, each for 50.00, 30.00 and 20.00 USD. Bob's net in the token is zero.
  */
-async function withListed(f: Fixture, token: PlainERC20 | ShortDeliveryToken | ReentrantToken | GasBurningToken) {
+async function withListed(f: Fixture, token: PlainERC20 | ShortDeliveryToken | ReentrantToken | GasBurningToken | RawAnswerToken) {
   const address = await token.getAddress();
   await f.escrow.connect(f.admin).listToken(address, true);
   for (const p of [f.bob, f.carol]) {
