@@ -204,6 +204,12 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `the signature is not ${a.authorizer}'s signature of this payment on this token and chain`;
     case "CallerNotPayee":
       return `only the payee ${a.payee} may submit this authorization, not ${a.caller}`;
+    case "SelfPayment":
+      return `${a.wallet} is both payer and payee: a wallet cannot pay itself`;
+    case "AmountOverflow":
+      return `the batch's gross value so far (${amount(a.total)}) plus this instruction's ${amount(a.value)} passes 2^256 - 1`;
+    case "CustodianCannotApprove":
+      return `${a.custodian} is a custodian: it holds tokens for others and cannot grant an allowance`;
     case "NetPositionShortfall":
       return `${a.wallet} holds ${amount(a.balance)}, its net debit in the batch is ${amount(a.netDebit)}`;
     case "EmptyBatch":

@@ -111,7 +111,8 @@ export interface PaymentDeployment {
 
 /**
  * Reads the text of a signed-payment file and checks it against the deployment: the token and chain it was
- * signed for, and that its signature recovers to its payer. Refuses naming `name` (the file); `what`
+ * signed for, that its signature recovers to its payer, and that it does not pay its payer (the token refuses
+ * that as `SelfPayment`). Refuses naming `name` (the file); `what`
  * prefixes a file that cannot be read (an option, a form field). `payment:settle`, `payment:settle-batch`
  * and the client page read files through this one check.
  */
@@ -135,6 +136,7 @@ export function readSignedPaymentFile(text: string, name: string, what: string, 
     signer = "nobody (malformed signature)";
   }
   if (signer !== payment.from) throw new Error(`${name} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
+  if (payment.to === payment.from) throw new Error(`${name} pays ${payment.from} to itself: a wallet cannot pay itself; nothing was sent`);
   return payment;
 }
 
@@ -181,7 +183,8 @@ export const PAYMENT_OPTION_NAMES: Record<keyof PaymentText, string> = {
 /**
  * Terms from text, as `payment:sign` and the client page take them: the amount parsed exactly in the token's
  * decimals (zero refused), the reference as `toReference` makes it, validity from `now` (the chain's time)
- * for 24 hours unless given, a random nonce unless given. Refuses a malformed field naming it.
+ * for 24 hours unless given, a random nonce unless given. Refuses a malformed field naming it, and a payee that is
+ * the payer (the token refuses a wallet paying itself: `SelfPayment`).
  */
 export function paymentTermsFromText(
   text: PaymentText, from: string, decimals: number, now: number, names: Record<keyof PaymentText, string> = PAYMENT_OPTION_NAMES,
@@ -192,8 +195,10 @@ export function paymentTermsFromText(
   const validAfter = BigInt(given(text.validAfter) ? parseDate(text.validAfter!, names.validAfter) : now - 1);
   const validBefore = BigInt(given(text.validBefore) ? parseDate(text.validBefore!, names.validBefore) : now + 86_400);
   if (validBefore <= validAfter + 1n) throw new Error(`${names.validBefore} must be later than ${names.validAfter}: the payment would never be valid`);
+  const to = parseAddress(text.to.trim(), names.to);
+  if (to === ethers.getAddress(from)) throw new Error(`${names.to} ${to} is the payer's own wallet: a wallet cannot pay itself`);
   return {
-    from, to: parseAddress(text.to.trim(), names.to), value, ref: toReference(text.ref, names.ref), validAfter, validBefore,
+    from, to, value, ref: toReference(text.ref, names.ref), validAfter, validBefore,
     nonce: paymentNonce(text.nonce, names.nonce),
   };
 }

@@ -73,6 +73,8 @@ interface IPermissionedToken is IERC20 {
     error InvalidCustodian(address account);
     /// @notice A custodian cannot be unmarked while it holds tokens (they belong to others).
     error CustodianHoldsTokens(address account, uint256 balance);
+    /// @notice A custodian cannot grant an allowance (approve, permit): it gives back what it holds itself.
+    error CustodianCannotApprove(address custodian);
     /// @notice The account already holds a role that must stay with someone else (separation of duties).
     error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
 
@@ -98,14 +100,15 @@ interface IPermissionedToken is IERC20 {
 
     /// @notice Moves tokens from a holder to an allowed wallet under a legal reference. COMPLIANCE_ROLE.
     /// @param from The wallet debited (may be frozen, suspended or revoked).
-    /// @param to The wallet credited (must be allowed and not frozen).
+    /// @param to The wallet credited (must be allowed and not frozen; never the token itself).
     /// @param amount The amount (non-zero).
     /// @param legalRef The legal basis (non-zero).
     function forceTransfer(address from, address to, uint256 amount, bytes32 legalRef) external;
 
     /// @notice Marks or unmarks a contract that holds tokens for others (the DvP escrow). DEFAULT_ADMIN_ROLE.
     /// @dev A custodian cannot be the source of a forced transfer or redemption, and may send what it holds
-    /// even when the registry no longer allows it or it is frozen (refunds must always be possible); it
+    /// itself even when the registry no longer allows it or it is frozen (refunds must always be possible); it
+    /// cannot grant an allowance, a spender's transferFrom out of it is checked as for any holder, and it
     /// receives, and spends allowances, only when allowed and not frozen. Unmarking requires a zero balance.
     /// @param account The contract.
     /// @param custodian Whether it is a custodian.

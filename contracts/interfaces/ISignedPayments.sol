@@ -10,6 +10,8 @@ pragma solidity 0.8.30;
  * in a `ReferencedTransfer` event; such an authorization settles either alone or inside a netted batch,
  * never both: all authorizations of a payer share one nonce space.
  *
+ * No signed payment names the same wallet as payer and payee (`SelfPayment`), alone or in a batch.
+ *
  * Nonces: any 32-byte value (EIP-3009 suggests random ones). They are kept as a bitmap, 256 nonces to a
  * storage word (the word is `nonce >> 8`, the bit `nonce & 0xff`), so a payer that numbers the nonces of a
  * settlement cycle from a multiple of 256 pays for one new storage word per 256 payments.
@@ -76,12 +78,17 @@ interface ISignedPayments {
     error NetPositionShortfall(address wallet, uint256 balance, uint256 netDebit);
     /// @notice A batch must hold at least one instruction.
     error EmptyBatch();
+    /// @notice A signed payment names the same wallet as payer and payee: it would move nothing.
+    error SelfPayment(address wallet);
+    /// @notice A batch's gross value would pass 2^256 - 1: `total` of the instructions before this one, plus
+    /// its `value`.
+    error AmountOverflow(uint256 total, uint256 value);
 
     /**
      * @notice EIP-3009: moves `value` from `from` to `to` with `from`'s signature of
      * TransferWithAuthorization. Anyone allowed and not frozen may submit it.
      * @param from The payer (signer).
-     * @param to The payee.
+     * @param to The payee (not the payer: `SelfPayment`).
      * @param value The amount.
      * @param validAfter Valid strictly after this unix time.
      * @param validBefore Valid strictly before this unix time.
@@ -106,7 +113,7 @@ interface ISignedPayments {
      * @notice EIP-3009: as `transferWithAuthorization`, for a ReceiveWithAuthorization signature, and only the
      * payee may submit it (so nobody can front-run the payee's own call with it).
      * @param from The payer (signer).
-     * @param to The payee, who must be the caller.
+     * @param to The payee, who must be the caller (and not the payer: `SelfPayment`).
      * @param value The amount.
      * @param validAfter Valid strictly after this unix time.
      * @param validBefore Valid strictly before this unix time.
@@ -140,7 +147,8 @@ interface ISignedPayments {
 
     /**
      * @notice A referenced payment signed as TransferWithReferenceAuthorization (the reference is part of the
-     * signed data). Anyone allowed and not frozen may submit it. Emits `ReferencedTransfer`.
+     * signed data). Anyone allowed and not frozen may submit it. Emits `ReferencedTransfer`. Payer and payee
+     * must differ (`SelfPayment`).
      * @param payment The signed instruction.
      */
     function transferWithReferenceAuthorization(SignedPayment calldata payment) external;
@@ -149,8 +157,10 @@ interface ISignedPayments {
      * @notice Settles TransferWithReferenceAuthorization instructions as one netted batch: every signature,
      * validity window, nonce, amount, reference and party is checked, each wallet's net position is computed,
      * and only net amounts move (each net payer to net payees, through the token's movement rule). All or
-     * nothing: a refused instruction reverts with `PaymentInstructionRefused(index, reason)`, a net payer short
-     * of balance with `NetPositionShortfall`. Anyone allowed and not frozen may submit.
+     * nothing: a refused instruction reverts with `PaymentInstructionRefused(index, reason)` (among the
+     * reasons `SelfPayment(wallet)`, and `AmountOverflow(total, value)` at the instruction whose value would
+     * take the gross value past 2^256 - 1), a net payer short of balance with `NetPositionShortfall`.
+     * Anyone allowed and not frozen may submit.
      * @param batch The signed instructions.
      * @return grossValue The sum of the instructions' values.
      * @return netValue The value that moved.

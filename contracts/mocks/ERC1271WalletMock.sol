@@ -20,6 +20,11 @@ contract ERC1271WalletMock is IERC1271 {
         token.approve(spender, amount);
     }
 
+    function transferToken(IERC20 token, address to, uint256 amount) external {
+        if (msg.sender != OWNER) revert NotOwner(msg.sender);
+        token.transfer(to, amount);
+    }
+
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature);
         return error == ECDSA.RecoverError.NoError && recovered == OWNER ? this.isValidSignature.selector : bytes4(0);

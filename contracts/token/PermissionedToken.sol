@@ -25,8 +25,10 @@ import {Duties} from "../access/Duties.sol";
  *
  * Contracts that hold tokens for others (the DvP escrow) are marked as custodians by the admin: no forced
  * transfer or redemption takes from them, and they can always give back what they hold, even once the
- * registry no longer allows them or compliance froze them (a refund must never be trapped). They receive,
- * and spend allowances, only while allowed and not frozen, like anyone else.
+ * registry no longer allows them or compliance froze them (a refund must never be trapped). That excuse
+ * covers only a custodian's own transfers: a custodian cannot grant an allowance (approve, permit), and a
+ * spender's `transferFrom` out of one is checked as out of any holder. They receive, and spend allowances,
+ * only while allowed and not frozen, like anyone else.
  *
  * Spenders are checked like holders: `transferFrom` refuses a spender that is frozen or not allowed, and
  * an allowance can only be granted (approve, permit) to a spender that is allowed and not frozen. Setting
@@ -147,7 +149,8 @@ abstract contract PermissionedToken is
      * order against a frozen or revoked participant, a lost or compromised key. So the sending side is not
      * checked (it is typically frozen, suspended or revoked), and the transfer works while the token is
      * paused (a compromised key is exactly when one pauses, then moves the funds to safety). The receiving
-     * side is checked as on every movement: forced funds only ever reach an allowed, unfrozen wallet. A
+     * side is checked as on every movement: forced funds only ever reach an allowed, unfrozen wallet, never
+     * the token's own custody account (`_update` refuses it as a receiver, whatever the registry says). A
      * custodian (the DvP escrow) is never a source: what it holds belongs to the parties of its trades, and
      * the escrow's own court-order action returns a leg to its owner.
      */
@@ -233,7 +236,9 @@ abstract contract PermissionedToken is
     /**
      * @dev The one movement rule. Reads the config word once; checks frozen flags in this contract and
      * asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check one side.
-     * A custodian's sending side is excused only where it fails, so the usual path reads no extra slot.
+     * A custodian's sending side is excused only where it fails, so the usual path reads no extra slot, and
+     * only when the custodian itself moves its own tokens (a refund): a spender's `transferFrom` out of a
+     * custodian is checked as out of any other holder.
      */
     // slither-disable-next-line cyclomatic-complexity
     function _update(address from, address to, uint256 value) internal virtual override {
@@ -241,28 +246,28 @@ abstract contract PermissionedToken is
         Config memory c = $.config;
         bool checkFrom = from != address(0);
         bool checkTo = to != address(0);
-        if (c.mode == MODE_NORMAL) {
-            // Custody is entered only through `_custodyMove`. It cannot be left in normal mode either: the
-            // token never calls itself nor approves a spender, and forceTransfer refuses it as a source.
-            if (c.paused) revert TokenPaused();
-            if (to == address(this)) revert ERC20InvalidReceiver(to);
-        } else if (c.mode == MODE_FORCED) {
-            checkFrom = false;
-        } else {
+        if (c.mode == MODE_CUSTODY) {
             if (c.paused) revert TokenPaused();
             if (from == address(this)) checkFrom = false;
             if (to == address(this)) checkTo = false;
+        } else {
+            if (c.mode == MODE_FORCED) checkFrom = false;
+            else if (c.paused) revert TokenPaused();
+            // Custody is entered only through `_custodyMove`, never by a transfer nor a forced transfer (the funds
+            // would be stuck there, counted as pending redemptions). It cannot be left in normal mode either: the
+            // token never calls itself nor approves a spender, and forceTransfer refuses it as a source.
+            if (to == address(this)) revert ERC20InvalidReceiver(to);
         }
-        if (checkFrom && $.frozen[from] && !$.custodian[from]) revert WalletFrozen(from);
+        if (checkFrom && $.frozen[from] && !_custodianSends($, from)) revert WalletFrozen(from);
         if (checkTo && $.frozen[to]) revert WalletFrozen(to);
         // The registry is the bank's own contract, set by the admin: a netted batch calls it once per net movement.
         // slither-disable-start calls-loop
         if (checkFrom && checkTo) {
             (bool fromAllowed, bool toAllowed) = c.registry.areAllowed(from, to);
-            if (!fromAllowed && !$.custodian[from]) revert ParticipantNotAllowed(from);
+            if (!fromAllowed && !_custodianSends($, from)) revert ParticipantNotAllowed(from);
             if (!toAllowed) revert ParticipantNotAllowed(to);
         } else if (checkFrom) {
-            if (!c.registry.isAllowed(from) && !$.custodian[from]) revert ParticipantNotAllowed(from);
+            if (!c.registry.isAllowed(from) && !_custodianSends($, from)) revert ParticipantNotAllowed(from);
         } else if (checkTo) {
             if (!c.registry.isAllowed(to)) revert ParticipantNotAllowed(to);
         }
@@ -281,11 +286,15 @@ abstract contract PermissionedToken is
 
     /**
      * @dev approve and permit (emitEvent) may only give a non-zero allowance to a spender that is allowed and
-     * not frozen; lowering an allowance to zero is always possible. Allowance spending (no event) is checked
-     * in `_spendAllowance`.
+     * not frozen, and never from a custodian: what it holds belongs to others, and it gives it back itself.
+     * Lowering an allowance to zero is always possible. Allowance spending (no event) is checked in
+     * `_spendAllowance`.
      */
     function _approve(address owner, address spender, uint256 value, bool emitEvent) internal virtual override {
-        if (emitEvent && value != 0) _requireSpender(spender);
+        if (emitEvent && value != 0) {
+            if (_isCustodian(owner)) revert CustodianCannotApprove(owner);
+            _requireSpender(spender);
+        }
         super._approve(owner, spender, value, emitEvent);
     }
 
@@ -308,6 +317,11 @@ abstract contract PermissionedToken is
         if (hasRole(held, account)) revert ConflictingRoles(account, role, held);
     }
 
+    /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_update` excuses.
+    function _custodianSends(PermissionedTokenStorage storage $, address from) private view returns (bool) {
+        return from == _msgSender() && $.custodian[from];
+    }
+
     function _isCustodian(address account) internal view returns (bool) {
         return _getPermissionedTokenStorage().custodian[account];
     }
@@ -324,9 +338,14 @@ abstract contract PermissionedToken is
      */
     function _walletRefusal(address wallet) internal view returns (bytes memory) {
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        if ($.frozen[wallet]) return abi.encodeWithSelector(WalletFrozen.selector, wallet);
-        if (!$.config.registry.isAllowed(wallet)) return abi.encodeWithSelector(ParticipantNotAllowed.selector, wallet);
+        if ($.frozen[wallet]) return _refusal(WalletFrozen.selector, wallet);
+        if (!$.config.registry.isAllowed(wallet)) return _refusal(ParticipantNotAllowed.selector, wallet);
         return "";
+    }
+
+    /// @dev An ABI-encoded error whose one argument is an address, as `_revertIfRefused` takes it.
+    function _refusal(bytes4 selector, address account) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, account);
     }
 
     /// @dev Reverts with an ABI-encoded error (as `_walletRefusal` returns it) unless it is empty.

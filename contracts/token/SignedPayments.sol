@@ -19,6 +19,10 @@ import {PermissionedToken} from "./PermissionedToken.sol";
  * nonce, signature) and each wallet taking part (allowed, not frozen), even one whose net is zero. Then only
  * the net amounts move, each net payer paying net payees in order through `_update`. Every instruction
  * still emits `ReferencedTransfer` and `AuthorizationUsed`, so each payee's back office sees each payment.
+ *
+ * No signed path pays a wallet to itself (`SelfPayment`): it would move nothing, and in a batch it would
+ * settle whatever its size with no balance behind it. A batch whose gross value would pass 2^256 - 1 is
+ * refused at the instruction that passes it (`AmountOverflow`); no wallet's debit or credit can then overflow.
  */
 abstract contract SignedPayments is ISignedPayments, PermissionedToken {
     /// @notice EIP-3009 type hash of TransferWithAuthorization.
@@ -105,12 +109,9 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
     /// @inheritdoc ISignedPayments
     function transferWithReferenceAuthorization(SignedPayment calldata payment) external {
         _requireSpender(msg.sender);
-        _requireAmount(payment.value);
-        _requireReference(payment.ref);
-        bytes32 digest = _hashTypedDataV4(_referencedStructHash(payment));
-        _useAuthorization(
-            payment.from, digest, payment.validAfter, payment.validBefore, payment.nonce, payment.v, payment.r, payment.s
-        );
+        // The checks of a batch instruction, alone (no gross value before it).
+        _revertIfRefused(_instructionRefusal(payment, _domainSeparatorV4(), 0));
+        emit AuthorizationUsed(payment.from, payment.nonce);
         _transfer(payment.from, payment.to, payment.value);
         emit ReferencedTransfer(payment.from, payment.to, payment.value, payment.ref);
     }
@@ -132,14 +133,17 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         bytes32 domainSeparator = _domainSeparatorV4();
         for (uint256 i = 0; i < n; ++i) {
             SignedPayment calldata p = batch[i];
-            bytes memory reason = _instructionRefusal(p, domainSeparator);
+            bytes memory reason = _instructionRefusal(p, domainSeparator, grossValue);
             // An empty reason is the only "no refusal"; a validity window may have chosen the reason, not this test.
             // slither-disable-start incorrect-equality,timestamp
             if (reason.length == 0) reason = _post(ledger, p.from, p.value, true);
             if (reason.length == 0) reason = _post(ledger, p.to, p.value, false);
             if (reason.length != 0) revert PaymentInstructionRefused(i, reason);
             // slither-disable-end incorrect-equality,timestamp
-            grossValue += p.value;
+            // `_instructionRefusal` refused a value that would pass the maximum.
+            unchecked {
+                grossValue += p.value;
+            }
             emit AuthorizationUsed(p.from, p.nonce);
             emit ReferencedTransfer(p.from, p.to, p.value, p.ref);
         }
@@ -165,6 +169,7 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         bytes32 r,
         bytes32 s
     ) private {
+        if (from == to) revert SelfPayment(from);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(typeHash, from, to, value, validAfter, validBefore, nonce)));
         _useAuthorization(from, digest, validAfter, validBefore, nonce, v, r, s);
         _transfer(from, to, value);
@@ -187,16 +192,24 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
 
     /**
      * @dev Why a batch instruction cannot settle (ABI-encoded error), or empty; uses its nonce when it can.
-     * Parties are checked in `_post`. Nothing is allocated on the way through: this runs once per instruction.
+     * `grossValue` is the sum of the instructions before it. Parties are checked in `_post`, except the two
+     * refusals a single payment raises whatever the registry says: a payment to oneself, and one to the
+     * token's own custody account (refused by `_update`, here named with the instruction). Nothing is
+     * allocated on the way through: this runs once per instruction.
      */
-    function _instructionRefusal(SignedPayment calldata p, bytes32 domainSeparator)
+    function _instructionRefusal(SignedPayment calldata p, bytes32 domainSeparator, uint256 grossValue)
         private
         returns (bytes memory reason)
     {
-        if (p.value == 0) return abi.encodeWithSelector(ZeroAmount.selector);
+        uint256 value = p.value;
+        if (value == 0) return abi.encodeWithSelector(ZeroAmount.selector);
         if (p.ref == bytes32(0)) return abi.encodeWithSelector(ReferenceMissing.selector);
+        (address from, address to) = (p.from, p.to);
+        if (from == to) return _refusal(SelfPayment.selector, from);
+        if (to == address(this)) return _refusal(ERC20InvalidReceiver.selector, to);
+        if (value > type(uint256).max - grossValue) return _refusal(AmountOverflow.selector, grossValue, value);
         bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, _referencedStructHash(p));
-        reason = _authorizationRefusal(p.from, digest, p.validAfter, p.validBefore, p.nonce, p.v, p.r, p.s);
+        reason = _authorizationRefusal(from, digest, p.validAfter, p.validBefore, p.nonce, p.v, p.r, p.s);
     }
 
     /**
@@ -217,23 +230,24 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         // Validity windows are business hours and days; a validator's few seconds of leeway do not matter.
         // slither-disable-next-line timestamp
         if (block.timestamp <= validAfter) {
-            return abi.encodeWithSelector(AuthorizationNotYetValid.selector, validAfter, block.timestamp);
+            return _refusal(AuthorizationNotYetValid.selector, validAfter, block.timestamp);
         }
         // slither-disable-next-line timestamp
         if (block.timestamp >= validBefore) {
-            return abi.encodeWithSelector(AuthorizationExpired.selector, validBefore, block.timestamp);
+            return _refusal(AuthorizationExpired.selector, validBefore, block.timestamp);
         }
         if (!_consumeNonce(authorizer, nonce)) {
-            return abi.encodeWithSelector(AuthorizationAlreadyUsed.selector, authorizer, nonce);
+            return _refusal(AuthorizationAlreadyUsed.selector, uint160(authorizer), uint256(nonce));
         }
         if (!_signedBy(authorizer, digest, v, r, s)) {
-            return abi.encodeWithSelector(InvalidAuthorizationSignature.selector, authorizer);
+            return _refusal(InvalidAuthorizationSignature.selector, authorizer);
         }
     }
 
     /**
      * @dev Adds a debit or credit to a wallet's line of the ledger. A wallet new to the batch is checked
-     * once, as a movement would check it: the reason it is refused, or empty.
+     * once, as a movement would check it: the reason it is refused, or empty. A line never passes the
+     * batch's gross value, which `_instructionRefusal` keeps within range.
      */
     function _post(Ledger memory ledger, address wallet, uint256 value, bool isDebit)
         private
@@ -250,8 +264,10 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
             wallets[j] = wallet;
             ledger.count = count + 1;
         }
-        if (isDebit) ledger.debit[j] += value;
-        else ledger.credit[j] += value;
+        unchecked {
+            if (isDebit) ledger.debit[j] += value;
+            else ledger.credit[j] += value;
+        }
     }
 
     /**
@@ -307,6 +323,11 @@ abstract contract SignedPayments is ISignedPayments, PermissionedToken {
         // slither-disable-next-line unused-return
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, v, r, s);
         return error == ECDSA.RecoverError.NoError && recovered == signer;
+    }
+
+    /// @dev An ABI-encoded error whose arguments are two words.
+    function _refusal(bytes4 selector, uint256 a, uint256 b) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, a, b);
     }
 
     function _isUsed(address authorizer, bytes32 nonce) private view returns (bool) {

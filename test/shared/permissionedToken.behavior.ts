@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setCode, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ParticipantRegistry, PermissionedToken } from "../../typechain-types";
 
@@ -197,7 +197,7 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       await ctx.registry.connect(ctx.compliance).onboard(id, [address], ctx.kycExpiry);
       await ctx.credit(address, 10n * ctx.unit);
       await wallet.connect(custodianKey).approve(await ctx.token.getAddress(), ctx.bob.address, 10n * ctx.unit);
-      return { ...ctx, wallet, address, id };
+      return { ...ctx, wallet, custodianKey, address, id };
     }
 
     it("lets the admin mark a contract as custodian, announced with the operator", async function () {
@@ -213,21 +213,76 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
         .to.be.revertedWithCustomError(token, "InvalidForcedTransferSource").withArgs(address);
     });
 
-    it("lets a custodian give back what it holds while suspended or frozen, but not receive", async function () {
-      const { token, registry, admin, compliance, alice, bob, address, id, unit, credit } = await custodian();
+    it("lets a custodian give back what it holds itself while suspended or frozen, but not receive", async function () {
+      const { token, registry, admin, compliance, alice, bob, wallet, custodianKey, address, id, unit, credit } = await custodian();
+      const giveBack = async () => wallet.connect(custodianKey).transferToken(await token.getAddress(), bob.address, unit);
       await registry.connect(compliance).setStatus(id, Status.Suspended);
-      await expect(token.connect(bob).transferFrom(address, bob.address, unit))
-        .to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(address);
+      await expect(giveBack()).to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(address);
       await token.connect(admin).setCustodian(address, true);
-      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await expect(giveBack()).to.changeTokenBalances(token, [address, bob.address], [-unit, unit]);
       await token.connect(compliance).freeze(address);
-      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await expect(giveBack()).to.changeTokenBalance(token, bob, unit);
       await registry.connect(compliance).setStatus(id, Status.Active);
-      await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+      await expect(giveBack()).to.changeTokenBalance(token, bob, unit);
       await expect(token.connect(alice).transfer(address, unit)).to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(address);
       await token.connect(compliance).unfreeze(address);
       await registry.connect(compliance).setStatus(id, Status.Suspended);
       await expect(credit(address, unit)).to.be.revertedWithCustomError(token, "ParticipantNotAllowed").withArgs(address);
+    });
+
+    for (const [label, stop, error] of [
+      ["frozen", (c: Awaited<ReturnType<typeof custodian>>) => c.token.connect(c.compliance).freeze(c.address), "WalletFrozen"],
+      ["suspended", (c: Awaited<ReturnType<typeof custodian>>) => c.registry.connect(c.compliance).setStatus(c.id, Status.Suspended), "ParticipantNotAllowed"],
+      ["frozen and revoked", async (c: Awaited<ReturnType<typeof custodian>>) => {
+        await c.registry.connect(c.compliance).setStatus(c.id, Status.Revoked);
+        await c.token.connect(c.compliance).freeze(c.address);
+      }, "WalletFrozen"],
+    ] as const) {
+      it(`checks a spender's transferFrom out of a custodian like any other: refused once the custodian is ${label}`, async function () {
+        const ctx = await custodian();
+        const { token, admin, bob, address, unit } = ctx;
+        await token.connect(admin).setCustodian(address, true);
+        await expect(token.connect(bob).transferFrom(address, bob.address, unit)).to.changeTokenBalance(token, bob, unit);
+        await stop(ctx);
+        await expect(token.connect(bob).transferFrom(address, bob.address, unit))
+          .to.be.revertedWithCustomError(token, error).withArgs(address);
+        expect(await token.balanceOf(address)).to.equal(9n * unit);
+        expect(await token.allowance(address, bob.address)).to.equal(9n * unit);
+      });
+    }
+
+    it("refuses a custodian's approval of a spender, and lets it lower an allowance to zero", async function () {
+      const { token, admin, bob, wallet, custodianKey, address, unit } = await custodian();
+      const tokenAddress = await token.getAddress();
+      await token.connect(admin).setCustodian(address, true);
+      await expect(wallet.connect(custodianKey).approve(tokenAddress, bob.address, 20n * unit))
+        .to.be.revertedWithCustomError(token, "CustodianCannotApprove").withArgs(address);
+      expect(await token.allowance(address, bob.address)).to.equal(10n * unit);
+      await expect(wallet.connect(custodianKey).approve(tokenAddress, bob.address, 0))
+        .to.emit(token, "Approval").withArgs(address, bob.address, 0);
+      await expect(token.connect(bob).transferFrom(address, bob.address, unit))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(bob.address, 0, unit);
+    });
+
+    it("refuses a permit signed for a custodian's address", async function () {
+      const ctx = await load();
+      const { token, admin, bob, outsider, unit } = ctx;
+      const [, , , , , , , , , , , , , , keyed] = await ethers.getSigners();
+      // A custodian is a contract: give code to an address whose key signs, as a contract wallet's would.
+      await setCode(keyed.address, "0x00");
+      await token.connect(admin).setCustodian(keyed.address, true);
+      const deadline = (await time.latest()) + 3600;
+      const { chainId } = await ethers.provider.getNetwork();
+      const domain = { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() };
+      const types = { Permit: [
+        { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
+      ] };
+      const sig = ethers.Signature.from(await keyed.signTypedData(domain, types,
+        { owner: keyed.address, spender: bob.address, value: unit, nonce: 0n, deadline }));
+      await expect(token.connect(outsider).permit(keyed.address, bob.address, unit, deadline, sig.v, sig.r, sig.s))
+        .to.be.revertedWithCustomError(token, "CustodianCannotApprove").withArgs(keyed.address);
+      expect(await token.allowance(keyed.address, bob.address)).to.equal(0n);
     });
 
     it("refuses to unmark a custodian that still holds tokens, or to mark an account with no code", async function () {
@@ -342,6 +397,18 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
         .to.be.revertedWithCustomError(token, "ZeroAmount");
       await expect(token.connect(compliance).forceTransfer(alice.address, bob.address, unit, ethers.ZeroHash))
         .to.be.revertedWithCustomError(token, "ReferenceMissing");
+    });
+
+    it("refuses a forced transfer into the token's own custody, even once the token's address is linked in the registry", async function () {
+      const { token, registry, compliance, alice, kycExpiry, credit, unit } = await load();
+      const self = await token.getAddress();
+      await registry.connect(compliance).onboard(ethers.id("TOKEN-ITSELF"), [self], kycExpiry);
+      expect(await registry.isAllowed(self)).to.equal(true);
+      await expect(token.connect(compliance).forceTransfer(alice.address, self, unit, ethers.id("COURT-ORDER")))
+        .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(self);
+      await expect(token.connect(alice).transfer(self, unit)).to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(self);
+      await expect(credit(self, unit)).to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(self);
+      expect(await token.balanceOf(self)).to.equal(0n);
     });
 
     it("leaves the normal rule in force after a forced transfer", async function () {

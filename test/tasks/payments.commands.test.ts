@@ -2,7 +2,8 @@ import { expect } from "chai";
 import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
-import type { SignedPaymentFile } from "../../lib/payments";
+import { SignedPaymentFile, signPayment, signedPaymentFile, signedPaymentFileText, tokenDomain } from "../../lib/payments";
+import { paymentTerms } from "../helpers/payments";
 import { useTemporaryDir } from "../helpers/temporary";
 import { participantId } from "../../lib/format";
 import { ACME_LEI, GLOBEX_LEI, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
@@ -83,5 +84,24 @@ describe("Signed payment commands (Hardhat tasks)", function () {
       .to.equal(`error: ${file("foreign.json")} was signed for token ${await token.getAddress()} on chain 1, not the USD deposit token ${await token.getAddress()} on chain 31337; nothing was sent`);
     expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", nonce: "banana", out: file("x.json") })))
       .to.equal('error: --nonce "banana" is not a number (decimal or 0x hex)');
+  });
+
+  it("refuses a payment from a wallet to itself when signing and when settling, naming the option or the file", async function () {
+    const { usd: token, acme, globex } = await load(funded);
+    expect(failed(await run("payment:sign", { from: acme.address, to: acme.address.toLowerCase(), amount: "1.00", ref: "X", out: file("self.json") })))
+      .to.equal(`error: --to ${acme.address} is the payer's own wallet: a wallet cannot pay itself`);
+    expect(fs.existsSync(file("self.json"))).to.equal(false);
+    // a file made elsewhere, signed by the payer
+    const { chainId } = await ethers.provider.getNetwork();
+    const domain = tokenDomain(await token.name(), await token.getAddress(), chainId);
+    const terms = await paymentTerms(acme.address, acme.address, usd("1.00"), ethers.id("SELF"));
+    fs.writeFileSync(file("self.json"), signedPaymentFileText(signedPaymentFile(await token.getAddress(), chainId, await signPayment(acme, domain, terms))));
+    await sign(acme.address, globex.address, "1.00", "INV-1", "ok.json");
+    const block = await ethers.provider.getBlockNumber();
+    expect(failed(await run("payment:settle", { file: file("self.json"), from: globex.address })))
+      .to.equal(`error: ${file("self.json")} pays ${acme.address} to itself: a wallet cannot pay itself; nothing was sent`);
+    expect(failed(await run("payment:settle-batch", { files: `${file("ok.json")},${file("self.json")}`, from: globex.address })))
+      .to.equal(`error: ${file("self.json")} pays ${acme.address} to itself: a wallet cannot pay itself; nothing was sent`);
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
   });
 });

@@ -126,6 +126,35 @@ describe("SignedPayments (EIP-3009 and netted batches on the deposit token)", fu
     });
   });
 
+  describe("a wallet never pays itself by signature", function () {
+    it("refuses a self-payment on every single path, whatever the payer holds, and leaves its nonce unused", async function () {
+      const { token, alice, bob, domain } = await loadFixture(paymentsFixture);
+      for (const value of [1n, ethers.MaxUint256]) {
+        const m = await standardTerms(alice.address, alice.address, value);
+        await expect(token.connect(bob).transferWithAuthorization(...args(m, await signEip3009(alice, domain, EIP3009_TYPES, m))))
+          .to.be.revertedWithCustomError(token, "SelfPayment").withArgs(alice.address);
+        await expect(token.connect(alice).receiveWithAuthorization(...args(m, await signEip3009(alice, domain, RECEIVE_TYPES, m))))
+          .to.be.revertedWithCustomError(token, "SelfPayment").withArgs(alice.address);
+        const p = await signPayment(alice, domain, await paymentTerms(alice.address, alice.address, value, ethers.id("SELF")));
+        await expect(token.connect(bob).transferWithReferenceAuthorization(p))
+          .to.be.revertedWithCustomError(token, "SelfPayment").withArgs(alice.address);
+        expect(await token.authorizationState(alice.address, m.nonce)).to.equal(false);
+        expect(await token.authorizationState(alice.address, p.nonce)).to.equal(false);
+      }
+    });
+
+    it("refuses a signed payment to the token's own custody, even once the token's address is linked in the registry", async function () {
+      const { token, registry, compliance, alice, bob, domain, kycExpiry } = await loadFixture(paymentsFixture);
+      const self = await token.getAddress();
+      await registry.connect(compliance).onboard(ethers.id("TOKEN-ITSELF"), [self], kycExpiry);
+      const p = await signPayment(alice, domain, await paymentTerms(alice.address, self, 1n, ethers.id("TO-TOKEN")));
+      await expect(token.connect(bob).transferWithReferenceAuthorization(p))
+        .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(self);
+      await expect(token.connect(bob).settlePaymentBatch([p]))
+        .to.be.revertedWithCustomError(token, "PaymentInstructionRefused").withArgs(0n, reason(token, "ERC20InvalidReceiver", [self]));
+    });
+  });
+
   describe("receiveWithAuthorization", function () {
     it("lets only the payee submit, and does not take a transfer-type signature", async function () {
       const { token, alice, alice2, bob, domain } = await loadFixture(paymentsFixture);
@@ -322,6 +351,24 @@ describe("SignedPayments (EIP-3009 and netted batches on the deposit token)", fu
         return { wrapped: false, error: "WalletFrozen", values: [f.agent.address] };
       }));
       it("an empty batch", () => refused(async () => ({ batch: [], wrapped: false, error: "EmptyBatch" })));
+      it("a self-payment far beyond the payer's balance", () => refused(async (f, signed) => {
+        const self = await signPayment(f.wallets[3], f.domain, { ...termsOf(signed[3]), to: f.wallets[3].address, value: 1_000_000_00n, nonce: ethers.id("self") });
+        return { batch: [...signed, self], index: 6n, error: "SelfPayment", values: [f.wallets[3].address] };
+      }));
+      it("a self-payment of the maximum value", () => refused(async (f, signed) => {
+        signed[3] = await signPayment(f.wallets[3], f.domain, { ...termsOf(signed[3]), to: f.wallets[3].address, value: ethers.MaxUint256 });
+        return { index: 3n, error: "SelfPayment", values: [f.wallets[3].address] };
+      }));
+      it("a value that takes the gross value past 2^256 - 1", () => refused(async (f, signed) => {
+        // the gross before instruction 1 is 10.00
+        const value = ethers.MaxUint256 - 10_00n + 1n;
+        signed[1] = await signPayment(f.wallets[1], f.domain, { ...termsOf(signed[1]), value });
+        return { index: 1n, error: "AmountOverflow", values: [10_00n, value] };
+      }));
+      it("the instruction after a gross value of exactly 2^256 - 1", () => refused(async (f, signed) => {
+        signed[1] = await signPayment(f.wallets[1], f.domain, { ...termsOf(signed[1]), value: ethers.MaxUint256 - 10_00n });
+        return { index: 2n, error: "AmountOverflow", values: [ethers.MaxUint256, 10_00n] };
+      }));
     });
 
     it("packs a payer's numbered nonces 256 to a storage word without mixing them up", async function () {

@@ -219,7 +219,7 @@ describe("Client page: build, configuration and the modules it shares with the c
       [, , , , , , payer, payee] = await ethers.getSigners();
     });
 
-    it("takes terms from text: exact amount, the commands' reference, 24 hours from now by default, naming a wrong field", function () {
+    it("takes terms from text: exact amount, the commands' reference, 24 hours from now by default, naming a wrong field or a payee that is the payer", function () {
       const names = { to: "payee", amount: "amount", ref: "reference", validAfter: "valid from", validBefore: "valid until", nonce: "nonce" };
       const terms = paymentTermsFromText({ to: payee.address.toLowerCase(), amount: "1,250.50", ref: "INV-1", nonce: "42" }, payer.address, 2, NOW, names);
       expect(terms).to.deep.equal({
@@ -234,9 +234,11 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", nonce: "banana" }, payer.address, 2, NOW, names)).to.throw('nonce "banana" is not a number (decimal or 0x hex)');
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validBefore: String(NOW - 10) }, payer.address, 2, NOW))
         .to.throw("--valid-before must be later than --valid-after: the payment would never be valid");
+      expect(() => paymentTermsFromText({ to: payer.address.toLowerCase(), amount: "1", ref: "X" }, payer.address, 2, NOW, names))
+        .to.throw(`payee ${payer.address} is the payer's own wallet: a wallet cannot pay itself`);
     });
 
-    it("writes, names and reads back a signed-payment file; refuses another token or chain, another signer and a repeated nonce, naming the file", async function () {
+    it("writes, names and reads back a signed-payment file; refuses another token or chain, another signer, a payment to its payer and a repeated nonce, naming the file", async function () {
       const terms = paymentTermsFromText({ to: payee.address, amount: "10.00", ref: "INV-2", nonce: "7" }, payer.address, 2, NOW);
       const payment = await signPayment(payer, domain, terms);
       const file = signedPaymentFile(TOKEN, 31337n, payment);
@@ -250,6 +252,9 @@ describe("Client page: build, configuration and the modules it shares with the c
         .to.throw(`p.json was signed for token ${TOKEN} on chain 31337, not the USD deposit token ${TOKEN} on chain 1; nothing was sent`);
       const tampered = signedPaymentFileText({ ...file, payment: { ...file.payment, value: "100000" } });
       expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(/^t\.json is signed by 0x[0-9a-fA-F]{40}, not by the payer /);
+      const toItself = await signPayment(payer, domain, { ...terms, to: payer.address });
+      expect(() => readSignedPaymentFile(signedPaymentFileText(signedPaymentFile(TOKEN, 31337n, toItself)), "s.json", "file", deployment))
+        .to.throw(`s.json pays ${payer.address} to itself: a wallet cannot pay itself; nothing was sent`);
       expect(() => refuseRepeatedNonces([payment, payment], ["a.json", "b.json"]))
         .to.throw(`b.json and a.json use the same nonce of ${payer.address}: a payment settles once; nothing was sent`);
     });

@@ -137,5 +137,13 @@ describe("lib: amounts, references and errors for operators", function () {
       .to.equal(`DepositRefAlreadyUsed: deposit reference ${ethers.id("deposit-alice-1")} has already issued tokens: a deposit issues once, ever`);
     expect(await refusal(registry.connect(compliance).setStatus(ids.alpha, 1)))
       .to.equal(`StatusUnchanged: ${ids.alpha} status Active`);
+    const refused = (index: number, name: string, values: unknown[]) => explainError(
+      { data: token.interface.encodeErrorResult("PaymentInstructionRefused", [index, token.interface.encodeErrorResult(name, values)]) }, ctx);
+    expect(await refused(2, "SelfPayment", [alice.address]))
+      .to.equal(`instruction 2: SelfPayment: ${alice.address} is both payer and payee: a wallet cannot pay itself`);
+    expect(await refused(3, "AmountOverflow", [usd("10.00"), ethers.MaxUint256 - 10n]))
+      .to.equal(`instruction 3: AmountOverflow: the batch's gross value so far (10.00 USD) plus this instruction's ${formatAmount(ethers.MaxUint256 - 10n, 2)} USD passes 2^256 - 1`);
+    expect(await explainError({ data: token.interface.encodeErrorResult("CustodianCannotApprove", [bob.address]) }, ctx))
+      .to.equal(`CustodianCannotApprove: ${bob.address} is a custodian: it holds tokens for others and cannot grant an allowance`);
   });
 });
