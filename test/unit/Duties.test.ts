@@ -61,7 +61,7 @@ describe("separation of duties across the contracts of a deployment", function (
     });
 
     it("gives a duty that conflicts with none without asking any contract", async function () {
-      const { registry, token, desk, admin, issuer } = await loadFixture(depositTokenFixture);
+      const { registry, token, admin, issuer } = await loadFixture(depositTokenFixture);
       const broken = await roleAnswer();
       await registry.connect(admin).addPlatformContract(await broken.getAddress());
       await broken.setAnswer(Answer.Revert);
