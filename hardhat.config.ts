@@ -37,7 +37,9 @@ const config: HardhatUserConfig = {
     settings: {
       // GoQuorum is go-ethereum 1.10.3 inside: no London, Shanghai or Cancun opcodes.
       evmVersion: "berlin",
-      optimizer: { enabled: true, runs: 200 },
+      // 100 runs, not 200: the deposit token stays more than 2 KB below the 24,576-byte limit for about
+      // 0.3% more gas on a transfer (bench:gas measured both on 2026-12-01).
+      optimizer: { enabled: true, runs: 100 },
     },
   },
   // Which networks are development networks, and the endpoint of each: lib/networks.ts (from the environment and .env).

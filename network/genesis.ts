@@ -27,7 +27,7 @@ export const GAS_LIMIT = 50_000_000n;
  */
 export const TXPOOL = { globalSlots: 32_768, accountSlots: 4_096, globalQueue: 8_192, accountQueue: 1_024 };
 /** Development accounts prefunded in the genesis: the first accounts of the `qbft` Hardhat network. */
-export const PREFUNDED_ACCOUNTS = 10;
+export const PREFUNDED_ACCOUNTS = 12;
 export const PREFUND_WEI = 10n ** 24n;
 export const RPC_PORT_BASE = 8545;
 export const P2P_PORT_BASE = 30303;

@@ -35,6 +35,12 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
     /// @notice Whole hours the rolling allowance counts besides the current one.
     uint256 public constant WINDOW_HOURS = 24;
 
+    /// @dev What an officer had issued alone in the window as of its last issuance, and that issuance's hour.
+    struct Window {
+        uint64 lastHour;
+        uint192 used;
+    }
+
     uint64 private constant MIN_APPROVAL_WINDOW = 1 minutes;
     uint64 private constant MAX_APPROVAL_WINDOW = 7 days;
 
@@ -50,6 +56,7 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
         Checkpoints.Trace208 payouts;
         mapping(address officer => uint256) allowance;
         mapping(address officer => mapping(uint256 hour => uint256 amount)) issuedInHour;
+        mapping(address officer => Window) window;
         uint256 proposalCount;
         mapping(uint256 id => Proposal) proposals;
         mapping(bytes32 depositRef => uint256 id) depositRefProposal;
@@ -177,10 +184,12 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
         _requireFreeDepositRef($, amount, depositRef);
         uint256 threshold = $.issuanceThreshold;
         if (amount > threshold) revert DualControlRequired(amount, threshold);
-        uint256 used = _usedInWindow($, msg.sender) + amount;
+        uint256 hour = block.timestamp / 1 hours;
+        uint256 used = _usedInWindow($, msg.sender, hour) + amount;
         uint256 allowance_ = $.allowance[msg.sender];
         if (used > allowance_) revert AllowanceExceeded(msg.sender, used - amount, amount, allowance_);
-        $.issuedInHour[msg.sender][block.timestamp / 1 hours] += amount;
+        $.issuedInHour[msg.sender][hour] += amount;
+        $.window[msg.sender] = Window({lastHour: SafeCast.toUint64(hour), used: SafeCast.toUint192(used)});
         emit IssuedByOfficer(msg.sender, to, amount, depositRef, used);
         _issue($, to, amount, depositRef);
     }
@@ -315,7 +324,7 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
     /// @inheritdoc IIssuanceDesk
     function officerAllowance(address officer) external view returns (uint256 allowance, uint256 used) {
         IssuanceDeskStorage storage $ = _getIssuanceDeskStorage();
-        return ($.allowance[officer], _usedInWindow($, officer));
+        return ($.allowance[officer], _usedInWindow($, officer, block.timestamp / 1 hours));
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -398,11 +407,19 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
         if ($.token.isDepositRefUsed(depositRef)) revert DepositRefAlreadyUsed(depositRef);
     }
 
-    /// @dev What an officer issued alone in the current hour and the WINDOW_HOURS before it.
-    function _usedInWindow(IssuanceDeskStorage storage $, address officer) private view returns (uint256 used) {
+    /**
+     * @dev What an officer issued alone in `hour` and the WINDOW_HOURS before it: the total as of its last
+     * issuance less the hours that have left the window since, so an officer who issues often reads one or
+     * two buckets, and one idle for longer than the window none.
+     */
+    function _usedInWindow(IssuanceDeskStorage storage $, address officer, uint256 hour) private view returns (uint256 used) {
+        Window memory w = $.window[officer];
+        uint256 last = w.lastHour;
+        if (hour - last > WINDOW_HOURS) return 0;
+        used = w.used;
         mapping(uint256 => uint256) storage issued = $.issuedInHour[officer];
-        uint256 hour = block.timestamp / 1 hours;
-        for (uint256 h = hour - WINDOW_HOURS; h <= hour; ++h) used += issued[h];
+        // The hours last - WINDOW_HOURS .. hour - WINDOW_HOURS - 1 were in the window then and are not now.
+        for (uint256 h = last - WINDOW_HOURS; h < hour - WINDOW_HOURS; ++h) used -= issued[h];
     }
 
     /// @dev The payouts recorded at or after `since` (the cumulative total less what was paid before it).

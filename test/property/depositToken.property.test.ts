@@ -118,6 +118,12 @@ describe("DepositToken and IssuanceDesk invariants (property)", function () {
           const issuedNow = (receipt?.logs ?? []).some((l) => token.interface.parseLog(l)?.name === "Issued");
           if (supply > supplyBefore) expect(issuedNow, `supply grew without an issuance: ${what}`).to.equal(true);
           expect(await desk.availableReserves(), `available reserves after ${what}`).to.equal(available());
+          // each officer's window: what it issued alone in the current hour and the 24 before it
+          const hour = now / 3600n;
+          for (const officer of [f.issuer.address, f.secondIssuer.address]) {
+            const used = alone.filter((x) => x.officer === officer && x.at / 3600n >= hour - 24n).reduce((sum, x) => sum + x.amount, 0n);
+            expect((await desk.officerAllowance(officer)).used, `window of ${officer} after ${what}`).to.equal(used);
+          }
           if (covered) expect(supply <= available(), `supply ${supply} above the reserves after ${what}`).to.equal(true);
         }
 
