@@ -412,6 +412,8 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
      * issuance less the hours that have left the window since, so an officer who issues often reads one or
      * two buckets, and one idle for longer than the window none.
      */
+    // Allowance windows are whole hours; a validator's few seconds of leeway do not matter.
+    // slither-disable-start timestamp
     function _usedInWindow(IssuanceDeskStorage storage $, address officer, uint256 hour) private view returns (uint256 used) {
         Window memory w = $.window[officer];
         uint256 last = w.lastHour;
@@ -421,6 +423,7 @@ contract IssuanceDesk is IIssuanceDesk, AccessControlDefaultAdminRulesUpgradeabl
         // The hours last - WINDOW_HOURS .. hour - WINDOW_HOURS - 1 were in the window then and are not now.
         for (uint256 h = last - WINDOW_HOURS; h < hour - WINDOW_HOURS; ++h) used -= issued[h];
     }
+    // slither-disable-end timestamp
 
     /// @dev The payouts recorded at or after `since` (the cumulative total less what was paid before it).
     function _payoutsSince(IssuanceDeskStorage storage $, uint64 since) private view returns (uint256) {

@@ -313,10 +313,6 @@ abstract contract PermissionedToken is
         Duties.requireCompatible(_getPermissionedTokenStorage().config.registry, role, account);
     }
 
-    function _requireNotHolding(address account, bytes32 role, bytes32 held) internal view {
-        if (hasRole(held, account)) revert ConflictingRoles(account, role, held);
-    }
-
     /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_update` excuses.
     function _custodianSends(PermissionedTokenStorage storage $, address from) private view returns (bool) {
         return from == _msgSender() && $.custodian[from];
