@@ -21,8 +21,8 @@ contract RawAnswerToken is ERC20 {
     }
 
     /// @notice Returns the bytes set with `setAnswer`, not an ABI-encoded boolean.
-    /// @return frozen Never set: the function returns the raw bytes itself.
-    function isFrozen(address) external view returns (bool frozen) {
+    /// @return Never set: the function returns the raw bytes itself.
+    function isFrozen(address) external view returns (bool) {
         bytes memory answer = _answer;
         assembly {
             return(add(answer, 0x20), mload(answer))
