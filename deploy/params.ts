@@ -14,18 +14,33 @@ function env(name: string): string {
 }
 
 /** An amount in currency units from the environment (checked against each currency's decimals at deployment). */
-function amountEnv(name: string, fallback: string): string {
-  const text = process.env[name]?.trim();
+function amountEnv(name: string, fallback: string, env: NodeJS.ProcessEnv): string {
+  const text = env[name]?.trim();
   if (text === undefined || text === "") return fallback;
   if (!/^\d+(\.\d+)?$/.test(text)) throw new Error(`${name}="${text}" is not an amount in currency units (for example 1000000.00)`);
   return text;
 }
 
-function integerEnv(name: string, fallback: number): number {
-  const text = process.env[name];
+function integerEnv(name: string, fallback: number, env = process.env): number {
+  const text = env[name];
   if (text === undefined || text === "") return fallback;
   if (!/^\d+$/.test(text)) throw new Error(`${name}="${text}" is not a whole number of seconds`);
   return Number(text);
+}
+
+/**
+ * The issuance desks' limits: DEVELOPMENT_LIMITS on development networks; elsewhere ISSUANCE_THRESHOLD,
+ * REDEMPTION_THRESHOLD and OFFICER_ALLOWANCE in currency units (default 0: every issuance and payout
+ * needs two officers until the bank sets its thresholds) and APPROVAL_WINDOW_SECONDS (default one day).
+ */
+export function issuanceLimits(development: boolean, env = process.env): IssuanceLimits {
+  if (development) return DEVELOPMENT_LIMITS;
+  return {
+    issuanceThreshold: amountEnv("ISSUANCE_THRESHOLD", "0", env),
+    redemptionThreshold: amountEnv("REDEMPTION_THRESHOLD", "0", env),
+    officerAllowance: amountEnv("OFFICER_ALLOWANCE", "0", env),
+    approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600, env),
+  };
 }
 
 /** The development account that is the second issuance officer. */
@@ -107,13 +122,7 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
   } else if (development) {
     securities.push(DEMO_SECURITY);
   }
-  // Elsewhere every issuance and payout needs two officers until the bank sets its thresholds.
-  const limits: IssuanceLimits = development ? DEVELOPMENT_LIMITS : {
-    issuanceThreshold: amountEnv("ISSUANCE_THRESHOLD", "0"),
-    redemptionThreshold: amountEnv("REDEMPTION_THRESHOLD", "0"),
-    officerAllowance: amountEnv("OFFICER_ALLOWANCE", "0"),
-    approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600),
-  };
+  const limits = issuanceLimits(development);
   const adminDelay = integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600);
   const upgradeDelay = integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600);
   requireLongDelays(hre.network.name, { adminDelay, upgradeDelay });

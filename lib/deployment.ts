@@ -210,6 +210,8 @@ export async function deployPlatform(
   const { log } = options;
   const network = hre.network.name;
   requireSeparateDuties(params.roles);
+  // Every currency's limits in its own minor unit, checked before anything is sent.
+  const limitsOf = new Map(params.currencies.map((c) => [c.code, deskLimits(params.limits, c)]));
   const chainId = await connectedChainId(hre);
   const file = deploymentPath(network);
   const record: DeploymentRecord = options.persist && fs.existsSync(file)
@@ -353,11 +355,9 @@ export async function deployPlatform(
    */
   async function issuanceDesk(currency: CurrencyConfig, tokenAddress: string): Promise<void> {
     const key = issuanceDeskKey(currency.code);
-    const amount = (text: string, what: string) => parseAmount(text, currency.decimals, `${what} (${currency.code})`);
-    const { limits } = params;
+    const limits = limitsOf.get(currency.code)!;
     const address = await proxy(key, "IssuanceDesk", [
-      tokenAddress, adminAddress, params.adminDelay, amount(limits.issuanceThreshold, "issuance threshold"),
-      amount(limits.redemptionThreshold, "redemption threshold"), limits.approvalWindow,
+      tokenAddress, adminAddress, params.adminDelay, limits.issuanceThreshold, limits.redemptionThreshold, limits.approvalWindow,
     ]);
     await register(key, address);
     const token = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", tokenAddress, admin);
@@ -366,7 +366,7 @@ export async function deployPlatform(
       () => token.hasRole(issuerRole, address), () => token.grantRole.populateTransaction(issuerRole, address));
     await grantAll(key, address);
     const desk = (await ethers.getContractAt("IssuanceDesk", address, admin)) as unknown as IssuanceDesk;
-    const allowance = amount(limits.officerAllowance, "officer allowance");
+    const allowance = limits.officerAllowance;
     for (const officer of [params.roles.issuer, params.roles.secondIssuer]) {
       await step(`set allowance of ${officer} on ${key}`, address, async () => (await desk.officerAllowance(officer)).allowance === allowance,
         () => desk.setOfficerAllowance.populateTransaction(officer, allowance));
@@ -583,6 +583,17 @@ export function requireSeparateDuties(roles: RoleHolders): void {
       throw new Error(`${a} and ${b} are the same account ${roles[a]}: these duties must be held by different keys`);
     }
   }
+}
+
+/** A desk's limits in the smallest unit of its currency, naming a limit that has too many decimals. */
+function deskLimits(limits: IssuanceLimits, currency: CurrencyConfig) {
+  const amount = (text: string, what: string) => parseAmount(text, currency.decimals, `${what} (${currency.code})`);
+  return {
+    issuanceThreshold: amount(limits.issuanceThreshold, "issuance threshold"),
+    redemptionThreshold: amount(limits.redemptionThreshold, "redemption threshold"),
+    officerAllowance: amount(limits.officerAllowance, "officer allowance"),
+    approvalWindow: limits.approvalWindow,
+  };
 }
 
 /** Currency configs from codes such as "USD,EUR", naming an unknown one. */

@@ -6,7 +6,7 @@ import {
   DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey,
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
-import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT, platformParams, requireLongDelays, requireOwnChainId } from "../../deploy/params";
+import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT, issuanceLimits, platformParams, requireLongDelays, requireOwnChainId } from "../../deploy/params";
 import { useTemporaryDeployments } from "../helpers/temporary";
 
 describe("deployment (deploy/ and lib/deployment.ts)", function () {
@@ -169,6 +169,24 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(() => requireLongDelays("besu", { adminDelay: 60, upgradeDelay: 0 }, "1")).to.not.throw();
     expect(() => requireLongDelays("besu", { adminDelay: day, upgradeDelay: day }, undefined)).to.not.throw();
     for (const dev of ["hardhat", "localhost", "qbft"]) expect(() => requireLongDelays(dev, { adminDelay: 60, upgradeDelay: 0 }, undefined), dev).to.not.throw();
+  });
+
+  it("takes the desks' limits from the environment off development networks: two officers for everything by default", function () {
+    expect(issuanceLimits(true, { ISSUANCE_THRESHOLD: "5" })).to.deep.equal(DEVELOPMENT_LIMITS);
+    expect(issuanceLimits(false, {})).to.deep.equal({ issuanceThreshold: "0", redemptionThreshold: "0", officerAllowance: "0", approvalWindow: 86400 });
+    expect(issuanceLimits(false, { ISSUANCE_THRESHOLD: "250000.00", REDEMPTION_THRESHOLD: "100000", OFFICER_ALLOWANCE: " 1000000.00 ", APPROVAL_WINDOW_SECONDS: "3600" }))
+      .to.deep.equal({ issuanceThreshold: "250000.00", redemptionThreshold: "100000", officerAllowance: "1000000.00", approvalWindow: 3600 });
+    expect(() => issuanceLimits(false, { OFFICER_ALLOWANCE: "1,000" }))
+      .to.throw('OFFICER_ALLOWANCE="1,000" is not an amount in currency units (for example 1000000.00)');
+    expect(() => issuanceLimits(false, { APPROVAL_WINDOW_SECONDS: "1h" })).to.throw('APPROVAL_WINDOW_SECONDS="1h" is not a whole number of seconds');
+  });
+
+  it("refuses a limit with more decimals than the currency has, naming it, before anything is sent", async function () {
+    const { admin, params: p } = await params();
+    const nonce = await ethers.provider.getTransactionCount(admin.address);
+    await expect(deployPlatform(admin, { ...p, limits: { ...p.limits, officerAllowance: "10.001" } }, () => undefined))
+      .to.be.rejectedWith(/officer allowance \(USD\) "10.001" has 3 decimals; the token has 2/);
+    expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
   });
 
   it("gives the guardian duty to development account 10", async function () {
