@@ -129,7 +129,9 @@ export function participantId(leiOrName: string): string {
 
 /** A participant as people know it, from the text its id was derived from: "LEI 5493001KJTIIGC8Y1R12", or the name. */
 export function participantNameLabel(name: string): string {
-  return name.startsWith("LEI:") ? `LEI ${name.slice(4)}` : name;
+  // A name recorded on chain with a hidden character shows it as its code point, so one cannot mimic another.
+  const shown = [...name].map((c) => (HIDDEN.test(c) ? `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}` : c)).join("");
+  return shown.startsWith("LEI:") ? `LEI ${shown.slice(4)}` : shown;
 }
 
 /** Checks an address and returns its checksummed form, naming the input when it is wrong. */

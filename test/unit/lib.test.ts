@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  formatAmount, hiddenCharacter, parseAddress, parseAmount, participantId, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
+  formatAmount, hiddenCharacter, parseAddress, parseAmount, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
 import { depositTokenFixture, ids, usd } from "../fixtures";
@@ -38,6 +38,13 @@ describe("lib: amounts, references and errors for operators", function () {
   });
 
   describe("references with characters a reader cannot see (one test, lib/format.ts hiddenCharacter, for commands and page)", function () {
+    it("shows a participant name recorded on chain with its hidden characters as code points", function () {
+      expect(participantNameLabel("Globex\u202E Markets")).to.equal("Globex\\u{202E} Markets");
+      expect(participantNameLabel("LEI:5493001KJTIIGC8Y1R12")).to.equal("LEI 5493001KJTIIGC8Y1R12");
+      expect(participantNameLabel("Acme\u200BTreasury")).to.equal("Acme\\u{200B}Treasury");
+      expect(participantNameLabel("Société Générale")).to.equal("Société Générale");
+    });
+
     // "TRADE-1<RLO>0001" prints as "TRADE-11000": the override reverses what follows it.
     const RLO = "TRADE-1\u202E0001";
     const ZWSP = "TRADE\u200B-0001";
