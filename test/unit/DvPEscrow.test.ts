@@ -318,13 +318,6 @@ describe("DvPEscrow: locking flow", function () {
       expect(await escrow.lockedBalance(terms.asset)).to.equal(terms.assetAmount);
     });
 
-    it("keeps its deployed code at least 2,048 bytes below the 24,576-byte contract size limit", async function () {
-      const { escrow } = await loadFixture(dvpFixture);
-      const implementation = await upgrades.erc1967.getImplementationAddress(await escrow.getAddress());
-      const deployed = ethers.dataLength(await ethers.provider.getCode(implementation));
-      expect(deployed).to.equal(ethers.dataLength((await hre.artifacts.readArtifact("DvPEscrow")).deployedBytecode));
-      expect(deployed).to.be.at.most(24_576 - 2_048);
-    });
   });
 
   it("settles a real amount: 100 units against 9,950.00 USD", async function () {

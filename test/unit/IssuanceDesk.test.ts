@@ -2,6 +2,7 @@ import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { depositTokenFixture, ids, usd } from "../fixtures";
+import { upgradeThroughTimelock } from "../../lib/upgrade";
 
 const DAY = 24 * 3600;
 const ProposalStatus = { None: 0n, Pending: 1n, Executed: 2n, Cancelled: 3n };
@@ -355,6 +356,19 @@ describe("IssuanceDesk", function () {
         .to.be.revertedWithCustomError(desk, "ConflictingRoles").withArgs(reserve.address, ISSUER, RESERVE);
       await expect(desk.connect(issuer).attestReserves(1n, ethers.id("self"), await time.latest()))
         .to.be.revertedWithCustomError(desk, "AccessControlUnauthorizedAccount").withArgs(issuer.address, RESERVE);
+    });
+
+    it("upgrades through the timelock alone, with reserves, proposals and allowances intact", async function () {
+      const { desk, admin, issuer, upgrader, timelock, bob } = await loadFixture(deskFixture);
+      await desk.connect(issuer).proposeIssuance(bob.address, usd("5.00"), ethers.id("kept"));
+      const before = [await desk.attestation(), await desk.proposal(1n), await desk.officerAllowance(issuer.address), await desk.limits(), await desk.token()];
+      await expect(upgrades.upgradeProxy(await desk.getAddress(), await ethers.getContractFactory("IssuanceDeskV2Mock", admin), { kind: "uups" }))
+        .to.be.revertedWithCustomError(desk, "AccessControlUnauthorizedAccount").withArgs(admin.address, ethers.id("UPGRADER_ROLE"));
+      await upgradeThroughTimelock(hre, timelock, upgrader, await desk.getAddress(), "IssuanceDeskV2Mock");
+      const upgraded = await ethers.getContractAt("IssuanceDeskV2Mock", await desk.getAddress());
+      expect(await upgraded.version()).to.equal("2");
+      expect([await upgraded.attestation(), await upgraded.proposal(1n), await upgraded.officerAllowance(issuer.address), await upgraded.limits(), await upgraded.token()])
+        .to.deep.equal(before);
     });
 
     it("is initialized once with a token that is a contract, and its implementation never", async function () {
