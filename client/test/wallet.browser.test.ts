@@ -211,8 +211,10 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     // Participants and money through the operator commands.
     ok(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2027-12-31" }));
     ok(await run("participant:onboard", { id: "Globex Markets", wallets: globex.address, kycExpiry: "2027-12-31" }));
-    ok(await run("token:attest", { currency: "USD", amount: "5000000.00", report: "reserve-report-client-test" }));
-    ok(await run("token:issue", { currency: "USD", to: acme.address, amount: "1,250,000.00", depositRef: `client-test-${record.contracts[ESCROW_KEY].address}` }));
+    ok(await run("token:attest", { currency: "USD", amount: "5000000.00", report: `reserve-report-client-test-${record.contracts[ESCROW_KEY].address}`, asOf: "now" }));
+    // Above the single-officer threshold: one officer proposes, the second approves.
+    const issued = JSON.parse(ok(await run("token:issue", { currency: "USD", to: acme.address, amount: "1,250,000.00", depositRef: `client-test-${record.contracts[ESCROW_KEY].address}`, json: true }))) as { proposal: string };
+    ok(await run("token:approve-issuance", { currency: "USD", id: issued.proposal }));
     ok(await run("security:issue", { wallet: globex.address, units: "5000" }));
 
     // The page, built and served as npm run client does it.
