@@ -234,7 +234,9 @@ async function connect(ask: boolean): Promise<void> {
     return;
   }
   $("#switch-chain").hidden = true;
-  const provider = new BrowserProvider(wallet, config.chainId, { pollingInterval: 500 });
+  // No 250 ms cache of identical calls: the refresh after an action must not be answered with the
+  // logs or balances read by the refresh just before it.
+  const provider = new BrowserProvider(wallet, config.chainId, { pollingInterval: 500, cacheTimeout: -1 });
   const signer = await provider.getSigner(account);
   const registry = new Contract(config.registry.address, registryAbi as InterfaceAbi, signer) as unknown as ParticipantRegistry;
   const escrow = config.escrow ? new Contract(config.escrow.address, escrowAbi as InterfaceAbi, signer) as unknown as DvPEscrow : undefined;
