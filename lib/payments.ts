@@ -40,6 +40,14 @@ export const PAYMENT_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** The EIP-712 type a payer signs to cancel an unused nonce (SignedPayments.CANCEL_AUTHORIZATION_TYPEHASH). */
+export const CANCEL_TYPES: Record<string, TypedDataField[]> = {
+  CancelAuthorization: [
+    { name: "authorizer", type: "address" },
+    { name: "nonce", type: "bytes32" },
+  ],
+};
+
 /** The token's EIP-712 domain (its ERC-2612 domain: the token's name, version "1"). */
 export function tokenDomain(name: string, token: string, chainId: bigint | number): TypedDataDomain {
   return { name, version: "1", chainId, verifyingContract: token };
@@ -64,6 +72,13 @@ export function sequenceNonce(base: bigint, index: number): string {
 export async function signPayment(signer: Signer, domain: TypedDataDomain, terms: PaymentTerms): Promise<SignedPayment> {
   const signature = ethers.Signature.from(await signer.signTypedData(domain, PAYMENT_TYPES, terms));
   return { ...terms, v: signature.v, r: signature.r, s: signature.s };
+}
+
+/** Signs the cancellation of the payer's unused nonce: whoever holds the signature may submit it (EIP-3009 cancelAuthorization). */
+export async function signCancellation(signer: Signer, domain: TypedDataDomain, nonce: string): Promise<{ authorizer: string; nonce: string; v: number; r: string; s: string }> {
+  const authorizer = await signer.getAddress();
+  const signature = ethers.Signature.from(await signer.signTypedData(domain, CANCEL_TYPES, { authorizer, nonce }));
+  return { authorizer, nonce, v: signature.v, r: signature.r, s: signature.s };
 }
 
 /** Who signed a payment: recovers the address (for checks before submitting). */

@@ -244,6 +244,16 @@ export class CommandContext {
 
   /** One line explaining why a call failed (lib/errors.ts), amounts in the units of `leg`, batch items named by `items`. */
   async explain(error: unknown, leg?: Leg, items?: readonly string[]): Promise<string> {
-    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt, items });
+    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt, items, roleHeldOn: (role, account) => this.roleHeldOn(role, account) });
+  }
+
+  /** The recorded contracts (their keys) on which `account` holds `role`. */
+  async roleHeldOn(role: string, account: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const [key, entry] of Object.entries(this.record.contracts)) {
+      const c = await this.hre.ethers.getContractAt("IAccessControl", entry.address);
+      if (await c.hasRole(role, account)) keys.push(key);
+    }
+    return keys;
   }
 }

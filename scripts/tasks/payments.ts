@@ -13,12 +13,12 @@ import { action, command } from "./command";
 
 interface PaymentArgs extends CommonArgs { currency: string }
 
-function paymentCommand(name: string, description: string) {
+export function paymentCommand(name: string, description: string) {
   return command(name, description).addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
 }
 
 /** The deposit token and its EIP-712 domain as the token itself reports it (ERC-5267). */
-async function openToken(ctx: CommandContext, currency: string) {
+export async function openToken(ctx: CommandContext, currency: string) {
   const t = await ctx.depositToken(currency);
   const reported = await t.contract.eip712Domain();
   const domain = tokenDomain(reported.name, reported.verifyingContract, reported.chainId);
@@ -26,7 +26,7 @@ async function openToken(ctx: CommandContext, currency: string) {
 }
 
 /** Reads a signed-payment file and checks it against the deployment: chain, token, and who signed it. */
-function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
+export function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
