@@ -153,4 +153,26 @@ describe("lib: amounts, references and errors for operators", function () {
     expect(await explainError({ data: token.interface.encodeErrorResult("CustodianCannotApprove", [bob.address]) }, ctx))
       .to.equal(`CustodianCannotApprove: ${bob.address} is a custodian: it holds tokens for others and cannot grant an allowance`);
   });
+
+  it("explains the refusals of role and admin changes: where a conflicting role is held, the admin transfer's delay", async function () {
+    const { token, desk, registry, alice } = await loadFixture(depositTokenFixture);
+    const interfaces = [registry.interface, token.interface, desk.interface];
+    const conflict = { data: registry.interface.encodeErrorResult("ConflictingRoles", [alice.address, ethers.id("ISSUER_ROLE"), ethers.id("RESERVE_ROLE")]) };
+    expect(await explainError(conflict, { interfaces }))
+      .to.equal(`ConflictingRoles: ${alice.address} holds RESERVE_ROLE, which must stay apart from ISSUER_ROLE: one key may not hold both duties`);
+    const asked: string[] = [];
+    const roleHeldOn = (role: string, account: string) => {
+      asked.push(`${role}/${account}`);
+      return Promise.resolve(["IssuanceDesk:USD", "IssuanceDesk:EUR"]);
+    };
+    expect(await explainError(conflict, { interfaces, roleHeldOn }))
+      .to.equal(`ConflictingRoles: ${alice.address} holds RESERVE_ROLE on IssuanceDesk:USD, IssuanceDesk:EUR, which must stay apart from ISSUER_ROLE: one key may not hold both duties`);
+    expect(asked).to.deep.equal([`${ethers.id("RESERVE_ROLE")}/${alice.address}`]);
+    const error = (name: string, values: unknown[]) => explainError({ data: desk.interface.encodeErrorResult(name, values) }, { interfaces });
+    expect(await error("AccessControlEnforcedDefaultAdminDelay", [1798761600]))
+      .to.equal("AccessControlEnforcedDefaultAdminDelay: the default admin transfer becomes acceptable after 2027-01-01T00:00:00Z");
+    expect(await error("AccessControlEnforcedDefaultAdminDelay", [0])).to.equal("AccessControlEnforcedDefaultAdminDelay: no default admin transfer is pending");
+    expect(await error("AccessControlInvalidDefaultAdmin", [alice.address])).to.equal(`AccessControlInvalidDefaultAdmin: ${alice.address} is not the pending default admin`);
+    expect(await error("InvalidMaxAttestationAge", [0])).to.equal("InvalidMaxAttestationAge: a maximum attestation age of 0 s is not allowed");
+  });
 });
