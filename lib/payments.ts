@@ -191,8 +191,9 @@ export const PAYMENT_OPTION_NAMES: Record<keyof PaymentText, string> = {
  * decimals (zero refused), the reference as `toReference` makes it, a random nonce unless given. Validity:
  * from `validAfter` (a date is its start, 00:00:00 UTC), else from `now` (the chain's time); until
  * `validBefore` (a date is its end), else 24 hours after it becomes valid. A bound given alone is checked
- * alone: a `validBefore` not later than `now` is refused, as is a `validBefore` not after `validAfter`. Refuses a malformed field naming it, and a payee that is
- * the payer (the token refuses a wallet paying itself: `SelfPayment`).
+ * alone: a `validBefore` not later than `now` is refused, as is a `validBefore` not after `validAfter`.
+ * Refuses a malformed field naming it, and a payee that is the payer (the token refuses a wallet paying
+ * itself: `SelfPayment`).
  */
 export function paymentTermsFromText(
   text: PaymentText, from: string, decimals: number, now: number, names: Record<keyof PaymentText, string> = PAYMENT_OPTION_NAMES,
