@@ -159,12 +159,15 @@ export function isoDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** A date from an ISO date ("2027-12-31", end of that day UTC), an ISO 8601 time, or unix seconds. */
-export function parseDate(text: string, what = "date"): number {
+/**
+ * A date from an ISO date ("2027-12-31": the end of that day UTC, or with `day: "start"` its start,
+ * 00:00:00 UTC, for the first moment of a period), an ISO 8601 time, or unix seconds.
+ */
+export function parseDate(text: string, what = "date", day: "start" | "end" = "end"): number {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t);
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
-    const ms = Date.parse(`${t}T23:59:59Z`);
+    const ms = Date.parse(`${t}T${day === "start" ? "00:00:00" : "23:59:59"}Z`);
     if (!Number.isNaN(ms)) return ms / 1000;
   }
   const ms = Date.parse(t);

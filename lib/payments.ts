@@ -1,7 +1,7 @@
 // Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
-import { parseAddress, parseAmount, parseDate, toReference } from "./format";
+import { isoDate, parseAddress, parseAmount, parseDate, toReference } from "./format";
 
 /**
  * Signed payments (EIP-3009 with a reference) as the deposit token, the payer's wallet, the operator
@@ -140,6 +140,9 @@ export function readSignedPaymentFile(text: string, name: string, what: string, 
     throw new Error(`${what} ${name}: ${(e as Error).message.split("\n")[0]}`);
   }
   if (!json || typeof json !== "object") throw new Error(`${what} ${name}: not a signed-payment file`);
+  if (json.payment === undefined && ("terms" in json || "escrow" in json)) {
+    throw new Error(`${name} is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent`);
+  }
   if (json.token?.toLowerCase() !== deployment.token.toLowerCase() || json.chainId !== chainId) {
     throw new Error(`${name} was signed for token ${json.token} on chain ${json.chainId}, not the ${deployment.label} deposit token ${deployment.token} on chain ${chainId}; nothing was sent`);
   }
@@ -148,9 +151,12 @@ export function readSignedPaymentFile(text: string, name: string, what: string, 
   try {
     signer = paymentSigner(deployment.domain, payment);
   } catch {
-    signer = "nobody (malformed signature)";
+    throw new Error(`${name} carries a malformed signature (v, r, s); nothing was sent`);
   }
-  if (signer !== payment.from) throw new Error(`${name} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
+  // A signature recovers to some address whatever the signed content: another address means other content.
+  if (signer !== payment.from) {
+    throw new Error(`${name}: the signature does not match the file's content (it recovers to ${signer}, not the payer ${payment.from}): the terms were changed after signing, or it was signed for another token or chain; nothing was sent`);
+  }
   if (payment.to === payment.from) throw new Error(`${name} pays ${payment.from} to itself: a wallet cannot pay itself; nothing was sent`);
   return payment;
 }
@@ -197,9 +203,12 @@ export const PAYMENT_OPTION_NAMES: Record<keyof PaymentText, string> = {
 
 /**
  * Terms from text, as `payment:sign` and the client page take them: the amount parsed exactly in the token's
- * decimals (zero refused), the reference as `toReference` makes it, validity from `now` (the chain's time)
- * for 24 hours unless given, a random nonce unless given. Refuses a malformed field naming it, and a payee that is
- * the payer (the token refuses a wallet paying itself: `SelfPayment`).
+ * decimals (zero refused), the reference as `toReference` makes it, a random nonce unless given. Validity:
+ * from `validAfter` (a date is its start, 00:00:00 UTC), else from `now` (the chain's time); until
+ * `validBefore` (a date is its end), else 24 hours after it becomes valid. A bound given alone is checked
+ * alone: a `validBefore` not later than `now` is refused, as is a `validBefore` not after `validAfter`.
+ * Refuses a malformed field naming it, and a payee that is the payer (the token refuses a wallet paying
+ * itself: `SelfPayment`).
  */
 export function paymentTermsFromText(
   text: PaymentText, from: string, decimals: number, now: number, names: Record<keyof PaymentText, string> = PAYMENT_OPTION_NAMES,
@@ -207,9 +216,16 @@ export function paymentTermsFromText(
   const value = parseAmount(text.amount, decimals, names.amount);
   if (value === 0n) throw new Error(`${names.amount} "${text.amount}" is zero`);
   const given = (t: string | undefined) => t !== undefined && t.trim() !== "";
-  const validAfter = BigInt(given(text.validAfter) ? parseDate(text.validAfter!, names.validAfter) : now - 1);
-  const validBefore = BigInt(given(text.validBefore) ? parseDate(text.validBefore!, names.validBefore) : now + 86_400);
-  if (validBefore <= validAfter + 1n) throw new Error(`${names.validBefore} must be later than ${names.validAfter}: the payment would never be valid`);
+  const after = given(text.validAfter) ? BigInt(parseDate(text.validAfter!, names.validAfter, "start")) : undefined;
+  const before = given(text.validBefore) ? BigInt(parseDate(text.validBefore!, names.validBefore, "end")) : undefined;
+  if (before !== undefined && before <= BigInt(now)) {
+    throw new Error(`${names.validBefore} ${isoDate(Number(before))} is not later than now (${isoDate(now)}, the chain's time): the payment would never be valid`);
+  }
+  const validAfter = after ?? BigInt(now - 1);
+  const validBefore = before ?? (validAfter > BigInt(now) ? validAfter : BigInt(now)) + 86_400n;
+  if (validBefore <= validAfter + 1n) {
+    throw new Error(`${names.validBefore} ${isoDate(Number(validBefore))} must be later than ${names.validAfter} ${isoDate(Number(validAfter))}: the payment would never be valid`);
+  }
   const to = parseAddress(text.to.trim(), names.to);
   if (to === ethers.getAddress(from)) throw new Error(`${names.to} ${to} is the payer's own wallet: a wallet cannot pay itself`);
   return {

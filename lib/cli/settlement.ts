@@ -124,6 +124,27 @@ export function signedDir(): string {
   return process.env.SIGNED_DIR ?? path.join(__dirname, "..", "..", "signed");
 }
 
+/**
+ * Writes a signed file unless one is there already: a file with the same terms (`sameTerms` of its text)
+ * is kept and false returned; a file with other terms, or one that cannot be read as a signed file, is
+ * refused naming it. With `force` the file is replaced. Returns true when the file was written.
+ */
+export function writeSignedFile(file: string, text: string, sameTerms: (existing: string) => boolean, force: boolean): boolean {
+  if (!force && fs.existsSync(file)) {
+    let same = false;
+    try {
+      same = sameTerms(fs.readFileSync(file, "utf8"));
+    } catch {
+      same = false;
+    }
+    if (same) return false;
+    throw new Error(`${file} already exists with other terms; nothing was written (choose another --out, or --force to replace it)`);
+  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+  return true;
+}
+
 /** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */
 export function signedFilePath(terms: TradeTerms, side: "seller" | "buyer"): string {
   return path.join(signedDir(), signedFileName(terms, side));

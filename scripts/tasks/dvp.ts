@@ -1,14 +1,14 @@
-import fs from "fs";
-import path from "path";
 import { CommonArgs } from "../../lib/cli/context";
 import { ensureFunds } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import {
   pairSignedFiles, readSignedFile, requireEscrowAllowance, Settlement, signedFilePath, TermsArgs,
-  termsFromArgs,
+  termsFromArgs, writeSignedFile,
 } from "../../lib/cli/settlement";
 import { ESCROW_KEY } from "../../lib/deployment";
-import { checkSignedPair, netPositions, signedFileText, signedTradeFile, signTrade, TokenTotals, tradeHash } from "../../lib/dvp";
+import {
+  checkSignedPair, netPositions, parseSignedFile, SignedTradeFile, signedFileText, signedTradeFile, signTrade, termsToJson, TokenTotals, tradeHash,
+} from "../../lib/dvp";
 import { parseAddress, refText, toReference } from "../../lib/format";
 import { OPEN_TRADE_STATES, TRADE_STATES } from "../../lib/roles";
 import { action, command } from "./command";
@@ -26,6 +26,11 @@ function termsCommand(name: string, description: string) {
     .addOptionalParam("cashAmount", "cash in currency units, e.g. 180000.00")
     .addOptionalParam("deadline", "last moment to settle: YYYY-MM-DD (end of day UTC), ISO 8601 or unix seconds")
     .addOptionalParam("ref", "trade reference, up to 31 characters (kept on chain as text), carried in every event");
+}
+
+/** What a signed-trade file signs (escrow, chain, terms and signer), for comparing two files. */
+function fileTerms(file: SignedTradeFile): string {
+  return JSON.stringify([String(file.escrow).toLowerCase(), file.chainId, file.terms, String(file.signer).toLowerCase()]);
 }
 
 const TRADE_PARAM = "trade id, or the reference it was proposed with (e.g. TRADE-0001)";
@@ -142,7 +147,8 @@ command("dvp:list", "List open trades, or with --all every trade, those settled 
 termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no transaction)")
   .addOptionalParam("out", "file to write (default: signed/<ref>.<seller|buyer>.json, ignored by git)")
   .addOptionalParam("terms", "sign the terms of another party's signed file instead of --seller/--buyer/...")
-  .setAction(action<TermsArgs & CommonArgs & { out?: string; terms?: string }>(async (args, ctx) => {
+  .addFlag("force", "replace an existing file of other terms")
+  .setAction(action<TermsArgs & CommonArgs & { out?: string; terms?: string; force: boolean }>(async (args, ctx) => {
     const s = await Settlement.open(ctx);
     const terms = args.terms ? readSignedFile(args.terms, "--terms").parsed : await termsFromArgs(args, ctx);
     const { signer, side } = await s.partySigner(terms, "sign it");
@@ -152,10 +158,15 @@ termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no
     const signature = await signTrade(signer, s.address, chainId, terms);
     const file = signedTradeFile(s.address, chainId, terms, await signer.getAddress(), signature);
     const outFile = args.out ?? signedFilePath(terms, side);
-    fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-    fs.writeFileSync(outFile, signedFileText(file));
+    const written = writeSignedFile(outFile, signedFileText(file),
+      (existing) => {
+        const found = parseSignedFile(existing, outFile);
+        return fileTerms({ ...found, terms: termsToJson(found.parsed) }) === fileTerms(file);
+      }, args.force);
     const hash = tradeHash(s.address, chainId, terms);
-    ctx.report({ file: outFile, side, tradeHash: hash, ...words, ...file }, () => out.line(`signed as ${side} ${file.signer}: ${outFile} (trade hash ${hash})`));
+    ctx.report({ file: outFile, written, side, tradeHash: hash, ...words, ...file }, () => out.line(written
+      ? `signed as ${side} ${file.signer}: ${outFile} (trade hash ${hash})`
+      : `${outFile} already exists and is identical (the ${side}'s signature of these terms, trade hash ${hash}); nothing was written`));
   }));
 
 command("dvp:withdraw-signature", "Withdraw the signer's signature on the terms of a signed file: they can no longer settle")

@@ -11,7 +11,7 @@ import { checkSignedPair, parseSignedFile, signedFileName, signedFileText, signe
 import {
   paymentFileName, paymentTermsFromText, readSignedPaymentFile, refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
 } from "../../lib/payments";
-import { toReference } from "../../lib/format";
+import { isoDate, toReference } from "../../lib/format";
 import { freePort } from "../../lib/ports";
 import { useTemporaryDir, useTemporaryDeployments } from "../helpers/temporary";
 
@@ -206,6 +206,18 @@ describe("Client page: build, configuration and the modules it shares with the c
         .to.be.rejectedWith(`b.json is signed by ${seller.address}, not by ${buyer.address}; nothing was sent`);
       expect(await checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, async () => true)).to.deep.equal(terms);
     });
+
+    it("says a file whose terms were edited after signing does not match its signature, and names a payment file for what it is", async function () {
+      const terms = termsFromText(text, ASSET, CASH);
+      const signed = async (who: typeof seller) => parseSignedFile(signedFileText(signedTradeFile(ESCROW, 31337, terms, who.address, await signTrade(who, ESCROW, 31337, terms))), "f");
+      const edited = (f: Awaited<ReturnType<typeof signed>>) => ({ ...f, parsed: { ...f.parsed, cashAmount: 1n } });
+      const [s, b] = [await signed(seller), await signed(buyer)];
+      await expect(checkSignedPair({ file: edited(s), name: "s.json" }, { file: edited(b), name: "b.json" }, ESCROW, 31337, async () => false))
+        .to.be.rejectedWith(new RegExp(`^s\\.json: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not its signer ${seller.address}\\): the terms were changed after signing, or it was signed for another escrow or chain; nothing was sent$`));
+      const payment = signedPaymentFileText(signedPaymentFile(CASH.address, 31337n, { ...paymentTermsFromText({ to: buyer.address, amount: "1", ref: "X" }, seller.address, 2, 1_800_000_000), v: 27, r: ethers.ZeroHash, s: ethers.ZeroHash }));
+      expect(() => parseSignedFile(payment, "--seller-file p.json"))
+        .to.throw("--seller-file p.json is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)");
+    });
   });
 
   describe("signed-payment files and terms (lib/payments.ts: one implementation for payment:sign, payment:settle(-batch) and the page)", function () {
@@ -233,7 +245,11 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(() => paymentTermsFromText({ to: "0x12", amount: "1", ref: "X" }, payer.address, 2, NOW, names)).to.throw('payee "0x12" is not an address');
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", nonce: "banana" }, payer.address, 2, NOW, names)).to.throw('nonce "banana" is not a number (decimal or 0x hex)');
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validBefore: String(NOW - 10) }, payer.address, 2, NOW))
-        .to.throw("--valid-before must be later than --valid-after: the payment would never be valid");
+        .to.throw(`--valid-before ${isoDate(NOW - 10)} is not later than now (${isoDate(NOW)}, the chain's time): the payment would never be valid`);
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validAfter: String(NOW + 100), validBefore: String(NOW + 50) }, payer.address, 2, NOW))
+        .to.throw(`--valid-before ${isoDate(NOW + 50)} must be later than --valid-after ${isoDate(NOW + 100)}: the payment would never be valid`);
+      const later = paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validAfter: String(NOW + 10 * 86_400) }, payer.address, 2, NOW);
+      expect([later.validAfter, later.validBefore]).to.deep.equal([BigInt(NOW + 10 * 86_400), BigInt(NOW + 11 * 86_400)]);
       expect(() => paymentTermsFromText({ to: payer.address.toLowerCase(), amount: "1", ref: "X" }, payer.address, 2, NOW, names))
         .to.throw(`payee ${payer.address} is the payer's own wallet: a wallet cannot pay itself`);
     });
@@ -250,8 +266,10 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(() => readSignedPaymentFile("{", "p.json", "file", deployment)).to.throw(/^file p\.json: /);
       expect(() => readSignedPaymentFile(text, "p.json", "file", { ...deployment, chainId: 1 }))
         .to.throw(`p.json was signed for token ${TOKEN} on chain 31337, not the USD deposit token ${TOKEN} on chain 1; nothing was sent`);
+      expect(() => readSignedPaymentFile(signedFileText(signedTradeFile(ESCROW, 31337, { seller: payer.address, buyer: payee.address, asset: ASSET.address, assetAmount: 1n, cash: CASH.address, cashAmount: 1n, deadline: 1n, ref: ethers.ZeroHash }, payer.address, "0x")), "d.json", "file", deployment))
+        .to.throw("d.json is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent");
       const tampered = signedPaymentFileText({ ...file, payment: { ...file.payment, value: "100000" } });
-      expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(/^t\.json is signed by 0x[0-9a-fA-F]{40}, not by the payer /);
+      expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(new RegExp(`^t\\.json: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not the payer ${payer.address}\\): the terms were changed after signing, or it was signed for another token or chain; nothing was sent$`));
       const toItself = await signPayment(payer, domain, { ...terms, to: payer.address });
       expect(() => readSignedPaymentFile(signedPaymentFileText(signedPaymentFile(TOKEN, 31337n, toItself)), "s.json", "file", deployment))
         .to.throw(`s.json pays ${payer.address} to itself: a wallet cannot pay itself; nothing was sent`);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  formatAmount, hiddenCharacter, parseAddress, parseAmount, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
+  formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
 import { depositTokenFixture, ids, usd } from "../fixtures";
@@ -85,6 +85,14 @@ describe("lib: amounts, references and errors for operators", function () {
       expect(() => refuseHiddenCharacters(RLO, "--ref")).to.throw(Error).that.satisfies((e: Error) => !e.message.includes(RLO));
       expect(toReference("INV 2026/0042")).to.equal(ethers.id("INV 2026/0042"));
     });
+  });
+
+  it("reads a date as the end of that day UTC, or as its start for the first moment of a period; times and unix seconds as given", function () {
+    expect(parseDate("2030-06-30")).to.equal(Date.parse("2030-06-30T23:59:59Z") / 1000);
+    expect(parseDate("2030-06-30", "--valid-after", "start")).to.equal(Date.parse("2030-06-30T00:00:00Z") / 1000);
+    expect(parseDate("2030-06-30T12:00:00Z", "--valid-after", "start")).to.equal(Date.parse("2030-06-30T12:00:00Z") / 1000);
+    expect(parseDate("1900000000", "--valid-after", "start")).to.equal(1900000000);
+    expect(() => parseDate("30/06/2030", "--valid-after", "start")).to.throw('--valid-after "30/06/2030" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds');
   });
 
   it("formats amounts with every decimal and thousands grouped", function () {
