@@ -11,7 +11,7 @@ import {
 } from "../deployment";
 import { explainError } from "../errors";
 import { formatAmount, parseAddress, participantNameLabel } from "../format";
-import { requireNetworkEnv } from "../networks";
+import { missingSigningEnv, requireNetworkEnv, requireSigningEnv } from "../networks";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
 
@@ -62,7 +62,8 @@ export class CommandContext {
 
   /**
    * Opens deployments/<network>.json and checks that the connected chain is the recorded one: same chain
-   * id, and every recorded contract has code there.
+   * id, and every recorded contract has code there. Needs the network's endpoint, not a signing key: a
+   * read-only command runs without one, and a command that signs asks for it when it signs (accounts()).
    */
   static async open(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promise<CommandContext> {
     requireNetworkEnv(hre.network.name);
@@ -160,9 +161,20 @@ export class CommandContext {
     return name ? participantNameLabel(name) : id;
   }
 
-  /** The configured accounts of the network. */
+  /** The configured accounts of the network: the keys to sign with, which a network without them names in one line. */
   async accounts(): Promise<Signer[]> {
+    requireSigningEnv(this.network);
     return this.hre.ethers.getSigners();
+  }
+
+  /**
+   * The wallet a read-only command shows when `option` is not given: the first configured account. On a
+   * network without signing keys, one line asking for the option instead.
+   */
+  async ownWallet(option: string): Promise<string> {
+    const missing = missingSigningEnv(this.network);
+    if (missing.length > 0) throw new Error(`${option} is needed: network "${this.network}" has no account of its own (${missing.join(", ")} not set)`);
+    return (await this.signer()).getAddress();
   }
 
   /** A configured account by index (0, 1, ...) or address, naming the option when there is none. */

@@ -179,7 +179,7 @@ tokenCommand("token:balance", "Show a wallet's balance")
   .addOptionalParam("wallet", "wallet (default: the signing account)")
   .setAction(action<TokenArgs & { wallet?: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
-    const wallet = args.wallet ? parseAddress(args.wallet, "--wallet") : await (await ctx.signer()).getAddress();
+    const wallet = args.wallet ? parseAddress(args.wallet, "--wallet") : await ctx.ownWallet("--wallet");
     const balance = await t.contract.balanceOf(wallet);
     const frozen = await t.contract.isFrozen(wallet);
     const allowed = await ctx.registry.isAllowed(wallet);

@@ -42,7 +42,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify({ ...record, contracts }));
       for (const name of ["participant:list", "status", "token:balance"]) {
         expect(failed(await run(name, { wallet: empty(99) }))).to.match(
-          /^error: .*hardhat\.json does not match this chain: none of its contracts have code on network "hardhat" \(a restarted node, or a missing --network\?\); start the node the deployment was made on, or deploy again with npm run deploy -- --network hardhat; nothing was sent$/);
+          /^error: .*hardhat\.json does not match this chain: none of its contracts have code on network "hardhat" \(a restarted node, or a missing --network\?\); start the node the deployment was made on, or deploy again with npm run deploy -- --network localhost; nothing was sent$/);
       }
     });
 
@@ -50,7 +50,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       await load(deployed);
       fs.copyFileSync(deploymentPath("hardhat"), path.join(path.dirname(deploymentPath("hardhat")), "localhost.json"));
       fs.rmSync(deploymentPath("hardhat"));
-      expect(failed(await run("status"))).to.match(/does not exist; choose a deployed one with --network \(localhost\) or deploy with npm run deploy -- --network hardhat$/);
+      expect(failed(await run("status"))).to.match(/does not exist; choose a deployed one with --network \(localhost\) or deploy with npm run deploy -- --network localhost$/);
     });
   });
 
