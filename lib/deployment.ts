@@ -7,6 +7,9 @@ import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } fro
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import { Failure } from "./failure";
+import { readJsonFile } from "./files";
+import { isObject } from "./json";
 import { parseAmount } from "./format";
 import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
 
@@ -98,9 +101,10 @@ export function readDeployment(network: string): DeploymentRecord {
       ? fs.readdirSync(deploymentsDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
       : [];
     const hint = others.length > 0 ? `choose a deployed one with --network (${others.join(", ")}) or deploy` : "deploy";
-    throw new Error(`no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with npm run deploy -- --network ${network}`);
+    throw new Failure("NOT_FOUND", `no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with npm run deploy -- --network ${network}`);
   }
-  return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
+  return readJsonFile<DeploymentRecord>(file, path.relative(process.cwd(), file), "a deployment record",
+    (v) => isObject(v) && isObject(v.contracts) && typeof v.chainId === "number");
 }
 
 /** Writes deployments/<network>.json atomically. */
@@ -121,7 +125,7 @@ export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<
   } catch (e) {
     const config = hre.network.config as { url?: string };
     const where = config.url ? ` at ${config.url}` : "";
-    throw new Error(`network "${hre.network.name}" does not answer${where} (${(e as Error).message.split("\n")[0]}): is its node running? nothing was sent`);
+    throw new Failure("NETWORK", `network "${hre.network.name}" does not answer${where} (${(e as Error).message.split("\n")[0]}): is its node running? nothing was sent`);
   }
 }
 
@@ -156,7 +160,7 @@ export function keyOfAddress(record: DeploymentRecord, address: string): string 
  */
 export async function openRecorded<T>(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, key: string, runner?: Signer): Promise<T> {
   const entry = record.contracts[key];
-  if (!entry) throw new Error(`the deployment of "${record.network}" has no ${key}`);
+  if (!entry) throw new Failure("NOT_FOUND", `the deployment of "${record.network}" has no ${key}`);
   return (await hre.ethers.getContractAt(contractOf(key), entry.address, runner)) as unknown as T;
 }
 

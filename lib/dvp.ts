@@ -2,6 +2,7 @@
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
+import { parseJson } from "./json";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -135,13 +136,7 @@ export function signedFileName(terms: TradeTerms, side: Side): string {
 
 /** Parses the text of a signed-trade file, naming `what` (an option and a file, a form field) when it is not one. */
 export function parseSignedFile(text: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let json: SignedTradeFile;
-  try {
-    json = JSON.parse(text) as SignedTradeFile;
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!json || typeof json !== "object") throw new Error(`${what}: not a signed-trade file`);
+  const json = parseJson<SignedTradeFile>(text, what, "a signed-trade file");
   return { ...json, parsed: termsFromJson(json.terms ?? {}, what) };
 }
 

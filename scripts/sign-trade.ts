@@ -4,6 +4,7 @@ import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
 import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
 import { signedFileText, signedTradeFile, signTrade, termsFromJson, tradeHash, TradeTerms } from "../lib/dvp";
+import { readJsonFile } from "../lib/files";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
 const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts <terms.json> <deployments/<network>.json> <out.json>";
@@ -37,15 +38,8 @@ async function main(): Promise<void> {
   const [termsFile, deploymentFile, outFile] = process.argv.slice(2);
   if (!termsFile || !deploymentFile || !outFile) throw new Error(USAGE);
   const wallet = new Wallet(parsePrivateKey(process.env.SIGNER_PRIVATE_KEY, "SIGNER_PRIVATE_KEY"));
-  const read = (file: string, what: string) => {
-    try {
-      return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  };
-  const terms = termsFromJson(read(termsFile, "terms file") as Record<string, string>, `terms file ${termsFile}`);
-  const record = read(deploymentFile, "deployment record") as unknown as DeploymentRecord;
+  const terms = termsFromJson(readJsonFile<Record<string, string>>(termsFile, `terms file ${termsFile}`, "trade terms"), `terms file ${termsFile}`);
+  const record = readJsonFile<DeploymentRecord>(deploymentFile, `deployment record ${deploymentFile}`, "a deployment record");
   const escrow = record.contracts?.[ESCROW_KEY]?.address;
   if (!escrow || !record.chainId) throw new Error(`deployment record ${deploymentFile} has no ${ESCROW_KEY} or chain id`);
   if (wallet.address !== terms.seller && wallet.address !== terms.buyer) {
