@@ -1,11 +1,18 @@
 // Browser-safe: the client page reads signed files through this module, so it imports nothing of node.
 
-/** Where a text stops being JSON, as "line L, column C", from the parser's character position; undefined when it is cut short. */
-function breakPoint(text: string, error: unknown): string | undefined {
-  const position = /at position (\d+)/.exec((error as Error).message ?? "")?.[1];
-  if (position === undefined || Number(position) >= text.trimEnd().length) return undefined;
-  const before = text.slice(0, Number(position)).split("\n");
-  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+/**
+ * Where a text stops being JSON, in words: "it breaks at line L, column C" from the parser's character
+ * position, "it breaks at an unexpected "x"" when the parser names only the character, "it ends too early".
+ */
+function breakPoint(text: string, error: unknown): string {
+  const message = (error as Error).message ?? "";
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined && Number(position) < text.trimEnd().length) {
+    const before = text.slice(0, Number(position)).split("\n");
+    return `it breaks at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  }
+  const token = /^Unexpected token '(.+?)'/.exec(message)?.[1];
+  return token === undefined ? "it ends too early" : `it breaks at an unexpected "${token}"`;
 }
 
 /**
@@ -19,8 +26,7 @@ export function parseJson<T>(text: string, what: string, kind: string, isKind: (
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const where = breakPoint(text, e);
-    throw new Error(`${what} is not valid JSON (${where ? `it breaks at ${where}` : "it ends too early"}); it should be ${kind}`);
+    throw new Error(`${what} is not valid JSON (${breakPoint(text, e)}); it should be ${kind}`);
   }
   if (!isKind(value)) throw new Error(`${what} is JSON but not ${kind} (it holds ${jsonKind(value)})`);
   return value as T;
