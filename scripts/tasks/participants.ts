@@ -37,7 +37,7 @@ command("participant:onboard", "Onboard an institution with its wallets; its LEI
     const registry = ctx.registry.connect(await compliance(ctx));
     await ctx.send(`onboard ${p.label}`, registry.onboard, [p.id, wallets, expiry]);
     if (p.name) await ctx.send(`record the name of ${p.label}`, registry.nameParticipant, [p.id, p.name]);
-    ctx.report({ ...participantFields(p.name), id: p.id, wallets, kycExpiry: isoDate(expiry) },
+    ctx.report({ id: p.id, ...participantFields(p.name), wallets, kycExpiry: isoDate(expiry) },
       () => out.line(`participant ${p.label} (id ${p.id}) onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
   }));
 
