@@ -7,6 +7,9 @@ import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } fro
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import { Failure } from "./failure";
+import { readJsonFile } from "./files";
+import { isObject } from "./json";
 import { parseAmount } from "./format";
 import { networkSettings } from "./networks";
 import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
@@ -105,9 +108,10 @@ export function readDeployment(network: string): DeploymentRecord {
       ? fs.readdirSync(deploymentsDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
       : [];
     const hint = others.length > 0 ? `choose a deployed one with --network (${others.join(", ")}) or deploy` : "deploy";
-    throw new Error(`no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with ${deployCommand(network)}`);
+    throw new Failure("NOT_FOUND", `no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with ${deployCommand(network)}`);
   }
-  return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
+  return readJsonFile<DeploymentRecord>(file, path.relative(process.cwd(), file), "a deployment record",
+    (v) => isObject(v) && isObject(v.contracts) && typeof v.chainId === "number");
 }
 
 /** Writes deployments/<network>.json atomically. */
@@ -134,9 +138,9 @@ export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<
     if (mismatch) {
       const variable = networkSettings()[hre.network.name]?.chainIdVariable;
       const expected = variable ? `${variable} expects ${mismatch[1]}` : `the network expects ${mismatch[1]}`;
-      throw new Error(`network "${hre.network.name}"${where} answered with chain id ${mismatch[2]}, but ${expected}: is it the intended node? (or correct ${variable ?? "its chain id"}); nothing was sent`);
+      throw new Failure("NETWORK", `network "${hre.network.name}"${where} answered with chain id ${mismatch[2]}, but ${expected}: is it the intended node? (or correct ${variable ?? "its chain id"}); nothing was sent`);
     }
-    throw new Error(`network "${hre.network.name}" does not answer${where} (${message.split("\n")[0]}): is its node running? nothing was sent`);
+    throw new Failure("NETWORK", `network "${hre.network.name}" does not answer${where} (${message.split("\n")[0]}): is its node running? nothing was sent`);
   }
 }
 
@@ -171,7 +175,7 @@ export function keyOfAddress(record: DeploymentRecord, address: string): string 
  */
 export async function openRecorded<T>(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, key: string, runner?: Signer): Promise<T> {
   const entry = record.contracts[key];
-  if (!entry) throw new Error(`the deployment of "${record.network}" has no ${key}`);
+  if (!entry) throw new Failure("NOT_FOUND", `the deployment of "${record.network}" has no ${key}`);
   return (await hre.ethers.getContractAt(contractOf(key), entry.address, runner)) as unknown as T;
 }
 

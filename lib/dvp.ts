@@ -2,6 +2,7 @@
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
+import { parseJson } from "./json";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -169,13 +170,7 @@ export function signedFileName(terms: TradeTerms, side: Side): string {
 
 /** Parses the text of a signed-trade file, naming `what` (an option and a file, a form field) when it is not one. */
 export function parseSignedFile(text: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let json: SignedTradeFile;
-  try {
-    json = JSON.parse(text) as SignedTradeFile;
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!json || typeof json !== "object") throw new Error(`${what}: not a signed-trade file`);
+  const json = parseJson<SignedTradeFile>(text, what, "a signed-trade file");
   if (json.terms === undefined && ("payment" in json || "token" in json)) {
     throw new Error(`${what} is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)`);
   }

@@ -2,6 +2,7 @@
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { isoDate, parseAddress, parseAmount, parseDate, toReference } from "./format";
+import { parseJson } from "./json";
 
 /**
  * Signed payments (EIP-3009 with a reference) as the deposit token, the payer's wallet, the operator
@@ -133,13 +134,7 @@ export interface PaymentDeployment {
  */
 export function readSignedPaymentFile(text: string, name: string, what: string, deployment: PaymentDeployment): SignedPayment {
   const chainId = deployment.chainId.toString();
-  let json: SignedPaymentFile;
-  try {
-    json = JSON.parse(text) as SignedPaymentFile;
-  } catch (e) {
-    throw new Error(`${what} ${name}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!json || typeof json !== "object") throw new Error(`${what} ${name}: not a signed-payment file`);
+  const json = parseJson<SignedPaymentFile>(text, `${what} ${name}`, "a signed-payment file");
   if (json.payment === undefined && ("terms" in json || "escrow" in json)) {
     throw new Error(`${name} is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent`);
   }

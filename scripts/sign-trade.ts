@@ -4,6 +4,7 @@ import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
 import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
 import { signedFileText, signedTradeFile, signTrade, termsFromTermsFile, tradeHash, TradeTerms } from "../lib/dvp";
+import { readJsonFile } from "../lib/files";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
 const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts <terms.json> <deployments/<network>.json> <out.json>";
@@ -46,17 +47,10 @@ async function main(): Promise<void> {
   const [termsFile, deploymentFile, outFile] = process.argv.slice(2);
   if (!termsFile || !deploymentFile || !outFile) throw new Error(USAGE);
   const wallet = new Wallet(parsePrivateKey(process.env.SIGNER_PRIVATE_KEY, "SIGNER_PRIVATE_KEY"));
-  const read = (file: string, what: string) => {
-    try {
-      return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  };
-  const record = read(deploymentFile, "deployment record") as unknown as DeploymentRecord;
+  const record = readJsonFile<DeploymentRecord>(deploymentFile, `deployment record ${deploymentFile}`, "a deployment record");
   const escrow = record.contracts?.[ESCROW_KEY]?.address;
   if (!escrow || !record.chainId) throw new Error(`deployment record ${deploymentFile} has no ${ESCROW_KEY} or chain id`);
-  const terms = termsFromTermsFile(read(termsFile, "terms file"), `terms file ${termsFile}`, (token) => decimalsOf(record, token));
+  const terms = termsFromTermsFile(readJsonFile<Record<string, unknown>>(termsFile, `terms file ${termsFile}`, "trade terms"), `terms file ${termsFile}`, (token) => decimalsOf(record, token));
   if (wallet.address !== terms.seller && wallet.address !== terms.buyer) {
     throw new Error(`the key's address ${wallet.address} is neither the seller ${terms.seller} nor the buyer ${terms.buyer}`);
   }

@@ -9,8 +9,9 @@ import {
   connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey, keyOfAddress, openRecorded,
   readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireFinished, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
-import { explainError } from "../errors";
-import { formatAmount, parseAddress, participantNameLabel } from "../format";
+import { decodeRevert, explainError, revertData } from "../errors";
+import { Failure } from "../failure";
+import { formatAmount, parseAddress, participantFields, participantNameLabel } from "../format";
 import { missingSigningEnv, requireNetworkEnv, requireSigningEnv } from "../networks";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
@@ -88,7 +89,7 @@ export class CommandContext {
     const key = depositTokenKey(code);
     if (!this.record.contracts[key]) {
       const known = recordedKeys(this.record, "DepositToken").map((k) => k.name);
-      throw new Error(`no deposit token for currency "${currency}" on ${this.network} (deployed: ${known.join(", ") || "none"})`);
+      throw new Failure("NOT_FOUND", `no deposit token for currency "${currency}" on ${this.network} (deployed: ${known.join(", ") || "none"})`);
     }
     return (await this.leg(this.record.contracts[key].address)) as Leg<DepositToken>;
   }
@@ -106,7 +107,7 @@ export class CommandContext {
     const code = isin?.trim().toUpperCase() ?? (recorded.length === 1 ? recorded[0] : undefined);
     if (!code) throw new Error(`--isin is needed: network "${this.network}" has ${recorded.length ? `securities ${recorded.join(", ")}` : "no security token"}`);
     const entry = this.record.contracts[securityTokenKey(code)];
-    if (!entry) throw new Error(`no security token with ISIN "${code}" on ${this.network} (deployed: ${recorded.join(", ") || "none"})`);
+    if (!entry) throw new Failure("NOT_FOUND", `no security token with ISIN "${code}" on ${this.network} (deployed: ${recorded.join(", ") || "none"})`);
     return (await this.leg(entry.address)) as Leg<SecurityToken>;
   }
 
@@ -131,7 +132,7 @@ export class CommandContext {
 
   /** The recorded escrow; security and token commands work on a deployment without one. */
   async escrow(): Promise<DvPEscrow> {
-    if (!this.record.contracts[ESCROW_KEY]) throw new Error(`the deployment of "${this.network}" has no ${ESCROW_KEY}`);
+    if (!this.record.contracts[ESCROW_KEY]) throw new Failure("NOT_FOUND", `the deployment of "${this.network}" has no ${ESCROW_KEY}`);
     return openRecorded<DvPEscrow>(this.hre, this.record, ESCROW_KEY);
   }
 
@@ -159,6 +160,11 @@ export class CommandContext {
   async participantLabel(id: string): Promise<string> {
     const name = (await this.participantNames()).get(id);
     return name ? participantNameLabel(name) : id;
+  }
+
+  /** A participant for --json: its id with `lei` or `name` (the other null; both null when none was recorded). */
+  async participantJson(id: string): Promise<{ id: string; lei: string | null; name: string | null }> {
+    return { id, ...participantFields((await this.participantNames()).get(id)) };
   }
 
   /** The configured accounts of the network: the keys to sign with, which a network without them names in one line. */
@@ -214,7 +220,7 @@ export class CommandContext {
     }
     chosen ??= signers[0];
     if (contract && role && !(await contract.hasRole(roleId(role), await chosen.getAddress()))) {
-      throw new Error(`${await chosen.getAddress()} does not hold ${role} on ${contractLabel ?? "the contract"}; nothing was sent`);
+      throw new Failure("REFUSED", `${await chosen.getAddress()} does not hold ${role} on ${contractLabel ?? "the contract"}; nothing was sent`);
     }
     return chosen;
   }
@@ -231,7 +237,7 @@ export class CommandContext {
     try {
       await method.staticCall(...(args as ContractMethodArgs<A, "view">));
     } catch (e) {
-      throw new Error(`${label} refused: ${await this.explain(e, leg, items)}; nothing was sent`);
+      throw new Failure("REFUSED", `${label} refused: ${await this.explain(e, leg, items)}; nothing was sent`, this.reason(e));
     }
     let receipt: ContractTransactionReceipt | null = null;
     let hash = "";
@@ -240,9 +246,9 @@ export class CommandContext {
       hash = tx.hash;
       receipt = (await tx.wait()) as ContractTransactionReceipt | null;
     } catch (e) {
-      throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg, items)}`);
+      throw new Failure("FAILED", `${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg, items)}`, this.reason(e));
     }
-    if (!receipt) throw new Error(`${label}: tx ${hash} was dropped before it was mined`);
+    if (!receipt) throw new Failure("FAILED", `${label}: tx ${hash} was dropped before it was mined`);
     this.sent.push({ label, txHash: hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
     if (!this.args.json) out.line(`${label}: tx ${hash} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}`);
     return receipt;
@@ -252,6 +258,18 @@ export class CommandContext {
   report(result: Record<string, unknown>, text?: () => void): void {
     if (this.args.json) out.line(toJson({ ...result, transactions: this.sent }));
     else text?.();
+  }
+
+  /**
+   * The name of the custom error a call failed with, for --json's `reason`: of the refused item itself when
+   * the error wraps one item of a batch (TradeRefused, PaymentInstructionRefused); undefined when undecoded.
+   */
+  reason(error: unknown): string | undefined {
+    const data = revertData(error);
+    const decoded = data ? decodeRevert(data, this.interfaces) : undefined;
+    if (!decoded) return undefined;
+    const inner = decoded.args.reason?.startsWith("0x") ? decodeRevert(decoded.args.reason, this.interfaces) : undefined;
+    return inner?.name ?? decoded.name;
   }
 
   /** One line explaining why a call failed (lib/errors.ts), amounts in the units of `leg`, batch items named by `items`. */

@@ -124,7 +124,9 @@ command("dvp:show", "Show a trade's terms and state")
     const words = await s.describe(terms);
     ctx.report({ tradeId: id, state, ...words }, () => {
       out.line(`trade ${words.ref} (id ${id}): ${state}`);
-      for (const k of ["seller", "buyer", "asset", "cash", "deadline"]) out.line(`  ${k.padEnd(9)}${words[k]}`);
+      for (const [k, field] of [["seller", "seller"], ["buyer", "buyer"], ["asset", "assetAmountText"], ["cash", "cashAmountText"], ["deadline", "deadline"]]) {
+        out.line(`  ${k.padEnd(9)}${words[field]}`);
+      }
     });
   }));
 
@@ -140,7 +142,7 @@ command("dvp:list", "List open trades, or with --all every trade, those settled 
     ctx.report({ trades: rows }, () => {
       if (rows.length === 0) out.line(args.all ? "no trades" : "no open trades");
       else printTable(["ref", "state", "flow", "seller", "buyer", "asset", "cash", "deadline", "id / trade hash"],
-        rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.asset, r.cash, r.deadline, r.tradeId ?? r.tradeHash]));
+        rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.assetAmountText, r.cashAmountText, r.deadline, r.tradeId ?? r.tradeHash]));
     });
   }));
 
@@ -153,7 +155,7 @@ termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no
     const terms = args.terms ? readSignedFile(args.terms, "--terms").parsed : await termsFromArgs(args, ctx);
     const { signer, side } = await s.partySigner(terms, "sign it");
     const words = await s.describe(terms);
-    if (!ctx.args.json) out.line(`signing as ${side}: ${words.asset} from ${terms.seller} to ${terms.buyer} for ${words.cash}, deadline ${words.deadline}, ref ${words.ref}`);
+    if (!ctx.args.json) out.line(`signing as ${side}: ${words.assetAmountText} from ${terms.seller} to ${terms.buyer} for ${words.cashAmountText}, deadline ${words.deadline}, ref ${words.ref}`);
     const chainId = BigInt(ctx.record.chainId);
     const signature = await signTrade(signer, s.address, chainId, terms);
     const file = signedTradeFile(s.address, chainId, terms, await signer.getAddress(), signature);

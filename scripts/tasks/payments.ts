@@ -1,10 +1,10 @@
-import fs from "fs";
 import path from "path";
 import type { Signer } from "ethers";
 import type { DepositToken } from "../../typechain-types";
 import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { signedDir, writeSignedFile } from "../../lib/cli/settlement";
+import { readTextFile } from "../../lib/files";
 import {
   PAYMENT_TYPES, SignedPayment, SignedPaymentFile, grossAndNet, liquiditySavedPercent, netPositions, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
   refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
@@ -28,13 +28,7 @@ export async function openToken(ctx: CommandContext, currency: string) {
 
 /** Reads a signed-payment file and checks it against the deployment: chain, token, and who signed it. */
 export function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  return readSignedPaymentFile(text, file, what, { token: token.address, label: token.label, chainId, domain });
+  return readSignedPaymentFile(readTextFile(file, `${what} ${file}`), file, what, { token: token.address, label: token.label, chainId, domain });
 }
 
 /**
@@ -109,13 +103,14 @@ paymentCommand("payment:settle-batch", "Settle signed payments as one netted bat
     const rows = await Promise.all(positions.map(async ([wallet, net]) => {
       const id = await ctx.registry.participantOf(wallet);
       const who = id === ethers.ZeroHash ? "not onboarded" : await ctx.participantLabel(id);
-      return { wallet, participant: who, net, balance: await t.contract.balanceOf(wallet) };
+      const participant = id === ethers.ZeroHash ? null : await ctx.participantJson(id);
+      return { wallet, who, participant, net, balance: await t.contract.balanceOf(wallet) };
     }));
     const { gross, net } = grossAndNet(batch);
     if (!ctx.args.json) {
       out.line(`net positions of ${batch.length} signed payments (gross ${t.fmt(gross)}, net ${t.fmt(net)}):`);
       printTable(["wallet", "participant", "net", "balance"],
-        rows.map((r) => [r.wallet, r.participant, `${r.net > 0n ? "+" : ""}${t.fmt(r.net)}`, t.fmt(r.balance)]));
+        rows.map((r) => [r.wallet, r.who, `${r.net > 0n ? "+" : ""}${t.fmt(r.net)}`, t.fmt(r.balance)]));
     }
     const signer = await submitter(ctx, t);
     const receipt = await ctx.send(`settle ${batch.length} signed payments netted`, t.contract.connect(signer).settlePaymentBatch, [batch], t, files);
