@@ -416,6 +416,18 @@ describe("operator commands a bank can trust (issue 11)", function () {
       const upgrade = await walk("upgrade:schedule", { contract: depositTokenKey("USD"), implementation: "DepositTokenV2Mock" });
       await time.increaseTo(Number(upgrade.readyAt));
       await walk("upgrade:execute", { id: upgrade.id });
+      // A signed payment cancelled by its payer; the reserve report's maximum age; roles and the admin transfer.
+      await walk("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "INV-C", out: file("pc") });
+      await walk("payment:cancel", { file: file("pc"), from: acme.address });
+      await walk("token:set-max-attestation-age", { days: "30" });
+      await walk("roles:list", {});
+      await walk("roles:grant", { contract: depositTokenKey("USD"), role: "PAUSER_ROLE", account: outsider.address });
+      await walk("roles:revoke", { contract: depositTokenKey("USD"), role: "PAUSER_ROLE", account: outsider.address });
+      await walk("admin:begin-transfer", { contract: depositTokenKey("USD"), to: outsider.address });
+      await walk("admin:cancel-transfer", { contract: depositTokenKey("USD") });
+      const begun = await walk("admin:begin-transfer", { contract: depositTokenKey("USD"), to: outsider.address }) as { transfers: { acceptableFrom: string }[] };
+      await time.increaseTo(Math.max(...begun.transfers.map((t) => Date.parse(t.acceptableFrom) / 1000)));
+      await walk("admin:accept-transfer", { contract: depositTokenKey("USD"), from: outsider.address });
       const commands = Object.values(hre.tasks).filter((t) => "json" in t.paramDefinitions && "from" in t.paramDefinitions).map((t) => t.name);
       expect([...walked].sort()).to.deep.equal(commands.sort());
     });
