@@ -1,10 +1,11 @@
 import hre from "hardhat";
 import path from "path";
 import { connectedChainId, deployPlatform, deploymentPath } from "../lib/deployment";
-import { platformParams, requireNetworkEnv } from "./params";
+import { platformParams, requireNetworkEnv, requirePersistentNetwork } from "./params";
 
 /** `npm run deploy -- --network <name>`: deploys the suite, or finishes an interrupted deployment. */
 async function main(): Promise<void> {
+  requirePersistentNetwork(hre.network.name);
   requireNetworkEnv(hre);
   const chainId = await connectedChainId(hre);
   const { admin, params } = await platformParams(hre);

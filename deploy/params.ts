@@ -3,7 +3,7 @@ import type { Signer } from "ethers";
 import { DEMO_SECURITY, DEVELOPMENT_LIMITS, IssuanceLimits, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
-import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf } from "../lib/networks";
+import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf, requireSigningEnv } from "../lib/networks";
 import { DUTIES } from "../lib/roles";
 import type { RoleHolders } from "../lib/suite";
 
@@ -79,9 +79,19 @@ export function requireLongDelays(network: string, delays: { adminDelay: number;
   }
 }
 
-/** Fails in one line, naming the variables, when the connected network needs settings that are missing. */
+/** Fails in one line, naming the variables, when the connected network needs settings that are missing: a deployment signs, so its key too. */
 export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
   requireEnvOf(hre.network.name);
+  requireSigningEnv(hre.network.name);
+}
+
+/**
+ * `npm run deploy` without --network deploys to the in-process `hardhat` network, a chain that is gone
+ * when the command exits: refused in one line unless DEPLOY_IN_PROCESS=1 says it is on purpose.
+ */
+export function requirePersistentNetwork(network: string, allow = process.env.DEPLOY_IN_PROCESS): void {
+  if (network !== "hardhat" || allow?.trim() === "1") return;
+  throw new Error(`network "hardhat" is in-process: the deployment would be gone when this command exits; deploy to a running node with --network localhost (after npx hardhat node --port 8645) or another configured network (or set DEPLOY_IN_PROCESS=1 if this is deliberate)`);
 }
 
 /**

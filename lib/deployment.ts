@@ -7,7 +7,11 @@ import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } fro
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
 import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import { Failure } from "./failure";
+import { readJsonFile } from "./files";
+import { isObject } from "./json";
 import { parseAmount } from "./format";
+import { networkSettings } from "./networks";
 import { ContractKind, dutiesOn, SEPARATE_DUTIES } from "./roles";
 
 /** A deployed proxy as recorded in deployments/<network>.json. */
@@ -90,6 +94,12 @@ export function deploymentPath(network: string): string {
   return path.join(deploymentsDir(), `${network}.json`);
 }
 
+/**
+ * The command that deploys for a network: its own `--network`, but `localhost` for the in-process
+ * `hardhat` network, whose chain would be gone when `npm run deploy` exits (deploy/params.ts refuses it).
+ */
+export const deployCommand = (network: string) => `npm run deploy -- --network ${network === "hardhat" ? "localhost" : network}`;
+
 /** Reads deployments/<network>.json, or explains in one line that there is none. */
 export function readDeployment(network: string): DeploymentRecord {
   const file = deploymentPath(network);
@@ -98,9 +108,10 @@ export function readDeployment(network: string): DeploymentRecord {
       ? fs.readdirSync(deploymentsDir()).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5))
       : [];
     const hint = others.length > 0 ? `choose a deployed one with --network (${others.join(", ")}) or deploy` : "deploy";
-    throw new Error(`no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with npm run deploy -- --network ${network}`);
+    throw new Failure("NOT_FOUND", `no deployment for network "${network}": ${path.relative(process.cwd(), file)} does not exist; ${hint} with ${deployCommand(network)}`);
   }
-  return JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
+  return readJsonFile<DeploymentRecord>(file, path.relative(process.cwd(), file), "a deployment record",
+    (v) => isObject(v) && isObject(v.contracts) && typeof v.chainId === "number");
 }
 
 /** Writes deployments/<network>.json atomically. */
@@ -113,7 +124,8 @@ export function writeDeployment(record: DeploymentRecord): void {
 
 /**
  * The chain id of the connected network, or one line naming the endpoint that does not answer (a stopped
- * node, a wrong URL): never Hardhat's multi-line connection error.
+ * node, a wrong URL), or the chain id that answered where the network's setting expects another (a URL
+ * pointing at another chain): never Hardhat's multi-line connection error.
  */
 export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<number> {
   try {
@@ -121,7 +133,14 @@ export async function connectedChainId(hre: HardhatRuntimeEnvironment): Promise<
   } catch (e) {
     const config = hre.network.config as { url?: string };
     const where = config.url ? ` at ${config.url}` : "";
-    throw new Error(`network "${hre.network.name}" does not answer${where} (${(e as Error).message.split("\n")[0]}): is its node running? nothing was sent`);
+    const message = (e as Error).message;
+    const mismatch = /set to use chain id (\d+), but connected to a chain with id (\d+)/.exec(message);
+    if (mismatch) {
+      const variable = networkSettings()[hre.network.name]?.chainIdVariable;
+      const expected = variable ? `${variable} expects ${mismatch[1]}` : `the network expects ${mismatch[1]}`;
+      throw new Failure("NETWORK", `network "${hre.network.name}"${where} answered with chain id ${mismatch[2]}, but ${expected}: is it the intended node? (or correct ${variable ?? "its chain id"}); nothing was sent`);
+    }
+    throw new Failure("NETWORK", `network "${hre.network.name}" does not answer${where} (${message.split("\n")[0]}): is its node running? nothing was sent`);
   }
 }
 
@@ -156,7 +175,7 @@ export function keyOfAddress(record: DeploymentRecord, address: string): string 
  */
 export async function openRecorded<T>(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, key: string, runner?: Signer): Promise<T> {
   const entry = record.contracts[key];
-  if (!entry) throw new Error(`the deployment of "${record.network}" has no ${key}`);
+  if (!entry) throw new Failure("NOT_FOUND", `the deployment of "${record.network}" has no ${key}`);
   return (await hre.ethers.getContractAt(contractOf(key), entry.address, runner)) as unknown as T;
 }
 
@@ -173,7 +192,7 @@ export async function requireRecordOnChain(hre: HardhatRuntimeEnvironment, recor
   if (missing.length === 0) return;
   const file = path.relative(process.cwd(), deploymentPath(record.network));
   const all = missing.length === Object.keys(record.contracts).length;
-  throw new Error(`${file} does not match this chain: ${all ? "none of its contracts" : missing.join(", ")} ${all || missing.length > 1 ? "have" : "has"} code on network "${hre.network.name}" (a restarted node, or a missing --network?); start the node the deployment was made on, or deploy again with npm run deploy -- --network ${hre.network.name}; nothing was sent`);
+  throw new Error(`${file} does not match this chain: ${all ? "none of its contracts" : missing.join(", ")} ${all || missing.length > 1 ? "have" : "has"} code on network "${hre.network.name}" (a restarted node, or a missing --network?); start the node the deployment was made on, or deploy again with ${deployCommand(hre.network.name)}; nothing was sent`);
 }
 
 /** The ERC-1967 proxy the upgrades plugin deploys for UUPS contracts (same bytecode, same verification). */

@@ -2,6 +2,7 @@
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
+import { parseJson } from "./json";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -80,6 +81,40 @@ export function termsFromJson(json: Record<string, string>, what = "terms"): Tra
   };
 }
 
+/** A field of a terms file as a string, naming the field when it is missing or not a string. */
+function termsField(json: Record<string, unknown>, key: string, what: string): string {
+  const value = json[key];
+  if (value === undefined) throw new Error(`${what}: field "${key}" is missing`);
+  if (typeof value !== "string") throw new Error(`${what}: field "${key}" must be a string ("${String(value)}" in quotes)`);
+  return value.trim();
+}
+
+/**
+ * Terms from a terms file a person wrote (scripts/sign-trade.ts): parties and tokens as addresses; the
+ * reference as `--ref` takes it (text up to 31 bytes, or 0x and 64 hex digits); the deadline as
+ * `--deadline` takes it (YYYY-MM-DD, the end of that day UTC; ISO 8601; unix seconds); amounts as signed,
+ * whole numbers of the tokens' smallest units. An amount in currency units ("180000.00") is refused with
+ * the number to write instead, from `decimalsOf` (a token's decimals, undefined when it is not known).
+ */
+export function termsFromTermsFile(json: Record<string, unknown>, what: string, decimalsOf: (token: string) => number | undefined): TradeTerms {
+  const address = (key: string) => parseAddress(termsField(json, key, what), `${what}: field "${key}"`);
+  const [seller, buyer, asset, cash] = [address("seller"), address("buyer"), address("asset"), address("cash")];
+  const amount = (key: string, token: string) => {
+    const text = termsField(json, key, what);
+    if (/^\d+$/.test(text)) return BigInt(text);
+    const decimals = decimalsOf(token);
+    const expected = `a whole number of the token's smallest units, as signed`;
+    if (decimals === undefined) throw new Error(`${what}: field "${key}" "${text}" is not ${expected}`);
+    const units = parseAmount(text, decimals, `${what}: field "${key}"`);
+    throw new Error(`${what}: field "${key}" "${text}" is not ${expected}: with ${decimals} decimals, ${text} is "${units}"`);
+  };
+  return {
+    seller, buyer, asset, assetAmount: amount("assetAmount", asset), cash, cashAmount: amount("cashAmount", cash),
+    deadline: BigInt(parseDate(termsField(json, "deadline", what), `${what}: field "deadline"`)),
+    ref: tradeRef(termsField(json, "ref", what), `${what}: field "ref"`),
+  };
+}
+
 /** Trade terms as a person gives them: parties, amounts in currency units, a date, a reference (the option names of the commands). */
 export interface TermsText {
   seller?: string;
@@ -135,13 +170,10 @@ export function signedFileName(terms: TradeTerms, side: Side): string {
 
 /** Parses the text of a signed-trade file, naming `what` (an option and a file, a form field) when it is not one. */
 export function parseSignedFile(text: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let json: SignedTradeFile;
-  try {
-    json = JSON.parse(text) as SignedTradeFile;
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message.split("\n")[0]}`);
+  const json = parseJson<SignedTradeFile>(text, what, "a signed-trade file");
+  if (json.terms === undefined && ("payment" in json || "token" in json)) {
+    throw new Error(`${what} is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)`);
   }
-  if (!json || typeof json !== "object") throw new Error(`${what}: not a signed-trade file`);
   return { ...json, parsed: termsFromJson(json.terms ?? {}, what) };
 }
 
@@ -176,22 +208,27 @@ export function requireForEscrow(file: SignedTradeFile, name: string, escrow: st
 }
 
 /**
- * Refuses a signed file whose signature is not `party`'s signature of its terms, naming the file. A
- * contract wallet (ERC-1271) cannot be checked off-chain: the escrow asks it when the trade settles.
+ * Refuses a signed file whose signature is not `party`'s signature of its terms, naming the file: signed
+ * by the other party (its signature recovers to the signer it names), or its content changed after it was
+ * signed (it recovers to no one it names). A contract wallet (ERC-1271) cannot be checked off-chain: the
+ * escrow asks it when the trade settles.
  */
 export async function requireSignedBy(
   file: SignedTradeFile & { parsed: TradeTerms }, name: string, escrow: string, chainId: bigint | number, party: string,
   isContract: (address: string) => Promise<boolean>,
 ): Promise<void> {
-  let recovered: string;
+  let recovered: string | undefined;
   try {
     recovered = tradeSigner(escrow, chainId, file.parsed, file.signature);
   } catch {
-    recovered = "nobody (malformed signature)";
+    recovered = undefined;
   }
-  if (recovered !== party && !(await isContract(party))) {
+  if (recovered === party || (await isContract(party))) return;
+  if (recovered === undefined) throw new Error(`${name} carries a malformed signature; nothing was sent`);
+  if (recovered.toLowerCase() === String(file.signer ?? "").toLowerCase()) {
     throw new Error(`${name} is signed by ${recovered}, not by ${party}; nothing was sent`);
   }
+  throw new Error(`${name}: the signature does not match the file's content (it recovers to ${recovered}, not its signer ${file.signer}): the terms were changed after signing, or it was signed for another escrow or chain; nothing was sent`);
 }
 
 /** A trade with both signatures, as `DvPEscrow.settleSignedBatch` takes it. */

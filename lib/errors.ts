@@ -72,6 +72,8 @@ export interface ExplainContext {
   amount?: (value: bigint) => string;
   /** Names the items of a batch by index (a trade's reference, a payment's file), for errors that name one. */
   items?: readonly string[];
+  /** The contracts (record keys) on which an account holds a role, to name where a conflicting role is held. */
+  roleHeldOn?: (role: string, account: string) => Promise<string[]>;
 }
 
 /**
@@ -121,8 +123,18 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `${a.wallet} is not frozen`;
     case "AccessControlUnauthorizedAccount":
       return `${a.account} does not hold ${roleName(a.neededRole)}`;
-    case "ConflictingRoles":
-      return `${a.account} holds ${roleName(a.heldRole)}, which must stay apart from ${roleName(a.role)}`;
+    case "ConflictingRoles": {
+      const where = ctx.roleHeldOn ? await ctx.roleHeldOn(a.heldRole, a.account) : [];
+      return `${a.account} holds ${roleName(a.heldRole)}${where.length ? ` on ${where.join(", ")}` : ""}, which must stay apart from ${roleName(a.role)}: one key may not hold both duties`;
+    }
+    case "AccessControlEnforcedDefaultAdminDelay":
+      return Number(a.schedule) === 0
+        ? "no default admin transfer is pending"
+        : `the default admin transfer becomes acceptable after ${date(a.schedule)}`;
+    case "AccessControlInvalidDefaultAdmin":
+      return `${a.defaultAdmin} is not the pending default admin`;
+    case "InvalidMaxAttestationAge":
+      return `a maximum attestation age of ${a.maxAge} s is not allowed`;
     case "ERC20InsufficientBalance":
       return `${a.sender} holds ${amount(a.balance)}, needs ${amount(a.needed)}`;
     case "ERC20InsufficientAllowance":

@@ -20,7 +20,11 @@ export function parseAmount(text: string, decimals: number, what = "amount"): bi
   if (fraction.length > decimals) {
     throw new Error(`${what} "${text}" has ${fraction.length} decimals; the token has ${decimals}`);
   }
-  return ethers.parseUnits(plain, decimals);
+  const value = ethers.parseUnits(plain, decimals);
+  if (value > ethers.MaxUint256) {
+    throw new Error(`${what} "${text}" is more than a token amount can be (2^256 - 1 of the token's smallest unit)`);
+  }
+  return value;
 }
 
 /** Formats an amount in the smallest unit as currency units with every decimal, grouped by thousands. */
@@ -134,17 +138,43 @@ export function participantNameLabel(name: string): string {
   return shown.startsWith("LEI:") ? `LEI ${shown.slice(4)}` : shown;
 }
 
-/** Checks an address and returns its checksummed form, naming the input when it is wrong. */
+/**
+ * A participant for --json, from the text its id was derived from: `lei` for "LEI:<LEI>", else `name` (hidden
+ * characters as their code points, as participantNameLabel shows them); the other null, both null when no
+ * text was recorded.
+ */
+export function participantFields(name: string | undefined): { lei: string | null; name: string | null } {
+  if (name === undefined || name === "") return { lei: null, name: null };
+  const shown = participantNameLabel(name);
+  return name.startsWith("LEI:") ? { lei: shown.slice(4), name: null } : { lei: null, name: shown };
+}
+
+/**
+ * Checks an address and returns its checksummed form, naming the input when it is wrong. Mixed case is an
+ * EIP-55 checksum: one that does not match is a mistyped address, said as such.
+ */
 export function parseAddress(text: string, what = "address"): string {
+  if (/^0x[0-9a-fA-F]{40}$/.test(text) && !ethers.isAddress(text)) {
+    throw new Error(`${what} ${text} has a wrong checksum: check the address, or give it in lower case`);
+  }
   if (!ethers.isAddress(text)) throw new Error(`${what} "${text}" is not an address`);
   return ethers.getAddress(text);
 }
 
+/** Reserves as a percentage of supply, a number with two decimals rounded down (100.5 for 100.50%); null when nothing is issued. */
+export function backingPercent(reserves: bigint, supply: bigint): number | null {
+  if (supply === 0n) return null;
+  return Number((reserves * 10_000n) / supply) / 100;
+}
+
+/** A backing percentage as text with two decimals ("100.50%"; "n/a" when nothing is issued). */
+export function percentText(percent: number | null): string {
+  return percent === null ? "n/a" : `${percent.toFixed(2)}%`;
+}
+
 /** Reserves as a percentage of supply with two decimals, rounded down ("n/a" when nothing is issued). */
 export function backingRatio(reserves: bigint, supply: bigint): string {
-  if (supply === 0n) return "n/a";
-  const basisPoints = (reserves * 10_000n) / supply;
-  return `${basisPoints / 100n}.${(basisPoints % 100n).toString().padStart(2, "0")}%`;
+  return percentText(backingPercent(reserves, supply));
 }
 
 /** A duration in seconds as days, hours and minutes ("3d 4h 5m"). */
@@ -159,12 +189,15 @@ export function isoDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** A date from an ISO date ("2027-12-31", end of that day UTC), an ISO 8601 time, or unix seconds. */
-export function parseDate(text: string, what = "date"): number {
+/**
+ * A date from an ISO date ("2027-12-31": the end of that day UTC, or with `day: "start"` its start,
+ * 00:00:00 UTC, for the first moment of a period), an ISO 8601 time, or unix seconds.
+ */
+export function parseDate(text: string, what = "date", day: "start" | "end" = "end"): number {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t);
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
-    const ms = Date.parse(`${t}T23:59:59Z`);
+    const ms = Date.parse(`${t}T${day === "start" ? "00:00:00" : "23:59:59"}Z`);
     if (!Number.isNaN(ms)) return ms / 1000;
   }
   const ms = Date.parse(t);

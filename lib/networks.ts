@@ -11,8 +11,12 @@ import { parsePrivateKey } from "./format";
  */
 export interface NetworkSetting {
   development: boolean;
-  /** Environment variables this network cannot work without (checked by requireNetworkEnv). */
+  /** Endpoint variables this network cannot work without, for any command (checked by requireNetworkEnv). */
   requires: string[];
+  /** Key variables it needs only to sign: a read-only command works without them (checked by requireSigningEnv). */
+  signingKeys: string[];
+  /** The variable that sets the chain id the network expects, when one does. */
+  chainIdVariable?: string;
   config: NetworkUserConfig;
 }
 
@@ -21,7 +25,7 @@ export const DEFAULT_RPC_TEST_PORT = 8645;
 
 const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: 12 };
 
-/** Keys to sign with from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS (comma-separated); malformed ones are left out here and named by requireNetworkEnv. */
+/** Keys to sign with from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS (comma-separated); none when unset; malformed ones are left out here and named by requireNetworkEnv. */
 function envKeys(env: NodeJS.ProcessEnv): string[] {
   const keys: string[] = [];
   for (const [i, text] of [env.DEPLOYER_PRIVATE_KEY, ...(env.OPERATOR_PRIVATE_KEYS ?? "").split(",")].entries()) {
@@ -41,15 +45,15 @@ export function networkSettings(env: NodeJS.ProcessEnv = process.env): Record<st
   const rpcDevelopment = env.RPC_DEVELOPMENT?.trim() === "1";
   return {
     // In-process network: same EVM as the private QBFT network, free gas as there.
-    hardhat: { development: true, requires: [], config: { hardfork: "berlin", gasPrice: 0 } },
+    hardhat: { development: true, requires: [], signingKeys: [], config: { hardfork: "berlin", gasPrice: 0 } },
     // A separate `npx hardhat node --port 8645` (RPC_TEST_PORT), signed for with the development keys.
     localhost: {
-      development: true, requires: [],
+      development: true, requires: [], signingKeys: [],
       config: { url: `http://127.0.0.1:${env.RPC_TEST_PORT?.trim() || DEFAULT_RPC_TEST_PORT}`, accounts: DEV_ACCOUNTS },
     },
     // The local 4-validator QBFT network of `npm run network:up`; free gas, legacy transactions.
     qbft: {
-      development: true, requires: [],
+      development: true, requires: [], signingKeys: [],
       config: {
         url: env.QBFT_RPC_URL?.trim() || `http://127.0.0.1:${RPC_PORT_BASE}`, chainId: QBFT_CHAIN_ID, gasPrice: 0,
         accounts: DEV_ACCOUNTS, timeout: 60_000,
@@ -59,7 +63,9 @@ export function networkSettings(env: NodeJS.ProcessEnv = process.env): Record<st
     // otherwise with DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS.
     rpc: {
       development: rpcDevelopment,
-      requires: rpcDevelopment ? ["RPC_URL"] : ["RPC_URL", "DEPLOYER_PRIVATE_KEY"],
+      requires: ["RPC_URL"],
+      signingKeys: rpcDevelopment ? [] : ["DEPLOYER_PRIVATE_KEY"],
+      chainIdVariable: "RPC_CHAIN_ID",
       config: {
         url: env.RPC_URL?.trim() || "http://127.0.0.1:8545", chainId: chainIdFrom(env.RPC_CHAIN_ID), gasPrice: 0,
         accounts: rpcDevelopment ? DEV_ACCOUNTS : envKeys(env), timeout: 60_000,
@@ -68,7 +74,9 @@ export function networkSettings(env: NodeJS.ProcessEnv = process.env): Record<st
     // A bank's own Besu or GoQuorum network (see .env.example).
     besu: {
       development: false,
-      requires: ["BESU_RPC_URL", "BESU_CHAIN_ID", "DEPLOYER_PRIVATE_KEY"],
+      requires: ["BESU_RPC_URL", "BESU_CHAIN_ID"],
+      signingKeys: ["DEPLOYER_PRIVATE_KEY"],
+      chainIdVariable: "BESU_CHAIN_ID",
       config: {
         url: env.BESU_RPC_URL?.trim() || "http://127.0.0.1:8545", chainId: chainIdFrom(env.BESU_CHAIN_ID) ?? 1337, gasPrice: 0,
         accounts: envKeys(env), timeout: 60_000,
@@ -82,7 +90,11 @@ export function isDevelopmentNetwork(name: string, env: NodeJS.ProcessEnv = proc
   return networkSettings(env)[name]?.development ?? false;
 }
 
-/** Fails in one line, naming the variables, when the network needs settings that are missing or malformed. */
+/**
+ * Fails in one line, naming the variables, when the network lacks an endpoint setting or has a malformed
+ * one: every command needs these. A signing key is not needed here (read-only commands, a monitoring or
+ * back-office user, have none), but one that is given must be well-formed.
+ */
 export function requireNetworkEnv(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const setting = networkSettings(env)[name];
   if (!setting) return;
@@ -92,8 +104,19 @@ export function requireNetworkEnv(name: string, env: NodeJS.ProcessEnv = process
     if (env[v]?.trim() && !/^\d+$/.test(env[v]!.trim())) throw new Error(`${v}="${env[v]}" is not a chain id (a whole number)`);
   }
   if (setting.development) return;
-  if (setting.requires.includes("DEPLOYER_PRIVATE_KEY")) parsePrivateKey(env.DEPLOYER_PRIVATE_KEY, `network ${name}: DEPLOYER_PRIVATE_KEY`);
+  if (env.DEPLOYER_PRIVATE_KEY?.trim()) parsePrivateKey(env.DEPLOYER_PRIVATE_KEY, `network ${name}: DEPLOYER_PRIVATE_KEY`);
   for (const key of (env.OPERATOR_PRIVATE_KEYS ?? "").split(",").filter((k) => k.trim() !== "")) {
     parsePrivateKey(key, `network ${name}: an OPERATOR_PRIVATE_KEYS entry`);
   }
+}
+
+/** The key variables a network needs to sign with that are not set (none on development networks). */
+export function missingSigningEnv(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  return (networkSettings(env)[name]?.signingKeys ?? []).filter((v) => !env[v]?.trim());
+}
+
+/** Fails in one line, naming the variable, when a command that signs runs on a network without its key. */
+export function requireSigningEnv(name: string, env: NodeJS.ProcessEnv = process.env): void {
+  const missing = missingSigningEnv(name, env);
+  if (missing.length > 0) throw new Error(`network ${name}: ${missing.join(", ")} not set: this command signs; read-only commands need no key`);
 }

@@ -1,7 +1,8 @@
 // Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
-import { parseAddress, parseAmount, parseDate, toReference } from "./format";
+import { isoDate, parseAddress, parseAmount, parseDate, toReference } from "./format";
+import { parseJson } from "./json";
 
 /**
  * Signed payments (EIP-3009 with a reference) as the deposit token, the payer's wallet, the operator
@@ -40,6 +41,14 @@ export const PAYMENT_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** The EIP-712 type a payer signs to cancel an unused nonce (SignedPayments.CANCEL_AUTHORIZATION_TYPEHASH). */
+export const CANCEL_TYPES: Record<string, TypedDataField[]> = {
+  CancelAuthorization: [
+    { name: "authorizer", type: "address" },
+    { name: "nonce", type: "bytes32" },
+  ],
+};
+
 /** The token's EIP-712 domain (its ERC-2612 domain: the token's name, version "1"). */
 export function tokenDomain(name: string, token: string, chainId: bigint | number): TypedDataDomain {
   return { name, version: "1", chainId, verifyingContract: token };
@@ -64,6 +73,13 @@ export function sequenceNonce(base: bigint, index: number): string {
 export async function signPayment(signer: Signer, domain: TypedDataDomain, terms: PaymentTerms): Promise<SignedPayment> {
   const signature = ethers.Signature.from(await signer.signTypedData(domain, PAYMENT_TYPES, terms));
   return { ...terms, v: signature.v, r: signature.r, s: signature.s };
+}
+
+/** Signs the cancellation of the payer's unused nonce: whoever holds the signature may submit it (EIP-3009 cancelAuthorization). */
+export async function signCancellation(signer: Signer, domain: TypedDataDomain, nonce: string): Promise<{ authorizer: string; nonce: string; v: number; r: string; s: string }> {
+  const authorizer = await signer.getAddress();
+  const signature = ethers.Signature.from(await signer.signTypedData(domain, CANCEL_TYPES, { authorizer, nonce }));
+  return { authorizer, nonce, v: signature.v, r: signature.r, s: signature.s };
 }
 
 /** Who signed a payment: recovers the address (for checks before submitting). */
@@ -118,13 +134,10 @@ export interface PaymentDeployment {
  */
 export function readSignedPaymentFile(text: string, name: string, what: string, deployment: PaymentDeployment): SignedPayment {
   const chainId = deployment.chainId.toString();
-  let json: SignedPaymentFile;
-  try {
-    json = JSON.parse(text) as SignedPaymentFile;
-  } catch (e) {
-    throw new Error(`${what} ${name}: ${(e as Error).message.split("\n")[0]}`);
+  const json = parseJson<SignedPaymentFile>(text, `${what} ${name}`, "a signed-payment file");
+  if (json.payment === undefined && ("terms" in json || "escrow" in json)) {
+    throw new Error(`${name} is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent`);
   }
-  if (!json || typeof json !== "object") throw new Error(`${what} ${name}: not a signed-payment file`);
   if (json.token?.toLowerCase() !== deployment.token.toLowerCase() || json.chainId !== chainId) {
     throw new Error(`${name} was signed for token ${json.token} on chain ${json.chainId}, not the ${deployment.label} deposit token ${deployment.token} on chain ${chainId}; nothing was sent`);
   }
@@ -133,9 +146,12 @@ export function readSignedPaymentFile(text: string, name: string, what: string, 
   try {
     signer = paymentSigner(deployment.domain, payment);
   } catch {
-    signer = "nobody (malformed signature)";
+    throw new Error(`${name} carries a malformed signature (v, r, s); nothing was sent`);
   }
-  if (signer !== payment.from) throw new Error(`${name} is signed by ${signer}, not by the payer ${payment.from}; nothing was sent`);
+  // A signature recovers to some address whatever the signed content: another address means other content.
+  if (signer !== payment.from) {
+    throw new Error(`${name}: the signature does not match the file's content (it recovers to ${signer}, not the payer ${payment.from}): the terms were changed after signing, or it was signed for another token or chain; nothing was sent`);
+  }
   if (payment.to === payment.from) throw new Error(`${name} pays ${payment.from} to itself: a wallet cannot pay itself; nothing was sent`);
   return payment;
 }
@@ -182,9 +198,12 @@ export const PAYMENT_OPTION_NAMES: Record<keyof PaymentText, string> = {
 
 /**
  * Terms from text, as `payment:sign` and the client page take them: the amount parsed exactly in the token's
- * decimals (zero refused), the reference as `toReference` makes it, validity from `now` (the chain's time)
- * for 24 hours unless given, a random nonce unless given. Refuses a malformed field naming it, and a payee that is
- * the payer (the token refuses a wallet paying itself: `SelfPayment`).
+ * decimals (zero refused), the reference as `toReference` makes it, a random nonce unless given. Validity:
+ * from `validAfter` (a date is its start, 00:00:00 UTC), else from `now` (the chain's time); until
+ * `validBefore` (a date is its end), else 24 hours after it becomes valid. A bound given alone is checked
+ * alone: a `validBefore` not later than `now` is refused, as is a `validBefore` not after `validAfter`.
+ * Refuses a malformed field naming it, and a payee that is the payer (the token refuses a wallet paying
+ * itself: `SelfPayment`).
  */
 export function paymentTermsFromText(
   text: PaymentText, from: string, decimals: number, now: number, names: Record<keyof PaymentText, string> = PAYMENT_OPTION_NAMES,
@@ -192,9 +211,16 @@ export function paymentTermsFromText(
   const value = parseAmount(text.amount, decimals, names.amount);
   if (value === 0n) throw new Error(`${names.amount} "${text.amount}" is zero`);
   const given = (t: string | undefined) => t !== undefined && t.trim() !== "";
-  const validAfter = BigInt(given(text.validAfter) ? parseDate(text.validAfter!, names.validAfter) : now - 1);
-  const validBefore = BigInt(given(text.validBefore) ? parseDate(text.validBefore!, names.validBefore) : now + 86_400);
-  if (validBefore <= validAfter + 1n) throw new Error(`${names.validBefore} must be later than ${names.validAfter}: the payment would never be valid`);
+  const after = given(text.validAfter) ? BigInt(parseDate(text.validAfter!, names.validAfter, "start")) : undefined;
+  const before = given(text.validBefore) ? BigInt(parseDate(text.validBefore!, names.validBefore, "end")) : undefined;
+  if (before !== undefined && before <= BigInt(now)) {
+    throw new Error(`${names.validBefore} ${isoDate(Number(before))} is not later than now (${isoDate(now)}, the chain's time): the payment would never be valid`);
+  }
+  const validAfter = after ?? BigInt(now - 1);
+  const validBefore = before ?? (validAfter > BigInt(now) ? validAfter : BigInt(now)) + 86_400n;
+  if (validBefore <= validAfter + 1n) {
+    throw new Error(`${names.validBefore} ${isoDate(Number(validBefore))} must be later than ${names.validAfter} ${isoDate(Number(validAfter))}: the payment would never be valid`);
+  }
   const to = parseAddress(text.to.trim(), names.to);
   if (to === ethers.getAddress(from)) throw new Error(`${names.to} ${to} is the payer's own wallet: a wallet cannot pay itself`);
   return {

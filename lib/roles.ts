@@ -39,6 +39,13 @@ export function dutiesOn(kind: ContractKind): [string, keyof RoleHolders][] {
     .map(([duty, d]) => [d.role, duty]);
 }
 
+/** The duties that hold `role` on a kind of contract (issuer and secondIssuer share ISSUER_ROLE on a desk). */
+export function dutiesHolding(kind: ContractKind, role: string): (keyof RoleHolders)[] {
+  return (Object.entries(DUTIES) as [keyof RoleHolders, (typeof DUTIES)[keyof RoleHolders]][])
+    .filter(([, d]) => d.on.includes(kind) && d.role === role)
+    .map(([duty]) => duty);
+}
+
 /** Every role name any contract of the platform uses. */
 export const ROLE_NAMES = [
   "DEFAULT_ADMIN_ROLE", "COMPLIANCE_ROLE", "ISSUER_ROLE", "RESERVE_ROLE", "PAUSER_ROLE", "UPGRADER_ROLE",

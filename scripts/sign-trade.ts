@@ -3,18 +3,27 @@ import { Wallet } from "ethers";
 import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
 import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
-import { signedFileText, signedTradeFile, signTrade, termsFromJson, tradeHash, TradeTerms } from "../lib/dvp";
+import { signedFileText, signedTradeFile, signTrade, termsFromTermsFile, tradeHash, TradeTerms } from "../lib/dvp";
+import { readJsonFile } from "../lib/files";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
 const USAGE = "usage: SIGNER_PRIVATE_KEY=0x... npx ts-node scripts/sign-trade.ts <terms.json> <deployments/<network>.json> <out.json>";
+
+/** The decimals of a token of the published record (deposit tokens by their currency, securities whole units); undefined for any other. */
+function decimalsOf(record: DeploymentRecord, token: string): number | undefined {
+  const key = keyOfAddress(record, token);
+  if (!key) return undefined;
+  if (contractOf(key) === "DepositToken") return CURRENCIES[recordName(key)]?.decimals;
+  return contractOf(key) === "SecurityToken" ? 0 : undefined;
+}
 
 /** A token of the published record in words: "180,000.00 USD", "1,000 US0378331005" (securities are whole units). */
 function inUnits(record: DeploymentRecord, token: string, amount: bigint): string {
   const key = keyOfAddress(record, token);
   if (!key) return `${amount} smallest units of ${token} (not a token of this deployment)`;
   const name = recordName(key);
-  if (contractOf(key) === "DepositToken") return `${formatAmount(amount, CURRENCIES[name]?.decimals ?? 0)} ${name}`;
-  return contractOf(key) === "SecurityToken" ? `${formatAmount(amount, 0)} ${name}` : `${amount} of ${key}`;
+  const decimals = decimalsOf(record, token);
+  return decimals === undefined ? `${amount} of ${key}` : `${formatAmount(amount, decimals)} ${name}`;
 }
 
 /** The terms as the signer should read them before signing. */
@@ -30,24 +39,18 @@ export function termsInWords(record: DeploymentRecord, terms: TradeTerms): strin
 /**
  * A client signing DvP terms with an ethers Wallet, offline: no node is contacted. The escrow address and
  * chain id come from the deployment record the bank publishes; the terms file holds the Trade fields as
- * strings (amounts in the tokens' smallest units). The terms are printed in currency units before they are
+ * strings (lib/dvp.ts termsFromTermsFile: the reference as text or 0x hex, the deadline as a date or unix
+ * seconds, amounts in the tokens' smallest units). The terms are printed in currency units before they are
  * signed. The output is the file `dvp:settle-signed` takes.
  */
 async function main(): Promise<void> {
   const [termsFile, deploymentFile, outFile] = process.argv.slice(2);
   if (!termsFile || !deploymentFile || !outFile) throw new Error(USAGE);
   const wallet = new Wallet(parsePrivateKey(process.env.SIGNER_PRIVATE_KEY, "SIGNER_PRIVATE_KEY"));
-  const read = (file: string, what: string) => {
-    try {
-      return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  };
-  const terms = termsFromJson(read(termsFile, "terms file") as Record<string, string>, `terms file ${termsFile}`);
-  const record = read(deploymentFile, "deployment record") as unknown as DeploymentRecord;
+  const record = readJsonFile<DeploymentRecord>(deploymentFile, `deployment record ${deploymentFile}`, "a deployment record");
   const escrow = record.contracts?.[ESCROW_KEY]?.address;
   if (!escrow || !record.chainId) throw new Error(`deployment record ${deploymentFile} has no ${ESCROW_KEY} or chain id`);
+  const terms = termsFromTermsFile(readJsonFile<Record<string, unknown>>(termsFile, `terms file ${termsFile}`, "trade terms"), `terms file ${termsFile}`, (token) => decimalsOf(record, token));
   if (wallet.address !== terms.seller && wallet.address !== terms.buyer) {
     throw new Error(`the key's address ${wallet.address} is neither the seller ${terms.seller} nor the buyer ${terms.buyer}`);
   }

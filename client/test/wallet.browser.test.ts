@@ -338,6 +338,8 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(redemption.amount).to.equal(10_000_000n);
     expect(Number(redemption.status)).to.equal(1);
     expect(await balanceCell("USD")).to.equal("900,000.00 USD");
+    // The page redraws its lists after the receipt, each from its own reads: wait for the row, then check it.
+    await page.locator("#redemptions tbody tr", { hasText: "100,000.00 USD" }).first().waitFor({ timeout: 10_000 });
     expect(await page.locator("#redemptions tbody").innerText()).to.match(new RegExp(`${id}\\s+100,000.00 USD`));
     await shot("redemption-requested");
   });
@@ -518,6 +520,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
       const p = readFile(f).payment;
       expect(await usd.authorizationState(String(p.from), String(p.nonce))).to.equal(true);
     }
+    await page.locator("#payments tbody tr", { hasText: "INV-2026-0102" }).first().waitFor({ timeout: 10_000 });
     const recent = await page.locator("#payments tbody").innerText();
     expect(recent).to.include("INV-2026-0101").and.include("INV-2026-0102");
     await shot("payments-settled");

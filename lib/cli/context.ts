@@ -9,9 +9,10 @@ import {
   connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey, keyOfAddress, openRecorded,
   readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireFinished, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
-import { explainError } from "../errors";
-import { formatAmount, parseAddress, participantNameLabel } from "../format";
-import { requireNetworkEnv } from "../networks";
+import { decodeRevert, explainError, revertData } from "../errors";
+import { Failure } from "../failure";
+import { formatAmount, parseAddress, participantFields, participantNameLabel } from "../format";
+import { missingSigningEnv, requireNetworkEnv, requireSigningEnv } from "../networks";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
 
@@ -62,7 +63,8 @@ export class CommandContext {
 
   /**
    * Opens deployments/<network>.json and checks that the connected chain is the recorded one: same chain
-   * id, and every recorded contract has code there.
+   * id, and every recorded contract has code there. Needs the network's endpoint, not a signing key: a
+   * read-only command runs without one, and a command that signs asks for it when it signs (accounts()).
    */
   static async open(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promise<CommandContext> {
     requireNetworkEnv(hre.network.name);
@@ -87,7 +89,7 @@ export class CommandContext {
     const key = depositTokenKey(code);
     if (!this.record.contracts[key]) {
       const known = recordedKeys(this.record, "DepositToken").map((k) => k.name);
-      throw new Error(`no deposit token for currency "${currency}" on ${this.network} (deployed: ${known.join(", ") || "none"})`);
+      throw new Failure("NOT_FOUND", `no deposit token for currency "${currency}" on ${this.network} (deployed: ${known.join(", ") || "none"})`);
     }
     return (await this.leg(this.record.contracts[key].address)) as Leg<DepositToken>;
   }
@@ -105,7 +107,7 @@ export class CommandContext {
     const code = isin?.trim().toUpperCase() ?? (recorded.length === 1 ? recorded[0] : undefined);
     if (!code) throw new Error(`--isin is needed: network "${this.network}" has ${recorded.length ? `securities ${recorded.join(", ")}` : "no security token"}`);
     const entry = this.record.contracts[securityTokenKey(code)];
-    if (!entry) throw new Error(`no security token with ISIN "${code}" on ${this.network} (deployed: ${recorded.join(", ") || "none"})`);
+    if (!entry) throw new Failure("NOT_FOUND", `no security token with ISIN "${code}" on ${this.network} (deployed: ${recorded.join(", ") || "none"})`);
     return (await this.leg(entry.address)) as Leg<SecurityToken>;
   }
 
@@ -130,7 +132,7 @@ export class CommandContext {
 
   /** The recorded escrow; security and token commands work on a deployment without one. */
   async escrow(): Promise<DvPEscrow> {
-    if (!this.record.contracts[ESCROW_KEY]) throw new Error(`the deployment of "${this.network}" has no ${ESCROW_KEY}`);
+    if (!this.record.contracts[ESCROW_KEY]) throw new Failure("NOT_FOUND", `the deployment of "${this.network}" has no ${ESCROW_KEY}`);
     return openRecorded<DvPEscrow>(this.hre, this.record, ESCROW_KEY);
   }
 
@@ -160,9 +162,25 @@ export class CommandContext {
     return name ? participantNameLabel(name) : id;
   }
 
-  /** The configured accounts of the network. */
+  /** A participant for --json: its id with `lei` or `name` (the other null; both null when none was recorded). */
+  async participantJson(id: string): Promise<{ id: string; lei: string | null; name: string | null }> {
+    return { id, ...participantFields((await this.participantNames()).get(id)) };
+  }
+
+  /** The configured accounts of the network: the keys to sign with, which a network without them names in one line. */
   async accounts(): Promise<Signer[]> {
+    requireSigningEnv(this.network);
     return this.hre.ethers.getSigners();
+  }
+
+  /**
+   * The wallet a read-only command shows when `option` is not given: the first configured account. On a
+   * network without signing keys, one line asking for the option instead.
+   */
+  async ownWallet(option: string): Promise<string> {
+    const missing = missingSigningEnv(this.network);
+    if (missing.length > 0) throw new Error(`${option} is needed: network "${this.network}" has no account of its own (${missing.join(", ")} not set)`);
+    return (await this.signer()).getAddress();
   }
 
   /** A configured account by index (0, 1, ...) or address, naming the option when there is none. */
@@ -202,7 +220,7 @@ export class CommandContext {
     }
     chosen ??= signers[0];
     if (contract && role && !(await contract.hasRole(roleId(role), await chosen.getAddress()))) {
-      throw new Error(`${await chosen.getAddress()} does not hold ${role} on ${contractLabel ?? "the contract"}; nothing was sent`);
+      throw new Failure("REFUSED", `${await chosen.getAddress()} does not hold ${role} on ${contractLabel ?? "the contract"}; nothing was sent`);
     }
     return chosen;
   }
@@ -219,7 +237,7 @@ export class CommandContext {
     try {
       await method.staticCall(...(args as ContractMethodArgs<A, "view">));
     } catch (e) {
-      throw new Error(`${label} refused: ${await this.explain(e, leg, items)}; nothing was sent`);
+      throw new Failure("REFUSED", `${label} refused: ${await this.explain(e, leg, items)}; nothing was sent`, this.reason(e));
     }
     let receipt: ContractTransactionReceipt | null = null;
     let hash = "";
@@ -228,9 +246,9 @@ export class CommandContext {
       hash = tx.hash;
       receipt = (await tx.wait()) as ContractTransactionReceipt | null;
     } catch (e) {
-      throw new Error(`${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg, items)}`);
+      throw new Failure("FAILED", `${label} failed${hash ? ` (tx ${hash})` : ""}: ${await this.explain(e, leg, items)}`, this.reason(e));
     }
-    if (!receipt) throw new Error(`${label}: tx ${hash} was dropped before it was mined`);
+    if (!receipt) throw new Failure("FAILED", `${label}: tx ${hash} was dropped before it was mined`);
     this.sent.push({ label, txHash: hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
     if (!this.args.json) out.line(`${label}: tx ${hash} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}`);
     return receipt;
@@ -242,8 +260,30 @@ export class CommandContext {
     else text?.();
   }
 
+  /**
+   * The name of the custom error a call failed with, for --json's `reason`: of the refused item itself when
+   * the error wraps one item of a batch (TradeRefused, PaymentInstructionRefused); undefined when undecoded.
+   */
+  reason(error: unknown): string | undefined {
+    const data = revertData(error);
+    const decoded = data ? decodeRevert(data, this.interfaces) : undefined;
+    if (!decoded) return undefined;
+    const inner = decoded.args.reason?.startsWith("0x") ? decodeRevert(decoded.args.reason, this.interfaces) : undefined;
+    return inner?.name ?? decoded.name;
+  }
+
   /** One line explaining why a call failed (lib/errors.ts), amounts in the units of `leg`, batch items named by `items`. */
   async explain(error: unknown, leg?: Leg, items?: readonly string[]): Promise<string> {
-    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt, items });
+    return explainError(error, { interfaces: this.interfaces, registry: this.registry, amount: leg?.fmt, items, roleHeldOn: (role, account) => this.roleHeldOn(role, account) });
+  }
+
+  /** The recorded contracts (their keys) on which `account` holds `role`. */
+  async roleHeldOn(role: string, account: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const [key, entry] of Object.entries(this.record.contracts)) {
+      const c = await this.hre.ethers.getContractAt("IAccessControl", entry.address);
+      if (await c.hasRole(role, account)) keys.push(key);
+    }
+    return keys;
   }
 }

@@ -6,9 +6,12 @@ import { ESCROW_KEY } from "../deployment";
 import {
   parseSignedFile, requireForEscrow, requireSignedBy, SignedTrade, SignedTradeFile, signedFileName, termsFromText, TermsText, tradeHash, TradeTerms,
 } from "../dvp";
+import { Failure } from "../failure";
+import { readTextFile } from "../files";
 import { isoDate, refText, tradeRef } from "../format";
 import { enumName, TRADE_STATES } from "../roles";
 import type { CommandContext, Leg } from "./context";
+import { amountsJson } from "./output";
 
 /** A trade of the escrow: locked (by its id) or settled by signature (by its trade hash). */
 export interface TradeView {
@@ -38,12 +41,12 @@ export class Settlement {
       if (/^0x/i.test(id)) throw new Error(`--trade "${idOrRef}" is neither a trade id (0x and 64 hex digits) nor a trade reference`);
       const ref = tradeRef(id, "--trade");
       const found = (await this.proposed()).filter((e) => e.args.ref === ref);
-      if (found.length === 0) throw new Error(`no trade with reference "${idOrRef}" was proposed on ${this.ctx.network}`);
+      if (found.length === 0) throw new Failure("NOT_FOUND", `no trade with reference "${idOrRef}" was proposed on ${this.ctx.network}`);
       if (found.length > 1) throw new Error(`${found.length} trades have reference "${idOrRef}" on ${this.ctx.network}: give the trade id (dvp:list)`);
       id = found[0].args.tradeId;
     }
     const [t, state] = await this.escrow.getTrade(id);
-    if (Number(state) === 0) throw new Error(`no trade has id ${id} on ${this.ctx.network}`);
+    if (Number(state) === 0) throw new Failure("NOT_FOUND", `no trade has id ${id} on ${this.ctx.network}`);
     return { id, state: enumName(TRADE_STATES, state), flow: "locked", terms: termsOf(t) };
   }
 
@@ -66,8 +69,8 @@ export class Settlement {
     const [asset, cash] = [await this.ctx.leg(terms.asset), await this.ctx.leg(terms.cash)];
     return {
       seller: terms.seller, buyer: terms.buyer,
-      asset: asset.fmt(terms.assetAmount), assetAmount: terms.assetAmount.toString(), assetToken: terms.asset,
-      cash: cash.fmt(terms.cashAmount), cashAmount: terms.cashAmount.toString(), cashToken: terms.cash,
+      ...amountsJson(asset.fmt, { assetAmount: terms.assetAmount }), assetToken: terms.asset,
+      ...amountsJson(cash.fmt, { cashAmount: terms.cashAmount }), cashToken: terms.cash,
       deadline: isoDate(Number(terms.deadline)), ref: refText(terms.ref),
     };
   }
@@ -110,18 +113,33 @@ export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promi
 
 /** Reads a signed-trade file, naming the option and the file when it is not one. */
 export function readSignedFile(file: string, what: string): SignedTradeFile & { parsed: TradeTerms } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  return parseSignedFile(text, `${what} ${file}`);
+  return parseSignedFile(readTextFile(file, `${what} ${file}`), `${what} ${file}`);
 }
 
 /** Where signed files go unless --out says otherwise: signed/ (ignored by git), or SIGNED_DIR. */
 export function signedDir(): string {
   return process.env.SIGNED_DIR ?? path.join(__dirname, "..", "..", "signed");
+}
+
+/**
+ * Writes a signed file unless one is there already: a file with the same terms (`sameTerms` of its text)
+ * is kept and false returned; a file with other terms, or one that cannot be read as a signed file, is
+ * refused naming it. With `force` the file is replaced. Returns true when the file was written.
+ */
+export function writeSignedFile(file: string, text: string, sameTerms: (existing: string) => boolean, force: boolean): boolean {
+  if (!force && fs.existsSync(file)) {
+    let same = false;
+    try {
+      same = sameTerms(fs.readFileSync(file, "utf8"));
+    } catch {
+      same = false;
+    }
+    if (same) return false;
+    throw new Error(`${file} already exists with other terms; nothing was written (choose another --out, or --force to replace it)`);
+  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+  return true;
 }
 
 /** The default file of one party's signature of a trade: signed/<ref>.<side>.json. */

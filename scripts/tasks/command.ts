@@ -1,7 +1,8 @@
 import { task } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { CommandContext, CommonArgs } from "../../lib/cli/context";
-import { out } from "../../lib/cli/output";
+import { out, toJson } from "../../lib/cli/output";
+import { failureCode } from "../../lib/failure";
 
 /** Declares an operator command with the options every command has: --from and --json. */
 export function command(name: string, description: string): ConfigurableTaskDefinition {
@@ -13,6 +14,8 @@ export function command(name: string, description: string): ConfigurableTaskDefi
 /**
  * Runs a command's action with its context. Any failure (bad input, missing or stale deployment, a
  * refusal) becomes one line on stderr and exit code 1, never a stack trace (unless --show-stack-traces).
+ * Under --json the failure is JSON on stdout instead, `{"error": {"code", "message"}}` (codes: lib/failure.ts),
+ * with `reason` naming the custom error of a contract's refusal.
  */
 export function action<A extends CommonArgs>(
   body: (args: A, ctx: CommandContext, hre: HardhatRuntimeEnvironment) => Promise<void>,
@@ -23,7 +26,10 @@ export function action<A extends CommonArgs>(
       await body(args, ctx, hre);
     } catch (e) {
       const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-      out.error(`error: ${message}`);
+      if (args.json) {
+        const { code, reason } = failureCode(e);
+        out.line(toJson({ error: reason === undefined ? { code, message } : { code, message, reason } }));
+      } else out.error(`error: ${message}`);
       if (hre.hardhatArguments.showStackTraces && e instanceof Error) out.error(e.stack ?? "");
       process.exitCode = 1;
     }

@@ -1,14 +1,14 @@
-import fs from "fs";
-import path from "path";
 import { CommonArgs } from "../../lib/cli/context";
 import { ensureFunds } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import {
   pairSignedFiles, readSignedFile, requireEscrowAllowance, Settlement, signedFilePath, TermsArgs,
-  termsFromArgs,
+  termsFromArgs, writeSignedFile,
 } from "../../lib/cli/settlement";
 import { ESCROW_KEY } from "../../lib/deployment";
-import { checkSignedPair, netPositions, signedFileText, signedTradeFile, signTrade, TokenTotals, tradeHash } from "../../lib/dvp";
+import {
+  checkSignedPair, netPositions, parseSignedFile, SignedTradeFile, signedFileText, signedTradeFile, signTrade, termsToJson, TokenTotals, tradeHash,
+} from "../../lib/dvp";
 import { parseAddress, refText, toReference } from "../../lib/format";
 import { OPEN_TRADE_STATES, TRADE_STATES } from "../../lib/roles";
 import { action, command } from "./command";
@@ -26,6 +26,11 @@ function termsCommand(name: string, description: string) {
     .addOptionalParam("cashAmount", "cash in currency units, e.g. 180000.00")
     .addOptionalParam("deadline", "last moment to settle: YYYY-MM-DD (end of day UTC), ISO 8601 or unix seconds")
     .addOptionalParam("ref", "trade reference, up to 31 characters (kept on chain as text), carried in every event");
+}
+
+/** What a signed-trade file signs (escrow, chain, terms and signer), for comparing two files. */
+function fileTerms(file: SignedTradeFile): string {
+  return JSON.stringify([String(file.escrow).toLowerCase(), file.chainId, file.terms, String(file.signer).toLowerCase()]);
 }
 
 const TRADE_PARAM = "trade id, or the reference it was proposed with (e.g. TRADE-0001)";
@@ -119,7 +124,9 @@ command("dvp:show", "Show a trade's terms and state")
     const words = await s.describe(terms);
     ctx.report({ tradeId: id, state, ...words }, () => {
       out.line(`trade ${words.ref} (id ${id}): ${state}`);
-      for (const k of ["seller", "buyer", "asset", "cash", "deadline"]) out.line(`  ${k.padEnd(9)}${words[k]}`);
+      for (const [k, field] of [["seller", "seller"], ["buyer", "buyer"], ["asset", "assetAmountText"], ["cash", "cashAmountText"], ["deadline", "deadline"]]) {
+        out.line(`  ${k.padEnd(9)}${words[field]}`);
+      }
     });
   }));
 
@@ -135,27 +142,33 @@ command("dvp:list", "List open trades, or with --all every trade, those settled 
     ctx.report({ trades: rows }, () => {
       if (rows.length === 0) out.line(args.all ? "no trades" : "no open trades");
       else printTable(["ref", "state", "flow", "seller", "buyer", "asset", "cash", "deadline", "id / trade hash"],
-        rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.asset, r.cash, r.deadline, r.tradeId ?? r.tradeHash]));
+        rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.assetAmountText, r.cashAmountText, r.deadline, r.tradeId ?? r.tradeHash]));
     });
   }));
 
 termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no transaction)")
   .addOptionalParam("out", "file to write (default: signed/<ref>.<seller|buyer>.json, ignored by git)")
   .addOptionalParam("terms", "sign the terms of another party's signed file instead of --seller/--buyer/...")
-  .setAction(action<TermsArgs & CommonArgs & { out?: string; terms?: string }>(async (args, ctx) => {
+  .addFlag("force", "replace an existing file of other terms")
+  .setAction(action<TermsArgs & CommonArgs & { out?: string; terms?: string; force: boolean }>(async (args, ctx) => {
     const s = await Settlement.open(ctx);
     const terms = args.terms ? readSignedFile(args.terms, "--terms").parsed : await termsFromArgs(args, ctx);
     const { signer, side } = await s.partySigner(terms, "sign it");
     const words = await s.describe(terms);
-    if (!ctx.args.json) out.line(`signing as ${side}: ${words.asset} from ${terms.seller} to ${terms.buyer} for ${words.cash}, deadline ${words.deadline}, ref ${words.ref}`);
+    if (!ctx.args.json) out.line(`signing as ${side}: ${words.assetAmountText} from ${terms.seller} to ${terms.buyer} for ${words.cashAmountText}, deadline ${words.deadline}, ref ${words.ref}`);
     const chainId = BigInt(ctx.record.chainId);
     const signature = await signTrade(signer, s.address, chainId, terms);
     const file = signedTradeFile(s.address, chainId, terms, await signer.getAddress(), signature);
     const outFile = args.out ?? signedFilePath(terms, side);
-    fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-    fs.writeFileSync(outFile, signedFileText(file));
+    const written = writeSignedFile(outFile, signedFileText(file),
+      (existing) => {
+        const found = parseSignedFile(existing, outFile);
+        return fileTerms({ ...found, terms: termsToJson(found.parsed) }) === fileTerms(file);
+      }, args.force);
     const hash = tradeHash(s.address, chainId, terms);
-    ctx.report({ file: outFile, side, tradeHash: hash, ...words, ...file }, () => out.line(`signed as ${side} ${file.signer}: ${outFile} (trade hash ${hash})`));
+    ctx.report({ file: outFile, written, side, tradeHash: hash, ...words, ...file }, () => out.line(written
+      ? `signed as ${side} ${file.signer}: ${outFile} (trade hash ${hash})`
+      : `${outFile} already exists and is identical (the ${side}'s signature of these terms, trade hash ${hash}); nothing was written`));
   }));
 
 command("dvp:withdraw-signature", "Withdraw the signer's signature on the terms of a signed file: they can no longer settle")

@@ -7,3 +7,6 @@ import "./dvp";
 import "./payments";
 import "./security";
 import "./upgrade";
+import "./roles";
+import "./attestation-age";
+import "./payment-cancel";

@@ -2,7 +2,8 @@ import { types } from "hardhat/config";
 import { CommandContext, CommonArgs } from "../../lib/cli/context";
 import { out, printTable } from "../../lib/cli/output";
 import { REGISTRY_KEY } from "../../lib/deployment";
-import { isoDate, parseAddress, parseDate, participantId } from "../../lib/format";
+import { Failure } from "../../lib/failure";
+import { isoDate, parseAddress, parseDate, participantFields, participantId } from "../../lib/format";
 import { enumName, PARTICIPANT_STATUS } from "../../lib/roles";
 import { action, command } from "./command";
 
@@ -36,7 +37,7 @@ command("participant:onboard", "Onboard an institution with its wallets; its LEI
     const registry = ctx.registry.connect(await compliance(ctx));
     await ctx.send(`onboard ${p.label}`, registry.onboard, [p.id, wallets, expiry]);
     if (p.name) await ctx.send(`record the name of ${p.label}`, registry.nameParticipant, [p.id, p.name]);
-    ctx.report({ id: p.id, name: p.label, wallets, kycExpiry: isoDate(expiry) },
+    ctx.report({ id: p.id, ...participantFields(p.name), wallets, kycExpiry: isoDate(expiry) },
       () => out.line(`participant ${p.label} (id ${p.id}) onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
   }));
 
@@ -47,7 +48,7 @@ command("participant:link", "Link a wallet to a participant")
     const p = participant(args.id);
     const wallet = parseAddress(args.wallet, "--wallet");
     await ctx.send(`link ${wallet} to ${p.label}`, ctx.registry.connect(await compliance(ctx)).linkWallet, [p.id, wallet]);
-    ctx.report({ id: p.id, name: await ctx.participantLabel(p.id), wallet }, () => out.line(`${wallet} linked to ${p.label}`));
+    ctx.report({ ...(await ctx.participantJson(p.id)), wallet }, () => out.line(`${wallet} linked to ${p.label}`));
   }));
 
 command("participant:unlink", "Unlink a wallet from its participant")
@@ -69,7 +70,7 @@ for (const [name, status, verb] of [
       const p = participant(args.id);
       await ctx.send(`${name.split(":")[1]} ${p.label}`, ctx.registry.connect(await compliance(ctx)).setStatus, [p.id, status]);
       const label = await ctx.participantLabel(p.id);
-      ctx.report({ id: p.id, name: label, status: PARTICIPANT_STATUS[status] }, () => out.line(`participant ${label} is now ${PARTICIPANT_STATUS[status]}`));
+      ctx.report({ ...(await ctx.participantJson(p.id)), status: PARTICIPANT_STATUS[status] }, () => out.line(`participant ${label} is now ${PARTICIPANT_STATUS[status]}`));
     }));
 }
 
@@ -80,7 +81,7 @@ command("participant:renew-kyc", "Set a participant's KYC expiry after a renewed
     const p = participant(args.id);
     const expiry = parseDate(args.kycExpiry, "--kyc-expiry");
     await ctx.send(`renew KYC of ${p.label}`, ctx.registry.connect(await compliance(ctx)).renewKyc, [p.id, expiry]);
-    ctx.report({ id: p.id, kycExpiry: isoDate(expiry) }, () => out.line(`participant ${p.label} KYC until ${isoDate(expiry)}`));
+    ctx.report({ ...(await ctx.participantJson(p.id)), kycExpiry: isoDate(expiry) }, () => out.line(`participant ${p.label} KYC until ${isoDate(expiry)}`));
   }));
 
 /** A participant's record in words. */
@@ -88,7 +89,7 @@ async function describe(ctx: CommandContext, id: string) {
   const [status, kycExpiry, wallets] = await ctx.registry.getParticipant(id);
   const allowed = await Promise.all(wallets.map((w) => ctx.registry.isAllowed(w)));
   return {
-    id, name: await ctx.participantLabel(id), status: enumName(PARTICIPANT_STATUS, status), kycExpiry: isoDate(Number(kycExpiry)),
+    ...(await ctx.participantJson(id)), label: await ctx.participantLabel(id), status: enumName(PARTICIPANT_STATUS, status), kycExpiry: isoDate(Number(kycExpiry)),
     wallets: wallets.map((w, i) => ({ wallet: w, allowed: allowed[i] })),
   };
 }
@@ -102,13 +103,14 @@ command("participant:show", "Show one participant (by --id, or by one of its wal
     else if (args.wallet) {
       const wallet = parseAddress(args.wallet, "--wallet");
       id = await ctx.registry.participantOf(wallet);
-      if (id === ctx.hre.ethers.ZeroHash) throw new Error(`wallet ${wallet} is not linked to any participant`);
+      if (id === ctx.hre.ethers.ZeroHash) throw new Failure("NOT_FOUND", `wallet ${wallet} is not linked to any participant`);
     } else throw new Error("give --id or --wallet");
     const [status] = await ctx.registry.getParticipant(id);
-    if (Number(status) === 0) throw new Error(`no participant ${args.id ?? id} (id ${id})`);
+    if (Number(status) === 0) throw new Failure("NOT_FOUND", `no participant ${args.id ?? id} (id ${id})`);
     const result = await describe(ctx, id);
-    ctx.report(result, () => {
-      out.line(`participant ${result.name}${result.name === id ? "" : ` (id ${id})`}`);
+    const { label: _label, ...json } = result;
+    ctx.report(json, () => {
+      out.line(`participant ${result.label}${result.label === id ? "" : ` (id ${id})`}`);
       out.line(`  status      ${result.status}`);
       out.line(`  KYC expiry  ${result.kycExpiry}`);
       for (const w of result.wallets) out.line(`  wallet      ${w.wallet}${w.allowed ? "" : "  (not allowed)"}`);
@@ -120,8 +122,8 @@ command("participant:list", "List every participant with its LEI or name, status
     const events = await ctx.registry.queryFilter(ctx.registry.filters.ParticipantOnboarded(), ctx.fromBlock(REGISTRY_KEY));
     const rows: Awaited<ReturnType<typeof describe>>[] = [];
     for (const e of events) rows.push(await describe(ctx, e.args.id));
-    ctx.report({ participants: rows.map((r) => ({ ...r, wallets: r.wallets.map((w) => w.wallet) })) }, () => {
+    ctx.report({ participants: rows.map(({ label: _label, ...r }) => ({ ...r, wallets: r.wallets.map((w) => w.wallet) })) }, () => {
       if (rows.length === 0) out.line("no participants");
-      else printTable(["participant", "status", "KYC expiry", "wallets", "id"], rows.map((r) => [r.name, r.status, r.kycExpiry, r.wallets.map((w) => w.wallet).join(","), r.id]));
+      else printTable(["participant", "status", "KYC expiry", "wallets", "id"], rows.map((r) => [r.label, r.status, r.kycExpiry, r.wallets.map((w) => w.wallet).join(","), r.id]));
     });
   }));

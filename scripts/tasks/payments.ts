@@ -1,11 +1,12 @@
-import fs from "fs";
 import path from "path";
+import type { Signer } from "ethers";
 import type { DepositToken } from "../../typechain-types";
 import { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
-import { signedDir } from "../../lib/cli/settlement";
+import { signedDir, writeSignedFile } from "../../lib/cli/settlement";
+import { readTextFile } from "../../lib/files";
 import {
-  SignedPayment, grossAndNet, liquiditySavedPercent, netPositions, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
+  PAYMENT_TYPES, SignedPayment, SignedPaymentFile, grossAndNet, liquiditySavedPercent, netPositions, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
   refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
 } from "../../lib/payments";
 import { ethers } from "ethers";
@@ -13,12 +14,12 @@ import { action, command } from "./command";
 
 interface PaymentArgs extends CommonArgs { currency: string }
 
-function paymentCommand(name: string, description: string) {
+export function paymentCommand(name: string, description: string) {
   return command(name, description).addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
 }
 
 /** The deposit token and its EIP-712 domain as the token itself reports it (ERC-5267). */
-async function openToken(ctx: CommandContext, currency: string) {
+export async function openToken(ctx: CommandContext, currency: string) {
   const t = await ctx.depositToken(currency);
   const reported = await t.contract.eip712Domain();
   const domain = tokenDomain(reported.name, reported.verifyingContract, reported.chainId);
@@ -26,25 +27,40 @@ async function openToken(ctx: CommandContext, currency: string) {
 }
 
 /** Reads a signed-payment file and checks it against the deployment: chain, token, and who signed it. */
-function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${what} ${file}: ${(e as Error).message.split("\n")[0]}`);
+export function readPaymentFile(file: string, what: string, token: Leg<DepositToken>, chainId: string, domain: ReturnType<typeof tokenDomain>): SignedPayment {
+  return readSignedPaymentFile(readTextFile(file, `${what} ${file}`), file, what, { token: token.address, label: token.label, chainId, domain });
+}
+
+/**
+ * Who submits a signed payment: `--from`, else the first configured account the token lets submit
+ * (allowed in the registry and not frozen on the token, as the token checks a submitter); refuses naming
+ * `--from` when there is none.
+ */
+async function submitter(ctx: CommandContext, t: Leg<DepositToken>): Promise<Signer> {
+  if (ctx.args.from !== undefined && ctx.args.from !== "") return ctx.signer();
+  for (const candidate of await ctx.accounts()) {
+    const address = await candidate.getAddress();
+    if ((await ctx.registry.isAllowed(address)) && !(await t.contract.isFrozen(address))) return candidate;
   }
-  return readSignedPaymentFile(text, file, what, { token: token.address, label: token.label, chainId, domain });
+  throw new Error(`no configured account of network "${ctx.network}" is an allowed participant not frozen on ${t.label}, as a submitter must be: give one with --from; nothing was sent`);
+}
+
+/** The terms a signed-payment file carries (its token, chain and payment without the signature), for comparing two files. */
+function fileTerms(file: SignedPaymentFile): string {
+  const fields = PAYMENT_TYPES.TransferWithReferenceAuthorization.map((f) => String(file.payment?.[f.name as keyof SignedPayment]));
+  return JSON.stringify([String(file.token).toLowerCase(), file.chainId, ...fields]);
 }
 
 paymentCommand("payment:sign", "Sign a payment with a reference as EIP-3009 typed data into a file (no transaction); anyone allowed may settle it")
   .addParam("to", "payee wallet")
   .addParam("amount", "amount in currency units, e.g. 1250.00")
   .addParam("ref", "payment reference (text or 0x hex), signed and emitted with the payment")
-  .addOptionalParam("validAfter", "valid only after this moment: YYYY-MM-DD, ISO 8601 or unix seconds (default: now)")
-  .addOptionalParam("validBefore", "valid only before this moment (default: 24 hours from now)")
+  .addOptionalParam("validAfter", "valid only after this moment: YYYY-MM-DD (the start of that day UTC), ISO 8601 or unix seconds (default: now)")
+  .addOptionalParam("validBefore", "valid only before this moment: YYYY-MM-DD (the end of that day UTC), ISO 8601 or unix seconds (default: 24 hours after it becomes valid)")
   .addOptionalParam("nonce", "the payer's nonce, decimal or 0x hex (default: random; numbered nonces from a multiple of 256 make batches cheaper)")
   .addOptionalParam("out", "file to write (default: signed/payment.<payer>.<nonce>.json, ignored by git)")
-  .setAction(action<PaymentArgs & { to: string; amount: string; ref: string; validAfter?: string; validBefore?: string; nonce?: string; out?: string }>(async (args, ctx) => {
+  .addFlag("force", "replace an existing file of other terms")
+  .setAction(action<PaymentArgs & { to: string; amount: string; ref: string; validAfter?: string; validBefore?: string; nonce?: string; out?: string; force: boolean }>(async (args, ctx) => {
     const { t, domain } = await openToken(ctx, args.currency);
     const signer = await ctx.signer();
     const from = await signer.getAddress();
@@ -54,18 +70,20 @@ paymentCommand("payment:sign", "Sign a payment with a reference as EIP-3009 type
     const payment = await signPayment(signer, domain, terms);
     const file = signedPaymentFile(t.address, ctx.record.chainId, payment);
     const outFile = args.out ?? path.join(signedDir(), paymentFileName(payment));
-    fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-    fs.writeFileSync(outFile, signedPaymentFileText(file));
-    ctx.report({ file: outFile, ...file, ...amountsJson(t.fmt, { amount: payment.value }), refText: args.ref },
-      () => out.line(`signed by ${from}: pay ${t.fmt(payment.value)} to ${payment.to} ref "${args.ref}", valid until ${new Date(Number(payment.validBefore) * 1000).toISOString()}: ${outFile}`));
+    const written = writeSignedFile(outFile, signedPaymentFileText(file),
+      (existing) => fileTerms(JSON.parse(existing) as SignedPaymentFile) === fileTerms(file), args.force);
+    ctx.report({ file: outFile, written, ...file, ...amountsJson(t.fmt, { amount: payment.value }), refText: args.ref },
+      () => out.line(written
+        ? `signed by ${from}: pay ${t.fmt(payment.value)} to ${payment.to} ref "${args.ref}", valid until ${new Date(Number(payment.validBefore) * 1000).toISOString()}: ${outFile}`
+        : `${outFile} already exists and is identical (the same payment of ${from}); nothing was written`));
   }));
 
-paymentCommand("payment:settle", "Settle one signed payment from its file (anyone allowed and not frozen may submit it)")
+paymentCommand("payment:settle", "Settle one signed payment from its file (anyone allowed and not frozen may submit it; default: the first such configured account)")
   .addParam("file", "the payer's signed-payment file")
   .setAction(action<PaymentArgs & { file: string }>(async (args, ctx) => {
     const { t, domain } = await openToken(ctx, args.currency);
     const p = readPaymentFile(args.file, "--file", t, ctx.record.chainId.toString(), domain);
-    const signer = await ctx.signer();
+    const signer = await submitter(ctx, t);
     await ctx.send(`pay ${t.fmt(p.value)} from ${p.from} to ${p.to} (signed payment ${args.file})`,
       t.contract.connect(signer).transferWithReferenceAuthorization, [p], t);
     ctx.report({ from: p.from, to: p.to, ...amountsJson(t.fmt, { amount: p.value }), ref: p.ref, nonce: p.nonce },
@@ -85,15 +103,16 @@ paymentCommand("payment:settle-batch", "Settle signed payments as one netted bat
     const rows = await Promise.all(positions.map(async ([wallet, net]) => {
       const id = await ctx.registry.participantOf(wallet);
       const who = id === ethers.ZeroHash ? "not onboarded" : await ctx.participantLabel(id);
-      return { wallet, participant: who, net, balance: await t.contract.balanceOf(wallet) };
+      const participant = id === ethers.ZeroHash ? null : await ctx.participantJson(id);
+      return { wallet, who, participant, net, balance: await t.contract.balanceOf(wallet) };
     }));
     const { gross, net } = grossAndNet(batch);
     if (!ctx.args.json) {
       out.line(`net positions of ${batch.length} signed payments (gross ${t.fmt(gross)}, net ${t.fmt(net)}):`);
       printTable(["wallet", "participant", "net", "balance"],
-        rows.map((r) => [r.wallet, r.participant, `${r.net > 0n ? "+" : ""}${t.fmt(r.net)}`, t.fmt(r.balance)]));
+        rows.map((r) => [r.wallet, r.who, `${r.net > 0n ? "+" : ""}${t.fmt(r.net)}`, t.fmt(r.balance)]));
     }
-    const signer = await ctx.signer();
+    const signer = await submitter(ctx, t);
     const receipt = await ctx.send(`settle ${batch.length} signed payments netted`, t.contract.connect(signer).settlePaymentBatch, [batch], t, files);
     const event = receipt.logs.map((l) => t.contract.interface.parseLog(l)).find((e) => e?.name === "PaymentBatchSettled");
     const [grossOnChain, netOnChain] = [event!.args.grossValue as bigint, event!.args.netValue as bigint];

@@ -1,7 +1,7 @@
 import { CommonArgs } from "../../lib/cli/context";
 import { amountsJson, out } from "../../lib/cli/output";
 import { ESCROW_KEY, recordedKeys } from "../../lib/deployment";
-import { backingRatio, formatAge, isoDate } from "../../lib/format";
+import { backingPercent, formatAge, isoDate, percentText } from "../../lib/format";
 import { action, command } from "./command";
 
 interface CurrencyStatus {
@@ -28,8 +28,8 @@ interface CurrencyStatus {
   asOf: number;
   /** When the report was submitted. */
   attestedAt: number;
-  /** Recorded reserves / supply, e.g. "100.00%" ("n/a" with no supply). */
-  backing: string;
+  /** Recorded reserves / supply in percent, e.g. 100.5 (null with no supply); the text shows it as "100.50%". */
+  backingPercent: number | null;
   /** Seconds since the last report's cut-off at the chain head. */
   attestationAge: number;
   maxAttestationAge: number;
@@ -81,7 +81,7 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
           | "paidOutSinceAsOf" | "paidOutSinceAsOfText" | "headroom" | "headroomText" | "pendingRedemptions" | "pendingRedemptionsText"
           | "issuanceThreshold" | "issuanceThresholdText" | "redemptionThreshold" | "redemptionThresholdText">),
         holders, reportHash: attestation.reportHash, asOf, attestedAt: Number(attestation.attestedAt),
-        backing: backingRatio(reserves, supply), attestationAge: age, maxAttestationAge: maxAge, stale: age > maxAge,
+        backingPercent: backingPercent(reserves, supply), attestationAge: age, maxAttestationAge: maxAge, stale: age > maxAge,
         underBacked: reserves < supply, pendingProposals,
       });
     }
@@ -110,7 +110,7 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
         out.line(`${c.currency} deposit token ${c.address}${c.paused ? " (PAUSED)" : ""}`);
         out.line(`  supply               ${c.supplyText}`);
         out.line(`  reserves             ${c.reservesText} (${c.attestedAmountText} attested less ${c.paidOutSinceAsOfText} paid out since the cut-off)`);
-        out.line(`  backing              ${c.backing}${c.underBacked ? " UNDER-BACKED: issuance refused" : ""}`);
+        out.line(`  backing              ${percentText(c.backingPercent)}${c.underBacked ? " UNDER-BACKED: issuance refused" : ""}`);
         out.line(`  reserve report       ${c.asOf === 0 ? "never attested" : `as of ${isoDate(c.asOf)} (submitted ${isoDate(c.attestedAt)}), age ${formatAge(c.attestationAge)} (max ${formatAge(c.maxAttestationAge)})${c.stale ? " STALE: issuance refused" : ""}`}`);
         out.line(`  dual control above   ${c.issuanceThresholdText} (issuance), ${c.redemptionThresholdText} (redemption payouts); ${c.pendingProposals} proposals waiting`);
         out.line(`  headroom             ${c.headroomText}`);

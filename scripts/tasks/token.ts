@@ -12,7 +12,7 @@ import { action, command } from "./command";
 interface TokenArgs extends CommonArgs { currency: string }
 
 /** Declares a deposit-token command: --currency (default USD) plus the common options. */
-function tokenCommand(name: string, description: string) {
+export function tokenCommand(name: string, description: string) {
   return command(name, description).addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
 }
 
@@ -179,7 +179,7 @@ tokenCommand("token:balance", "Show a wallet's balance")
   .addOptionalParam("wallet", "wallet (default: the signing account)")
   .setAction(action<TokenArgs & { wallet?: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
-    const wallet = args.wallet ? parseAddress(args.wallet, "--wallet") : await (await ctx.signer()).getAddress();
+    const wallet = args.wallet ? parseAddress(args.wallet, "--wallet") : await ctx.ownWallet("--wallet");
     const balance = await t.contract.balanceOf(wallet);
     const frozen = await t.contract.isFrozen(wallet);
     const allowed = await ctx.registry.isAllowed(wallet);
@@ -262,13 +262,14 @@ tokenCommand("token:set-limits", "Set the dual-control thresholds and the approv
 
 tokenCommand("token:set-allowance", "Set what an issuance officer may issue alone in a rolling 24 hours (admin)")
   .addParam("officer", "the officer's address")
-  .addParam("amount", "allowance in currency units (0: never alone)")
+  .addParam("amount", "allowance in currency units (0: never alone; also for a former officer)")
   .setAction(action<TokenArgs & { officer: string; amount: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
     const desk = await ctx.issuanceDesk(args.currency);
     const officer = parseAddress(args.officer, "--officer");
     const allowance = parseAmount(args.amount, t.decimals, "--amount");
-    if (!(await desk.hasRole(roleId("ISSUER_ROLE"), officer))) throw new Error(`${officer} does not hold ISSUER_ROLE on ${issuanceDeskKey(t.label)}; nothing was sent`);
+    // 0 is accepted for a former officer: a key granted ISSUER_ROLE again must not find its old allowance waiting.
+    if (allowance > 0n && !(await desk.hasRole(roleId("ISSUER_ROLE"), officer))) throw new Error(`${officer} does not hold ISSUER_ROLE on ${issuanceDeskKey(t.label)}; nothing was sent`);
     const signer = await ctx.signer(desk, "DEFAULT_ADMIN_ROLE", issuanceDeskKey(t.label));
     await ctx.send(`set allowance of ${officer}`, desk.connect(signer).setOfficerAllowance, [officer, allowance], t);
     ctx.report({ officer, ...amountsJson(t.fmt, { allowance }) },

@@ -3,6 +3,7 @@ import type { UpgradeTimelock } from "../../typechain-types";
 import { CommandContext, CommonArgs } from "../../lib/cli/context";
 import { out, printTable } from "../../lib/cli/output";
 import { keyOfAddress, TIMELOCK_KEY, writeDeployment } from "../../lib/deployment";
+import { Failure } from "../../lib/failure";
 import { isoDate, parseAddress } from "../../lib/format";
 import { roleId } from "../../lib/roles";
 import {
@@ -24,7 +25,7 @@ const requireOperationId = (id: string): void => {
 async function findOperation(ctx: CommandContext, hre: HardhatRuntimeEnvironment, timelock: UpgradeTimelock, id: string): Promise<TimelockOperation> {
   requireOperationId(id);
   const op = (await listOperations(hre, timelock, ctx.fromBlock(TIMELOCK_KEY))).find((o) => o.id.toLowerCase() === id.toLowerCase());
-  if (!op) throw new Error(`no operation with id ${id} was scheduled on ${hre.network.name}`);
+  if (!op) throw new Failure("NOT_FOUND", `no operation with id ${id} was scheduled on ${hre.network.name}`);
   return op;
 }
 
@@ -35,7 +36,7 @@ command("upgrade:schedule", "Deploy and validate a new implementation and schedu
     const entry = ctx.record.contracts[args.contract];
     if (!entry || args.contract === TIMELOCK_KEY) {
       const known = Object.keys(ctx.record.contracts).filter((k) => k !== TIMELOCK_KEY);
-      throw new Error(`no upgradeable contract "${args.contract}" on ${hre.network.name} (recorded: ${known.join(", ")})`);
+      throw new Failure("NOT_FOUND", `no upgradeable contract "${args.contract}" on ${hre.network.name} (recorded: ${known.join(", ")})`);
     }
     const timelock = await openTimelock(ctx);
     const signer = await ctx.signer(timelock, "PROPOSER_ROLE", TIMELOCK_KEY);

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import path from "path";
-import { hardhatErrorLine } from "../../lib/cli/hardhat-errors";
+import { editDistance, hardhatErrorLine, nearestName } from "../../lib/cli/hardhat-errors";
+import { requirePersistentNetwork } from "../../deploy/params";
 
 const ROOT = path.join(__dirname, "..", "..");
 
 /** `npx hardhat <args>` as a user runs it on a Linux machine without a display (where Hardhat prints stack traces). */
-function hardhat(args: string[]) {
-  const env = { ...process.env };
+function hardhat(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const env = { ...process.env, ...extra };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), args, { cwd: ROOT, env, encoding: "utf8" });
@@ -21,7 +22,7 @@ describe("Hardhat's own errors on the command line", function () {
     const cases: [string[], string][] = [
       [["participant:list", "--network", "nowhere"], 'error: network "nowhere" is not configured (configured: hardhat, localhost, qbft, rpc, besu); nothing was sent'],
       [["participant:onboard", "--wallets", "0x976EA74026E726554dB657fA54763abd0C3a0aa9"], "error: participant:onboard needs --id (npx hardhat help participant:onboard lists its options); nothing was sent"],
-      [["participant:list", "--colour", "red"], "error: unknown option --colour (npx hardhat help <command> lists a command's options); nothing was sent"],
+      [["participant:list", "--colour", "red"], "error: unknown option --colour (npx hardhat help participant:list lists its options); nothing was sent"],
       [["token:transfer", "--to", "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "--amount=-5.00"], "error: --amount=-5.00: give an option's value after a space, as --amount -5.00; nothing was sent"],
     ];
     for (const [args, line] of cases) {
@@ -32,6 +33,30 @@ describe("Hardhat's own errors on the command line", function () {
     }
   });
 
+  it("suggest the nearest command or option for a mistyped one: did you mean token:issue?", function () {
+    const cases: [string[], string][] = [
+      [["token:isue", "--amount", "5.00"], "error: unknown command token:isue: did you mean token:issue? (npx hardhat help lists the commands); nothing was sent"],
+      [["statsu"], "error: unknown command statsu: did you mean status? (npx hardhat help lists the commands); nothing was sent"],
+      [["frobnicate"], "error: unknown command frobnicate (npx hardhat help lists the commands); nothing was sent"],
+      [["token:issue", "--ammount", "5.00"], "error: unknown option --ammount: did you mean --amount? (npx hardhat help token:issue lists its options); nothing was sent"],
+      [["participant:list", "--netwrk", "hardhat"], "error: unknown option --netwrk: did you mean --network? (npx hardhat help participant:list lists its options); nothing was sent"],
+    ];
+    for (const [args, line] of cases) {
+      const r = hardhat(args);
+      expect(r.status, args.join(" ")).to.equal(1);
+      expect(r.stderr, args.join(" ")).to.deep.equal([line]);
+    }
+  });
+
+  it("suggest a name only when it is within a third of the typed length (at least 2 edits) of it", function () {
+    expect(editDistance("token:isue", "token:issue")).to.equal(1);
+    expect(editDistance("kitten", "sitting")).to.equal(3);
+    expect(nearestName("TOKEN:ISUE", ["token:issue", "token:transfer"])).to.equal("token:issue");
+    expect(nearestName("--wallte", ["--wallet", "--from"])).to.equal("--wallet");
+    expect(nearestName("issue", ["token:issue", "security:issue"])).to.equal(undefined);
+    expect(nearestName("--from", ["--from", "--json"])).to.equal(undefined);
+  });
+
   it("keep the stack trace for whoever asks for it with --show-stack-traces", function () {
     const r = hardhat(["participant:list", "--network", "nowhere", "--show-stack-traces"]);
     expect(r.status).to.equal(1);
@@ -40,5 +65,23 @@ describe("Hardhat's own errors on the command line", function () {
 
   it("are put in words without their code", function () {
     expect(hardhatErrorLine("HH108: Cannot connect to the network localhost.\nPlease make sure", [])).to.equal("Cannot connect to the network localhost; nothing was sent");
+  });
+});
+
+describe("npm run deploy without --network", function () {
+  this.timeout(120_000);
+  const refusal = 'network "hardhat" is in-process: the deployment would be gone when this command exits; deploy to a running node with --network localhost (after npx hardhat node --port 8645) or another configured network (or set DEPLOY_IN_PROCESS=1 if this is deliberate)';
+
+  it("is refused in one line, exit code 1, suggesting --network localhost: the in-process chain is gone when it exits", function () {
+    const r = hardhat(["run", "deploy/deploy.ts"], { DEPLOY_IN_PROCESS: "" });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.deep.equal([`deploy failed: ${refusal}`]);
+    expect(r.stdout).to.equal("");
+  });
+
+  it("goes ahead on the in-process network only with DEPLOY_IN_PROCESS=1, and on any other network", function () {
+    expect(() => requirePersistentNetwork("hardhat", undefined)).to.throw(refusal);
+    expect(() => requirePersistentNetwork("hardhat", "1")).to.not.throw();
+    expect(() => requirePersistentNetwork("localhost", undefined)).to.not.throw();
   });
 });

@@ -12,6 +12,7 @@ import { useTemporaryDir } from "../helpers/temporary";
 import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 const DEADLINE = "2030-06-30";
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 /** Acme (buyer) holds cash, Globex (seller) holds 5,000 units of the demo security. */
 async function trading() {
@@ -162,7 +163,7 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(written.terms).to.deep.equal((JSON.parse(fs.readFileSync(sellerFile, "utf8")) as SignedTradeFile).terms);
 
     expect(failed(await run("dvp:settle-signed", { sellerFile: buyerFile, buyerFile })))
-      .to.equal(`error: ${buyerFile} is signed by ${acme.address}, not by ${globex.address}; nothing was sent`);
+      .to.equal(`error: ${buyerFile} is signed by ${acme.address}, not by ${globex.address}; nothing was sent`); // the other party's file, not an edited one
     const out = ok(await run("dvp:settle-signed", { sellerFile, buyerFile, from: admin.address }));
     expect(out).to.include(`settled TRADE-0001: 1,000 TN-0378 to ${acme.address}, 180,000.00 USD to ${globex.address}`);
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
@@ -200,6 +201,29 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(await shares.balanceOf(acme.address)).to.equal(1000n);
   });
 
+  it("takes a terms file's reference as text and its deadline as a date (scripts/sign-trade.ts), and refuses an amount in currency units with the number to write", async function () {
+    const { usd, shares, globex } = await load(trading);
+    const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/7");
+    const terms = { ...termsToJson({
+      seller: globex.address, buyer: (await ethers.getSigners())[6].address, asset: await shares.getAddress(), assetAmount: 10n,
+      cash: await usd.getAddress(), cashAmount: 1_800n, deadline: 0n, ref: "",
+    }), deadline: "2030-06-30", ref: "TEXT-REF-1" };
+    const termsFile = path.join(signedDir(), "text-terms.json");
+    const out = path.join(signedDir(), "text-seller.json");
+    const script = () => spawnSync("npx", ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), out], { encoding: "utf8", env: { ...process.env, SIGNER_PRIVATE_KEY: key.privateKey } });
+    fs.writeFileSync(termsFile, JSON.stringify({ ...terms, cashAmount: "180000.00" }));
+    const refused = script();
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr.trim()).to.equal(`sign-trade: terms file ${termsFile}: field "cashAmount" "180000.00" is not a whole number of the token's smallest units, as signed: with 2 decimals, 180000.00 is "18000000"`);
+    fs.writeFileSync(termsFile, JSON.stringify(terms));
+    const signed = script();
+    expect(signed.status, signed.stderr).to.equal(0);
+    expect(signed.stdout).to.include("  ref       TEXT-REF-1");
+    expect(signed.stdout).to.include("  deadline  2030-06-30T23:59:59Z");
+    const written = JSON.parse(fs.readFileSync(out, "utf8")) as SignedTradeFile;
+    expect([written.terms.ref, written.terms.deadline]).to.deep.equal([ethers.encodeBytes32String("TEXT-REF-1"), String(Date.parse("2030-06-30T23:59:59Z") / 1000)]);
+  });
+
   it("refuses files for other terms, another escrow, or that are not JSON", async function () {
     const { acme, globex } = await load(trading);
     const a = path.join(signedDir(), "a.json");
@@ -213,10 +237,48 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b })))
       .to.match(new RegExp(`^error: ${b} was signed for escrow ${ethers.ZeroAddress} on chain 31337, not 0x[0-9a-fA-F]{40} on chain 31337`));
     fs.writeFileSync(b, "not json");
-    expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b }))).to.match(new RegExp(`^error: --buyer-file ${b}: Unexpected token`));
+    expect(failed(await run("dvp:settle-signed", { sellerFile: a, buyerFile: b }))).to.equal(`error: --buyer-file ${b} is not valid JSON (it breaks at an unexpected "o"); it should be a signed-trade file`);
     expect(failed(await run("dvp:sign", { ...termsArgs({ globex, acme } as never), out: a, from: "8" })))
       .to.match(/is neither the seller .* only a party may sign it/);
   });
+  it("says a signed file whose terms were edited does not match its signature, and names a signed payment for what it is", async function () {
+    const { usd, acme, globex } = await load(trading);
+    const seller = path.join(signedDir(), "e-seller.json");
+    const buyer = path.join(signedDir(), "e-buyer.json");
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { ref: "EDITED-1" }), out: seller }));
+    ok(await run("dvp:sign", { terms: seller, out: buyer, from: acme.address }));
+    for (const f of [seller, buyer]) {
+      const json = JSON.parse(fs.readFileSync(f, "utf8")) as SignedTradeFile;
+      fs.writeFileSync(f, JSON.stringify({ ...json, terms: { ...json.terms, cashAmount: "1" } }));
+    }
+    const mismatch = (f: string) => new RegExp(`^error: ${escape(f)}: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not its signer ${globex.address}\\): the terms were changed after signing, or it was signed for another escrow or chain; nothing was sent$`);
+    expect(failed(await run("dvp:settle-signed", { sellerFile: seller, buyerFile: buyer }))).to.match(mismatch(seller));
+    expect(failed(await run("dvp:settle-batch", { files: `${seller},${buyer}` }))).to.match(mismatch(seller));
+    const payment = path.join(signedDir(), "e-payment.json");
+    ok(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", out: payment }));
+    expect(failed(await run("dvp:settle-signed", { sellerFile: payment, buyerFile: buyer })))
+      .to.equal(`error: --seller-file ${payment} is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)`);
+    expect(failed(await run("dvp:settle-batch", { files: payment })))
+      .to.equal(`error: --files ${payment} is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)`);
+    expect(await usd.balanceOf(globex.address)).to.equal(0n);
+  });
+
+  it("refuses to overwrite a signed file unless --force: the same signature of the same terms is kept, other terms are refused naming the file", async function () {
+    const { acme, globex } = await load(trading);
+    const f = path.join(signedDir(), "o-seller.json");
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { ref: "OVER-1" }), out: f }));
+    const first = fs.readFileSync(f, "utf8");
+    expect(ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { ref: "OVER-1" }), out: f })))
+      .to.match(new RegExp(`^${escape(f)} already exists and is identical \\(the seller's signature of these terms, trade hash 0x[0-9a-f]{64}\\); nothing was written$`, "m"));
+    expect(failed(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { ref: "OVER-1", cashAmount: "1.00" }), out: f })))
+      .to.equal(`error: ${f} already exists with other terms; nothing was written (choose another --out, or --force to replace it)`);
+    expect(failed(await run("dvp:sign", { terms: f, out: f, from: acme.address })))
+      .to.equal(`error: ${f} already exists with other terms; nothing was written (choose another --out, or --force to replace it)`);
+    expect(fs.readFileSync(f, "utf8")).to.equal(first);
+    ok(await run("dvp:sign", { ...termsArgs({ globex, acme } as never, { ref: "OVER-1", cashAmount: "1.00" }), out: f, force: true }));
+    expect((JSON.parse(fs.readFileSync(f, "utf8")) as SignedTradeFile).terms.cashAmount).to.equal("100");
+  });
+
   it("withdraws a party's signature: the terms can no longer settle, whoever holds both files", async function () {
     const { usd, shares, escrow, acme, globex } = await load(trading);
     await shares.connect(globex).approve(await escrow.getAddress(), 1000n);

@@ -2,11 +2,62 @@ import { expect } from "chai";
 import fs from "fs";
 import path from "path";
 import { spawnSync } from "child_process";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploymentPath, ESCROW_KEY, readDeployment } from "../../lib/deployment";
+import { connectedChainId, depositTokenKey } from "../../lib/deployment";
+import { failureCode } from "../../lib/failure";
 import { participantId } from "../../lib/format";
+import { CommandContext } from "../../lib/cli/context";
 import { useTemporaryDir } from "../helpers/temporary";
-import { ACME_LEI, deployed, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
+import { ACME_LEI, deployed, failed, funded, load, ok, Run, run, useTemporaryDeployments } from "./helpers";
+
+/** The JSON error of a command that failed under --json: on stdout, nothing on stderr, exit code 1. */
+function jsonError(r: Run): { code: string; message: string; reason?: string } {
+  expect(r.exitCode).to.equal(1);
+  expect(r.errors).to.deep.equal([]);
+  expect(r.lines).to.have.length(1);
+  const parsed = JSON.parse(r.lines[0]) as { error: { code: string; message: string; reason?: string } };
+  expect(Object.keys(parsed)).to.deep.equal(["error"]);
+  return parsed.error;
+}
+
+/** A checksummed address with the case of one letter flipped: a wrong EIP-55 checksum. */
+function miscased(address: string): string {
+  const i = [...address].findIndex((c, k) => k > 1 && /[a-fA-F]/.test(c));
+  const c = address[i];
+  return address.slice(0, i) + (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) + address.slice(i + 1);
+}
+
+/**
+ * The README's rule for --json, checked through a whole output: every "<x>Text" beside "<x>" holds an
+ * integer string in smallest units under "<x>"; formatted amounts and percentages appear only as text
+ * fields; a participant is an object with `lei` and `name` (at most one of them set), never a label.
+ */
+function checkJsonRule(where: string, value: unknown): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkJsonRule(`${where}[${i}]`, v));
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const o = value as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    const at = `${where}.${k}`;
+    if (typeof v === "string") {
+      expect(v, `${at} is a percentage as text`).not.to.match(/^[\d.]+%$/);
+      expect(v, `${at} is a participant label`).not.to.match(/^LEI [0-9A-Z]{20}$/);
+      if (/^-?\+?[\d,]+(\.\d+)? (USD|TN-0378)$/.test(v)) expect(k, `${at} is a formatted amount outside a ...Text field`).to.match(/Text$/);
+    }
+    if (k.endsWith("Text") && typeof v === "string" && /^[+-]?[\d,]+(\.\d+)? /.test(v)) {
+      expect(o[k.slice(0, -4)], `${at} without its integer ${k.slice(0, -4)}`).to.be.a("string").and.match(/^-?\d+$/);
+    }
+    checkJsonRule(at, v);
+  }
+  if ("lei" in o || "name" in o && "id" in o) {
+    expect(o, `${where} is a participant`).to.include.keys("lei", "name");
+    expect(o.lei === null || o.name === null, `${where} has both an LEI and a name`).to.equal(true);
+  }
+}
 
 /** Acme (buyer) holds cash, Globex (seller) holds 5,000 units of the demo security. */
 async function trading() {
@@ -42,7 +93,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       fs.writeFileSync(deploymentPath("hardhat"), JSON.stringify({ ...record, contracts }));
       for (const name of ["participant:list", "status", "token:balance"]) {
         expect(failed(await run(name, { wallet: empty(99) }))).to.match(
-          /^error: .*hardhat\.json does not match this chain: none of its contracts have code on network "hardhat" \(a restarted node, or a missing --network\?\); start the node the deployment was made on, or deploy again with npm run deploy -- --network hardhat; nothing was sent$/);
+          /^error: .*hardhat\.json does not match this chain: none of its contracts have code on network "hardhat" \(a restarted node, or a missing --network\?\); start the node the deployment was made on, or deploy again with npm run deploy -- --network localhost; nothing was sent$/);
       }
     });
 
@@ -50,7 +101,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       await load(deployed);
       fs.copyFileSync(deploymentPath("hardhat"), path.join(path.dirname(deploymentPath("hardhat")), "localhost.json"));
       fs.rmSync(deploymentPath("hardhat"));
-      expect(failed(await run("status"))).to.match(/does not exist; choose a deployed one with --network \(localhost\) or deploy with npm run deploy -- --network hardhat$/);
+      expect(failed(await run("status"))).to.match(/does not exist; choose a deployed one with --network \(localhost\) or deploy with npm run deploy -- --network localhost$/);
     });
   });
 
@@ -101,7 +152,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       expect(ok(await run("dvp:settle-signed", files))).to.match(/^settled TRADE-0002: 100 TN-0378 to .* \(trade hash 0x[0-9a-f]{64}\)$/m);
       expect(await shares.balanceOf(acme.address)).to.equal(100n);
       const listed = JSON.parse(ok(await run("dvp:list", { all: true, json: true }))) as { trades: Record<string, string>[] };
-      expect(listed.trades.map((t) => [t.ref, t.flow, t.state, t.cash, t.cashAmount])).to.deep.equal([["TRADE-0002", "signed", "Settled", "18,000.00 USD", "1800000"]]);
+      expect(listed.trades.map((t) => [t.ref, t.flow, t.state, t.cashAmountText, t.cashAmount])).to.deep.equal([["TRADE-0002", "signed", "Settled", "18,000.00 USD", "1800000"]]);
       expect(ok(await run("dvp:list"))).to.equal("no open trades");
     });
   });
@@ -123,14 +174,131 @@ describe("operator commands a bank can trust (issue 11)", function () {
       const { globex, acme } = await load(trading);
       ok(await run("dvp:propose", { seller: globex.address, buyer: acme.address, units: "10", cashAmount: "1800.00", deadline: "2030-06-30", ref: "TRADE-0009" }));
       const shown = JSON.parse(ok(await run("dvp:show", { trade: "TRADE-0009", json: true }))) as Record<string, string>;
-      expect([shown.ref, shown.state, shown.cash, shown.cashAmount]).to.deep.equal(["TRADE-0009", "Proposed", "1,800.00 USD", "180000"]);
+      expect([shown.ref, shown.state, shown.cashAmountText, shown.cashAmount]).to.deep.equal(["TRADE-0009", "Proposed", "1,800.00 USD", "180000"]);
       expect(failed(await run("dvp:show", { trade: "TRADE-0010" }))).to.equal('error: no trade with reference "TRADE-0010" was proposed on hardhat');
       expect(failed(await run("dvp:propose", { seller: globex.address, buyer: acme.address, units: "1", cashAmount: "1.00", deadline: "2030-06-30", ref: "R".repeat(32) })))
         .to.equal(`error: --ref "${"R".repeat(32)}" is longer than 31 bytes; a trade reference is kept on chain as its text`);
     });
   });
 
+  describe("failures under --json", function () {
+    it("prints a failure as {error: {code, message}} on stdout with exit code 1: BAD_INPUT for a malformed option", async function () {
+      const { acme, globex } = await load(funded);
+      expect(jsonError(await run("token:transfer", { to: globex.address, amount: "1,50", from: acme.address, json: true }))).to.deep.equal({
+        code: "BAD_INPUT",
+        message: '--amount "1,50" is not an amount in currency units: write 1250000.00 or 1,250,000.00 (a dot for decimals, commas only between thousands)',
+      });
+    });
+
+    it("gives REFUSED with the custom error's name as reason for a call the contract refuses before sending", async function () {
+      const { acme, outsider } = await load(funded);
+      const error = jsonError(await run("token:transfer", { to: outsider.address, amount: "1.00", from: acme.address, json: true }));
+      expect([error.code, error.reason]).to.deep.equal(["REFUSED", "ParticipantNotAllowed"]);
+      expect(error.message).to.equal(`pay 1.00 USD to ${outsider.address} refused: ParticipantNotAllowed: ${outsider.address} (not linked to any participant); nothing was sent`);
+      const unauthorized = jsonError(await run("token:issue", { to: acme.address, amount: "1.00", depositRef: "D-9", from: outsider.address, json: true }));
+      expect(unauthorized.code).to.equal("REFUSED");
+      expect(unauthorized.message).to.match(/does not hold ISSUER_ROLE/);
+    });
+
+    it("gives NOT_FOUND for a missing deployment, trade or file", async function () {
+      await load(funded);
+      expect(jsonError(await run("dvp:show", { trade: "TRADE-0010", json: true }))).to.deep.equal({ code: "NOT_FOUND", message: 'no trade with reference "TRADE-0010" was proposed on hardhat' });
+      const missing = path.join(signedDir(), "missing.json");
+      expect(jsonError(await run("dvp:settle-signed", { sellerFile: missing, buyerFile: missing, json: true })))
+        .to.deep.equal({ code: "NOT_FOUND", message: `--seller-file ${missing} does not exist` });
+      fs.rmSync(deploymentPath("hardhat"));
+      expect(jsonError(await run("status", { json: true })).code).to.equal("NOT_FOUND");
+    });
+
+    it("gives FAILED for a transaction that fails after it was sent, naming its custom error", async function () {
+      const { acme, outsider, usd } = await load(funded);
+      const ctx = await CommandContext.open(hre, { json: true });
+      const token = usd.connect(acme);
+      // Simulated as fine, then refused on chain: what a state change between simulation and mining does.
+      const method = Object.assign((...a: Parameters<typeof token.transfer>) => token.transfer(...a), {
+        staticCall: () => Promise.resolve(true),
+        send: (...a: Parameters<typeof token.transfer>) => token.transfer(a[0], a[1], { gasLimit: 200_000 }),
+      }) as unknown as typeof token.transfer;
+      const e = await ctx.send("transfer", method, [outsider.address, 1n]).then(() => undefined, (x: unknown) => x);
+      expect(failureCode(e)).to.deep.equal({ code: "FAILED", reason: "ParticipantNotAllowed" });
+    });
+
+    it("gives NETWORK when the network's node does not answer", async function () {
+      const unreachable = {
+        network: { name: "localhost", config: { url: "http://127.0.0.1:1" } },
+        ethers: { provider: { getNetwork: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:1")) } },
+      } as unknown as typeof hre;
+      const e = await connectedChainId(unreachable).then(() => undefined, (x: unknown) => x);
+      expect(failureCode(e)).to.deep.equal({ code: "NETWORK" });
+      expect((e as Error).message).to.equal('network "localhost" does not answer at http://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1): is its node running? nothing was sent');
+    });
+  });
+
+  describe("input mistakes in words", function () {
+    it("reports a mixed-case address whose EIP-55 checksum fails as a checksum mistake, and takes it in lower case", async function () {
+      const { acme, globex, usd } = await load(funded);
+      const wrong = miscased(globex.address);
+      expect(failed(await run("token:transfer", { to: wrong, amount: "1.00", from: acme.address })))
+        .to.equal(`error: --to ${wrong} has a wrong checksum: check the address, or give it in lower case`);
+      ok(await run("token:transfer", { to: globex.address.toLowerCase(), amount: "1.00", from: acme.address }));
+      expect(await usd.balanceOf(globex.address)).to.equal(100n);
+    });
+
+    it("names the option of an amount or a units count beyond 2^256 - 1 of the smallest unit", async function () {
+      const { acme, globex } = await load(funded);
+      const huge = `1${"0".repeat(76)}`;
+      expect(failed(await run("token:transfer", { to: globex.address, amount: huge, from: acme.address })))
+        .to.equal(`error: --amount "${huge}" is more than a token amount can be (2^256 - 1 of the token's smallest unit)`);
+      const units = `2${"0".repeat(77)}`;
+      expect(failed(await run("security:issue", { wallet: globex.address, units })))
+        .to.equal(`error: --units "${units}" is more than a token amount can be (2^256 - 1 of the token's smallest unit)`);
+    });
+
+    it("names the file and what is wrong with it: missing, not JSON, JSON of another kind, a broken deployment record", async function () {
+      const { acme, globex } = await load(funded);
+      const missing = path.join(signedDir(), "nowhere.json");
+      expect(failed(await run("payment:settle", { file: missing, from: globex.address }))).to.equal(`error: --file ${missing} does not exist`);
+      const list = path.join(signedDir(), "list.json");
+      fs.writeFileSync(list, "[1, 2]");
+      expect(failed(await run("payment:settle", { file: list, from: globex.address }))).to.equal(`error: --file ${list} is JSON but not a signed-payment file (it holds a list)`);
+      const broken = path.join(signedDir(), "broken.json");
+      fs.writeFileSync(broken, '{\n  "escrow": "0x1",\n  oops\n}');
+      expect(failed(await run("dvp:settle-signed", { sellerFile: broken, buyerFile: broken })))
+        .to.equal(`error: --seller-file ${broken} is not valid JSON (it breaks at line 3, column 3); it should be a signed-trade file`);
+      const folder = path.join(signedDir(), "a-folder");
+      fs.mkdirSync(folder, { recursive: true });
+      expect(failed(await run("dvp:sign", { terms: folder, from: acme.address }))).to.equal(`error: --terms ${folder} is a folder, not a file`);
+      fs.writeFileSync(deploymentPath("hardhat"), '{"network": "hardhat", ');
+      expect(failed(await run("status"))).to.match(/^error: .*hardhat\.json is not valid JSON \(it ends too early\); it should be a deployment record$/);
+      fs.writeFileSync(deploymentPath("hardhat"), "[]");
+      expect(failed(await run("status"))).to.match(/^error: .*hardhat\.json is JSON but not a deployment record \(it holds a list\)$/);
+    });
+  });
+
   describe("consistency", function () {
+    it("prints a participant in --json with its LEI and its name as separate fields, one of them null", async function () {
+      const { acme, globex } = await load(deployed);
+      const onboarded = JSON.parse(ok(await run("participant:onboard", { id: ACME_LEI.toLowerCase(), wallets: acme.address, kycExpiry: "2030-12-31", json: true }))) as Record<string, unknown>;
+      expect([onboarded.id, onboarded.lei, onboarded.name]).to.deep.equal([participantId(ACME_LEI), ACME_LEI, null]);
+      ok(await run("participant:onboard", { id: "Globex Markets", wallets: globex.address, kycExpiry: "2030-12-31" }));
+      const listed = JSON.parse(ok(await run("participant:list", { json: true }))) as { participants: Record<string, unknown>[] };
+      expect(listed.participants.map((p) => [p.lei, p.name])).to.deep.equal([[null, "DVP-ESCROW"], [ACME_LEI, null], [null, "Globex Markets"]]);
+      const shown = JSON.parse(ok(await run("participant:show", { wallet: globex.address, json: true }))) as Record<string, unknown>;
+      expect([shown.id, shown.lei, shown.name, shown.status]).to.deep.equal([participantId("Globex Markets"), null, "Globex Markets", "Active"]);
+      const suspended = JSON.parse(ok(await run("participant:suspend", { id: ACME_LEI, json: true }))) as Record<string, unknown>;
+      expect([suspended.lei, suspended.name, suspended.status]).to.deep.equal([ACME_LEI, null, "Suspended"]);
+    });
+
+    it("gives the backing in status --json as a number of percent, null with nothing issued", async function () {
+      await load(funded);
+      const status = JSON.parse(ok(await run("status", { json: true }))) as { currencies: Record<string, unknown>[] };
+      expect(status.currencies[0].backingPercent).to.equal(500);
+      expect(status.currencies[0]).not.to.have.property("backing");
+      await load(deployed);
+      const empty = JSON.parse(ok(await run("status", { json: true }))) as { currencies: Record<string, unknown>[] };
+      expect(empty.currencies[0].backingPercent).to.equal(null);
+    });
+
     it("gives every amount in --json as an integer string and as formatted text, labelled USD", async function () {
       const { acme, globex } = await load(funded);
       const cases: [string, Record<string, unknown>, string[]][] = [
@@ -155,6 +323,113 @@ describe("operator commands a bank can trust (issue 11)", function () {
       expect(status.escrow.locked.map((l) => l.lockedText)).to.deep.equal(["0.00 USD", "0 TN-0378"]);
       const redemptions = JSON.parse(ok(await run("token:redemptions", { json: true }))) as { pending: Record<string, string>[] };
       expect([redemptions.pending[0].amount, redemptions.pending[0].amountText]).to.deep.equal(["200", "2.00 USD"]);
+    });
+
+    it("follows the README's --json rule in the output of every command", async function () {
+      const { acme, globex, outsider, issuer, shares, compliance } = await load(trading);
+      const file = (name: string) => path.join(signedDir(), `walk.${name}.json`);
+      const pay = file("payment");
+      const trade = (ref: string) => ({ seller: globex.address, buyer: acme.address, units: "10", cashAmount: "1800.00", deadline: "2030-06-30", ref });
+      const steps: [string, Record<string, unknown>][] = [
+        ["status", {}],
+        ["participant:list", {}],
+        ["participant:show", { id: ACME_LEI }],
+        ["participant:onboard", { id: "Initech", wallets: outsider.address, kycExpiry: "2030-12-31" }],
+        ["participant:renew-kyc", { id: "Initech", kycExpiry: "2031-01-31" }],
+        ["participant:suspend", { id: "Initech" }],
+        ["participant:reinstate", { id: "Initech" }],
+        ["participant:unlink", { wallet: outsider.address }],
+        ["participant:link", { id: "Initech", wallet: outsider.address }],
+        ["token:balance", { wallet: acme.address }],
+        ["token:issue", { to: globex.address, amount: "10.00", depositRef: "D-1" }],
+        ["token:attest", { amount: "6000000.00", report: "R-1", asOf: "now" }],
+        ["token:transfer", { to: globex.address, amount: "1.00", from: acme.address }],
+        ["token:redeem", { amount: "2.00", from: acme.address }],
+        ["token:redemptions", {}],
+        ["token:complete-redemption", { id: "1" }],
+        ["token:issuances", {}],
+        ["token:force-transfer", { wallet: acme.address, to: globex.address, amount: "3.00", legalRef: "COURT-1" }],
+        ["token:freeze", { wallet: outsider.address }],
+        ["token:unfreeze", { wallet: outsider.address }],
+        ["token:approve", { spender: "escrow", amount: "1800.00", from: acme.address }],
+        ["token:permit", { spender: "escrow", amount: "1800.00", from: acme.address, relayer: "0" }],
+        ["security:issue", { wallet: globex.address, units: "7" }],
+        ["security:balance", { wallet: globex.address }],
+        ["security:approve", { spender: "escrow", units: "10", from: globex.address }],
+        ["dvp:propose", { seller: globex.address, buyer: acme.address, units: "10", cashAmount: "1800.00", deadline: "2030-06-30", ref: "TRADE-0101" }],
+        ["dvp:show", { trade: "TRADE-0101" }],
+        ["dvp:list", { all: true }],
+        ["payment:sign", { from: acme.address, to: globex.address, amount: "5.00", ref: "INV-1", out: pay }],
+        ["payment:settle", { file: pay, from: globex.address }],
+        ["payment:sign", { from: acme.address, to: globex.address, amount: "7.00", ref: "INV-2", out: file("p2") }],
+        ["payment:sign", { from: globex.address, to: acme.address, amount: "3.00", ref: "INV-3", out: file("p3") }],
+        ["payment:settle-batch", { files: `${file("p2")},${file("p3")}`, from: globex.address }],
+        ["token:set-limits", { issuanceThreshold: "1000.00", redemptionThreshold: "1000.00" }],
+        ["token:set-allowance", { officer: issuer.address, amount: "500.00" }],
+        ["token:issue", { to: globex.address, amount: "5000.00", depositRef: "D-2" }],
+        ["token:cancel-issuance", { id: "1" }],
+        ["token:issue", { to: globex.address, amount: "5000.00", depositRef: "D-3" }],
+        ["token:approve-issuance", { id: "2" }],
+        ["token:redeem", { amount: "2.00", from: acme.address }],
+        ["token:reject-redemption", { id: "2", reason: "KYC-REVIEW" }],
+        ["token:pause", {}],
+        ["token:unpause", {}],
+        ["security:redeem", { wallet: globex.address, units: "1" }],
+        ["security:permit", { spender: "escrow", units: "10", from: globex.address, relayer: "0" }],
+        ["token:approve", { spender: "escrow", amount: "1800.00", from: acme.address }],
+        ["dvp:sign", { ...trade("TRADE-0103"), from: globex.address, out: file("s103") }],
+        ["dvp:sign", { terms: file("s103"), from: acme.address, out: file("b103") }],
+        ["dvp:settle-signed", { sellerFile: file("s103"), buyerFile: file("b103") }],
+        ["dvp:sign", { ...trade("TRADE-0104"), from: globex.address, out: file("s104") }],
+        ["dvp:withdraw-signature", { file: file("s104"), from: globex.address }],
+        ["security:approve", { spender: "escrow", units: "10", from: globex.address }],
+        ["token:approve", { spender: "escrow", amount: "1800.00", from: acme.address }],
+        ["dvp:sign", { ...trade("TRADE-0105"), from: globex.address, out: file("s105") }],
+        ["dvp:sign", { terms: file("s105"), from: acme.address, out: file("b105") }],
+        ["dvp:settle-batch", { files: `${file("s105")},${file("b105")}` }],
+        ["dvp:fund", { trade: "TRADE-0101", from: globex.address, approve: true }],
+        ["dvp:cancel", { trade: "TRADE-0101", from: globex.address }],
+        ["dvp:propose", trade("TRADE-0102")],
+        ["dvp:close-by-order", { trade: "TRADE-0102", legalRef: "COURT-2" }],
+        ["participant:revoke", { id: "Initech" }],
+        ["upgrade:list", {}],
+      ];
+      const walked = new Set<string>();
+      const walk = async (name: string, args: Record<string, unknown>) => {
+        const json = JSON.parse(ok(await run(name, { ...args, json: true }))) as Record<string, unknown>;
+        checkJsonRule(name, json);
+        walked.add(name);
+        return json;
+      };
+      for (const [name, args] of steps) await walk(name, args);
+      // A leg kept in the escrow for a frozen owner when its trade expires, then pushed to the owner.
+      await walk("dvp:propose", { ...trade("TRADE-0106"), deadline: String((await time.latest()) + 600) });
+      await walk("dvp:fund", { trade: "TRADE-0106", from: globex.address, approve: true });
+      await shares.connect(compliance).freeze(globex.address);
+      await time.increase(601);
+      await walk("dvp:expire", { trade: "TRADE-0106" });
+      await shares.connect(compliance).unfreeze(globex.address);
+      await walk("dvp:claim-refund", { party: globex.address, token: await shares.getAddress() });
+      // The timelock: a key rotation cancelled, an upgrade executed after its delay.
+      const rotation = await walk("upgrade:rotate-key", { new: outsider.address });
+      await walk("upgrade:cancel", { id: rotation.id });
+      const upgrade = await walk("upgrade:schedule", { contract: depositTokenKey("USD"), implementation: "DepositTokenV2Mock" });
+      await time.increaseTo(Number(upgrade.readyAt));
+      await walk("upgrade:execute", { id: upgrade.id });
+      // A signed payment cancelled by its payer; the reserve report's maximum age; roles and the admin transfer.
+      await walk("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "INV-C", out: file("pc") });
+      await walk("payment:cancel", { file: file("pc"), from: acme.address });
+      await walk("token:set-max-attestation-age", { days: "30" });
+      await walk("roles:list", {});
+      await walk("roles:grant", { contract: depositTokenKey("USD"), role: "PAUSER_ROLE", account: outsider.address });
+      await walk("roles:revoke", { contract: depositTokenKey("USD"), role: "PAUSER_ROLE", account: outsider.address });
+      await walk("admin:begin-transfer", { contract: depositTokenKey("USD"), to: outsider.address });
+      await walk("admin:cancel-transfer", { contract: depositTokenKey("USD") });
+      const begun = await walk("admin:begin-transfer", { contract: depositTokenKey("USD"), to: outsider.address }) as { transfers: { acceptableFrom: string }[] };
+      await time.increaseTo(Math.max(...begun.transfers.map((t) => Date.parse(t.acceptableFrom) / 1000)));
+      await walk("admin:accept-transfer", { contract: depositTokenKey("USD"), from: outsider.address });
+      const commands = Object.values(hre.tasks).filter((t) => "json" in t.paramDefinitions && "from" in t.paramDefinitions).map((t) => t.name);
+      expect([...walked].sort()).to.deep.equal(commands.sort());
     });
 
     it("echoes the legal reference of a forced transfer", async function () {

@@ -2,13 +2,15 @@ import { expect } from "chai";
 import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { SignedPaymentFile, signPayment, signedPaymentFile, signedPaymentFileText, tokenDomain } from "../../lib/payments";
 import { paymentTerms } from "../helpers/payments";
 import { useTemporaryDir } from "../helpers/temporary";
-import { participantId } from "../../lib/format";
+import { isoDate, participantId } from "../../lib/format";
 import { ACME_LEI, GLOBEX_LEI, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 const usd = (x: string) => ethers.parseUnits(x, 2);
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 describe("Signed payment commands (Hardhat tasks)", function () {
   useTemporaryDeployments();
@@ -76,7 +78,7 @@ describe("Signed payment commands (Hardhat tasks)", function () {
     tampered.payment.value = "100000";
     fs.writeFileSync(file("tampered.json"), JSON.stringify(tampered));
     expect(failed(await run("payment:settle", { file: file("tampered.json"), from: globex.address })))
-      .to.match(new RegExp(`^error: ${file("tampered.json").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is signed by 0x[0-9a-fA-F]{40}, not by the payer ${acme.address}; nothing was sent$`));
+      .to.match(new RegExp(`^error: ${escape(file("tampered.json"))}: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not the payer ${acme.address}\\): the terms were changed after signing, or it was signed for another token or chain; nothing was sent$`));
 
     const foreign = { ...tampered, chainId: "1" };
     fs.writeFileSync(file("foreign.json"), JSON.stringify(foreign));
@@ -84,6 +86,65 @@ describe("Signed payment commands (Hardhat tasks)", function () {
       .to.equal(`error: ${file("foreign.json")} was signed for token ${await token.getAddress()} on chain 1, not the USD deposit token ${await token.getAddress()} on chain 31337; nothing was sent`);
     expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", nonce: "banana", out: file("x.json") })))
       .to.equal('error: --nonce "banana" is not a number (decimal or 0x hex)');
+  });
+
+  it("submits without --from from the first configured account that is an allowed participant not frozen on the token, and refuses naming --from when there is none", async function () {
+    const { usd: token, registry, acme, globex, outsider, compliance } = await load(funded);
+    await registry.connect(compliance).onboard(participantId("Initech"), [outsider.address], (await time.latest()) + 86_400);
+    await sign(acme.address, globex.address, "10.00", "INV-1", "one.json");
+    await sign(globex.address, outsider.address, "4.00", "INV-2", "two.json");
+    const submittedBy = async (printed: string) => (await ethers.provider.getTransaction(printed.match(/tx (0x[0-9a-f]{64})/)![1]))!.from;
+    // the deployer (account 0) is not a participant: Acme, the first configured account that is, submits
+    expect(await submittedBy(ok(await run("payment:settle", { file: file("one.json") })))).to.equal(acme.address);
+    // Acme frozen on the token: Globex, the next one allowed and not frozen, submits
+    await token.connect(compliance).freeze(acme.address);
+    expect(await submittedBy(ok(await run("payment:settle-batch", { files: file("two.json") })))).to.equal(globex.address);
+    await token.connect(compliance).freeze(outsider.address);
+    await token.connect(compliance).freeze(globex.address);
+    const block = await ethers.provider.getBlockNumber();
+    const none = 'no configured account of network "hardhat" is an allowed participant not frozen on USD, as a submitter must be: give one with --from; nothing was sent';
+    expect(failed(await run("payment:settle", { file: file("one.json") }))).to.equal(`error: ${none}`);
+    expect(failed(await run("payment:settle-batch", { files: file("one.json") }))).to.equal(`error: ${none}`);
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
+  });
+
+  it("names a signed DvP trade file given as a signed payment for what it is", async function () {
+    const { acme, globex } = await load(funded);
+    fs.writeFileSync(file("trade.json"), JSON.stringify({ escrow: globex.address, chainId: "31337", terms: {}, signer: acme.address, signature: "0x" }));
+    expect(failed(await run("payment:settle", { file: file("trade.json"), from: globex.address })))
+      .to.equal(`error: ${file("trade.json")} is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent`);
+    expect(failed(await run("payment:settle-batch", { files: file("trade.json"), from: globex.address })))
+      .to.equal(`error: ${file("trade.json")} is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent`);
+  });
+
+  it("takes a --valid-after date as the start of that day UTC and a --valid-before date as its end, each bound checked alone", async function () {
+    const { acme, globex } = await load(funded);
+    const read = (name: string) => (JSON.parse(fs.readFileSync(file(name), "utf8")) as SignedPaymentFile).payment;
+    const start = Date.parse("2030-06-30T00:00:00Z") / 1000;
+    // only --valid-after, far after now: valid for 24 hours from the start of that day
+    await sign(acme.address, globex.address, "1.00", "INV-1", "after.json", { validAfter: "2030-06-30" });
+    expect([read("after.json").validAfter, read("after.json").validBefore]).to.deep.equal([String(start), String(start + 86_400)]);
+    await sign(acme.address, globex.address, "1.00", "INV-2", "day.json", { validAfter: "2030-06-30", validBefore: "2030-06-30" });
+    expect([read("day.json").validAfter, read("day.json").validBefore]).to.deep.equal([String(start), String(start + 86_399)]);
+    const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+    expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", validBefore: "2020-01-01", out: file("past.json") })))
+      .to.equal(`error: --valid-before 2020-01-01T23:59:59Z is not later than now (${isoDate(now)}, the chain's time): the payment would never be valid`);
+    expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "X", validAfter: "2030-07-01", validBefore: "2030-06-30", out: file("never.json") })))
+      .to.equal("error: --valid-before 2030-06-30T23:59:59Z must be later than --valid-after 2030-07-01T00:00:00Z: the payment would never be valid");
+    expect(fs.existsSync(file("past.json")) || fs.existsSync(file("never.json"))).to.equal(false);
+  });
+
+  it("refuses to overwrite a signed-payment file unless --force: the same payment is kept, another is refused naming the file", async function () {
+    const { acme, globex } = await load(funded);
+    await sign(acme.address, globex.address, "1.00", "INV-1", "p.json", { nonce: "7" });
+    const first = fs.readFileSync(file("p.json"), "utf8");
+    expect(await sign(acme.address, globex.address, "1.00", "INV-1", "p.json", { nonce: "7" }))
+      .to.equal(`${file("p.json")} already exists and is identical (the same payment of ${acme.address}); nothing was written`);
+    expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "2.00", ref: "INV-1", nonce: "7", out: file("p.json") })))
+      .to.equal(`error: ${file("p.json")} already exists with other terms; nothing was written (choose another --out, or --force to replace it)`);
+    expect(fs.readFileSync(file("p.json"), "utf8")).to.equal(first);
+    await sign(acme.address, globex.address, "2.00", "INV-1", "p.json", { nonce: "7", force: true });
+    expect((JSON.parse(fs.readFileSync(file("p.json"), "utf8")) as SignedPaymentFile).payment.value).to.equal("200");
   });
 
   it("refuses a payment from a wallet to itself when signing and when settling, naming the option or the file", async function () {

@@ -11,7 +11,7 @@ import { checkSignedPair, parseSignedFile, signedFileName, signedFileText, signe
 import {
   paymentFileName, paymentTermsFromText, readSignedPaymentFile, refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
 } from "../../lib/payments";
-import { toReference } from "../../lib/format";
+import { isoDate, toReference } from "../../lib/format";
 import { freePort } from "../../lib/ports";
 import { useTemporaryDir, useTemporaryDeployments } from "../helpers/temporary";
 
@@ -35,7 +35,7 @@ describe("Client page: build, configuration and the modules it shares with the c
 
   it("bundles for the browser from lib/'s shared modules, with no node built-in and no contract bytecode", async function () {
     const { bytes, inputs } = await bundle(dir());
-    const shared = ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/payments.ts", "lib/roles.ts"];
+    const shared = ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/payments.ts", "lib/roles.ts", "lib/json.ts"];
     expect(inputs.filter((i) => i.startsWith("lib/"))).to.have.members(shared);
     const js = fs.readFileSync(path.join(dir(), "app.js"), "utf8");
     expect(js.length).to.equal(bytes);
@@ -188,7 +188,8 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(signedFileName(terms, "seller")).to.equal("TRADE-0002.seller.json");
       expect(signedFileName({ ...terms, ref: ethers.encodeBytes32String("A/B C") }, "buyer")).to.equal("A_B_C.buyer.json");
       expect(parseSignedFile(written, "seller file").parsed).to.deep.equal(terms);
-      expect(() => parseSignedFile("{", "seller file x.json")).to.throw(/^seller file x\.json: /);
+      expect(() => parseSignedFile("{", "seller file x.json")).to.throw("seller file x.json is not valid JSON (it ends too early); it should be a signed-trade file");
+      expect(() => parseSignedFile("[]", "seller file x.json")).to.throw("seller file x.json is JSON but not a signed-trade file (it holds a list)");
       expect(() => parseSignedFile("{}", "seller file x.json")).to.throw('seller file x.json: field "seller" is missing');
     });
 
@@ -205,6 +206,18 @@ describe("Client page: build, configuration and the modules it shares with the c
       await expect(checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, eoa))
         .to.be.rejectedWith(`b.json is signed by ${seller.address}, not by ${buyer.address}; nothing was sent`);
       expect(await checkSignedPair({ file: s, name: "s.json" }, { file: await signed(seller), name: "b.json" }, ESCROW, 31337, async () => true)).to.deep.equal(terms);
+    });
+
+    it("says a file whose terms were edited after signing does not match its signature, and names a payment file for what it is", async function () {
+      const terms = termsFromText(text, ASSET, CASH);
+      const signed = async (who: typeof seller) => parseSignedFile(signedFileText(signedTradeFile(ESCROW, 31337, terms, who.address, await signTrade(who, ESCROW, 31337, terms))), "f");
+      const edited = (f: Awaited<ReturnType<typeof signed>>) => ({ ...f, parsed: { ...f.parsed, cashAmount: 1n } });
+      const [s, b] = [await signed(seller), await signed(buyer)];
+      await expect(checkSignedPair({ file: edited(s), name: "s.json" }, { file: edited(b), name: "b.json" }, ESCROW, 31337, async () => false))
+        .to.be.rejectedWith(new RegExp(`^s\\.json: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not its signer ${seller.address}\\): the terms were changed after signing, or it was signed for another escrow or chain; nothing was sent$`));
+      const payment = signedPaymentFileText(signedPaymentFile(CASH.address, 31337n, { ...paymentTermsFromText({ to: buyer.address, amount: "1", ref: "X" }, seller.address, 2, 1_800_000_000), v: 27, r: ethers.ZeroHash, s: ethers.ZeroHash }));
+      expect(() => parseSignedFile(payment, "--seller-file p.json"))
+        .to.throw("--seller-file p.json is a signed payment file, not a signed DvP trade file (payment:settle and payment:settle-batch take it)");
     });
   });
 
@@ -233,7 +246,11 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(() => paymentTermsFromText({ to: "0x12", amount: "1", ref: "X" }, payer.address, 2, NOW, names)).to.throw('payee "0x12" is not an address');
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", nonce: "banana" }, payer.address, 2, NOW, names)).to.throw('nonce "banana" is not a number (decimal or 0x hex)');
       expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validBefore: String(NOW - 10) }, payer.address, 2, NOW))
-        .to.throw("--valid-before must be later than --valid-after: the payment would never be valid");
+        .to.throw(`--valid-before ${isoDate(NOW - 10)} is not later than now (${isoDate(NOW)}, the chain's time): the payment would never be valid`);
+      expect(() => paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validAfter: String(NOW + 100), validBefore: String(NOW + 50) }, payer.address, 2, NOW))
+        .to.throw(`--valid-before ${isoDate(NOW + 50)} must be later than --valid-after ${isoDate(NOW + 100)}: the payment would never be valid`);
+      const later = paymentTermsFromText({ to: payee.address, amount: "1", ref: "X", validAfter: String(NOW + 10 * 86_400) }, payer.address, 2, NOW);
+      expect([later.validAfter, later.validBefore]).to.deep.equal([BigInt(NOW + 10 * 86_400), BigInt(NOW + 11 * 86_400)]);
       expect(() => paymentTermsFromText({ to: payer.address.toLowerCase(), amount: "1", ref: "X" }, payer.address, 2, NOW, names))
         .to.throw(`payee ${payer.address} is the payer's own wallet: a wallet cannot pay itself`);
     });
@@ -247,11 +264,13 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(file.chainId).to.equal("31337");
       expect(paymentFileName(payment)).to.equal(`payment.${payer.address.slice(0, 10)}.${"0".repeat(16)}.json`);
       expect(readSignedPaymentFile(text, "p.json", "file", deployment)).to.deep.equal(payment);
-      expect(() => readSignedPaymentFile("{", "p.json", "file", deployment)).to.throw(/^file p\.json: /);
+      expect(() => readSignedPaymentFile("{", "p.json", "file", deployment)).to.throw("file p.json is not valid JSON (it ends too early); it should be a signed-payment file");
       expect(() => readSignedPaymentFile(text, "p.json", "file", { ...deployment, chainId: 1 }))
         .to.throw(`p.json was signed for token ${TOKEN} on chain 31337, not the USD deposit token ${TOKEN} on chain 1; nothing was sent`);
+      expect(() => readSignedPaymentFile(signedFileText(signedTradeFile(ESCROW, 31337, { seller: payer.address, buyer: payee.address, asset: ASSET.address, assetAmount: 1n, cash: CASH.address, cashAmount: 1n, deadline: 1n, ref: ethers.ZeroHash }, payer.address, "0x")), "d.json", "file", deployment))
+        .to.throw("d.json is a signed DvP trade file, not a signed payment (dvp:settle-signed and dvp:settle-batch take it); nothing was sent");
       const tampered = signedPaymentFileText({ ...file, payment: { ...file.payment, value: "100000" } });
-      expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(/^t\.json is signed by 0x[0-9a-fA-F]{40}, not by the payer /);
+      expect(() => readSignedPaymentFile(tampered, "t.json", "file", deployment)).to.throw(new RegExp(`^t\\.json: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not the payer ${payer.address}\\): the terms were changed after signing, or it was signed for another token or chain; nothing was sent$`));
       const toItself = await signPayment(payer, domain, { ...terms, to: payer.address });
       expect(() => readSignedPaymentFile(signedPaymentFileText(signedPaymentFile(TOKEN, 31337n, toItself)), "s.json", "file", deployment))
         .to.throw(`s.json pays ${payer.address} to itself: a wallet cannot pay itself; nothing was sent`);

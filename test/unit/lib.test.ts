@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  formatAmount, hiddenCharacter, parseAddress, parseAmount, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
+  formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
 import { depositTokenFixture, ids, usd } from "../fixtures";
@@ -87,6 +87,14 @@ describe("lib: amounts, references and errors for operators", function () {
     });
   });
 
+  it("reads a date as the end of that day UTC, or as its start for the first moment of a period; times and unix seconds as given", function () {
+    expect(parseDate("2030-06-30")).to.equal(Date.parse("2030-06-30T23:59:59Z") / 1000);
+    expect(parseDate("2030-06-30", "--valid-after", "start")).to.equal(Date.parse("2030-06-30T00:00:00Z") / 1000);
+    expect(parseDate("2030-06-30T12:00:00Z", "--valid-after", "start")).to.equal(Date.parse("2030-06-30T12:00:00Z") / 1000);
+    expect(parseDate("1900000000", "--valid-after", "start")).to.equal(1900000000);
+    expect(() => parseDate("30/06/2030", "--valid-after", "start")).to.throw('--valid-after "30/06/2030" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds');
+  });
+
   it("formats amounts with every decimal and thousands grouped", function () {
     expect(formatAmount(125000050n, 2)).to.equal("1,250,000.50");
     expect(formatAmount(5n, 2)).to.equal("0.05");
@@ -152,5 +160,27 @@ describe("lib: amounts, references and errors for operators", function () {
       .to.equal(`instruction 3: AmountOverflow: the batch's gross value so far (10.00 USD) plus this instruction's ${formatAmount(ethers.MaxUint256 - 10n, 2)} USD passes 2^256 - 1`);
     expect(await explainError({ data: token.interface.encodeErrorResult("CustodianCannotApprove", [bob.address]) }, ctx))
       .to.equal(`CustodianCannotApprove: ${bob.address} is a custodian: it holds tokens for others and cannot grant an allowance`);
+  });
+
+  it("explains the refusals of role and admin changes: where a conflicting role is held, the admin transfer's delay", async function () {
+    const { token, desk, registry, alice } = await loadFixture(depositTokenFixture);
+    const interfaces = [registry.interface, token.interface, desk.interface];
+    const conflict = { data: registry.interface.encodeErrorResult("ConflictingRoles", [alice.address, ethers.id("ISSUER_ROLE"), ethers.id("RESERVE_ROLE")]) };
+    expect(await explainError(conflict, { interfaces }))
+      .to.equal(`ConflictingRoles: ${alice.address} holds RESERVE_ROLE, which must stay apart from ISSUER_ROLE: one key may not hold both duties`);
+    const asked: string[] = [];
+    const roleHeldOn = (role: string, account: string) => {
+      asked.push(`${role}/${account}`);
+      return Promise.resolve(["IssuanceDesk:USD", "IssuanceDesk:EUR"]);
+    };
+    expect(await explainError(conflict, { interfaces, roleHeldOn }))
+      .to.equal(`ConflictingRoles: ${alice.address} holds RESERVE_ROLE on IssuanceDesk:USD, IssuanceDesk:EUR, which must stay apart from ISSUER_ROLE: one key may not hold both duties`);
+    expect(asked).to.deep.equal([`${ethers.id("RESERVE_ROLE")}/${alice.address}`]);
+    const error = (name: string, values: unknown[]) => explainError({ data: desk.interface.encodeErrorResult(name, values) }, { interfaces });
+    expect(await error("AccessControlEnforcedDefaultAdminDelay", [1798761600]))
+      .to.equal("AccessControlEnforcedDefaultAdminDelay: the default admin transfer becomes acceptable after 2027-01-01T00:00:00Z");
+    expect(await error("AccessControlEnforcedDefaultAdminDelay", [0])).to.equal("AccessControlEnforcedDefaultAdminDelay: no default admin transfer is pending");
+    expect(await error("AccessControlInvalidDefaultAdmin", [alice.address])).to.equal(`AccessControlInvalidDefaultAdmin: ${alice.address} is not the pending default admin`);
+    expect(await error("InvalidMaxAttestationAge", [0])).to.equal("InvalidMaxAttestationAge: a maximum attestation age of 0 s is not allowed");
   });
 });

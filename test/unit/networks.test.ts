@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { HttpNetworkUserConfig } from "hardhat/types";
 import { DEV_MNEMONIC } from "../../network/genesis";
-import { isDevelopmentNetwork, networkSettings, requireNetworkEnv } from "../../lib/networks";
+import { isDevelopmentNetwork, missingSigningEnv, networkSettings, requireNetworkEnv, requireSigningEnv } from "../../lib/networks";
 import { NetworkBlocked } from "../../network/geth-binary";
 import { runMain } from "../../network/main";
 
@@ -27,12 +27,40 @@ describe("networks: endpoints from the environment, development networks by an e
   });
 
   it("names the missing or malformed variable in one line", function () {
-    expect(() => requireNetworkEnv("rpc", {})).to.throw("network rpc: RPC_URL, DEPLOYER_PRIVATE_KEY not set (copy .env.example to .env)");
+    expect(() => requireNetworkEnv("rpc", {})).to.throw("network rpc: RPC_URL not set (copy .env.example to .env)");
+    expect(() => requireNetworkEnv("besu", {})).to.throw("network besu: BESU_RPC_URL, BESU_CHAIN_ID not set (copy .env.example to .env)");
     expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.not.throw();
     expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: "0x1234" })).to.throw("network rpc: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
     expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "x", DEPLOYER_PRIVATE_KEY: KEY })).to.throw('BESU_CHAIN_ID="x" is not a chain id');
     expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: `${KEY},nope` }))
       .to.throw("network rpc: an OPERATOR_PRIVATE_KEYS entry is not a 32-byte hex private key");
+  });
+
+  it("needs only the endpoint on rpc and besu for a read-only command: no signing key, and no account configured", function () {
+    const rpc = { RPC_URL: "http://x" };
+    const besu = { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242" };
+    expect(() => requireNetworkEnv("rpc", rpc)).to.not.throw();
+    expect(() => requireNetworkEnv("besu", besu)).to.not.throw();
+    expect([(networkSettings(rpc).rpc.config as HttpNetworkUserConfig).accounts, (networkSettings(besu).besu.config as HttpNetworkUserConfig).accounts]).to.deep.equal([[], []]);
+  });
+
+  it("asks for DEPLOYER_PRIVATE_KEY only when a command signs, in one line naming it; development networks sign without one", function () {
+    const line = (n: string) => `network ${n}: DEPLOYER_PRIVATE_KEY not set: this command signs; read-only commands need no key`;
+    expect(() => requireSigningEnv("rpc", { RPC_URL: "http://x" })).to.throw(line("rpc"));
+    expect(() => requireSigningEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: " " })).to.throw(line("besu"));
+    expect(() => requireSigningEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY })).to.not.throw();
+    expect(["hardhat", "localhost", "qbft"].map((n) => missingSigningEnv(n, {}))).to.deep.equal([[], [], []]);
+    expect(missingSigningEnv("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.deep.equal([]);
+  });
+
+  it("refuses a malformed key that is given even to a read-only command, so account indices never shift", function () {
+    expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: "0x12" }))
+      .to.throw("network besu: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
+  });
+
+  it("names the variable that sets the chain id a network expects", function () {
+    const settings = networkSettings({});
+    expect([settings.rpc.chainIdVariable, settings.besu.chainIdVariable, settings.qbft.chainIdVariable]).to.deep.equal(["RPC_CHAIN_ID", "BESU_CHAIN_ID", undefined]);
   });
 });
 
