@@ -13,6 +13,8 @@ export const FAILURE_CODES = {
   NOT_FOUND: "a deployment record, file or on-chain record named by an option does not exist; nothing was sent",
   /** A transaction was sent and failed (reverted, or was dropped before it was mined). */
   FAILED: "a transaction was sent and failed or was dropped",
+  /** An account's signer could not be opened or refused to sign (HSM, keystore, signing service); nothing was sent. */
+  SIGNER: "an account's signer could not be opened or refused to sign; nothing was sent",
   /** The network's node does not answer. */
   NETWORK: "the network's node does not answer; nothing was sent",
 } as const;
