@@ -3,7 +3,8 @@ import type { Signer } from "ethers";
 import { DEMO_SECURITY, DEVELOPMENT_LIMITS, IssuanceLimits, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
-import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf, requireSigningEnv } from "../lib/networks";
+import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf } from "../lib/networks";
+import { missingAccounts, networkSigners } from "../lib/signers/accounts";
 import { DUTIES } from "../lib/roles";
 import type { RoleHolders } from "../lib/suite";
 
@@ -79,10 +80,11 @@ export function requireLongDelays(network: string, delays: { adminDelay: number;
   }
 }
 
-/** Fails in one line, naming the variables, when the connected network needs settings that are missing: a deployment signs, so its key too. */
+/** Fails in one line, naming the variables, when the connected network lacks an endpoint setting or, since a deployment signs, accounts. */
 export function requireNetworkEnv(hre: HardhatRuntimeEnvironment): void {
   requireEnvOf(hre.network.name);
-  requireSigningEnv(hre.network.name);
+  const missing = missingAccounts(hre.network.name);
+  if (missing) throw new Error(missing);
 }
 
 /**
@@ -108,17 +110,19 @@ export function requirePersistentNetwork(network: string, allow = process.env.DE
 export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ admin: Signer; params: PlatformParams }> {
   requireNetworkEnv(hre);
   requireOwnChainId(hre.network.name, Number((await hre.ethers.provider.getNetwork()).chainId));
-  const signers = await hre.ethers.getSigners();
+  // A deployment signs: its accounts (SIGNERS_FILE, or the development keys) are opened here.
+  const signers = await networkSigners(hre);
   if (signers.length === 0) throw new Error(`network "${hre.network.name}" has no configured account to deploy with`);
   const development = isDevelopmentNetwork(hre.network.name);
   let roles: RoleHolders;
   if (development) {
     if (signers.length < 12) throw new Error(`network "${hre.network.name}" needs 12 accounts (admin, duties on 1 to 5, guardian on 10, second issuance officer on 11), has ${signers.length}`);
-    const [, compliance, issuer, reserve, pauser, upgrader] = signers.map((s) => s.address);
+    const addresses = await Promise.all(signers.map((s) => s.getAddress()));
+    const [, compliance, issuer, reserve, pauser, upgrader] = addresses;
     // Accounts 6 to 9 are the clients of the examples.
     roles = {
-      compliance, issuer, secondIssuer: signers[DEVELOPMENT_SECOND_ISSUER].address, reserve, pauser, upgrader,
-      guardian: signers[GUARDIAN_ACCOUNT].address,
+      compliance, issuer, secondIssuer: addresses[DEVELOPMENT_SECOND_ISSUER], reserve, pauser, upgrader,
+      guardian: addresses[GUARDIAN_ACCOUNT],
     };
   } else {
     roles = Object.fromEntries(

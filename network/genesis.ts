@@ -1,3 +1,4 @@
+import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, QBFT_CHAIN_ID as CHAIN_ID, RPC_PORT_BASE } from "../lib/devnet";
 import { decodeRlp, encodeRlp, getAddress, HDNodeWallet, Mnemonic, toBeHex, zeroPadValue } from "ethers";
 
 /**
@@ -5,8 +6,7 @@ import { decodeRlp, encodeRlp, getAddress, HDNodeWallet, Mnemonic, toBeHex, zero
  * static nodes. Everything here is deterministic and every key is a DEVELOPMENT key derived from the
  * public Hardhat test mnemonic: never use them for anything but this local network.
  */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export const CHAIN_ID = 1337;
+export { DEV_MNEMONIC, QBFT_CHAIN_ID as CHAIN_ID, RPC_PORT_BASE } from "../lib/devnet";
 export const VALIDATORS = 4;
 export const BLOCK_PERIOD_SECONDS = 1;
 export const REQUEST_TIMEOUT_SECONDS = 4;
@@ -27,9 +27,8 @@ export const GAS_LIMIT = 50_000_000n;
  */
 export const TXPOOL = { globalSlots: 32_768, accountSlots: 4_096, globalQueue: 8_192, accountQueue: 1_024 };
 /** Development accounts prefunded in the genesis: the first accounts of the `qbft` Hardhat network. */
-export const PREFUNDED_ACCOUNTS = 12;
+export const PREFUNDED_ACCOUNTS = DEV_ACCOUNT_COUNT;
 export const PREFUND_WEI = 10n ** 24n;
-export const RPC_PORT_BASE = 8545;
 export const P2P_PORT_BASE = 30303;
 /** GoQuorum's and Besu's Istanbul/QBFT mixHash ("ctical byzantine fault tolerance"). */
 export const BFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";

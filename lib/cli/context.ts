@@ -12,7 +12,8 @@ import {
 import { decodeRevert, explainError, revertData } from "../errors";
 import { Failure } from "../failure";
 import { formatAmount, parseAddress, participantFields, participantNameLabel } from "../format";
-import { missingSigningEnv, requireNetworkEnv, requireSigningEnv } from "../networks";
+import { requireNetworkEnv } from "../networks";
+import { accountSpecs, missingAccounts, networkSigners } from "../signers/accounts";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
 
@@ -64,10 +65,12 @@ export class CommandContext {
   /**
    * Opens deployments/<network>.json and checks that the connected chain is the recorded one: same chain
    * id, and every recorded contract has code there. Needs the network's endpoint, not a signing key: a
-   * read-only command runs without one, and a command that signs asks for it when it signs (accounts()).
+   * read-only command runs without one, and a command that signs opens its accounts when it signs
+   * (accounts()). The accounts' settings are checked here all the same (SIGNERS_FILE, raw keys refused).
    */
   static async open(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promise<CommandContext> {
     requireNetworkEnv(hre.network.name);
+    accountSpecs(hre.network.name);
     const record = requireFinished(readDeployment(hre.network.name));
     const chainId = await connectedChainId(hre);
     if (chainId !== record.chainId) {
@@ -167,10 +170,9 @@ export class CommandContext {
     return { id, ...participantFields((await this.participantNames()).get(id)) };
   }
 
-  /** The configured accounts of the network: the keys to sign with, which a network without them names in one line. */
+  /** The configured accounts of the network (lib/signers/accounts.ts), opened when a command first signs. */
   async accounts(): Promise<Signer[]> {
-    requireSigningEnv(this.network);
-    return this.hre.ethers.getSigners();
+    return networkSigners(this.hre);
   }
 
   /**
@@ -178,8 +180,7 @@ export class CommandContext {
    * network without signing keys, one line asking for the option instead.
    */
   async ownWallet(option: string): Promise<string> {
-    const missing = missingSigningEnv(this.network);
-    if (missing.length > 0) throw new Error(`${option} is needed: network "${this.network}" has no account of its own (${missing.join(", ")} not set)`);
+    if (missingAccounts(this.network)) throw new Error(`${option} is needed: network "${this.network}" has no account of its own (SIGNERS_FILE not set)`);
     return (await this.signer()).getAddress();
   }
 

@@ -30,7 +30,7 @@ describe("read-only commands on a network configured without signing keys", func
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
     const port = await freePort(8600, 8699);
     keyless = { ...process.env, RPC_URL: `http://127.0.0.1:${port}`, DEPLOYMENTS_DIR: deployments };
-    for (const v of ["DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "RPC_CHAIN_ID", "RPC_DEVELOPMENT", "HARDHAT_NETWORK", "DISPLAY", "WAYLAND_DISPLAY"]) delete keyless[v];
+    for (const v of ["DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "SIGNERS_FILE", "ALLOW_RAW_KEYS", "RPC_CHAIN_ID", "RPC_DEVELOPMENT", "HARDHAT_NETWORK", "DISPLAY", "WAYLAND_DISPLAY"]) delete keyless[v];
     node = await startHardhatNode(port, keyless);
     const developer = { ...keyless, RPC_DEVELOPMENT: "1" };
     for (const args of [
@@ -50,7 +50,7 @@ describe("read-only commands on a network configured without signing keys", func
     fs.rmSync(deployments, { recursive: true, force: true });
   });
 
-  it("status and every :balance, :list, :show, :redemptions, token:issuances and upgrade:list command work without DEPLOYER_PRIVATE_KEY", function () {
+  it("status and every :balance, :list, :show, :redemptions, token:issuances and upgrade:list command work with no account configured", function () {
     const cases: [string[], RegExp][] = [
       [["status"], /USD/],
       [["participant:list"], /Globex Markets/],
@@ -71,16 +71,26 @@ describe("read-only commands on a network configured without signing keys", func
     }
   });
 
-  it("a command that signs names the missing DEPLOYER_PRIVATE_KEY in one line when it signs, and sends nothing", function () {
+  it("a command that signs names SIGNERS_FILE in one line when it signs, and sends nothing", function () {
     const r = hardhat(["token:transfer", "--to", GLOBEX, "--amount", "1.00"], keyless);
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.deep.equal(["error: network rpc: DEPLOYER_PRIVATE_KEY not set: this command signs; read-only commands need no key"]);
+    expect(r.stderr).to.deep.equal(["error: network rpc has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service); this command signs, read-only commands need no account"]);
+  });
+
+  it("refuses a raw key in DEPLOYER_PRIVATE_KEY on a network that is not a development network, even for a read-only command, unless ALLOW_RAW_KEYS=1", function () {
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const refused = hardhat(["status"], { ...keyless, DEPLOYER_PRIVATE_KEY: key });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.deep.equal(["error: network rpc: DEPLOYER_PRIVATE_KEY holds a raw private key, refused on a network that is not a development network: give the accounts in SIGNERS_FILE (HSM, keystore or signing service), or set ALLOW_RAW_KEYS=1 for a test or throwaway network"]);
+    const allowed = hardhat(["token:balance"], { ...keyless, DEPLOYER_PRIVATE_KEY: key, ALLOW_RAW_KEYS: "1" });
+    expect(allowed.stderr).to.deep.equal([]);
+    expect(allowed.stdout).to.equal("0x70997970C51812dc3A010C7d01b50e0d17dc79C8: 0.00 USD (not allowed: see participant:show)");
   });
 
   it("token:balance without --wallet asks for --wallet when the network has no account of its own", function () {
     const r = hardhat(["token:balance"], keyless);
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.deep.equal(['error: --wallet is needed: network "rpc" has no account of its own (DEPLOYER_PRIVATE_KEY not set)']);
+    expect(r.stderr).to.deep.equal(['error: --wallet is needed: network "rpc" has no account of its own (SIGNERS_FILE not set)']);
   });
 
   it("a node answering with another chain id than RPC_CHAIN_ID is named with both chain ids and the variable, not as a node that does not answer", function () {

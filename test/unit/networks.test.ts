@@ -1,17 +1,18 @@
 import { expect } from "chai";
 import type { HttpNetworkUserConfig } from "hardhat/types";
-import { DEV_MNEMONIC } from "../../network/genesis";
-import { isDevelopmentNetwork, missingSigningEnv, networkSettings, requireNetworkEnv, requireSigningEnv } from "../../lib/networks";
+import { DEV_MNEMONIC } from "../../lib/devnet";
+import { isDevelopmentNetwork, networkSettings, requireNetworkEnv } from "../../lib/networks";
+import { accountSpecs, missingAccounts } from "../../lib/signers/accounts";
 import { NetworkBlocked } from "../../network/geth-binary";
 import { runMain } from "../../network/main";
 
 const KEY = `0x${"11".repeat(32)}`;
 
 describe("networks: endpoints from the environment, development networks by an explicit setting", function () {
-  it("reaches any JSON-RPC URL and chain id from RPC_URL and RPC_CHAIN_ID, signing with the keys given", function () {
+  it("reaches any JSON-RPC URL and chain id from RPC_URL and RPC_CHAIN_ID; Hardhat holds no key of it (lib/signers does)", function () {
     const rpc = networkSettings({ RPC_URL: "http://10.0.0.7:8545", RPC_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: KEY }).rpc;
     const config = rpc.config as HttpNetworkUserConfig;
-    expect([config.url, config.chainId, config.accounts, rpc.development]).to.deep.equal(["http://10.0.0.7:8545", 4242, [KEY], false]);
+    expect([config.url, config.chainId, config.accounts, rpc.development]).to.deep.equal(["http://10.0.0.7:8545", 4242, [], false]);
   });
 
   it("makes a network a development network only by its setting: RPC_DEVELOPMENT=1 gives the development keys", function () {
@@ -30,10 +31,7 @@ describe("networks: endpoints from the environment, development networks by an e
     expect(() => requireNetworkEnv("rpc", {})).to.throw("network rpc: RPC_URL not set (copy .env.example to .env)");
     expect(() => requireNetworkEnv("besu", {})).to.throw("network besu: BESU_RPC_URL, BESU_CHAIN_ID not set (copy .env.example to .env)");
     expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.not.throw();
-    expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: "0x1234" })).to.throw("network rpc: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
-    expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "x", DEPLOYER_PRIVATE_KEY: KEY })).to.throw('BESU_CHAIN_ID="x" is not a chain id');
-    expect(() => requireNetworkEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: `${KEY},nope` }))
-      .to.throw("network rpc: an OPERATOR_PRIVATE_KEYS entry is not a 32-byte hex private key");
+    expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "x" })).to.throw('BESU_CHAIN_ID="x" is not a chain id');
   });
 
   it("needs only the endpoint on rpc and besu for a read-only command: no signing key, and no account configured", function () {
@@ -44,18 +42,33 @@ describe("networks: endpoints from the environment, development networks by an e
     expect([(networkSettings(rpc).rpc.config as HttpNetworkUserConfig).accounts, (networkSettings(besu).besu.config as HttpNetworkUserConfig).accounts]).to.deep.equal([[], []]);
   });
 
-  it("asks for DEPLOYER_PRIVATE_KEY only when a command signs, in one line naming it; development networks sign without one", function () {
-    const line = (n: string) => `network ${n}: DEPLOYER_PRIVATE_KEY not set: this command signs; read-only commands need no key`;
-    expect(() => requireSigningEnv("rpc", { RPC_URL: "http://x" })).to.throw(line("rpc"));
-    expect(() => requireSigningEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: " " })).to.throw(line("besu"));
-    expect(() => requireSigningEnv("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY })).to.not.throw();
-    expect(["hardhat", "localhost", "qbft"].map((n) => missingSigningEnv(n, {}))).to.deep.equal([[], [], []]);
-    expect(missingSigningEnv("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.deep.equal([]);
+  it("refuses raw keys in the environment off development networks unless ALLOW_RAW_KEYS=1, naming the variables and what to use", function () {
+    const besu = { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242" };
+    expect(() => accountSpecs("besu", { ...besu, DEPLOYER_PRIVATE_KEY: KEY })).to.throw(
+      "network besu: DEPLOYER_PRIVATE_KEY holds a raw private key, refused on a network that is not a development network: give the accounts in SIGNERS_FILE (HSM, keystore or signing service), or set ALLOW_RAW_KEYS=1 for a test or throwaway network");
+    expect(() => accountSpecs("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: KEY })).to.throw(
+      /^network rpc: DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS hold raw private keys, refused/);
+    const allowed = accountSpecs("besu", { ...besu, DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: ` ${KEY.slice(2)} ,`, ALLOW_RAW_KEYS: "1" });
+    expect(allowed).to.deep.equal([
+      { name: "DEPLOYER_PRIVATE_KEY", backend: "raw", key: KEY },
+      { name: "OPERATOR_PRIVATE_KEYS[0]", backend: "raw", key: KEY },
+    ]);
   });
 
-  it("refuses a malformed key that is given even to a read-only command, so account indices never shift", function () {
-    expect(() => requireNetworkEnv("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: "0x12" }))
-      .to.throw("network besu: DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
+  it("names the account variable only when a command signs; development networks sign with the development keys", function () {
+    const line = (n: string) => `network ${n} has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service)`;
+    expect(missingAccounts("rpc", { RPC_URL: "http://x" })).to.equal(line("rpc"));
+    expect(missingAccounts("besu", { BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242", DEPLOYER_PRIVATE_KEY: " " })).to.equal(line("besu"));
+    expect(missingAccounts("rpc", { RPC_URL: "http://x", DEPLOYER_PRIVATE_KEY: KEY, ALLOW_RAW_KEYS: "1" })).to.equal(undefined);
+    expect(["hardhat", "localhost", "qbft"].map((n) => [accountSpecs(n, {}), missingAccounts(n, {})])).to.deep.equal([[undefined, undefined], [undefined, undefined], [undefined, undefined]]);
+    expect(accountSpecs("rpc", { RPC_URL: "http://x", RPC_DEVELOPMENT: "1" })).to.equal(undefined);
+  });
+
+  it("refuses a malformed raw key even for a read-only command, so account indices never shift", function () {
+    const allow = { ALLOW_RAW_KEYS: "1", BESU_RPC_URL: "http://x", BESU_CHAIN_ID: "4242" };
+    expect(() => accountSpecs("besu", { ...allow, DEPLOYER_PRIVATE_KEY: "0x12" })).to.throw("DEPLOYER_PRIVATE_KEY is not a 32-byte hex private key");
+    expect(() => accountSpecs("besu", { ...allow, DEPLOYER_PRIVATE_KEY: KEY, OPERATOR_PRIVATE_KEYS: `${KEY},nope` }))
+      .to.throw("OPERATOR_PRIVATE_KEYS entry 1 is not a 32-byte hex private key");
   });
 
   it("names the variable that sets the chain id a network expects", function () {

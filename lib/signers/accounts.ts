@@ -1,0 +1,70 @@
+import type { AbstractSigner } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { parsePrivateKey } from "../format";
+import { isDevelopmentNetwork } from "../networks";
+import { openSigners } from "./index";
+import { readSignerFile, RawKeySpec, SignerSpec } from "./spec";
+
+/** The variables that hold raw private keys (refused off development networks unless ALLOW_RAW_KEYS=1). */
+export const RAW_KEY_VARIABLES = ["DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS"] as const;
+
+/**
+ * Where the accounts of `network` sign, in account order (account 0 deploys and holds the default admin):
+ * - SIGNERS_FILE, an accounts file (lib/signers/spec.ts), on any network. On a development network it
+ *   replaces the development keys and keeps their layout (duties on accounts 1 to 5, 10 and 11).
+ * - else, on a development network: undefined, the development keys Hardhat derives from the mnemonic.
+ * - else raw keys from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS, only with ALLOW_RAW_KEYS=1
+ *   (tests, throwaway networks): a bank's keys are in an HSM, a keystore or a signing service.
+ * - else none: read-only commands need no account; a command that signs says what to set.
+ */
+export function accountSpecs(network: string, env: NodeJS.ProcessEnv = process.env): SignerSpec[] | undefined {
+  const file = env.SIGNERS_FILE?.trim();
+  if (file) return readSignerFile(file);
+  if (isDevelopmentNetwork(network, env)) return undefined;
+  const raw = rawKeySpecs(env);
+  if (raw.length > 0 && env.ALLOW_RAW_KEYS?.trim() !== "1") {
+    const set = RAW_KEY_VARIABLES.filter((v) => env[v]?.trim());
+    throw new Error(`network ${network}: ${set.join(" and ")} ${set.length > 1 ? "hold raw private keys" : "holds a raw private key"}, refused on a network that is not a development network: give the accounts in SIGNERS_FILE (HSM, keystore or signing service), or set ALLOW_RAW_KEYS=1 for a test or throwaway network`);
+  }
+  return raw;
+}
+
+/** Raw keys of DEPLOYER_PRIVATE_KEY then OPERATOR_PRIVATE_KEYS (comma-separated); a malformed one is named. */
+export function rawKeySpecs(env: NodeJS.ProcessEnv = process.env): RawKeySpec[] {
+  const specs: RawKeySpec[] = [];
+  if (env.DEPLOYER_PRIVATE_KEY?.trim()) specs.push({ name: "DEPLOYER_PRIVATE_KEY", backend: "raw", key: parsePrivateKey(env.DEPLOYER_PRIVATE_KEY, "DEPLOYER_PRIVATE_KEY") });
+  const operators = (env.OPERATOR_PRIVATE_KEYS ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+  for (const [i, key] of operators.entries()) {
+    specs.push({ name: `OPERATOR_PRIVATE_KEYS[${i}]`, backend: "raw", key: parsePrivateKey(key, `OPERATOR_PRIVATE_KEYS entry ${i}`) });
+  }
+  return specs;
+}
+
+/** Why `network` has no account to sign with, in one line naming what to set; undefined when it has some. */
+export function missingAccounts(network: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const specs = accountSpecs(network, env);
+  if (specs === undefined || specs.length > 0) return undefined;
+  return `network ${network} has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service)`;
+}
+
+const opened = new WeakMap<HardhatRuntimeEnvironment, Promise<AbstractSigner[]>>();
+
+/**
+ * The signers of the connected network, in account order, connected to its provider: the accounts file's
+ * or the raw keys' (opened once per run, PINs and passwords asked once), or Hardhat's development accounts.
+ * A network without any is one line naming SIGNERS_FILE.
+ */
+export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<AbstractSigner[]> {
+  const name = hre.network.name;
+  const specs = accountSpecs(name);
+  if (specs === undefined) return (await hre.ethers.getSigners()) as unknown as AbstractSigner[];
+  const missing = missingAccounts(name);
+  if (missing) throw new Error(`${missing}; this command signs, read-only commands need no account`);
+  let signers = opened.get(hre);
+  if (!signers) {
+    signers = openSigners(specs, hre.ethers.provider);
+    opened.set(hre, signers);
+    signers.catch(() => opened.delete(hre));
+  }
+  return signers;
+}
