@@ -1,3 +1,4 @@
+import fs from "fs";
 import type { AbstractSigner, Provider } from "ethers";
 import { Failure } from "../failure";
 import { describeSpec, SignerSpec } from "./spec";
@@ -43,4 +44,41 @@ export async function openSigners(specs: readonly SignerSpec[], provider: Provid
   const signers: AbstractSigner[] = [];
   for (const spec of specs) signers.push(await openSigner(spec, provider));
   return signers;
+}
+
+/**
+ * An account's address without its secret where the backend allows: a raw key's, a keystore's recorded
+ * address, a signing service's configured one, an HSM key's public key (read with the PIN when the token
+ * keeps public objects private). For `keys:list`.
+ */
+export async function accountAddress(spec: SignerSpec): Promise<string> {
+  const { getAddress, Wallet } = await import("ethers");
+  switch (spec.backend) {
+    case "raw":
+      return new Wallet(spec.key).address;
+    case "external":
+      return spec.address;
+    case "keystore": {
+      let recorded: unknown;
+      try {
+        recorded = (JSON.parse(fs.readFileSync(spec.file, "utf8")) as { address?: unknown }).address;
+      } catch {
+        // opened below, which names what is wrong with the file
+      }
+      if (typeof recorded === "string" && /^(0x)?[0-9a-fA-F]{40}$/.test(recorded)) return getAddress(`0x${recorded.replace(/^0x/, "").toLowerCase()}`);
+      return (await openSigner(spec, null)).getAddress();
+    }
+    case "pkcs11": {
+      const { listPkcs11Keys } = await import("./pkcs11");
+      let keys: { label: string; address: string }[];
+      try {
+        keys = await listPkcs11Keys(spec.module, spec.token, spec.pinFile);
+      } catch (e) {
+        throw new SignerError(spec, (e as Error).message);
+      }
+      const key = keys.find((k) => k.label === spec.key);
+      if (!key) throw new SignerError(spec, `no key labelled "${spec.key}" on the token (keys: ${keys.map((k) => k.label).join(", ") || "none"})`);
+      return key.address;
+    }
+  }
 }

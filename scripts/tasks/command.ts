@@ -20,10 +20,14 @@ export function command(name: string, description: string): ConfigurableTaskDefi
 export function action<A extends CommonArgs>(
   body: (args: A, ctx: CommandContext, hre: HardhatRuntimeEnvironment) => Promise<void>,
 ) {
+  return standalone<A>(async (args, hre) => body(args, await CommandContext.open(hre, args), hre));
+}
+
+/** A command that needs no deployment (keys:generate, keys:list), with the same one-line and --json failures. */
+export function standalone<A extends CommonArgs>(body: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
   return async (args: A, hre: HardhatRuntimeEnvironment): Promise<void> => {
     try {
-      const ctx = await CommandContext.open(hre, args);
-      await body(args, ctx, hre);
+      await body(args, hre);
     } catch (e) {
       const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
       if (args.json) {

@@ -10,3 +10,4 @@ import "./upgrade";
 import "./roles";
 import "./attestation-age";
 import "./payment-cancel";
+import "./keys";

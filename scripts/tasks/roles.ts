@@ -39,7 +39,7 @@ interface Holding { role: string; holder: string; duty: string }
 interface PendingAdmin { account: string; acceptableFrom: string; acceptable: boolean }
 
 /** Who holds which role on one contract: RoleGranted events since its deployment, each confirmed with hasRole. */
-async function holdings(ctx: CommandContext, key: string, now: number) {
+export async function holdings(ctx: CommandContext, key: string, now: number) {
   const c = await accessControl(ctx, key);
   const from = ctx.fromBlock(key);
   const candidates = new Map<string, [string, string]>();
