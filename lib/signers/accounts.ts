@@ -1,4 +1,5 @@
-import type { AbstractSigner } from "ethers";
+import { AbstractSigner } from "ethers";
+import type { Provider, TransactionLike, TransactionRequest, TypedDataDomain, TypedDataField } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parsePrivateKey } from "../format";
 import { isDevelopmentNetwork } from "../networks";
@@ -47,12 +48,13 @@ export function missingAccounts(network: string, env: NodeJS.ProcessEnv = proces
   return `network ${network} has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service)`;
 }
 
-const opened = new WeakMap<HardhatRuntimeEnvironment, Promise<AbstractSigner[]>>();
+/** Opened accounts per runtime and accounts setting (PINs and passwords asked once per run). */
+const opened = new WeakMap<HardhatRuntimeEnvironment, Map<string, Promise<AbstractSigner[]>>>();
 
 /**
  * The signers of the connected network, in account order, connected to its provider: the accounts file's
- * or the raw keys' (opened once per run, PINs and passwords asked once), or Hardhat's development accounts.
- * A network without any is one line naming SIGNERS_FILE.
+ * or the raw keys' (opened once per run and setting, PINs and passwords asked once), or Hardhat's
+ * development accounts. A network without any is one line naming SIGNERS_FILE.
  */
 export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<AbstractSigner[]> {
   const name = hre.network.name;
@@ -60,11 +62,56 @@ export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<Ab
   if (specs === undefined) return (await hre.ethers.getSigners()) as unknown as AbstractSigner[];
   const missing = missingAccounts(name);
   if (missing) throw new Error(`${missing}; this command signs, read-only commands need no account`);
-  let signers = opened.get(hre);
+  const byRuntime = opened.get(hre) ?? new Map<string, Promise<AbstractSigner[]>>();
+  opened.set(hre, byRuntime);
+  const key = `${name}\n${JSON.stringify(specs)}`;
+  let signers = byRuntime.get(key);
   if (!signers) {
-    signers = openSigners(specs, hre.ethers.provider);
-    opened.set(hre, signers);
-    signers.catch(() => opened.delete(hre));
+    const configured = hre.network.config.gasPrice;
+    const gasPrice = typeof configured === "number" ? BigInt(configured) : undefined;
+    signers = openSigners(specs, hre.ethers.provider).then((list) => Promise.all(list.map((s) => NetworkSigner.over(s, gasPrice))));
+    byRuntime.set(key, signers);
+    signers.catch(() => byRuntime.delete(key));
   }
   return signers;
+}
+
+/**
+ * A backend's signer as the network uses it: its address known up front (`address`, as Hardhat's signers
+ * have it), and the network's fixed gas price (hardhat.config.ts: 0 on the QBFT network) on a transaction
+ * that names none, as Hardhat's own accounts get it. Signing stays with the backend.
+ */
+export class NetworkSigner extends AbstractSigner {
+  private constructor(readonly inner: AbstractSigner, readonly address: string, private readonly gasPrice: bigint | undefined, provider: Provider | null) {
+    super(provider);
+  }
+
+  static async over(inner: AbstractSigner, gasPrice: bigint | undefined): Promise<NetworkSigner> {
+    return new NetworkSigner(inner, await inner.getAddress(), gasPrice, inner.provider);
+  }
+
+  async getAddress(): Promise<string> {
+    return this.address;
+  }
+
+  connect(provider: Provider | null): NetworkSigner {
+    return new NetworkSigner(this.inner.connect(provider), this.address, this.gasPrice, provider);
+  }
+
+  async populateTransaction(tx: TransactionRequest): Promise<TransactionLike<string>> {
+    const fixed = this.gasPrice !== undefined && tx.gasPrice == null && tx.maxFeePerGas == null && tx.maxPriorityFeePerGas == null;
+    return super.populateTransaction(fixed ? { ...tx, gasPrice: this.gasPrice, type: tx.type ?? 0 } : tx);
+  }
+
+  signTransaction(tx: TransactionRequest): Promise<string> {
+    return this.inner.signTransaction(tx);
+  }
+
+  signMessage(message: string | Uint8Array): Promise<string> {
+    return this.inner.signMessage(message);
+  }
+
+  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
+    return this.inner.signTypedData(domain, types, value);
+  }
 }

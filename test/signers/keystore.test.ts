@@ -2,9 +2,10 @@ import { expect } from "chai";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { encryptKeystoreJson, verifyMessage, verifyTypedData, Wallet } from "ethers";
 import { openSigner, SignerError } from "../../lib/signers";
+import { NetworkSigner, networkSigners } from "../../lib/signers/accounts";
 import { createKeystore } from "../../lib/signers/keystore";
 import { readSecretFile } from "../../lib/signers/secret";
 import { parseSignerList, readSignerFile } from "../../lib/signers/spec";
@@ -108,6 +109,36 @@ describe("signers: accounts file and the keystore backend", function () {
         expect((error as SignerError).code).to.equal("SIGNER");
         expect((error as Error).message).to.equal(`account "compliance" (keystore ${fields.file}): ${problem}; nothing was sent`);
       }
+    });
+
+    it("gives the commands the accounts of SIGNERS_FILE in order, opened once per run, with the network's fixed gas price", async function () {
+      const second = new Wallet(`0x${"43".repeat(32)}`);
+      const secondFile = path.join(dir, "second.json");
+      fs.writeFileSync(secondFile, await encryptKeystoreJson({ address: second.address, privateKey: second.privateKey }, "correct horse battery", { scrypt: { N } }));
+      const file = path.join(dir, "network-accounts.json");
+      fs.writeFileSync(file, JSON.stringify({ accounts: [
+        { name: "admin", backend: "keystore", file: "second.json", passwordFile: "password" },
+        { name: "compliance", backend: "keystore", file: "compliance.json", passwordFile: "password" },
+      ] }));
+      const before = process.env.SIGNERS_FILE;
+      process.env.SIGNERS_FILE = file;
+      try {
+        const signers = await networkSigners(hre);
+        expect(await Promise.all(signers.map((s) => s.getAddress()))).to.deep.equal([second.address, wallet.address]);
+        expect(signers[0]).to.be.instanceOf(NetworkSigner);
+        expect((signers[0] as NetworkSigner).address).to.equal(second.address);
+        expect(await networkSigners(hre)).to.equal(signers);
+        // The in-process network's gas price is fixed at 0 (hardhat.config.ts), as on the QBFT network.
+        const populated = await signers[1].populateTransaction({ to: second.address, value: 1n });
+        expect([populated.gasPrice, populated.type]).to.deep.equal([0n, 0]);
+        const tx = await signers[1].sendTransaction({ to: second.address, value: 1n });
+        expect((await tx.wait())!.status).to.equal(1);
+        expect(tx.gasPrice).to.equal(0n);
+      } finally {
+        if (before === undefined) delete process.env.SIGNERS_FILE;
+        else process.env.SIGNERS_FILE = before;
+      }
+      expect((await networkSigners(hre))[0]).to.not.be.instanceOf(NetworkSigner);
     });
 
     it("writes a new keystore at mode 600 that opens with its password, and never overwrites a file", async function () {
