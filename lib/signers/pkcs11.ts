@@ -158,7 +158,7 @@ async function openToken(module: Module, label: string, pin: () => Promise<strin
   const slots = tokenSlots(module);
   const matching = slots.get(label) ?? [];
   if (matching.length === 0) {
-    const present = [...slots.keys()].map((l) => `"${l}"`).join(", ");
+    const present = [...slots.keys()].sort().map((l) => `"${l}"`).join(", ");
     throw new Problem(`no token labelled "${label}" on ${module.path} (tokens present: ${present || "none"})`);
   }
   if (matching.length > 1) throw new Problem(`${matching.length} tokens are labelled "${label}" on ${module.path}; a label must name one token`);
