@@ -151,7 +151,7 @@ async function openToken(module: Module, label: string, pin: () => Promise<strin
   const known = module.tokens.get(label);
   if (known) {
     if (sha256(await pin()) !== known.pinHash) {
-      throw new Problem(`wrong PIN (CKR_PIN_INCORRECT): it is not the PIN token "${label}" is logged in with`);
+      throw new Problem(`wrong PIN: it is not the PIN token "${label}" is logged in with`);
     }
     return known;
   }

@@ -5,6 +5,7 @@ import path from "path";
 import hre, { ethers } from "hardhat";
 import * as pkcs11js from "pkcs11js";
 import { computeAddress, keccak256, recoverAddress, Signature, Transaction, TypedDataEncoder } from "ethers";
+import type { Failure } from "../../lib/failure";
 import { openSigner, SignerError } from "../../lib/signers/index";
 import {
   closePkcs11,
@@ -92,7 +93,9 @@ describe("PKCS#11 signer (SoftHSM2)", function () {
     });
 
     it("refuses a key ceremony for a label already on the token", async function () {
-      await rejectsWith(generatePkcs11Key(spec("issuer-2026")), 'account "issuer" (pkcs11 key "issuer-2026" on token "bank-duties"): the label "issuer-2026" is already on token "bank-duties" (2 objects); a key ceremony never reuses a label; nothing was sent',
+      await rejectsWith(
+        generatePkcs11Key(spec("issuer-2026")),
+        'account "issuer" (pkcs11 key "issuer-2026" on token "bank-duties"): the label "issuer-2026" is already on token "bank-duties" (2 objects); a key ceremony never reuses a label; nothing was sent',
       );
     });
 
@@ -101,6 +104,14 @@ describe("PKCS#11 signer (SoftHSM2)", function () {
       expect(keys.map((k) => k.label)).to.deep.equal(["compliance-2026", "issuer-2026", "no-sign", "twice", "twice"]);
       expect(keys.find((k) => k.label === "issuer-2026")).to.deep.equal({ label: "issuer-2026", address: issuerAddress, sensitive: true, extractable: false });
       expect(keys.find((k) => k.label === "compliance-2026")?.address).to.equal(complianceAddress);
+    });
+
+    it("names the token and the module when a key listing cannot open the token", async function () {
+      const error = await listPkcs11Keys(t.module, "bank-dutes", t.pinFile).then(() => undefined, (e: unknown) => e as Failure);
+      expect([error?.code, error?.message]).to.deep.equal([
+        "SIGNER",
+        `pkcs11 token "bank-dutes" (${t.module}): no token labelled "bank-dutes" on ${t.module} (tokens present: "bank-duties", "second-token")`,
+      ]);
     });
   });
 
@@ -169,11 +180,17 @@ describe("PKCS#11 signer (SoftHSM2)", function () {
     it("refuses a transaction without a chain id, one from another address and a blob or authorization transaction", async function () {
       const signer = await open("issuer-2026");
       const named = 'account "issuer" (pkcs11 key "issuer-2026" on token "bank-duties")';
-      await rejectsWith(signer.signTransaction({ type: 0, nonce: 0, gasPrice: 1n, gasLimit: 21_000, to: complianceAddress }), `${named}: a transaction without a chain id (replayable on any chain) is not signed; nothing was sent`,
+      await rejectsWith(
+        signer.signTransaction({ type: 0, nonce: 0, gasPrice: 1n, gasLimit: 21_000, to: complianceAddress }),
+        `${named}: a transaction without a chain id (replayable on any chain) is not signed; nothing was sent`,
       );
-      await rejectsWith(signer.signTransaction({ type: 0, chainId: 1, from: complianceAddress, nonce: 0, gasPrice: 1n, gasLimit: 21_000, to: complianceAddress }), `${named}: the transaction is from ${complianceAddress}, not from this key's address ${issuerAddress}; nothing was sent`,
+      await rejectsWith(
+        signer.signTransaction({ type: 0, chainId: 1, from: complianceAddress, nonce: 0, gasPrice: 1n, gasLimit: 21_000, to: complianceAddress }),
+        `${named}: the transaction is from ${complianceAddress}, not from this key's address ${issuerAddress}; nothing was sent`,
       );
-      await rejectsWith(signer.signTransaction({ type: 4, chainId: 1, nonce: 0, gasLimit: 21_000, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, to: complianceAddress, authorizationList: [] }), `${named}: transaction type 4 is not signed by this backend (types 0, 1 and 2 are); nothing was sent`,
+      await rejectsWith(
+        signer.signTransaction({ type: 4, chainId: 1, nonce: 0, gasLimit: 21_000, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, to: complianceAddress, authorizationList: [] }),
+        `${named}: transaction type 4 is not signed by this backend (types 0, 1 and 2 are); nothing was sent`,
       );
     });
 
@@ -233,7 +250,7 @@ describe("PKCS#11 signer (SoftHSM2)", function () {
       const wrong = path.join(t.dir, "wrong-pin");
       fs.writeFileSync(wrong, "111111\n", { mode: 0o600 });
       await refused(spec("issuer-2026", { token: "second-token", pinFile: wrong }), "wrong PIN (CKR_PIN_INCORRECT)");
-      await refused(spec("issuer-2026", { pinFile: wrong }), 'wrong PIN (CKR_PIN_INCORRECT): it is not the PIN token "bank-duties" is logged in with');
+      await refused(spec("issuer-2026", { pinFile: wrong }), 'wrong PIN: it is not the PIN token "bank-duties" is logged in with');
     });
 
     it("refuses a PIN file that others can read, and names a locked PIN in words", async function () {
@@ -275,7 +292,9 @@ describe("PKCS#11 signer (SoftHSM2)", function () {
       const signer = await open("issuer-2026");
       const nonce = await ethers.provider.getTransactionCount(issuerAddress);
       closePkcs11();
-      await rejectsWith(signer.sendTransaction({ to: complianceAddress, value: 1n, type: 0 }), `${named("issuer-2026")}: the PKCS#11 module was closed (closePkcs11); nothing was sent`,
+      await rejectsWith(
+        signer.sendTransaction({ to: complianceAddress, value: 1n, type: 0 }),
+        `${named("issuer-2026")}: the PKCS#11 module was closed (closePkcs11); nothing was sent`,
       );
       expect(await ethers.provider.getTransactionCount(issuerAddress)).to.equal(nonce);
       expect(await (await open("issuer-2026")).getAddress()).to.equal(issuerAddress);
