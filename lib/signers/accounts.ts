@@ -3,7 +3,7 @@ import type { Provider, TransactionLike, TransactionRequest, TypedDataDomain, Ty
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parsePrivateKey } from "../format";
 import { isDevelopmentNetwork } from "../networks";
-import { openSigners } from "./index";
+import { accountAddress, openSigner, SignerError } from "./index";
 import { readSignerFile, RawKeySpec, SignerSpec } from "./spec";
 
 /** The variables that hold raw private keys (refused off development networks unless ALLOW_RAW_KEYS=1). */
@@ -69,7 +69,7 @@ export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<Ab
   if (!signers) {
     const configured = hre.network.config.gasPrice;
     const gasPrice = typeof configured === "number" ? BigInt(configured) : undefined;
-    signers = openSigners(specs, hre.ethers.provider).then((list) => Promise.all(list.map((s) => NetworkSigner.over(s, gasPrice))));
+    signers = Promise.all(specs.map((spec) => NetworkSigner.over(spec, hre.ethers.provider, gasPrice)));
     byRuntime.set(key, signers);
     signers.catch(() => byRuntime.delete(key));
   }
@@ -77,17 +77,37 @@ export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<Ab
 }
 
 /**
- * A backend's signer as the network uses it: its address known up front (`address`, as Hardhat's signers
- * have it), and the network's fixed gas price (hardhat.config.ts: 0 on the QBFT network) on a transaction
- * that names none, as Hardhat's own accounts get it. Signing stays with the backend.
+ * An account's signer as the network uses it: its address known up front (`address`, as Hardhat's signers
+ * have it), its backend opened when it first signs (a command asks only for the PIN or password of the
+ * accounts it signs with; an HSM key is opened at once, since its address is read through its session),
+ * and the network's fixed gas price (hardhat.config.ts: 0 on the QBFT network) on a transaction that
+ * names none, as Hardhat's own accounts get it. Signing stays with the backend.
  */
 export class NetworkSigner extends AbstractSigner {
-  private constructor(readonly inner: AbstractSigner, readonly address: string, private readonly gasPrice: bigint | undefined, provider: Provider | null) {
+  private inner?: Promise<AbstractSigner>;
+
+  private constructor(readonly spec: SignerSpec, readonly address: string, private readonly gasPrice: bigint | undefined, provider: Provider | null, inner?: Promise<AbstractSigner>) {
     super(provider);
+    this.inner = inner;
   }
 
-  static async over(inner: AbstractSigner, gasPrice: bigint | undefined): Promise<NetworkSigner> {
-    return new NetworkSigner(inner, await inner.getAddress(), gasPrice, inner.provider);
+  static async over(spec: SignerSpec, provider: Provider | null, gasPrice: bigint | undefined): Promise<NetworkSigner> {
+    if (spec.backend === "pkcs11") {
+      const inner = await openSigner(spec, provider);
+      return new NetworkSigner(spec, await inner.getAddress(), gasPrice, provider, Promise.resolve(inner));
+    }
+    return new NetworkSigner(spec, await accountAddress(spec), gasPrice, provider);
+  }
+
+  /** The backend's signer, opened once; a keystore whose key is not the address it records is refused. */
+  private backend(): Promise<AbstractSigner> {
+    this.inner ??= openSigner(this.spec, this.provider).then(async (signer) => {
+      const actual = await signer.getAddress();
+      if (actual !== this.address) throw new SignerError(this.spec, `its key is ${actual}, not the address ${this.address} the configuration gives`);
+      return signer;
+    });
+    this.inner.catch(() => { this.inner = undefined; });
+    return this.inner;
   }
 
   async getAddress(): Promise<string> {
@@ -95,7 +115,7 @@ export class NetworkSigner extends AbstractSigner {
   }
 
   connect(provider: Provider | null): NetworkSigner {
-    return new NetworkSigner(this.inner.connect(provider), this.address, this.gasPrice, provider);
+    return new NetworkSigner(this.spec, this.address, this.gasPrice, provider, this.inner?.then((s) => s.connect(provider)));
   }
 
   async populateTransaction(tx: TransactionRequest): Promise<TransactionLike<string>> {
@@ -103,15 +123,15 @@ export class NetworkSigner extends AbstractSigner {
     return super.populateTransaction(fixed ? { ...tx, gasPrice: this.gasPrice, type: tx.type ?? 0 } : tx);
   }
 
-  signTransaction(tx: TransactionRequest): Promise<string> {
-    return this.inner.signTransaction(tx);
+  async signTransaction(tx: TransactionRequest): Promise<string> {
+    return (await this.backend()).signTransaction(tx);
   }
 
-  signMessage(message: string | Uint8Array): Promise<string> {
-    return this.inner.signMessage(message);
+  async signMessage(message: string | Uint8Array): Promise<string> {
+    return (await this.backend()).signMessage(message);
   }
 
-  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
-    return this.inner.signTypedData(domain, types, value);
+  async signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
+    return (await this.backend()).signTypedData(domain, types, value);
   }
 }

@@ -1,49 +1,14 @@
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
 import { freePort, startHardhatNode } from "../helpers/node";
+import { readmeBlock, readmeSession, runSession } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
-const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
 const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
-
-/** The commands of the sh block after a marker (comments and blank lines left out). */
-export function readmeBlock(readme: string, marker: string): string[] {
-  const start = readme.indexOf(marker);
-  if (start < 0) throw new Error(`README.md has no "${marker}"`);
-  const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
-  if (!block) throw new Error(`no sh block after "${marker}"`);
-  return block[1].split("\n").map((l) => l.replace(/\s+#.*$/, "")).filter((l) => l.trim() !== "" && !l.startsWith("#"));
-}
-
-/** One command of the README's session, with the error the README says it ends in, if any. */
-interface Step {
-  command: string;
-  expectedError?: RegExp;
-}
-
-/** The operator session block of README.md: commands (continuation lines joined), and the expected refusals. */
-export function readmeSession(readme: string): Step[] {
-  const start = readme.indexOf(MARKER);
-  if (start < 0) throw new Error(`README.md has no "${MARKER}"`);
-  const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
-  if (!block) throw new Error("no sh block after the operator-session marker");
-  const lines = block[1].replace(/\\\n\s*/g, "").split("\n");
-  const steps: Step[] = [];
-  for (const line of lines) {
-    const error = /^#\s+error: (.*)$/.exec(line);
-    if (error) {
-      const pattern = error[1].split("...").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*?");
-      steps[steps.length - 1].expectedError = new RegExp(`^error: ${pattern}$`);
-    } else if (line.trim() !== "" && !line.startsWith("#")) {
-      steps.push({ command: line });
-    }
-  }
-  return steps;
-}
 
 /**
  * The README's operator session, run exactly as written (each line through bash, with the variables the
@@ -89,25 +54,7 @@ describe("README operator session, as written, against a separate node", functio
   });
 
   it("runs every command as written: each succeeds, or fails with the one line the README shows", function () {
-    const prelude: string[] = [];
-    const outputs: Record<string, string> = {};
-    for (const step of steps) {
-      if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
-        prelude.push(step.command);
-        continue;
-      }
-      const r = spawnSync("bash", ["-c", [...prelude, step.command].join("\n")], { cwd: ROOT, env, encoding: "utf8" });
-      const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
-      if (step.expectedError) {
-        expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
-        expect(stderr, step.command).to.have.length(1);
-        expect(stderr[0], step.command).to.match(step.expectedError);
-      } else {
-        expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
-        expect(stderr, step.command).to.deep.equal([]);
-      }
-      outputs[step.command.split(" $N")[0]] = r.stdout;
-    }
+    const outputs = runSession(steps, env);
     expect(outputs["npx hardhat participant:list"]).to.match(/LEI 5493001KJTIIGC8Y1R12\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
     expect(outputs["npx hardhat participant:list"]).to.match(/Globex Markets\s+Active/);
     expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");

@@ -111,13 +111,13 @@ describe("signers: accounts file and the keystore backend", function () {
       }
     });
 
-    it("gives the commands the accounts of SIGNERS_FILE in order, opened once per run, with the network's fixed gas price", async function () {
+    it("gives the commands the accounts of SIGNERS_FILE in order, each opened only when it signs, with the network's fixed gas price", async function () {
       const second = new Wallet(`0x${"43".repeat(32)}`);
       const secondFile = path.join(dir, "second.json");
       fs.writeFileSync(secondFile, await encryptKeystoreJson({ address: second.address, privateKey: second.privateKey }, "correct horse battery", { scrypt: { N } }));
       const file = path.join(dir, "network-accounts.json");
       fs.writeFileSync(file, JSON.stringify({ accounts: [
-        { name: "admin", backend: "keystore", file: "second.json", passwordFile: "password" },
+        { name: "admin", backend: "keystore", file: "second.json", passwordFile: "absent" },
         { name: "compliance", backend: "keystore", file: "compliance.json", passwordFile: "password" },
       ] }));
       const before = process.env.SIGNERS_FILE;
@@ -134,6 +134,9 @@ describe("signers: accounts file and the keystore backend", function () {
         const tx = await signers[1].sendTransaction({ to: second.address, value: 1n });
         expect((await tx.wait())!.status).to.equal(1);
         expect(tx.gasPrice).to.equal(0n);
+        // The admin's password file is absent: the admin's keystore is opened only when the admin signs.
+        const refused = await signers[0].signMessage("x").then(() => undefined, (e: unknown) => e as Error);
+        expect(refused?.message).to.equal(`account "admin" (keystore ${secondFile}): password: file ${path.join(dir, "absent")} does not exist; nothing was sent`);
       } finally {
         if (before === undefined) delete process.env.SIGNERS_FILE;
         else process.env.SIGNERS_FILE = before;
