@@ -69,8 +69,11 @@ command("keys:generate", "Key ceremony: generate a key inside the HSM (PKCS#11) 
     }
   }));
 
-/** A configured account for keys:list: where it signs and its address. */
-interface Listed { index: number; name: string; backend: string; where: string; address: string }
+/**
+ * A configured account for keys:list: where it signs, its address and, for an HSM key, whether the token
+ * lets it out (a duty key must be sensitive and not extractable; null for the other backends).
+ */
+interface Listed { index: number; name: string; backend: string; where: string; address: string; extractable: boolean | null }
 
 function where(spec: SignerSpec): string {
   switch (spec.backend) {
@@ -85,11 +88,17 @@ async function listedAccounts(hre: HardhatRuntimeEnvironment): Promise<Listed[]>
   const specs = accountSpecs(hre.network.name);
   if (specs === undefined) {
     const signers = await hre.ethers.getSigners();
-    return signers.map((s, index) => ({ index, name: `development ${index}`, backend: "development", where: "the development mnemonic", address: s.address }));
+    return signers.map((s, index) => ({ index, name: `development ${index}`, backend: "development", where: "the development mnemonic", address: s.address, extractable: null }));
   }
   const listed: Listed[] = [];
   for (const [index, spec] of specs.entries()) {
-    listed.push({ index, name: spec.name, backend: spec.backend, where: where(spec), address: await accountAddress(spec) });
+    let extractable: boolean | null = null;
+    if (spec.backend === "pkcs11") {
+      const { listPkcs11Keys } = await import("../../lib/signers/pkcs11");
+      const key = (await listPkcs11Keys(spec.module, spec.token, spec.pinFile)).find((k) => k.label === spec.key);
+      extractable = key ? key.extractable || !key.sensitive : null;
+    }
+    listed.push({ index, name: spec.name, backend: spec.backend, where: where(spec), address: await accountAddress(spec), extractable });
   }
   return listed;
 }
@@ -117,5 +126,8 @@ command("keys:list", "The configured accounts of the network: name, backend, whe
     }
     const rows = accounts.map((a) => ({ ...a, roles: deployment === undefined ? null : (roles.get(a.address) ?? []) }));
     if (args.json) out.line(toJson({ network: hre.network.name, deployment: deployment ?? null, accounts: rows }));
-    else printTable(["#", "name", "backend", "key", "address", "roles"], rows.map((r) => [String(r.index), r.name, r.backend, r.where, r.address, r.roles === null ? "-" : r.roles.join(", ") || "none"]));
+    else {
+      const protection = (r: Listed) => (r.extractable === null ? "" : r.extractable ? " (EXTRACTABLE)" : " (not extractable)");
+      printTable(["#", "name", "backend", "key", "address", "roles"], rows.map((r) => [String(r.index), r.name, r.backend, `${r.where}${protection(r)}`, r.address, r.roles === null ? "-" : r.roles.join(", ") || "none"]));
+    }
   }));

@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { ChildProcess, spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import hre from "hardhat";
+import { encryptKeystoreJson, HDNodeWallet, JsonRpcProvider, Mnemonic, toBeHex } from "ethers";
+import { DEV_MNEMONIC } from "../../lib/devnet";
+import { createSoftHsmTokens, softHsmInstalled, SoftHsmToken } from "../signers/softhsm";
+import { freePort, startHardhatNode } from "../helpers/node";
+import { MARKER, readmeSession, runSession } from "./session";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** The duty accounts of the development layout (by account index) and the HSM key each gets. */
+const DUTY_KEYS: [number, string][] = [
+  [0, "admin"], [1, "compliance"], [2, "issuer"], [3, "reserve"], [4, "pauser"], [5, "upgrader"], [10, "guardian"], [11, "second-issuer"],
+];
+
+/**
+ * The README's operator session, every command as written, with every duty key inside an HSM: the keys are
+ * generated in a SoftHSM2 token by `keys:generate` (the key ceremony), the accounts file (SIGNERS_FILE)
+ * names them in the development layout (duties on accounts 0 to 5, 10 and 11), and the clients Acme and
+ * Globex sign from encrypted keystores of their usual keys. A refusal the README shows names the
+ * proposing officer by its development address: here it is the HSM key's.
+ */
+describe("README operator session with every duty key in an HSM (SoftHSM2 over PKCS#11)", function () {
+  this.timeout(900_000);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "readme-hsm-"));
+  const deployments = path.join(work, "deployments");
+  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json", "PAY-0100.json", "PAY-0007.json"].map((f) => path.join(ROOT, "signed", f));
+  let hsm: { token: SoftHsmToken; remove: () => void } | undefined;
+  let node: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+  const addresses = new Map<number, string>();
+
+  function hardhat(args: string[]) {
+    const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), [...args, "--network", "localhost"], { cwd: ROOT, env, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+  }
+
+  before(async function () {
+    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
+    if (!softHsmInstalled()) {
+      console.log("      skipped: softhsm2-util is not installed (apt-get install softhsm2 opensc)");
+      this.skip();
+    }
+    hsm = createSoftHsmTokens(["bank-duties"]);
+    const port = await freePort(8600, 8699);
+    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, SOFTHSM2_CONF: process.env.SOFTHSM2_CONF };
+    for (const v of ["SIGNED_DIR", "HARDHAT_NETWORK", "SIGNERS_FILE", "DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS"]) delete env[v];
+    for (const f of signedFiles) fs.rmSync(f, { force: true });
+    node = await startHardhatNode(port, env);
+  });
+
+  after(function () {
+    if (node?.pid && node.exitCode === null) process.kill(node.pid);
+    hsm?.remove();
+    fs.rmSync(work, { recursive: true, force: true });
+    for (const f of signedFiles) fs.rmSync(f, { force: true });
+  });
+
+  it("generates each duty key inside the token with keys:generate, none extractable, and lists the accounts with keys:list", async function () {
+    const token = hsm!.token;
+    const accounts: Record<string, unknown>[] = [];
+    for (const [index, label] of DUTY_KEYS) {
+      const r = hardhat(["keys:generate", "--backend", "pkcs11", "--module", token.module, "--token", token.token, "--label", label, "--pin-file", token.pinFile, "--json"]);
+      expect(r.stderr, label).to.equal("");
+      const generated = JSON.parse(r.stdout) as { address: string; account: Record<string, unknown> };
+      expect(generated.account).to.deep.equal({ name: label, backend: "pkcs11", module: token.module, token: token.token, key: label, pinFile: token.pinFile });
+      addresses.set(index, generated.address);
+      accounts[index] = generated.account;
+    }
+    // Acme and Globex (accounts 6 and 7) and the other example clients sign from encrypted keystores of their usual keys.
+    const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC);
+    const passwordFile = path.join(work, "client-password");
+    fs.writeFileSync(passwordFile, "client keystore password\n", { mode: 0o600 });
+    for (const index of [6, 7, 8, 9]) {
+      const wallet = HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`);
+      const file = path.join(work, `client-${index}.json`);
+      fs.writeFileSync(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "client keystore password", { scrypt: { N: 1 << 10 } }));
+      accounts[index] = { name: `client-${index}`, backend: "keystore", file, passwordFile };
+      addresses.set(index, wallet.address);
+    }
+    const signersFile = path.join(work, "accounts.json");
+    fs.writeFileSync(signersFile, JSON.stringify({ accounts }, null, 2));
+    env.SIGNERS_FILE = signersFile;
+    // The HSM keys are new accounts: the node gives them gas money, as a bank's network gives its accounts.
+    const rpc = new JsonRpcProvider(`http://127.0.0.1:${env.RPC_TEST_PORT}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
+    for (const [index] of DUTY_KEYS) await rpc.send("hardhat_setBalance", [addresses.get(index), toBeHex(10n ** 21n)]);
+    rpc.destroy();
+    const listed = hardhat(["keys:list", "--json"]);
+    const json = JSON.parse(listed.stdout) as { deployment: string | null; accounts: { index: number; backend: string; address: string; extractable: boolean | null }[] };
+    expect(json.deployment).to.equal(null);
+    const client = (i: number) => i >= 6 && i <= 9;
+    expect(json.accounts.map((a) => [a.index, a.backend, a.address, a.extractable])).to.deep.equal(
+      [...Array(12).keys()].map((i) => [i, client(i) ? "keystore" : "pkcs11", addresses.get(i), client(i) ? null : false]));
+  });
+
+  it("runs every command of the README's session as written, signing each duty in the HSM", function () {
+    expect(env.SIGNERS_FILE, "the keys were generated").to.be.a("string");
+    const development = Mnemonic.fromPhrase(DEV_MNEMONIC);
+    let readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    // The README's refusals show the duty accounts' development addresses (by their first characters).
+    readme = readme.replace(/^#\s+error: .*$/gm, (line) => {
+      let rewritten = line;
+      for (const [index] of DUTY_KEYS) {
+        const dev = HDNodeWallet.fromMnemonic(development, `m/44'/60'/0'/0/${index}`).address.slice(0, 6);
+        rewritten = rewritten.replaceAll(`${dev}...`, `${addresses.get(index)!.slice(0, 6)}...`);
+      }
+      return rewritten;
+    });
+    expect(readme.split(MARKER)[1]).to.include(`SelfApproval: ${addresses.get(2)!.slice(0, 6)}...`);
+    const outputs = runSession(readmeSession(readme), env);
+    expect(outputs["npx hardhat token:approve-issuance"]).to.include(`proposal 1 approved by ${addresses.get(11)} and executed`);
+    expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
+    expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+
+    // On chain, the duties are the HSM keys'.
+    const listed = JSON.parse(hardhat(["keys:list", "--json"]).stdout) as { deployment: string; accounts: { index: number; roles: string[] }[] };
+    const rolesOf = (i: number) => listed.accounts.find((a) => a.index === i)!.roles;
+    expect(listed.deployment).to.equal("localhost");
+    expect(rolesOf(0)).to.include("DEFAULT_ADMIN_ROLE on DepositToken:USD");
+    expect(rolesOf(2)).to.include("ISSUER_ROLE on IssuanceDesk:USD");
+    expect(rolesOf(11)).to.include("ISSUER_ROLE on IssuanceDesk:USD");
+    expect(rolesOf(1)).to.include("COMPLIANCE_ROLE on ParticipantRegistry");
+    expect(rolesOf(6)).to.deep.equal([]);
+  });
+});
