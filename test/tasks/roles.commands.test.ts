@@ -7,6 +7,8 @@ import { depositTokenKey, ESCROW_KEY, issuanceDeskKey, REGISTRY_KEY, securityTok
 import { DEMO_SECURITY } from "../../lib/suite";
 import { roleId } from "../../lib/roles";
 import { useTemporaryDir } from "../helpers/temporary";
+import { DEV_MNEMONIC } from "../../lib/devnet";
+import { useSoftHsm } from "../signers/softhsm";
 import { deployed, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 const DESK = issuanceDeskKey("USD");
@@ -250,10 +252,38 @@ describe("Role and key lifecycle commands (Hardhat tasks)", function () {
     });
   });
 
-  describe("runbook: replace an issuance officer's key with no stop in issuance (docs/SECURITY.md)", function () {
+  describe("runbook: replace an issuance officer's key with a new HSM key, with no stop in issuance (docs/SECURITY.md)", function () {
+    const hsm = useSoftHsm("issuance-officers");
+    const file = (name: string) => path.join(dir(), name);
+    const saved = process.env.SIGNERS_FILE;
+    afterEach(function () {
+      if (saved === undefined) delete process.env.SIGNERS_FILE;
+      else process.env.SIGNERS_FILE = saved;
+    });
+
     it("follows the runbook command by command", async function () {
       const { desk, issuer, secondIssuer, acme, globex } = await load(funded);
-      const replacement = await newKey();
+      // 0. the key ceremony: the new key is generated inside the HSM and added to the accounts file.
+      const token = hsm();
+      const generated = JSON.parse(ok(await run("keys:generate", {
+        backend: "pkcs11", module: token.module, token: token.token, label: "issuer-2027", pinFile: token.pinFile, json: true,
+      }))) as { address: string; account: Record<string, string> };
+      const replacement = { address: generated.address };
+      // The other accounts keep their keys: encrypted keystores of the development keys, in their order.
+      const passwordFile = file("password");
+      fs.writeFileSync(passwordFile, "keystore password\n", { mode: 0o600 });
+      const accounts: Record<string, string>[] = [];
+      for (const [i, signer] of (await ethers.getSigners()).slice(0, 12).entries()) {
+        const key = ethers.HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+        expect(key.address).to.equal(signer.address);
+        fs.writeFileSync(file(`account-${i}.json`), await ethers.encryptKeystoreJson({ address: key.address, privateKey: key.privateKey }, "keystore password", { scrypt: { N: 1 << 10 } }));
+        accounts.push({ name: `account-${i}`, backend: "keystore", file: file(`account-${i}.json`), passwordFile });
+      }
+      accounts.push(generated.account);
+      fs.writeFileSync(file("accounts.json"), JSON.stringify({ accounts }));
+      process.env.SIGNERS_FILE = file("accounts.json");
+      const keys = JSON.parse(ok(await run("keys:list", { json: true }))) as { accounts: { index: number; backend: string; address: string; extractable: boolean | null; roles: string[] }[] };
+      expect(keys.accounts[12]).to.deep.include({ backend: "pkcs11", address: replacement.address, extractable: false, roles: [] });
       // Before: the old key has two proposals waiting for a second officer.
       ok(await run("token:issue", { to: acme.address, amount: "2000000.00", depositRef: "DEP-A", from: issuer.address }));
       ok(await run("token:issue", { to: globex.address, amount: "1500000.00", depositRef: "DEP-B", from: issuer.address }));
@@ -284,6 +314,9 @@ describe("Role and key lifecycle commands (Hardhat tasks)", function () {
       const holders = (await listed()).contracts.find((c) => c.contract === DESK)!.roles.filter((r) => r.role === "ISSUER_ROLE").map((r) => r.holder);
       expect(holders).to.have.members([secondIssuer.address, replacement.address]);
       expect(await desk.hasRole(ISSUER, issuer.address)).to.equal(false);
+      // The new key's transactions were signed in the HSM: it is the sender of the issuance it proposed.
+      const proposal = await desk.proposal(3);
+      expect(proposal.proposer).to.equal(replacement.address);
     });
   });
 });
