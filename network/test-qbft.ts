@@ -2,14 +2,15 @@ import { spawnSync } from "child_process";
 import { runMain } from "./main";
 import { HARDHAT, withNetwork } from "./node";
 
-/** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults` passes. */
+/** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults|test:qbft-hsm` passes. */
 const SUITES: Record<string, string> = {
   lifecycle: "network/test/lifecycle.test.ts",
   faults: "network/test/faults.test.ts",
+  hsm: "network/test/deploy-hsm.test.ts",
 };
 
 /**
- * `npm run test:qbft` (lifecycle) and `npm run test:faults`: start the local QBFT network unless it is
+ * `npm run test:qbft` (lifecycle), `npm run test:faults` and `npm run test:qbft-hsm` (a deployment signed with HSM keys): start the local QBFT network unless it is
  * already running, run the suite against it over JSON-RPC (`--network qbft`), and stop the network again
  * if this run started it. Exit code 3: the node could not be had at all (see network/geth-binary.ts).
  */
