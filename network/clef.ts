@@ -91,7 +91,7 @@ export interface RunningClef {
   url: string;
   address: string;
   pid: number;
-  /** The configuration folder (master seed, vault, rules, keystore), removed by stop(). */
+  /** The configuration folder (master seed, vault, rules, keystore, the 4-byte selectors Clef learnt), removed by stop(). */
   dir: string;
   /** What Clef wrote to stderr so far (its log). */
   log: () => string;
@@ -148,6 +148,7 @@ export async function startClef(options: ClefOptions): Promise<RunningClef> {
   const bin = options.bin ?? resolveClef(() => undefined).path;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clef-"));
   let child: ChildProcess | undefined;
+  let stopOnExit = () => {};
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     const config = path.join(dir, "config");
@@ -172,13 +173,14 @@ export async function startClef(options: ClefOptions): Promise<RunningClef> {
     let stderr = "";
     child = spawn(bin, [
       "--suppress-bootwarn", "--configdir", config, "--keystore", keystore, "--chainid", String(options.chainId),
-      "--rules", rules, "--nousb", "--ipcdisable", "--http", "--http.addr", "127.0.0.1", "--http.port", String(port), "--loglevel", "3",
+      "--rules", rules, "--4bytedb-custom", path.join(dir, "4byte-custom.json"), "--nousb", "--ipcdisable", "--http", "--http.addr", "127.0.0.1", "--http.port", String(port), "--loglevel", "3",
     ], { stdio: ["pipe", "ignore", "pipe"] });
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => { stderr = (stderr + chunk).slice(-20_000); });
     child.stdin!.write(`${master}\n`);
     let exited = false;
     child.once("exit", () => { exited = true; });
+    stopOnExit = stopWithParent(child, cleanup);
 
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     while (!(await answers(url))) {
@@ -194,15 +196,49 @@ export async function startClef(options: ClefOptions): Promise<RunningClef> {
       dir,
       log: () => stderr,
       stop: async () => {
+        stopOnExit();
         await kill(running, () => exited);
         cleanup();
       },
     };
   } catch (e) {
+    stopOnExit();
     if (child) await kill(child, () => child!.exitCode !== null || child!.signalCode !== null);
     cleanup();
     throw e;
   }
+}
+
+/**
+ * Kills `child` by its id and removes its folder when this process exits or is interrupted (SIGINT,
+ * SIGTERM), so that no Clef outlives its test; the interrupt then ends this process as it would have.
+ * Returns the undo.
+ */
+function stopWithParent(child: ChildProcess, cleanup: () => void): () => void {
+  const killNow = () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    cleanup();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killNow();
+    undo();
+    process.kill(process.pid, signal);
+  };
+  const undo = () => {
+    process.removeListener("exit", killNow);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  };
+  process.once("exit", killNow);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return undo;
 }
 
 /** SIGTERM by process id, then SIGKILL after 5 s; resolves once the process has exited (bounded to 10 s). */

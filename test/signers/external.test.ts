@@ -210,7 +210,7 @@ describe("Signing-service backend (external): opening, refusals and checks of wh
 
     it("refuses a transaction the service returns with another nonce and recipient", async function () {
       const signer = await openExternal(spec, null);
-      answer = (method, params) => signAsClef(params[0] as Record<string, string>, key, (tx) => { tx.nonce = 7; tx.to = other.address; });
+      answer = (_method, params) => signAsClef(params[0] as Record<string, string>, key, (tx) => { tx.nonce = 7; tx.to = other.address; });
       expect(await refusal(signer.signTransaction(legacy))).to.equal(
         `${account()}: the signing service returned another transaction than the one asked (nonce 7 instead of 0, to ${other.address} instead of ${recipient}): refused; nothing was sent`,
       );
@@ -218,7 +218,7 @@ describe("Signing-service backend (external): opening, refusals and checks of wh
 
     it("refuses a transaction the service signed with another key", async function () {
       const signer = await openExternal(spec, null);
-      answer = (method, params) => signAsClef(params[0] as Record<string, string>, other);
+      answer = (_method, params) => signAsClef(params[0] as Record<string, string>, other);
       expect(await refusal(signer.signTransaction(legacy))).to.equal(
         `${account()}: the signing service returned a transaction signed by ${other.address}, not by this account: refused; nothing was sent`,
       );
