@@ -33,9 +33,10 @@ func Asset(name string) ([]byte, error) {
 export function clefVersion(bin: string): string {
   const run = spawnSync(bin, ["--version"], { encoding: "utf8" });
   const text = `${run.stdout ?? ""}${run.stderr ?? ""}`.trim();
-  if (run.error || run.status !== 0 || !/^clef version /im.test(text)) {
-    throw new Error(`${bin} does not run as clef (\`${bin} --version\` ${run.error ? `failed: ${run.error.message}` : `exited ${run.status}: ${text.split("\n")[0]}`})`);
+  if (run.error || run.status !== 0) {
+    throw new Error(`${bin} does not run as clef (\`${bin} --version\` ${run.error ? `failed: ${run.error.message}` : `exited ${run.status}`})`);
   }
+  if (!/^clef version /im.test(text)) throw new Error(`${bin} is not clef (\`${bin} --version\` printed "${text.split("\n")[0]}")`);
   return text.split("\n").find((l) => /^clef version /i.test(l))!;
 }
 
