@@ -14,6 +14,8 @@ import path from "path";
  * The cache is keyed by the source (archive sha256, tree content hash, or the wrapper module's go.mod),
  * so a different source builds again; a build is written under a temporary name and renamed only when
  * it succeeded, so a failed build leaves no binary behind.
+ *
+ * The same source builds the external signer `clef` (network/clef.ts) into the same cache folder.
  */
 
 /** The node could not be had at all (no binary, no source, module proxy refused): exit code 3. */
@@ -26,6 +28,20 @@ const WRAPPER_MODULE = path.join(__dirname, "geth");
 const LDFLAGS = "-ldflags=-checklinkname=0";
 
 export type GethRoute = "QBFT_GETH_BIN" | "cache" | "QUORUM_SRC" | "module proxy";
+
+/**
+ * A command of the GoQuorum tree this project builds: its binary's name, the file of its cache entry
+ * (geth's stays source.json), files the build adds to the tree through `go build -overlay` (the tree
+ * itself is never written), and the check that the built binary runs.
+ */
+export interface QuorumCommand {
+  name: "geth" | "clef";
+  entryFile: string;
+  overlay?: Record<string, string>;
+  check: (bin: string) => string;
+}
+
+export const GETH: QuorumCommand = { name: "geth", entryFile: "source.json", check: (bin) => gethVersion(bin) };
 
 export interface GethBinary {
   path: string;
@@ -129,25 +145,40 @@ function moduleKey(): string {
   return `module-${hash.digest("hex").slice(0, 16)}`;
 }
 
-const cachedBin = (key: string) => path.join(cacheDir(), key, "geth");
+const cachedBin = (key: string, command: QuorumCommand = GETH) => path.join(cacheDir(), key, command.name);
 
-function readEntry(key: string): CacheEntry | undefined {
-  const file = path.join(cacheDir(), key, "source.json");
-  if (!fs.existsSync(file) || !fs.existsSync(cachedBin(key))) return undefined;
+/** The cached build of `command` for `key`, when complete and its binary unchanged since it was built. */
+export function readEntry(key: string, command: QuorumCommand = GETH): (CacheEntry & { path: string }) | undefined {
+  const file = path.join(cacheDir(), key, command.entryFile);
+  const bin = cachedBin(key, command);
+  if (!fs.existsSync(file) || !fs.existsSync(bin)) return undefined;
   const entry = JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry;
-  return entry.binarySha256 === sha256File(cachedBin(key)) ? entry : undefined;
+  return entry.binarySha256 === sha256File(bin) ? { ...entry, path: bin } : undefined;
 }
 
-/** Every complete cached build, newest first. */
-function cachedBuilds(): CacheEntry[] {
+/** Every complete cached build of `command`, newest first. */
+export function cachedBuilds(command: QuorumCommand = GETH): (CacheEntry & { path: string })[] {
   if (!fs.existsSync(cacheDir())) return [];
   return fs.readdirSync(cacheDir())
-    .map((key) => readEntry(key))
-    .filter((e): e is CacheEntry => e !== undefined)
+    .map((key) => readEntry(key, command))
+    .filter((e): e is CacheEntry & { path: string } => e !== undefined)
     .sort((a, b) => (a.builtAt < b.builtAt ? 1 : -1));
 }
 
-function go(args: string[], cwd: string): void {
+function go(args: string[], cwd: string, command: QuorumCommand = GETH, work?: string): void {
+  if (command.overlay && work) {
+    // files the tree lacks, added for this build only
+    const replace: Record<string, string> = {};
+    for (const [relative, content] of Object.entries(command.overlay)) {
+      if (fs.existsSync(path.resolve(cwd, relative))) continue;
+      const file = path.join(work, `overlay-${path.basename(relative)}`);
+      fs.writeFileSync(file, content);
+      replace[path.resolve(cwd, relative)] = file;
+    }
+    const overlay = path.join(work, "overlay.json");
+    fs.writeFileSync(overlay, JSON.stringify({ Replace: replace }));
+    args = [args[0], `-overlay=${overlay}`, ...args.slice(1)];
+  }
   const build = spawnSync("go", args, { cwd, env: { ...process.env, GOFLAGS: "-mod=mod" }, encoding: "utf8" });
   if (build.error) throw new Error(`cannot run go (${build.error.message}): install Go to build the node from source`);
   if (build.status !== 0) {
@@ -164,27 +195,29 @@ function go(args: string[], cwd: string): void {
  * Builds into network/.bin/<key>/ under a temporary name, then renames: a failure leaves nothing that
  * a later run could take for a build.
  */
-function buildInto(key: string, source: string, build: (output: string, work: string) => void): string {
+function buildInto(key: string, source: string, build: (output: string, work: string) => void, command: QuorumCommand = GETH): string {
   const dir = path.join(cacheDir(), key);
-  const work = path.join(cacheDir(), `${key}.work-${process.pid}`);
+  const work = path.join(cacheDir(), `${key}.${command.name}.work-${process.pid}`);
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
-  const partial = path.join(work, "geth");
+  const partial = path.join(work, `${command.name}.partial`);
   try {
     build(partial, work);
-    gethVersion(partial);
+    command.check(partial);
     const entry: CacheEntry = { source, key, builtAt: new Date().toISOString(), binarySha256: sha256File(partial) };
     fs.mkdirSync(dir, { recursive: true });
-    fs.renameSync(partial, cachedBin(key));
-    fs.writeFileSync(path.join(dir, "source.json"), `${JSON.stringify(entry, null, 2)}\n`);
+    fs.renameSync(partial, cachedBin(key, command));
+    fs.writeFileSync(path.join(dir, command.entryFile), `${JSON.stringify(entry, null, 2)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  return cachedBin(key);
+  return cachedBin(key, command);
 }
 
-function buildFromSource(src: string, key: string, kind: "archive" | "tree", log: (line: string) => void): string {
-  log(`building GoQuorum geth from ${src} into ${path.relative(process.cwd(), path.join(cacheDir(), key))} (about 90 s on 2 cores, once per source)...`);
+/** Builds `command` of the GoQuorum tree or archive `src` into the cache under `key`; returns the binary. */
+export function buildFromSource(src: string, key: string, kind: "archive" | "tree", log: (line: string) => void, command: QuorumCommand = GETH): string {
+  const duration = command.name === "geth" ? "about 90 s" : "about 2 min";
+  log(`building GoQuorum ${command.name} from ${src} into ${path.relative(process.cwd(), path.join(cacheDir(), key))} (${duration} on 2 cores, once per source)...`);
   return buildInto(key, path.resolve(src), (output, work) => {
     let tree = src;
     if (kind === "archive") {
@@ -194,8 +227,8 @@ function buildFromSource(src: string, key: string, kind: "archive" | "tree", log
       tree = fs.existsSync(path.join(work, "cmd", "geth")) ? work : top ?? "";
       if (!tree) throw new Error(`${src} holds no GoQuorum source tree (no cmd/geth in it or in its top folder)`);
     }
-    go(["build", "-trimpath", LDFLAGS, "-o", output, "./cmd/geth"], tree);
-  });
+    go(["build", "-trimpath", LDFLAGS, "-o", output, `./cmd/${command.name}`], tree, command, work);
+  }, command);
 }
 
 function buildFromModuleProxy(key: string, log: (line: string) => void): string {
@@ -234,7 +267,7 @@ function find(log: (line: string) => void): GethBinary {
   if (src) {
     const { key, kind } = sourceKey(src);
     const cached = readEntry(key);
-    if (cached) return { path: cachedBin(key), route: "cache", source: cached.source, version: "" };
+    if (cached) return { path: cached.path, route: "cache", source: cached.source, version: "" };
     return { path: buildFromSource(src, key, kind, log), route: "QUORUM_SRC", source: path.resolve(src), version: "" };
   }
   const key = moduleKey();
