@@ -1,4 +1,5 @@
 import { ArgumentsParser } from "hardhat/internal/cli/ArgumentsParser";
+import { getEnvHardhatArguments } from "hardhat/internal/core/params/env-variables";
 import { HARDHAT_PARAM_DEFINITIONS } from "hardhat/internal/core/params/hardhat-params";
 
 /** True when this process is Hardhat's command-line runner (`npx hardhat ...`), not a script or mocha importing "hardhat". */
@@ -13,7 +14,8 @@ export function runsUnderHardhatCli(): boolean {
  */
 export function commandLineTask(args: string[]): string | undefined {
   try {
-    const { scopeOrTaskName, allUnparsedCLAs } = new ArgumentsParser().parseHardhatArguments(HARDHAT_PARAM_DEFINITIONS, {}, args);
+    const { scopeOrTaskName, allUnparsedCLAs } = new ArgumentsParser().parseHardhatArguments(
+      HARDHAT_PARAM_DEFINITIONS, getEnvHardhatArguments(HARDHAT_PARAM_DEFINITIONS, {}), args);;
     return scopeOrTaskName === "help" ? allUnparsedCLAs[1] : scopeOrTaskName;
   } catch {
     return undefined;
