@@ -35,6 +35,9 @@ function create(createOptions) {
         sourcefile: fileName,
         sourcemap: "external",
         tsconfigRaw,
+        // `await import("./x")` becomes a require of x, as TypeScript emits it for CommonJS (Node's own
+        // import() would look for ./x without the .ts extension ts-node resolves).
+        supported: { "dynamic-import": false },
       });
       return { outputText: code, sourceMapText: map };
     },

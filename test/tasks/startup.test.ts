@@ -65,14 +65,17 @@ describe("Start-up of the commands", function () {
     expect(coverage.stdout).to.include("coverage: Generates a code coverage report for tests");
   });
 
-  it("transpiles the project's TypeScript with esbuild: imports of types dropped, class fields defined, a source map", function () {
+  it("transpiles the project's TypeScript with esbuild as TypeScript does: imports of types dropped, import() a require, class fields defined, a source map", function () {
     const registered = (process as unknown as Record<symbol, { options: { transpiler?: string } } | undefined>)[Symbol.for("ts-node.register.instance")];
     expect(registered?.options.transpiler).to.equal("./lib/ts-transpiler.js");
 
     const { outputText, sourceMapText } = transpiler.create({ service: { config: { options: { target: 9 } } } }).transpile(
-      'import type { Foo } from "./foo";\nimport { bar } from "./bar";\nexport class A { x = bar; y?: Foo }\n', { fileName: "/tmp/a.ts" });
+      'import type { Foo } from "./foo";\nimport { bar } from "./bar";\nexport class A { x = bar; y?: Foo }\nexport const later = () => import("./later");\n',
+      { fileName: "/tmp/a.ts" });
     expect(outputText).to.include('require("./bar")');
     expect(outputText).not.to.include("./foo");
+    expect(outputText).to.include('require("./later")');
+    expect(outputText).not.to.match(/[^.\w]import\(/);
     expect(outputText).to.match(/^\s+x = import_bar\.bar;$/m);
     expect(outputText).to.match(/^\s+y;$/m);
     expect(JSON.parse(sourceMapText ?? "{}").sources).to.deep.equal(["/tmp/a.ts"]);
