@@ -1,13 +1,27 @@
 import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
-import "@nomicfoundation/hardhat-toolbox";
+// The toolbox's types (chai matchers, gas reporter and coverage config) for every file; its code: below.
+import type {} from "@nomicfoundation/hardhat-toolbox";
+import "@nomicfoundation/hardhat-ethers";
+import "@typechain/hardhat";
 import "@openzeppelin/hardhat-upgrades";
 import "dotenv/config";
 import { oneLineHardhatErrors } from "./lib/cli/hardhat-errors";
+import { invokedTask } from "./lib/cli/invocation";
 import { networkSettings } from "./lib/networks";
 import "./scripts/tasks";
+import { isCommand } from "./scripts/tasks/command";
 
 oneLineHardhatErrors(() => Object.keys(networkSettings()));
+
+/**
+ * An operator command (`npx hardhat status ...`, `npx hardhat help status`) needs hardhat-ethers, typechain
+ * and the upgrades plugin alone. The rest of the toolbox (chai matchers, gas reporter, ignition, verify,
+ * solidity-coverage) would add a fifth to every command's start-up, so it is loaded for every other use:
+ * test, coverage, compile, run, node, the list of tasks, a script or mocha importing "hardhat".
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (!isCommand(invokedTask())) require("@nomicfoundation/hardhat-toolbox");
 
 /**
  * The compiler comes from the pinned `solc` npm package (soljson), never from a

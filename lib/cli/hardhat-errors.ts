@@ -6,6 +6,8 @@
  * when the config is loaded by Hardhat's command-line runner and --show-stack-traces was not given.
  */
 
+import { runsUnderHardhatCli } from "./invocation";
+
 const ANSI = /\x1b\[[0-9;]*m/g; // eslint-disable-line no-control-regex
 
 /** The commands a mistyped name is compared with: every command, and the command given with the options it takes. */
@@ -96,8 +98,7 @@ function knownCommands(): KnownCommands {
 
 /** Installs the one-line report when running under Hardhat's command-line runner. */
 export function oneLineHardhatErrors(knownNetworks: () => string[]): void {
-  const runner = require.main?.filename ?? "";
-  if (!/hardhat[\\/]internal[\\/]cli[\\/](cli|bootstrap)\.js$/.test(runner)) return;
+  if (!runsUnderHardhatCli()) return;
   if (process.argv.includes("--show-stack-traces")) return;
   const error = console.error.bind(console);
   const log = console.log.bind(console);

@@ -4,8 +4,16 @@ import { CommandContext, CommonArgs } from "../../lib/cli/context";
 import { out, toJson } from "../../lib/cli/output";
 import { failureCode } from "../../lib/failure";
 
+const COMMANDS = new Set<string>();
+
+/** True for the name of an operator command (declared with command()), false for Hardhat's and its plugins' tasks. */
+export function isCommand(name: string | undefined): boolean {
+  return name !== undefined && COMMANDS.has(name);
+}
+
 /** Declares an operator command with the options every command has: --from and --json. */
 export function command(name: string, description: string): ConfigurableTaskDefinition {
+  COMMANDS.add(name);
   return task(name, description)
     .addOptionalParam("from", "configured account to sign with: an index (0, 1, ...) or its address")
     .addFlag("json", "print machine-readable JSON");

@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { commandLineTask } from "../../lib/cli/invocation";
+
+const ROOT = path.join(__dirname, "..", "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const transpiler = require("../../lib/ts-transpiler.js") as {
+  create(o: { service: { config: { options: { target?: number } } } }): { transpile(input: string, o: { fileName: string }): { outputText: string; sourceMapText?: string } };
+};
+
+/** Plugins only tests, coverage and deployment tooling use. */
+const TOOLBOX_ONLY = ["hardhat-gas-reporter", "solidity-coverage", "@nomicfoundation/hardhat-chai-matchers", "@nomicfoundation/hardhat-ignition"];
+
+/** `npx hardhat <args>` with a probe that prints, at exit, which of TOOLBOX_ONLY the process loaded. */
+function hardhatWithProbe(args: string[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-probe-"));
+  const probe = path.join(dir, "probe.js");
+  fs.writeFileSync(probe, `process.on("exit", () => {
+    const loaded = ${JSON.stringify(TOOLBOX_ONLY)}.filter((p) => Object.keys(require.cache).some((f) => f.includes("/node_modules/" + p + "/")));
+    process.stderr.write("PROBE " + JSON.stringify(loaded) + "\\n");
+  });\n`);
+  try {
+    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}` };
+    const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), args, { cwd: ROOT, env, encoding: "utf8" });
+    const line = r.stderr.split("\n").find((l) => l.startsWith("PROBE ")) ?? "PROBE null";
+    return { status: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice("PROBE ".length)) as string[] | null };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("Start-up of the commands", function () {
+  this.timeout(120_000);
+
+  it("reads the task of a command line as Hardhat does: its own options skipped, help X naming X", function () {
+    expect(commandLineTask(["status", "--network", "localhost"])).to.equal("status");
+    expect(commandLineTask(["--network", "localhost", "--show-stack-traces", "token:issue", "--amount", "5.00"])).to.equal("token:issue");
+    expect(commandLineTask(["help", "status"])).to.equal("status");
+    expect(commandLineTask(["status", "--help"])).to.equal("status");
+    expect(commandLineTask(["test", "test/unit/DepositToken.test.ts"])).to.equal("test");
+    expect(commandLineTask(["--help"])).to.equal(undefined);
+    expect(commandLineTask([])).to.equal(undefined);
+    expect(commandLineTask(["--no-such-option", "status"])).to.equal(undefined);
+  });
+
+  it("starts an operator command without the test, coverage and ignition plugins", function () {
+    const r = hardhatWithProbe(["help", "status"]);
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.include("status: Where things stand");
+    expect(r.loaded).to.deep.equal([]);
+  });
+
+  it("keeps every plugin's task for every other use: the list of tasks names coverage, verify, ignition and typechain", function () {
+    const list = hardhatWithProbe(["--help"]);
+    expect(list.status).to.equal(0);
+    expect(list.loaded).to.deep.equal(TOOLBOX_ONLY);
+    for (const name of ["coverage", "verify", "ignition", "typechain", "test", "status", "token:issue"]) {
+      expect(list.stdout, name).to.match(new RegExp(`^\\s+${name}\\s`, "m"));
+    }
+    const coverage = hardhatWithProbe(["coverage", "--help"]);
+    expect(coverage.status).to.equal(0);
+    expect(coverage.stdout).to.include("coverage: Generates a code coverage report for tests");
+  });
+
+  it("transpiles the project's TypeScript with esbuild as TypeScript does: imports of types dropped, import() a require, class fields defined, a source map", function () {
+    const registered = (process as unknown as Record<symbol, { options: { transpiler?: string } } | undefined>)[Symbol.for("ts-node.register.instance")];
+    expect(registered?.options.transpiler).to.equal("./lib/ts-transpiler.js");
+
+    const { outputText, sourceMapText } = transpiler.create({ service: { config: { options: { target: 9 } } } }).transpile(
+      'import type { Foo } from "./foo";\nimport { bar } from "./bar";\nexport class A { x = bar; y?: Foo }\nexport const later = () => import("./later");\n',
+      { fileName: "/tmp/a.ts" });
+    expect(outputText).to.include('require("./bar")');
+    expect(outputText).not.to.include("./foo");
+    expect(outputText).to.include('require("./later")');
+    expect(outputText).not.to.match(/[^.\w]import\(/);
+    expect(outputText).to.match(/^\s+x = import_bar\.bar;$/m);
+    expect(outputText).to.match(/^\s+y;$/m);
+    expect(JSON.parse(sourceMapText ?? "{}").sources).to.deep.equal(["/tmp/a.ts"]);
+  });
+});
