@@ -46,6 +46,10 @@ command("upgrade:schedule", "Deploy and validate a new implementation and schedu
     } catch (e) {
       throw new Error(`${args.implementation} cannot replace ${args.contract}: ${(e as Error).message.split("\n")[0]}; nothing was scheduled`);
     }
+    const running = await hre.upgrades.erc1967.getImplementationAddress(entry.address);
+    if (running.toLowerCase() === implementation.toLowerCase()) {
+      throw new Error(`${args.contract} already runs ${args.implementation} as compiled now (implementation ${running}): nothing to upgrade (change and compile the contract first); nothing was scheduled`);
+    }
     const salt = await upgradeSalt(hre, entry.address, implementation);
     const delay = await timelock.getMinDelay();
     await ctx.send(`schedule upgrade of ${args.contract} to ${implementation}`, timelock.connect(signer).schedule,
@@ -73,11 +77,28 @@ command("upgrade:list", "List operations scheduled in the timelock, where each s
     });
   }));
 
+/**
+ * The operation `upgrade:execute` names: by `--id`, or by `--contract`, the one pending upgrade of that
+ * recorded contract (refused when there is none or more than one, listing their ids).
+ */
+async function chosenOperation(ctx: CommandContext, hre: HardhatRuntimeEnvironment, timelock: UpgradeTimelock, args: { id?: string; contract?: string }): Promise<TimelockOperation> {
+  if ((args.id === undefined) === (args.contract === undefined)) throw new Error("give --id (an operation id) or --contract (its one pending upgrade), not both");
+  if (args.id !== undefined) return findOperation(ctx, hre, timelock, args.id);
+  const entry = ctx.record.contracts[args.contract!];
+  if (!entry) throw new Failure("NOT_FOUND", `no contract "${args.contract}" on ${hre.network.name} (recorded: ${Object.keys(ctx.record.contracts).join(", ")})`);
+  const pending = (await listOperations(hre, timelock, ctx.fromBlock(TIMELOCK_KEY)))
+    .filter((o) => o.upgrade?.proxy.toLowerCase() === entry.address.toLowerCase() && (o.state === "Waiting" || o.state === "Ready"));
+  if (pending.length === 0) throw new Failure("NOT_FOUND", `no pending upgrade of ${args.contract} (upgrade:list --all shows the others)`);
+  if (pending.length > 1) throw new Error(`${pending.length} upgrades of ${args.contract} are pending (${pending.map((o) => o.id).join(", ")}): choose one with --id`);
+  return pending[0];
+}
+
 command("upgrade:execute", "Execute a scheduled operation (an upgrade, a replacement of the upgrade key) whose delay has passed")
-  .addParam("id", "operation id printed by upgrade:schedule or upgrade:rotate-key")
-  .setAction(action<CommonArgs & { id: string }>(async (args, ctx, hre) => {
+  .addOptionalParam("id", "operation id printed by upgrade:schedule or upgrade:rotate-key")
+  .addOptionalParam("contract", "instead of --id: the recorded contract whose one pending upgrade to execute, e.g. DepositToken:USD")
+  .setAction(action<CommonArgs & { id?: string; contract?: string }>(async (args, ctx, hre) => {
     const timelock = await openTimelock(ctx);
-    const op = await findOperation(ctx, hre, timelock, args.id);
+    const op = await chosenOperation(ctx, hre, timelock, args);
     if (op.state !== "Ready") {
       const when = op.state === "Waiting" ? `; executable from ${isoDate(op.readyAt)}` : "";
       throw new Error(`operation ${op.id} is ${op.state}${when}; nothing was sent`);

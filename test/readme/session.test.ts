@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
 import { freePort, startHardhatNode } from "../helpers/node";
-import { readmeBlock, readmeSession, runSession } from "./session";
+import { readmeBlock, readmeSession, runSession, UPGRADE_MARKER } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
@@ -65,6 +65,23 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
     expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
     expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+  });
+
+  it("upgrades the token as the README's Upgrades section says, from an earlier implementation to this tree's DepositToken", function () {
+    // The deployment's token runs another implementation than this tree's DepositToken, as after a release.
+    const hardhat = (args: string) => spawnSync("bash", ["-c", `npx hardhat ${args} --network localhost`], { cwd: ROOT, env, encoding: "utf8" });
+    for (const args of ["upgrade:schedule --contract DepositToken:USD --implementation DepositTokenV2Mock", "upgrade:execute --contract DepositToken:USD"]) {
+      const r = hardhat(args);
+      expect(r.status, `${args}\n${r.stderr}`).to.equal(0);
+    }
+    const outputs = runSession(readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), UPGRADE_MARKER), env);
+    expect(outputs["npx hardhat upgrade:schedule"]).to.match(/^upgrade 0x[0-9a-f]{64} scheduled: DepositToken:USD -> 0x[0-9a-fA-F]{40}, executable from /m);
+    expect(outputs["npx hardhat upgrade:list"]).to.match(/DepositToken:USD -> 0x[0-9a-fA-F]{40}\s+Ready/);
+    const implementation = /DepositToken:USD -> (0x[0-9a-fA-F]{40})/.exec(outputs["npx hardhat upgrade:schedule"])![1];
+    expect(outputs["npx hardhat upgrade:execute"]).to.include(`executed: DepositToken:USD now runs ${implementation}`);
+    const record = JSON.parse(fs.readFileSync(path.join(deployments, "localhost.json"), "utf8")) as { contracts: Record<string, { implementation?: string }> };
+    expect(record.contracts["DepositToken:USD"].implementation).to.equal(implementation);
+    expect(hardhat("status").stdout).to.match(/supply\s+1,150,000\.00 USD/);
   });
 
   it("serves the client page as the README's Client wallet section says, with this deployment's addresses", async function () {

@@ -4,6 +4,7 @@ import path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 export const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
+export const UPGRADE_MARKER = "<!-- upgrade-session: run as written by test/readme/session.test.ts -->";
 
 /** The commands of the sh block after a marker (comments and blank lines left out). */
 export function readmeBlock(readme: string, marker: string): string[] {
@@ -21,11 +22,11 @@ export interface Step {
 }
 
 /** The operator session block of README.md: commands (continuation lines joined), and the expected refusals. */
-export function readmeSession(readme: string): Step[] {
-  const start = readme.indexOf(MARKER);
-  if (start < 0) throw new Error(`README.md has no "${MARKER}"`);
+export function readmeSession(readme: string, marker = MARKER): Step[] {
+  const start = readme.indexOf(marker);
+  if (start < 0) throw new Error(`README.md has no "${marker}"`);
   const block = /```sh\n([\s\S]*?)\n```/.exec(readme.slice(start));
-  if (!block) throw new Error("no sh block after the operator-session marker");
+  if (!block) throw new Error(`no sh block after "${marker}"`);
   const lines = block[1].replace(/\\\n\s*/g, "").split("\n");
   const steps: Step[] = [];
   for (const line of lines) {

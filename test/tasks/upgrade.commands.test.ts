@@ -34,6 +34,26 @@ describe("upgrade commands (Hardhat tasks, through the timelock)", function () {
     expect(failed(await run("upgrade:execute", { id: scheduled.id }))).to.equal(`error: operation ${scheduled.id} is Done; nothing was sent`);
   });
 
+  it("refuses an upgrade to the code the proxy already runs, and executes by --contract the one pending upgrade of that contract", async function () {
+    const { usd } = await load(deployed);
+    const key = depositTokenKey("USD");
+    const running = await upgrades.erc1967.getImplementationAddress(await usd.getAddress());
+    expect(failed(await run("upgrade:schedule", { contract: key, implementation: "DepositToken" })))
+      .to.equal(`error: ${key} already runs DepositToken as compiled now (implementation ${running}): nothing to upgrade (change and compile the contract first); nothing was scheduled`);
+    expect(failed(await run("upgrade:execute", { contract: key }))).to.equal(`error: no pending upgrade of ${key} (upgrade:list --all shows the others)`);
+    expect(failed(await run("upgrade:execute", {}))).to.equal("error: give --id (an operation id) or --contract (its one pending upgrade), not both");
+    const first = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositTokenV2Mock", json: true }))) as { id: string; implementation: string; readyAt: number };
+    await time.increaseTo(first.readyAt);
+    expect(ok(await run("upgrade:execute", { contract: key }))).to.include(`upgrade ${first.id} executed: ${key} now runs ${first.implementation}`);
+    // Back to the tree's DepositToken: now a real upgrade. Two pending ones need --id.
+    const back = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositToken", json: true }))) as { id: string; implementation: string; readyAt: number };
+    expect(back.implementation).to.equal(running);
+    await time.increase(1);
+    const again = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositToken", json: true }))) as { id: string };
+    expect(failed(await run("upgrade:execute", { contract: key }))).to.equal(`error: 2 upgrades of ${key} are pending (${back.id}, ${again.id}): choose one with --id`);
+    expect(failed(await run("upgrade:execute", { contract: key, id: back.id }))).to.equal("error: give --id (an operation id) or --contract (its one pending upgrade), not both");
+  });
+
   it("refuses an unknown contract, an unsafe layout, a signer that is not a proposer, and an unknown id", async function () {
     const { admin } = await load(deployed);
     expect(failed(await run("upgrade:schedule", { contract: "Nothing", implementation: "DepositTokenV2Mock" })))
