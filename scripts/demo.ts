@@ -4,6 +4,7 @@ import { CURRENCIES, DEMO_SECURITY, deploySuite, DEVELOPMENT_LIMITS } from "../l
 import { signTrade, TradeTerms } from "../lib/dvp";
 import { grossAndNet, liquiditySavedPercent, netPositions, PaymentTerms, sequenceNonce, signPayment, tokenDomain } from "../lib/payments";
 import { explainError } from "../lib/errors";
+import { networkSigners } from "../lib/signers/accounts";
 import { enumName, TRADE_STATES } from "../lib/roles";
 import { backingRatio, formatAge, formatAmount, isoDate, parseAmount, participantId, toReference } from "../lib/format";
 
@@ -14,7 +15,9 @@ import { backingRatio, formatAge, formatAmount, isoDate, parseAmount, participan
  */
 async function main(): Promise<void> {
   const { ethers } = hre;
-  const signers = await ethers.getSigners();
+  // The development keys, or the accounts of SIGNERS_FILE (HSM keys, keystores, a signing service) in this layout.
+  const signers = await networkSigners(hre);
+  if (signers.length < 13) throw new Error(`the demo needs 13 accounts (admin, 5 duties, 4 clients, agent, second officer, guardian); network "${hre.network.name}" has ${signers.length}`);
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, acmeOps, globex, initech, agent] = signers;
   const [secondIssuer, guardian] = [signers[11], signers[12]];
   const names = new Map<string, string>([

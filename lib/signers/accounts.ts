@@ -48,21 +48,24 @@ export function missingAccounts(network: string, env: NodeJS.ProcessEnv = proces
   return `network ${network} has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service)`;
 }
 
+/** A configured account's signer, with its address known up front (as Hardhat's own signers have it). */
+export type AccountSigner = AbstractSigner & { readonly address: string };
+
 /** Opened accounts per runtime and accounts setting (PINs and passwords asked once per run). */
-const opened = new WeakMap<HardhatRuntimeEnvironment, Map<string, Promise<AbstractSigner[]>>>();
+const opened = new WeakMap<HardhatRuntimeEnvironment, Map<string, Promise<AccountSigner[]>>>();
 
 /**
  * The signers of the connected network, in account order, connected to its provider: the accounts file's
  * or the raw keys' (opened once per run and setting, PINs and passwords asked once), or Hardhat's
  * development accounts. A network without any is one line naming SIGNERS_FILE.
  */
-export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<AbstractSigner[]> {
+export async function networkSigners(hre: HardhatRuntimeEnvironment): Promise<AccountSigner[]> {
   const name = hre.network.name;
   const specs = accountSpecs(name);
-  if (specs === undefined) return (await hre.ethers.getSigners()) as unknown as AbstractSigner[];
+  if (specs === undefined) return (await hre.ethers.getSigners()) as unknown as AccountSigner[];
   const missing = missingAccounts(name);
   if (missing) throw new Error(`${missing}; this command signs, read-only commands need no account`);
-  const byRuntime = opened.get(hre) ?? new Map<string, Promise<AbstractSigner[]>>();
+  const byRuntime = opened.get(hre) ?? new Map<string, Promise<AccountSigner[]>>();
   opened.set(hre, byRuntime);
   const key = `${name}\n${JSON.stringify(specs)}`;
   let signers = byRuntime.get(key);
