@@ -72,6 +72,10 @@ describe(`deployment signed with HSM keys on network "${hre.network.name}"`, fun
     expect(await desk.hasRole(roleId("ISSUER_ROLE"), addresses.get(11)!)).to.equal(true);
     expect(await desk.hasRole(roleId("RESERVE_ROLE"), addresses.get(3)!)).to.equal(true);
     expect(await token.hasRole(roleId("PAUSER_ROLE"), addresses.get(4)!)).to.equal(true);
+    // A second run with the same HSM keys finds everything in place and sends nothing.
+    const again = run(`npm run deploy -- --network ${hre.network.name}`);
+    expect(again).to.not.match(/^ {2}sent /m);
+    expect(again).to.match(/reuse/);
   });
 
   it("signs the operators' commands in the HSM: the reserve attests and an officer issues to an onboarded client", async function () {
