@@ -428,6 +428,10 @@ describe("operator commands a bank can trust (issue 11)", function () {
       const begun = await walk("admin:begin-transfer", { contract: depositTokenKey("USD"), to: outsider.address }) as { transfers: { acceptableFrom: string }[] };
       await time.increaseTo(Math.max(...begun.transfers.map((t) => Date.parse(t.acceptableFrom) / 1000)));
       await walk("admin:accept-transfer", { contract: depositTokenKey("USD"), from: outsider.address });
+      // The key commands: a new keystore (its password from a file), and the configured accounts.
+      fs.writeFileSync(file("password"), "walk keystore password\n", { mode: 0o600 });
+      await walk("keys:generate", { backend: "keystore", out: file("keystore"), passwordFile: file("password") });
+      await walk("keys:list", {});
       const commands = Object.values(hre.tasks).filter((t) => "json" in t.paramDefinitions && "from" in t.paramDefinitions).map((t) => t.name);
       expect([...walked].sort()).to.deep.equal(commands.sort());
     });
