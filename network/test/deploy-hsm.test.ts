@@ -4,16 +4,12 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
-import { encryptKeystoreJson, HDNodeWallet, Mnemonic } from "ethers";
-import { DEV_MNEMONIC } from "../../lib/devnet";
 import { depositTokenKey, issuanceDeskKey, REGISTRY_KEY } from "../../lib/deployment";
 import { roleId } from "../../lib/roles";
-import { generatePkcs11Key } from "../../lib/signers/pkcs11";
+import { developmentKey, DUTY_KEY_LABELS, mixedAccountsFile } from "../../test/signers/accounts-file";
 import { createSoftHsmTokens, SoftHsmToken } from "../../test/signers/softhsm";
 
 const ROOT = path.join(__dirname, "..", "..");
-/** The duty accounts of the development layout and the label of each one's HSM key. */
-const DUTIES: [number, string][] = [[0, "admin"], [1, "compliance"], [2, "issuer"], [3, "reserve"], [4, "pauser"], [5, "upgrader"], [10, "guardian"], [11, "second-issuer"]];
 
 /**
  * `npm run deploy` to the QBFT network with every duty key inside an HSM (a SoftHSM2 token made for the
@@ -35,22 +31,9 @@ describe(`deployment signed with HSM keys on network "${hre.network.name}"`, fun
 
   before(async function () {
     hsm = createSoftHsmTokens(["qbft-duties"]);
-    const accounts: Record<string, string>[] = [];
-    for (const [index, label] of DUTIES) {
-      const spec = { name: label, backend: "pkcs11" as const, module: hsm.token.module, token: hsm.token.token, key: label, pinFile: hsm.token.pinFile };
-      addresses.set(index, await generatePkcs11Key(spec));
-      accounts[index] = spec;
-    }
-    const passwordFile = path.join(work, "password");
-    fs.writeFileSync(passwordFile, "client keystore password\n", { mode: 0o600 });
-    for (const index of [6, 7, 8, 9]) {
-      const wallet = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
-      const file = path.join(work, `client-${index}.json`);
-      fs.writeFileSync(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "client keystore password", { scrypt: { N: 1 << 10 } }));
-      accounts[index] = { name: `client-${index}`, backend: "keystore", file, passwordFile };
-    }
-    fs.writeFileSync(path.join(work, "accounts.json"), JSON.stringify({ accounts }));
-    env = { ...process.env, SIGNERS_FILE: path.join(work, "accounts.json"), DEPLOYMENTS_DIR: path.join(work, "deployments") };
+    const made = await mixedAccountsFile(work, hsm.token, DUTY_KEY_LABELS, 12);
+    made.addresses.forEach((a, i) => addresses.set(i, a));
+    env = { ...process.env, SIGNERS_FILE: made.file, DEPLOYMENTS_DIR: path.join(work, "deployments") };
   });
 
   after(function () {
@@ -80,7 +63,7 @@ describe(`deployment signed with HSM keys on network "${hre.network.name}"`, fun
 
   it("signs the operators' commands in the HSM: the reserve attests and an officer issues to an onboarded client", async function () {
     const N = `--network ${hre.network.name}`;
-    const acme = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0/6").address;
+    const acme = developmentKey(6).address;
     run(`npx hardhat participant:onboard ${N} --id "HSM Test Client" --wallets ${acme} --kyc-expiry 2099-12-31`);
     run(`npx hardhat token:attest ${N} --amount 1000.00 --report hsm-report-1 --as-of now`);
     const issued = run(`npx hardhat token:issue ${N} --to ${acme} --amount 250.00 --deposit-ref HSM-DEP-1 --json`);

@@ -4,18 +4,14 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
-import { encryptKeystoreJson, HDNodeWallet, JsonRpcProvider, Mnemonic, toBeHex } from "ethers";
-import { DEV_MNEMONIC } from "../../lib/devnet";
+import { JsonRpcProvider, toBeHex } from "ethers";
+import { developmentKey, developmentKeystore, DUTY_KEY_LABELS } from "../signers/accounts-file";
 import { createSoftHsmTokens, softHsmInstalled, SoftHsmToken } from "../signers/softhsm";
 import { freePort, startHardhatNode } from "../helpers/node";
 import { MARKER, readmeSession, runSession } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** The duty accounts of the development layout (by account index) and the HSM key each gets. */
-const DUTY_KEYS: [number, string][] = [
-  [0, "admin"], [1, "compliance"], [2, "issuer"], [3, "reserve"], [4, "pauser"], [5, "upgrader"], [10, "guardian"], [11, "second-issuer"],
-];
 
 /**
  * The README's operator session, every command as written, with every duty key inside an HSM: the keys are
@@ -63,7 +59,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
   it("generates each duty key inside the token with keys:generate, none extractable, and lists the accounts with keys:list", async function () {
     const token = hsm!.token;
     const accounts: Record<string, unknown>[] = [];
-    for (const [index, label] of DUTY_KEYS) {
+    for (const [index, label] of DUTY_KEY_LABELS) {
       const r = hardhat(["keys:generate", "--backend", "pkcs11", "--module", token.module, "--token", token.token, "--label", label, "--pin-file", token.pinFile, "--json"]);
       expect(r.stderr, label).to.equal("");
       const generated = JSON.parse(r.stdout) as { address: string; account: Record<string, unknown> };
@@ -72,22 +68,17 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
       accounts[index] = generated.account;
     }
     // Acme and Globex (accounts 6 and 7) and the other example clients sign from encrypted keystores of their usual keys.
-    const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC);
-    const passwordFile = path.join(work, "client-password");
-    fs.writeFileSync(passwordFile, "client keystore password\n", { mode: 0o600 });
     for (const index of [6, 7, 8, 9]) {
-      const wallet = HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`);
-      const file = path.join(work, `client-${index}.json`);
-      fs.writeFileSync(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "client keystore password", { scrypt: { N: 1 << 10 } }));
-      accounts[index] = { name: `client-${index}`, backend: "keystore", file, passwordFile };
-      addresses.set(index, wallet.address);
+      const { spec, address } = await developmentKeystore(index, work);
+      accounts[index] = { ...spec };
+      addresses.set(index, address);
     }
     const signersFile = path.join(work, "accounts.json");
     fs.writeFileSync(signersFile, JSON.stringify({ accounts }, null, 2));
     env.SIGNERS_FILE = signersFile;
     // The HSM keys are new accounts: the node gives them gas money, as a bank's network gives its accounts.
     const rpc = new JsonRpcProvider(`http://127.0.0.1:${env.RPC_TEST_PORT}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
-    for (const [index] of DUTY_KEYS) await rpc.send("hardhat_setBalance", [addresses.get(index), toBeHex(10n ** 21n)]);
+    for (const index of DUTY_KEY_LABELS.keys()) await rpc.send("hardhat_setBalance", [addresses.get(index), toBeHex(10n ** 21n)]);
     rpc.destroy();
     const listed = hardhat(["keys:list", "--json"]);
     const json = JSON.parse(listed.stdout) as { deployment: string | null; accounts: { index: number; backend: string; address: string; extractable: boolean | null }[] };
@@ -99,13 +90,12 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
 
   it("runs every command of the README's session as written, signing each duty in the HSM", function () {
     expect(env.SIGNERS_FILE, "the keys were generated").to.be.a("string");
-    const development = Mnemonic.fromPhrase(DEV_MNEMONIC);
     let readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     // The README's refusals show the duty accounts' development addresses (by their first characters).
     readme = readme.replace(/^#\s+error: .*$/gm, (line) => {
       let rewritten = line;
-      for (const [index] of DUTY_KEYS) {
-        const dev = HDNodeWallet.fromMnemonic(development, `m/44'/60'/0'/0/${index}`).address.slice(0, 6);
+      for (const index of DUTY_KEY_LABELS.keys()) {
+        const dev = developmentKey(index).address.slice(0, 6);
         rewritten = rewritten.replaceAll(`${dev}...`, `${addresses.get(index)!.slice(0, 6)}...`);
       }
       return rewritten;

@@ -4,9 +4,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
-import { encryptKeystoreJson, HDNodeWallet, Mnemonic } from "ethers";
-import { DEV_MNEMONIC } from "../../lib/devnet";
-import { generatePkcs11Key } from "../../lib/signers/pkcs11";
+import { developmentKey, mixedAccountsFile } from "./accounts-file";
 import { useSoftHsm } from "./softhsm";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -25,27 +23,10 @@ describe("the demo with HSM and keystore accounts mixed (SIGNERS_FILE)", functio
   it("runs the whole lifecycle, each transaction and signature by the account's own backend", async function () {
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
     const token = hsm();
-    const passwordFile = path.join(work, "password");
-    fs.writeFileSync(passwordFile, "keystore password\n", { mode: 0o600 });
     // Duties (admin 0, duties 1 to 5, second officer 11, guardian 12) in the HSM; clients 6 to 9 and the agent 10 in keystores.
-    const hsmAccounts = new Set([0, 1, 2, 3, 4, 5, 11, 12]);
-    const accounts: Record<string, string>[] = [];
-    const addresses: string[] = [];
-    for (let i = 0; i < 13; i++) {
-      if (hsmAccounts.has(i)) {
-        const spec = { name: `duty-${i}`, backend: "pkcs11" as const, module: token.module, token: token.token, key: `duty-${i}`, pinFile: token.pinFile };
-        addresses.push(await generatePkcs11Key(spec));
-        accounts.push(spec);
-      } else {
-        const wallet = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
-        const file = path.join(work, `account-${i}.json`);
-        fs.writeFileSync(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "keystore password", { scrypt: { N: 1 << 10 } }));
-        accounts.push({ name: `client-${i}`, backend: "keystore", file, passwordFile });
-        addresses.push(wallet.address);
-      }
-    }
-    fs.writeFileSync(path.join(work, "accounts.json"), JSON.stringify({ accounts }));
-    const env = { ...process.env, SIGNERS_FILE: path.join(work, "accounts.json") };
+    const duties = new Map([0, 1, 2, 3, 4, 5, 11, 12].map((i) => [i, `duty-${i}`]));
+    const { file, addresses } = await mixedAccountsFile(work, token, duties, 13);
+    const env: NodeJS.ProcessEnv = { ...process.env, SIGNERS_FILE: file };
     delete env.HARDHAT_NETWORK;
     const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["run", "scripts/demo.ts"], { cwd: ROOT, env, encoding: "utf8" });
     expect(r.status, `${r.stdout.slice(-2000)}\n${r.stderr}`).to.equal(0);
@@ -53,6 +34,6 @@ describe("the demo with HSM and keystore accounts mixed (SIGNERS_FILE)", functio
     expect(r.stdout).to.include("Lifecycle complete");
     // The officers are the HSM keys: the first officer's own approval is refused naming its HSM address.
     expect(r.stdout).to.include(`SelfApproval: ${addresses[2]} proposed 1 and cannot approve it`);
-    expect(r.stdout).to.not.include(HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0/2").address);
+    expect(r.stdout).to.not.include(developmentKey(2).address);
   });
 });

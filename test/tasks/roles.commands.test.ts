@@ -7,7 +7,7 @@ import { depositTokenKey, ESCROW_KEY, issuanceDeskKey, REGISTRY_KEY, securityTok
 import { DEMO_SECURITY } from "../../lib/suite";
 import { roleId } from "../../lib/roles";
 import { useTemporaryDir } from "../helpers/temporary";
-import { DEV_MNEMONIC } from "../../lib/devnet";
+import { developmentKeystore } from "../signers/accounts-file";
 import { useSoftHsm } from "../signers/softhsm";
 import { deployed, failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
@@ -270,14 +270,11 @@ describe("Role and key lifecycle commands (Hardhat tasks)", function () {
       }))) as { address: string; account: Record<string, string> };
       const replacement = { address: generated.address };
       // The other accounts keep their keys: encrypted keystores of the development keys, in their order.
-      const passwordFile = file("password");
-      fs.writeFileSync(passwordFile, "keystore password\n", { mode: 0o600 });
       const accounts: Record<string, string>[] = [];
       for (const [i, signer] of (await ethers.getSigners()).slice(0, 12).entries()) {
-        const key = ethers.HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-        expect(key.address).to.equal(signer.address);
-        fs.writeFileSync(file(`account-${i}.json`), await ethers.encryptKeystoreJson({ address: key.address, privateKey: key.privateKey }, "keystore password", { scrypt: { N: 1 << 10 } }));
-        accounts.push({ name: `account-${i}`, backend: "keystore", file: file(`account-${i}.json`), passwordFile });
+        const { spec, address } = await developmentKeystore(i, dir());
+        expect(address).to.equal(signer.address);
+        accounts.push({ ...spec });
       }
       accounts.push(generated.account);
       fs.writeFileSync(file("accounts.json"), JSON.stringify({ accounts }));
