@@ -56,6 +56,17 @@ export async function prepareImplementation(hre: HardhatRuntimeEnvironment, prox
   return typeof prepared === "string" ? prepared : (await prepared.wait())!.contractAddress!;
 }
 
+/**
+ * Whether two implementations run the same code: their runtime bytecode with each one's own address (the
+ * `__self` immutable every UUPS implementation embeds) blanked out. For refusing an upgrade that changes nothing.
+ */
+export async function sameImplementationCode(hre: HardhatRuntimeEnvironment, a: string, b: string): Promise<boolean> {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  const normalised = async (address: string) => (await hre.ethers.provider.getCode(address)).toLowerCase().replaceAll(address.slice(2).toLowerCase(), "0".repeat(40));
+  const [codeA, codeB] = await Promise.all([normalised(a), normalised(b)]);
+  return codeA !== "0x" && codeA === codeB;
+}
+
 /** The call the timelock makes on the proxy: `upgradeToAndCall(implementation, "")`. */
 export function upgradeCall(hre: HardhatRuntimeEnvironment, implementation: string): string {
   return new hre.ethers.Interface(UUPS_ABI).encodeFunctionData("upgradeToAndCall", [implementation, "0x"]);

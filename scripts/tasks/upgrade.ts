@@ -7,7 +7,7 @@ import { Failure } from "../../lib/failure";
 import { isoDate, parseAddress } from "../../lib/format";
 import { roleId } from "../../lib/roles";
 import {
-  describeOperation, keyRotationCalls, listOperations, prepareImplementation, timelockRoleHolders, TimelockOperation, upgradeCall,
+  describeOperation, keyRotationCalls, listOperations, prepareImplementation, sameImplementationCode, timelockRoleHolders, TimelockOperation, upgradeCall,
   upgradeOperationId, upgradeSalt,
 } from "../../lib/upgrade";
 import { action, command } from "./command";
@@ -47,7 +47,7 @@ command("upgrade:schedule", "Deploy and validate a new implementation and schedu
       throw new Error(`${args.implementation} cannot replace ${args.contract}: ${(e as Error).message.split("\n")[0]}; nothing was scheduled`);
     }
     const running = await hre.upgrades.erc1967.getImplementationAddress(entry.address);
-    if (running.toLowerCase() === implementation.toLowerCase()) {
+    if (await sameImplementationCode(hre, running, implementation)) {
       throw new Error(`${args.contract} already runs ${args.implementation} as compiled now (implementation ${running}): nothing to upgrade (change and compile the contract first); nothing was scheduled`);
     }
     const salt = await upgradeSalt(hre, entry.address, implementation);

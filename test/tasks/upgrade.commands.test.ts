@@ -3,6 +3,7 @@ import hre, { ethers, upgrades } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { depositTokenKey, openRecorded, readDeployment, TIMELOCK_KEY } from "../../lib/deployment";
 import type { UpgradeTimelock } from "../../typechain-types";
+import { sameImplementationCode } from "../../lib/upgrade";
 import { deployed, failed, load, ok, run, useTemporaryDeployments } from "./helpers";
 
 describe("upgrade commands (Hardhat tasks, through the timelock)", function () {
@@ -40,6 +41,11 @@ describe("upgrade commands (Hardhat tasks, through the timelock)", function () {
     const running = await upgrades.erc1967.getImplementationAddress(await usd.getAddress());
     expect(failed(await run("upgrade:schedule", { contract: key, implementation: "DepositToken" })))
       .to.equal(`error: ${key} already runs DepositToken as compiled now (implementation ${running}): nothing to upgrade (change and compile the contract first); nothing was scheduled`);
+    // The same code deployed again at another address is the same code: only its own address differs.
+    const again = await (await ethers.getContractFactory("DepositToken")).deploy();
+    const other = await (await ethers.getContractFactory("DepositTokenV2Mock")).deploy();
+    expect(await sameImplementationCode(hre, running, await again.getAddress())).to.equal(true);
+    expect(await sameImplementationCode(hre, running, await other.getAddress())).to.equal(false);
     expect(failed(await run("upgrade:execute", { contract: key }))).to.equal(`error: no pending upgrade of ${key} (upgrade:list --all shows the others)`);
     expect(failed(await run("upgrade:execute", {}))).to.equal("error: give --id (an operation id) or --contract (its one pending upgrade), not both");
     const first = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositTokenV2Mock", json: true }))) as { id: string; implementation: string; readyAt: number };
@@ -47,10 +53,10 @@ describe("upgrade commands (Hardhat tasks, through the timelock)", function () {
     expect(ok(await run("upgrade:execute", { contract: key }))).to.include(`upgrade ${first.id} executed: ${key} now runs ${first.implementation}`);
     // Back to the tree's DepositToken: now a real upgrade. Two pending ones need --id.
     const back = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositToken", json: true }))) as { id: string; implementation: string; readyAt: number };
-    expect(back.implementation).to.equal(running);
+    expect(await hre.ethers.provider.getCode(back.implementation)).to.have.length((await hre.ethers.provider.getCode(running)).length);
     await time.increase(1);
-    const again = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositToken", json: true }))) as { id: string };
-    expect(failed(await run("upgrade:execute", { contract: key }))).to.equal(`error: 2 upgrades of ${key} are pending (${back.id}, ${again.id}): choose one with --id`);
+    const second = JSON.parse(ok(await run("upgrade:schedule", { contract: key, implementation: "DepositToken", json: true }))) as { id: string };
+    expect(failed(await run("upgrade:execute", { contract: key }))).to.equal(`error: 2 upgrades of ${key} are pending (${back.id}, ${second.id}): choose one with --id`);
     expect(failed(await run("upgrade:execute", { contract: key, id: back.id }))).to.equal("error: give --id (an operation id) or --contract (its one pending upgrade), not both");
   });
 
