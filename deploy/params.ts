@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { DEMO_SECURITY, DEVELOPMENT_LIMITS, IssuanceLimits, SecurityConfig } from "../lib/config";
+import { DEMO_SECURITY, DEVELOPMENT_LIMITS, IssuanceLimits, LIMIT_VARIABLES, SecurityConfig } from "../lib/config";
 import { currenciesFrom, PlatformParams } from "../lib/deployment";
 import { parseAddress } from "../lib/format";
 import { isDevelopmentNetwork, requireNetworkEnv as requireEnvOf } from "../lib/networks";
@@ -37,9 +37,9 @@ function integerEnv(name: string, fallback: number, env = process.env): number {
 export function issuanceLimits(development: boolean, env = process.env): IssuanceLimits {
   if (development) return DEVELOPMENT_LIMITS;
   return {
-    issuanceThreshold: amountEnv("ISSUANCE_THRESHOLD", "0", env),
-    redemptionThreshold: amountEnv("REDEMPTION_THRESHOLD", "0", env),
-    officerAllowance: amountEnv("OFFICER_ALLOWANCE", "0", env),
+    issuanceThreshold: amountEnv(LIMIT_VARIABLES.issuanceThreshold, "0", env),
+    redemptionThreshold: amountEnv(LIMIT_VARIABLES.redemptionThreshold, "0", env),
+    officerAllowance: amountEnv(LIMIT_VARIABLES.officerAllowance, "0", env),
     approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600, env),
   };
 }

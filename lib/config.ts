@@ -1,12 +1,7 @@
 /** What the platform is deployed with: currencies, securities, role holders. */
 
-/** One deposit token to deploy: an ISO 4217 currency and its minor unit. */
-export interface CurrencyConfig {
-  code: string;
-  name: string;
-  symbol: string;
-  decimals: number;
-}
+export { CURRENCIES, currencyOf } from "./currencies";
+export type { CurrencyConfig } from "./currencies";
 
 /** One tokenized security to deploy, identified by its ISIN. */
 export interface SecurityConfig {
@@ -43,16 +38,14 @@ export interface IssuanceLimits {
   approvalWindow: number;
 }
 
+/** The environment variable that sets each amount of IssuanceLimits off development networks (deploy/params.ts). */
+export const LIMIT_VARIABLES = {
+  issuanceThreshold: "ISSUANCE_THRESHOLD", redemptionThreshold: "REDEMPTION_THRESHOLD", officerAllowance: "OFFICER_ALLOWANCE",
+} as const satisfies Record<Exclude<keyof IssuanceLimits, "approvalWindow">, string>;
+
 /** The limits of development networks, tests and the demo. */
 export const DEVELOPMENT_LIMITS: IssuanceLimits = {
   issuanceThreshold: "1000000.00", redemptionThreshold: "1000000.00", officerAllowance: "5000000.00", approvalWindow: 24 * 3600,
-};
-
-/** The currencies the bank issues, USD first. Decimals are the ISO 4217 minor units. */
-export const CURRENCIES: Record<string, CurrencyConfig> = {
-  USD: { code: "USD", name: "USD Deposit Token", symbol: "USDD", decimals: 2 },
-  EUR: { code: "EUR", name: "EUR Deposit Token", symbol: "EURD", decimals: 2 },
-  GBP: { code: "GBP", name: "GBP Deposit Token", symbol: "GBPD", decimals: 2 },
 };
 
 /** The security the demo and the development networks settle: a tokenized bond, in whole units. */

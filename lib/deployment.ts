@@ -6,7 +6,7 @@ import { getVersion, Manifest } from "@openzeppelin/upgrades-core";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
 import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
-import { CURRENCIES, CurrencyConfig, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
+import { CurrencyConfig, currencyOf, IssuanceLimits, LIMIT_VARIABLES, RoleHolders, SecurityConfig } from "./config";
 import { Failure } from "./failure";
 import { readJsonFile } from "./files";
 import { isObject } from "./json";
@@ -604,22 +604,42 @@ export function requireSeparateDuties(roles: RoleHolders): void {
   }
 }
 
-/** A desk's limits in the smallest unit of its currency, naming a limit that has too many decimals. */
-function deskLimits(limits: IssuanceLimits, currency: CurrencyConfig) {
-  const amount = (text: string, what: string) => parseAmount(text, currency.decimals, `${what} (${currency.code})`);
+/**
+ * A desk's limits in the smallest unit of its currency. One limit applies to every currency, so places
+ * beyond the currency's minor unit are accepted when they are zeros ("1000000.00" is 1,000,000 JPY); a
+ * limit that needs them is refused, naming its variable and the currency.
+ */
+export function deskLimits(limits: IssuanceLimits, currency: CurrencyConfig) {
+  const amount = (name: keyof typeof LIMIT_VARIABLES) => {
+    const text = limits[name];
+    const [whole, fraction = ""] = text.trim().split(".");
+    const kept = fraction.replace(/0+$/, "").padEnd(currency.decimals, "0");
+    if (kept.length > currency.decimals) {
+      throw new Error(`${LIMIT_VARIABLES[name]} "${text}" has ${fraction.length} decimals; ${currency.code} has ${currency.decimals} (its ISO 4217 minor unit): give the limit in whole ${currency.decimals === 0 ? "units" : `units with at most ${currency.decimals} decimals`}`);
+    }
+    return parseAmount(kept.length > 0 ? `${whole}.${kept}` : whole, currency.decimals, `${LIMIT_VARIABLES[name]} (${currency.code})`);
+  };
   return {
-    issuanceThreshold: amount(limits.issuanceThreshold, "issuance threshold"),
-    redemptionThreshold: amount(limits.redemptionThreshold, "redemption threshold"),
-    officerAllowance: amount(limits.officerAllowance, "officer allowance"),
+    issuanceThreshold: amount("issuanceThreshold"),
+    redemptionThreshold: amount("redemptionThreshold"),
+    officerAllowance: amount("officerAllowance"),
     approvalWindow: limits.approvalWindow,
   };
 }
 
-/** Currency configs from codes such as "USD,EUR", naming an unknown one. */
-export function currenciesFrom(codes: string): CurrencyConfig[] {
-  return codes.split(",").map((c) => c.trim().toUpperCase()).filter(Boolean).map((code) => {
-    const currency = CURRENCIES[code];
-    if (!currency) throw new Error(`unknown currency "${code}" (known: ${Object.keys(CURRENCIES).join(", ")})`);
-    return currency;
-  });
+/**
+ * The currencies of DEPLOY_CURRENCIES ("USD,EUR,JPY"; lower case is read as upper), each an ISO 4217
+ * currency of payment (lib/currencies.ts). Refuses in one line an unknown code, a code that is not a
+ * currency of payment, one given twice, and a list that names none.
+ */
+export function currenciesFrom(codes: string, what = "DEPLOY_CURRENCIES"): CurrencyConfig[] {
+  const listed = codes.split(",").map((c) => c.trim()).filter(Boolean);
+  if (listed.length === 0) throw new Error(`${what}="${codes}" names no currency (for example USD,EUR,JPY)`);
+  const currencies = listed.map((code) => currencyOf(code, what));
+  const seen = new Set<string>();
+  for (const c of currencies) {
+    if (seen.has(c.code)) throw new Error(`${what}="${codes}" names ${c.code} twice`);
+    seen.add(c.code);
+  }
+  return currencies;
 }

@@ -185,7 +185,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     const { admin, params: p } = await params();
     const nonce = await ethers.provider.getTransactionCount(admin.address);
     await expect(deployPlatform(admin, { ...p, limits: { ...p.limits, officerAllowance: "10.001" } }, () => undefined))
-      .to.be.rejectedWith(/officer allowance \(USD\) "10.001" has 3 decimals; the token has 2/);
+      .to.be.rejectedWith(/OFFICER_ALLOWANCE "10.001" has 3 decimals; USD has 2 \(its ISO 4217 minor unit\)/);
     expect(await ethers.provider.getTransactionCount(admin.address)).to.equal(nonce);
   });
 
