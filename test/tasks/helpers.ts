@@ -4,12 +4,12 @@ import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { setOutput } from "../../lib/cli/output";
 import {
-  deployPlatform, deploymentPath, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey,
+  deployPlatform, deploymentPath, PlatformParams, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey,
   writeDeployment,
 } from "../../lib/deployment";
 import { participantId } from "../../lib/format";
 import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT } from "../../deploy/params";
-import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
+import { CURRENCIES, CurrencyConfig, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
 import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
 export const ACME_LEI = "5493001KJTIIGC8Y1R12";
@@ -60,15 +60,20 @@ export async function load<T extends { record: Parameters<typeof writeDeployment
   return f;
 }
 
-/** The platform deployed as `npm run deploy` does it, one account per duty, recorded for the commands. */
-export async function deployed() {
+/** The development accounts of the tests: the admin, one account per duty, the clients. */
+async function accounts() {
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, acme, globex, outsider] = signers;
   const secondIssuer = signers[DEVELOPMENT_SECOND_ISSUER];
   const guardian = signers[GUARDIAN_ACCOUNT];
-  fs.rmSync(deploymentPath("hardhat"), { force: true });
-  const record = await deployPlatform(hre, admin, {
-    currencies: [CURRENCIES.USD],
+  return { admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, guardian, acme, globex, outsider };
+}
+
+/** The parameters `npm run deploy` uses on a development network, with the given currencies. */
+export async function developmentParams(currencies: CurrencyConfig[]): Promise<PlatformParams> {
+  const { compliance, issuer, secondIssuer, reserve, pauser, upgrader, guardian } = await accounts();
+  return {
+    currencies,
     securities: [DEMO_SECURITY],
     escrow: true,
     roles: {
@@ -79,15 +84,43 @@ export async function deployed() {
     adminDelay: 60,
     upgradeDelay: 3600,
     compliance,
-  }, { persist: true, log: () => undefined });
+  };
+}
+
+/** Deploys and records the platform with the given currencies, and opens its contracts. */
+async function deployedWith(currencies: CurrencyConfig[]) {
+  const a = await accounts();
+  fs.rmSync(deploymentPath("hardhat"), { force: true });
+  const record = await deployPlatform(hre, a.admin, await developmentParams(currencies), { persist: true, log: () => undefined });
   const registry = await openRecorded<ParticipantRegistry>(hre, record, REGISTRY_KEY);
   const usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
   const desk = await openRecorded<IssuanceDesk>(hre, record, issuanceDeskKey("USD"));
   const shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(DEMO_SECURITY.isin));
   const escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
-  return {
-    record, registry, usd, desk, shares, escrow, admin, compliance, issuer, secondIssuer, reserve, pauser, upgrader, guardian, acme, globex, outsider,
-  };
+  return { record, registry, usd, desk, shares, escrow, ...a };
+}
+
+/** The platform deployed as `npm run deploy` does it, one account per duty, recorded for the commands. */
+export async function deployed() {
+  return deployedWith([CURRENCIES.USD]);
+}
+
+/**
+ * The platform in three currencies of different minor units: USD (2 decimals), JPY (0) and KWD (3), the two
+ * institutions onboarded and reserves of 5,000,000 attested in JPY and KWD.
+ */
+export async function multiCurrency() {
+  const f = await deployedWith([CURRENCIES.USD, CURRENCIES.JPY, CURRENCIES.KWD]);
+  const expiry = (await time.latest()) + 365 * 86400;
+  await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
+  await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
+  const jpy = await openRecorded<DepositToken>(hre, f.record, depositTokenKey("JPY"));
+  const kwd = await openRecorded<DepositToken>(hre, f.record, depositTokenKey("KWD"));
+  const jpyDesk = await openRecorded<IssuanceDesk>(hre, f.record, issuanceDeskKey("JPY"));
+  const kwdDesk = await openRecorded<IssuanceDesk>(hre, f.record, issuanceDeskKey("KWD"));
+  await jpyDesk.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 0), ethers.id("report-jpy-1"), await time.latest());
+  await kwdDesk.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 3), ethers.id("report-kwd-1"), await time.latest());
+  return { ...f, jpy, kwd, jpyDesk, kwdDesk };
 }
 
 /** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
