@@ -270,6 +270,17 @@ function fillSelects(legs: Leg[]): void {
   document.querySelectorAll("select.cash-select").forEach((s) => s.replaceChildren(...options(["cash"])));
   document.querySelectorAll("select.security-select").forEach((s) => s.replaceChildren(...options(["security"])));
   document.querySelectorAll("select.token-select").forEach((s) => s.replaceChildren(...options(["cash", "security"])));
+  // The amount's example follows the chosen token's decimals: "250000.00" in USD, "250000" in JPY, "250000.000" in KWD.
+  document.querySelectorAll<HTMLSelectElement>("select.cash-select, select.token-select").forEach((select) => {
+    const input = select.form?.querySelector<HTMLInputElement>("input[name=amount], input[name=cashAmount]");
+    if (!input) return;
+    const whole = (input.dataset.example ??= input.placeholder.split(".")[0]);
+    select.onchange = () => {
+      const leg = legs.find((l) => l.label === select.value);
+      if (leg) input.placeholder = leg.decimals > 0 ? `${whole}.${"0".repeat(leg.decimals)}` : whole;
+    };
+    select.onchange(new Event("change"));
+  });
 }
 
 // ---- what the wallet holds ----

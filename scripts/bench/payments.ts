@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { benchSuite } from "./suite";
+import { CURRENCIES } from "../../lib/config";
 import { formatAmount } from "../../lib/format";
 import { PaymentTerms, grossAndNet, liquiditySavedPercent, paymentCycle, randomNonce, signPayment, tokenDomain } from "../../lib/payments";
 import { GasRow, gasOf, ratio } from "./gasTable";
@@ -72,7 +73,7 @@ export async function measureSignedPaymentGas(hre: HardhatRuntimeEnvironment): P
     rows.push({ operation: `settlePaymentBatch, ${count} among 10, numbered nonces (per instruction)`, gas: b.perInstruction, baseline: single });
     if (count === 100) {
       notes.push(`payment batch of 100 among 10: ${b.gas} gas in all, ${ratio(b.perInstruction, single.gas)} of transferWithReference per instruction; ` +
-        `gross ${formatAmount(b.gross, 2)} USD, net moved ${formatAmount(b.net, 2)} USD (${liquiditySavedPercent(b.gross, b.net)}% of the liquidity saved)`);
+        `gross ${formatAmount(b.gross, CURRENCIES.USD.decimals)} USD, net moved ${formatAmount(b.net, CURRENCIES.USD.decimals)} USD (${liquiditySavedPercent(b.gross, b.net)}% of the liquidity saved)`);
     }
   }
   const random = await batch(100, "random");
