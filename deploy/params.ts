@@ -33,15 +33,27 @@ function integerEnv(name: string, fallback: number, env = process.env): number {
  * The issuance desks' limits: DEVELOPMENT_LIMITS on development networks; elsewhere ISSUANCE_THRESHOLD,
  * REDEMPTION_THRESHOLD and OFFICER_ALLOWANCE in currency units (default 0: every issuance and payout
  * needs two officers until the bank sets its thresholds) and APPROVAL_WINDOW_SECONDS (default one day).
+ * For one `currency`, ISSUANCE_THRESHOLD_<CODE> (REDEMPTION_THRESHOLD_JPY, OFFICER_ALLOWANCE_KWD, ...)
+ * replaces the general variable: a yen limit is not a dollar limit.
  */
-export function issuanceLimits(development: boolean, env = process.env): IssuanceLimits {
+export function issuanceLimits(development: boolean, env = process.env, currency?: string): IssuanceLimits {
   if (development) return DEVELOPMENT_LIMITS;
-  return {
-    issuanceThreshold: amountEnv(LIMIT_VARIABLES.issuanceThreshold, "0", env),
-    redemptionThreshold: amountEnv(LIMIT_VARIABLES.redemptionThreshold, "0", env),
-    officerAllowance: amountEnv(LIMIT_VARIABLES.officerAllowance, "0", env),
+  const sources: NonNullable<IssuanceLimits["sources"]> = {};
+  const amount = (field: keyof typeof LIMIT_VARIABLES): string => {
+    const own = currency ? `${LIMIT_VARIABLES[field]}_${currency}` : undefined;
+    if (own && env[own]?.trim()) {
+      sources[field] = own;
+      return amountEnv(own, "0", env);
+    }
+    return amountEnv(LIMIT_VARIABLES[field], "0", env);
+  };
+  const limits: IssuanceLimits = {
+    issuanceThreshold: amount("issuanceThreshold"),
+    redemptionThreshold: amount("redemptionThreshold"),
+    officerAllowance: amount("officerAllowance"),
     approvalWindow: integerEnv("APPROVAL_WINDOW_SECONDS", 24 * 3600, env),
   };
+  return Object.keys(sources).length > 0 ? { ...limits, sources } : limits;
 }
 
 /** The development account that is the second issuance officer. */
@@ -137,17 +149,20 @@ export async function platformParams(hre: HardhatRuntimeEnvironment): Promise<{ 
     securities.push(DEMO_SECURITY);
   }
   const limits = issuanceLimits(development);
+  const currencies = currenciesFrom(process.env.DEPLOY_CURRENCIES ?? "USD");
+  const currencyLimits = Object.fromEntries(currencies.map((c) => [c.code, issuanceLimits(development, process.env, c.code)]));
   const adminDelay = integerEnv("ADMIN_DELAY_SECONDS", development ? 60 : 2 * 24 * 3600);
   const upgradeDelay = integerEnv("UPGRADE_DELAY_SECONDS", development ? 0 : 2 * 24 * 3600);
   requireLongDelays(hre.network.name, { adminDelay, upgradeDelay });
   return {
     admin: signers[0],
     params: {
-      currencies: currenciesFrom(process.env.DEPLOY_CURRENCIES ?? "USD"),
+      currencies,
       securities,
       escrow: true,
       roles,
       limits,
+      currencyLimits,
       adminDelay,
       upgradeDelay,
       compliance: development ? signers[1] : undefined,

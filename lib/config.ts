@@ -36,12 +36,14 @@ export interface IssuanceLimits {
   officerAllowance: string;
   /** Seconds a proposal can be approved for. */
   approvalWindow: number;
+  /** The variable each amount came from, when not the general one of LIMIT_VARIABLES (ISSUANCE_THRESHOLD_JPY). */
+  sources?: Partial<Record<keyof typeof LIMIT_VARIABLES, string>>;
 }
 
 /** The environment variable that sets each amount of IssuanceLimits off development networks (deploy/params.ts). */
 export const LIMIT_VARIABLES = {
   issuanceThreshold: "ISSUANCE_THRESHOLD", redemptionThreshold: "REDEMPTION_THRESHOLD", officerAllowance: "OFFICER_ALLOWANCE",
-} as const satisfies Record<Exclude<keyof IssuanceLimits, "approvalWindow">, string>;
+} as const satisfies Record<Exclude<keyof IssuanceLimits, "approvalWindow" | "sources">, string>;
 
 /** The limits of development networks, tests and the demo. */
 export const DEVELOPMENT_LIMITS: IssuanceLimits = {

@@ -57,6 +57,8 @@ export interface PlatformParams {
   roles: RoleHolders;
   /** The dual-control thresholds, officer allowances and approval window of every IssuanceDesk. */
   limits: IssuanceLimits;
+  /** A currency's own limits where it has them (ISSUANCE_THRESHOLD_JPY, ...), by ISO 4217 code; `limits` otherwise. */
+  currencyLimits?: Record<string, IssuanceLimits>;
   adminDelay: number;
   /**
    * Seconds between scheduling and executing an upgrade in the timelock that holds UPGRADER_ROLE on every
@@ -230,7 +232,7 @@ export async function deployPlatform(
   const network = hre.network.name;
   requireSeparateDuties(params.roles);
   // Every currency's limits in its own minor unit, checked before anything is sent.
-  const limitsOf = new Map(params.currencies.map((c) => [c.code, deskLimits(params.limits, c)]));
+  const limitsOf = new Map(params.currencies.map((c) => [c.code, deskLimits(params.currencyLimits?.[c.code] ?? params.limits, c)]));
   const chainId = await connectedChainId(hre);
   const file = deploymentPath(network);
   const record: DeploymentRecord = options.persist && fs.existsSync(file)
@@ -605,19 +607,20 @@ export function requireSeparateDuties(roles: RoleHolders): void {
 }
 
 /**
- * A desk's limits in the smallest unit of its currency. One limit applies to every currency, so places
- * beyond the currency's minor unit are accepted when they are zeros ("1000000.00" is 1,000,000 JPY); a
- * limit that needs them is refused, naming its variable and the currency.
+ * A desk's limits in the smallest unit of its currency. A general limit may serve several currencies, so
+ * places beyond the currency's minor unit are accepted when they are zeros ("1000000.00" is 1,000,000
+ * JPY); a limit that needs them is refused, naming its variable and the currency.
  */
 export function deskLimits(limits: IssuanceLimits, currency: CurrencyConfig) {
   const amount = (name: keyof typeof LIMIT_VARIABLES) => {
     const text = limits[name];
+    const variable = limits.sources?.[name] ?? LIMIT_VARIABLES[name];
     const [whole, fraction = ""] = text.trim().split(".");
     const kept = fraction.replace(/0+$/, "").padEnd(currency.decimals, "0");
     if (kept.length > currency.decimals) {
-      throw new Error(`${LIMIT_VARIABLES[name]} "${text}" has ${fraction.length} decimals; ${currency.code} has ${currency.decimals} (its ISO 4217 minor unit): give the limit in whole ${currency.decimals === 0 ? "units" : `units with at most ${currency.decimals} decimals`}`);
+      throw new Error(`${variable} "${text}" has ${fraction.length} decimals; ${currency.code} has ${currency.decimals} (its ISO 4217 minor unit): give the limit in whole ${currency.decimals === 0 ? "units" : `units with at most ${currency.decimals} decimals`}`);
     }
-    return parseAmount(kept.length > 0 ? `${whole}.${kept}` : whole, currency.decimals, `${LIMIT_VARIABLES[name]} (${currency.code})`);
+    return parseAmount(kept.length > 0 ? `${whole}.${kept}` : whole, currency.decimals, `${variable} (${currency.code})`);
   };
   return {
     issuanceThreshold: amount("issuanceThreshold"),

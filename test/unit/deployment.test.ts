@@ -3,6 +3,7 @@ import fs from "fs";
 import hre, { ethers } from "hardhat";
 import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
 import {
+  deskLimits,
   DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey,
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
@@ -179,6 +180,21 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(() => issuanceLimits(false, { OFFICER_ALLOWANCE: "1,000" }))
       .to.throw('OFFICER_ALLOWANCE="1,000" is not an amount in currency units (for example 1000000.00)');
     expect(() => issuanceLimits(false, { APPROVAL_WINDOW_SECONDS: "1h" })).to.throw('APPROVAL_WINDOW_SECONDS="1h" is not a whole number of seconds');
+  });
+
+  it("gives a currency its own limits where ISSUANCE_THRESHOLD_<CODE> and the others say so, naming that variable in a refusal", function () {
+    const env = { ISSUANCE_THRESHOLD: "1000000.00", OFFICER_ALLOWANCE: "5000000.00", ISSUANCE_THRESHOLD_JPY: "150000000", OFFICER_ALLOWANCE_JPY: "750000000" };
+    const jpy = issuanceLimits(false, env, "JPY");
+    expect(jpy).to.deep.equal({
+      issuanceThreshold: "150000000", redemptionThreshold: "0", officerAllowance: "750000000", approvalWindow: 86400,
+      sources: { issuanceThreshold: "ISSUANCE_THRESHOLD_JPY", officerAllowance: "OFFICER_ALLOWANCE_JPY" },
+    });
+    expect(issuanceLimits(false, env, "USD")).to.deep.equal({ issuanceThreshold: "1000000.00", redemptionThreshold: "0", officerAllowance: "5000000.00", approvalWindow: 86400 });
+    expect(deskLimits(jpy, CURRENCIES.JPY).issuanceThreshold).to.equal(150_000_000n);
+    expect(() => deskLimits(issuanceLimits(false, { ISSUANCE_THRESHOLD_JPY: "1.5" }, "JPY"), CURRENCIES.JPY))
+      .to.throw('ISSUANCE_THRESHOLD_JPY "1.5" has 1 decimals; JPY has 0 (its ISO 4217 minor unit): give the limit in whole units');
+    expect(() => issuanceLimits(false, { REDEMPTION_THRESHOLD_KWD: "1,5" }, "KWD"))
+      .to.throw('REDEMPTION_THRESHOLD_KWD="1,5" is not an amount in currency units (for example 1000000.00)');
   });
 
   it("refuses a limit with more decimals than the currency has, naming it, before anything is sent", async function () {
