@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
+import hre from "hardhat";
 import path from "path";
 import { editDistance, hardhatErrorLine, nearestName } from "../../lib/cli/hardhat-errors";
 import { requirePersistentNetwork } from "../../deploy/params";
@@ -70,6 +71,11 @@ describe("Hardhat's own errors on the command line", function () {
 
 describe("npm run deploy without --network", function () {
   this.timeout(120_000);
+  before(function () {
+    // `hardhat run` compiles first: under `npm run coverage` it would overwrite the instrumented artifacts
+    // every later test deploys. `npm test` runs these.
+    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
+  });
   const refusal = 'network "hardhat" is in-process: the deployment would be gone when this command exits; deploy to a running node with --network localhost (after npx hardhat node --port 8645) or another configured network (or set DEPLOY_IN_PROCESS=1 if this is deliberate)';
 
   it("is refused in one line, exit code 1, suggesting --network localhost: the in-process chain is gone when it exits", function () {

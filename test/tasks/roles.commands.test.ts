@@ -269,6 +269,8 @@ describe("Role and key lifecycle commands (Hardhat tasks)", function () {
         backend: "pkcs11", module: token.module, token: token.token, label: "issuer-2027", pinFile: token.pinFile, json: true,
       }))) as { address: string; account: Record<string, string> };
       const replacement = { address: generated.address };
+      // A new account: the network gives it gas money (the in-process network's gas price is 0 but coverage's is not).
+      await ethers.provider.send("hardhat_setBalance", [replacement.address, ethers.toBeHex(10n ** 20n)]);
       // The other accounts keep their keys: encrypted keystores of the development keys, in their order.
       const accounts: Record<string, string>[] = [];
       for (const [i, signer] of (await ethers.getSigners()).slice(0, 12).entries()) {
