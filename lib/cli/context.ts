@@ -43,7 +43,7 @@ interface AccessControlled {
 }
 
 /** Contracts whose custom errors a command decodes. */
-const EXPLAINED = ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "UpgradeTimelock"];
+const EXPLAINED = ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "FxQuotes", "UpgradeTimelock"];
 
 /**
  * What a command works with: the recorded deployment (checked against the connected chain), its
