@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
+import type { BaseContract } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { eur, fxFixture, ids, usd } from "../fixtures";
 import { FxQuote, quoteHash, signQuote } from "../../lib/fx";
@@ -22,10 +23,9 @@ async function snapshot(f: Fixture, q: FxQuote = f.quote) {
 }
 
 /** Expects `tx` to revert with `error` of `on` and its arguments, and nothing to have moved. */
-async function refused(f: Fixture, tx: () => Promise<unknown>, on: { interface: unknown }, error: string, args: unknown[], q: FxQuote = f.quote) {
+async function refused(f: Fixture, tx: () => Promise<unknown>, on: BaseContract, error: string, args: unknown[], q: FxQuote = f.quote) {
   const before = await snapshot(f, q);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  await expect(tx()).to.be.revertedWithCustomError(on as any, error).withArgs(...args);
+  await expect(tx()).to.be.revertedWithCustomError(on, error).withArgs(...args);
   expect(await snapshot(f, q)).to.deep.equal(before);
   expect(before.nonce).to.equal(NonceState.Unused);
 }
