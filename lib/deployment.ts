@@ -5,7 +5,7 @@ import { ContractFactory } from "ethers";
 import { getVersion, Manifest } from "@openzeppelin/upgrades-core";
 import type { InterfaceAbi, Signer, TransactionReceipt, TransactionRequest } from "ethers";
 import { Pipeline } from "./pipeline";
-import type { DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
+import type { DvPEscrow, FxQuotes, IssuanceDesk, ParticipantRegistry, PermissionedToken, UpgradeTimelock } from "../typechain-types";
 import { CurrencyConfig, currencyOf, IssuanceLimits, LIMIT_VARIABLES, RoleHolders, SecurityConfig } from "./config";
 import { Failure } from "./failure";
 import { readJsonFile } from "./files";
@@ -52,7 +52,10 @@ export interface DeploymentRecord {
 export interface PlatformParams {
   currencies: CurrencyConfig[];
   securities: SecurityConfig[];
-  /** Deploy the DvP escrow, onboard it and list every token in it. */
+  /**
+   * Deploy the settlement contracts, onboard them and list the tokens in them: the DvP escrow (every
+   * token) and FxQuotes, the quoted cross-currency payments (every deposit token).
+   */
   escrow: boolean;
   roles: RoleHolders;
   /** The dual-control thresholds, officer allowances and approval window of every IssuanceDesk. */
@@ -84,7 +87,11 @@ export const TIMELOCK_KEY = "UpgradeTimelock";
 export const ESCROW_KEY = "DvPEscrow";
 /** Participant id of the escrow in the registry: it holds locked legs, so it is onboarded like a client. */
 export const ESCROW_PARTICIPANT = "DVP-ESCROW";
-/** The escrow's KYC expiry: it is the bank's own contract; compliance can still suspend it. */
+/** Quoted cross-currency payments between deposit tokens against a liquidity provider's signed quote. */
+export const FX_QUOTES_KEY = "FxQuotes";
+/** Participant id of FxQuotes in the registry: it spends the parties' allowances, so it is onboarded too. */
+export const FX_QUOTES_PARTICIPANT = "FX-QUOTES";
+/** The KYC expiry of the escrow and FxQuotes: the bank's own contracts; compliance can still suspend them. */
 const ESCROW_KYC_YEARS = 100;
 
 /** Where deployment records live: deployments/ at the project root, or DEPLOYMENTS_DIR. */
@@ -421,6 +428,7 @@ export async function deployPlatform(
   await handOverUpgrades(REGISTRY_KEY, registryAddress);
 
   const settled: string[] = [];
+  const deposits: string[] = [];
   for (const currency of params.currencies) {
     const key = depositTokenKey(currency.code);
     const address = await proxy(key, "DepositToken", [
@@ -431,6 +439,7 @@ export async function deployPlatform(
     await issuanceDesk(currency, address);
     await handOverUpgrades(key, address);
     settled.push(address);
+    deposits.push(address);
   }
   for (const security of params.securities) {
     const key = securityTokenKey(security.isin);
@@ -457,27 +466,46 @@ export async function deployPlatform(
         () => t.setCustodian.populateTransaction(escrowAddress as string, true));
     }
   }
+  // Created after every other contract, so that adding it changed no other contract's address.
+  let fxAddress: string | undefined;
+  if (params.escrow) {
+    fxAddress = await proxy(FX_QUOTES_KEY, "FxQuotes", [registryAddress, adminAddress, params.adminDelay]);
+    await register(FX_QUOTES_KEY, fxAddress);
+    await grantAll(FX_QUOTES_KEY, fxAddress);
+    await handOverUpgrades(FX_QUOTES_KEY, fxAddress);
+    const fx = (await ethers.getContractAt("FxQuotes", fxAddress, admin)) as unknown as FxQuotes;
+    for (const token of deposits) {
+      await step(`list ${token} in ${FX_QUOTES_KEY}`, fxAddress, () => fx.isListed(token), () => fx.listToken.populateTransaction(token, true));
+    }
+  }
   await pipeline.mined();
   delete record.pending;
   save();
 
-  if (escrowAddress) {
-    // The compliance officer's onboarding needs the registry's compliance grant mined first.
+  // The compliance officer's onboarding needs the registry's compliance grant mined first.
+  const onboarding: [string, string, string][] = [];
+  if (escrowAddress) onboarding.push([ESCROW_KEY, ESCROW_PARTICIPANT, escrowAddress]);
+  if (fxAddress) onboarding.push([FX_QUOTES_KEY, FX_QUOTES_PARTICIPANT, fxAddress]);
+  if (onboarding.length > 0) {
     const registry = (await ethers.getContractAt("ParticipantRegistry", registryAddress)) as unknown as ParticipantRegistry;
-    const escrowId = ethers.id(ESCROW_PARTICIPANT);
-    const onboarded = async () => (await registry.participantOf(escrowAddress)) !== ethers.ZeroHash;
-    if (params.compliance) {
-      const latest = await provider.getBlock("latest");
-      const expiry = latest!.timestamp + ESCROW_KYC_YEARS * 365 * 24 * 3600;
-      const compliance = new Pipeline(params.compliance);
-      await step(`onboard ${ESCROW_KEY} as participant ${ESCROW_PARTICIPANT}`, registryAddress, onboarded,
-        () => registry.connect(params.compliance!).onboard.populateTransaction(escrowId, [escrowAddress], expiry), compliance);
+    const compliance = params.compliance ? new Pipeline(params.compliance) : undefined;
+    for (const [key, participant, address] of onboarding) {
+      const onboarded = async () => (await registry.participantOf(address)) !== ethers.ZeroHash;
+      if (compliance) {
+        const latest = await provider.getBlock("latest");
+        const expiry = latest!.timestamp + ESCROW_KYC_YEARS * 365 * 24 * 3600;
+        await step(`onboard ${key} as participant ${participant}`, registryAddress, onboarded,
+          () => registry.connect(params.compliance!).onboard.populateTransaction(ethers.id(participant), [address], expiry), compliance);
+      } else if (!(await onboarded())) {
+        const what = key === ESCROW_KEY ? "the escrow before trades can lock legs" : `${key} before quoted payments can move`;
+        log(`  todo    compliance must onboard ${what}:`);
+        log(`          npx hardhat participant:onboard --network ${network} --id ${participant} --wallets ${address} --kyc-expiry <date>`);
+      }
+    }
+    if (compliance) {
       await compliance.mined();
       delete record.pending;
       save();
-    } else if (!(await onboarded())) {
-      log(`  todo    compliance must onboard the escrow before trades can lock legs:`);
-      log(`          npx hardhat participant:onboard --network ${network} --id ${ESCROW_PARTICIPANT} --wallets ${escrowAddress} --kyc-expiry <date>`);
     }
   }
   await registerProxies(hre, admin, record);

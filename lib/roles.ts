@@ -21,7 +21,7 @@ export const DUTIES: Record<keyof RoleHolders, { role: string; env: string; on: 
 };
 
 /** The kinds of contract a deployment records (the part of a record key before ":"). */
-export type ContractKind = "ParticipantRegistry" | "DepositToken" | "IssuanceDesk" | "SecurityToken" | "DvPEscrow" | "UpgradeTimelock";
+export type ContractKind = "ParticipantRegistry" | "DepositToken" | "IssuanceDesk" | "SecurityToken" | "DvPEscrow" | "FxQuotes" | "UpgradeTimelock";
 
 /** Duties that must stay with different keys (the contracts refuse them on chain too). */
 export const SEPARATE_DUTIES: [keyof RoleHolders, keyof RoleHolders][] = [

@@ -1,9 +1,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
+import type { DepositToken, DvPEscrow, FxQuotes, IssuanceDesk, ParticipantRegistry, SecurityToken, UpgradeTimelock } from "../typechain-types";
 import { CurrencyConfig, DEVELOPMENT_LIMITS, IssuanceLimits, RoleHolders, SecurityConfig } from "./config";
 import {
-  deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY,
+  deployPlatform, depositTokenKey, ESCROW_KEY, FX_QUOTES_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY, securityTokenKey, TIMELOCK_KEY,
 } from "./deployment";
 
 export { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "./config";
@@ -18,11 +18,11 @@ export interface SuiteConfig {
   currencies: CurrencyConfig[];
   /** Securities to deploy as asset legs (none by default). */
   securities?: SecurityConfig[];
-  /** Deploy the DvP escrow and list every token in it (default true). */
+  /** Deploy the DvP escrow and FxQuotes and list the tokens in them (default true). */
   escrow?: boolean;
   /**
-   * The compliance officer's signer, to onboard the escrow as a participant. Without it the escrow is
-   * deployed but not onboarded, and the deployment says which command compliance must run.
+   * The compliance officer's signer, to onboard the escrow and FxQuotes as participants. Without it they
+   * are deployed but not onboarded, and the deployment says which command compliance must run.
    */
   compliance?: Signer;
   /** Seconds a default-admin transfer must wait before it can be accepted. */
@@ -38,6 +38,8 @@ export interface Suite {
   desks: Record<string, IssuanceDesk>;
   securities: Record<string, SecurityToken>;
   escrow?: DvPEscrow;
+  /** Quoted cross-currency payments (deployed with the escrow, every deposit token listed). */
+  fxQuotes?: FxQuotes;
   /** Holds UPGRADER_ROLE on every contract; `roles.upgrader` proposes and executes. */
   timelock: UpgradeTimelock;
 }
@@ -72,6 +74,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, config: SuiteC
     desks,
     securities,
     escrow: record.contracts[ESCROW_KEY] ? await at<DvPEscrow>(ESCROW_KEY) : undefined,
+    fxQuotes: record.contracts[FX_QUOTES_KEY] ? await at<FxQuotes>(FX_QUOTES_KEY) : undefined,
     timelock: await at<UpgradeTimelock>(TIMELOCK_KEY),
   };
 }

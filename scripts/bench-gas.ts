@@ -5,6 +5,7 @@ import { BATCH_SIZE, BLOCK_GAS_LIMIT, measureDvPBatchGas } from "./bench/dvpBatc
 import { formatAmount } from "../lib/format";
 import { measureTokenGas } from "./bench/token";
 import { measureSignedPaymentGas } from "./bench/payments";
+import { measureFxGas } from "./bench/fx";
 
 /** `npm run bench:gas`: gas per operation beside plain ERC-20 baselines measured in the same run. */
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   printGasTable("Signed payments and netted batches (deposit token, 10 participants, a settlement agent submits)", payments.rows);
   for (const note of payments.notes) console.log(note);
   printGasTable("DvP escrow (UUPS proxy, registry checks on both parties, both tokens permissioned)", await measureDvPGas(hre));
+  printGasTable("FX payment against a signed quote (USD from payer to provider, EUR from provider to beneficiary, baselines in the same run)", await measureFxGas(hre));
   const batch = await measureDvPBatchGas(hre);
   printGasTable("DvP netted batch of signed trades (6 parties, 3 securities and USD; baseline measured in the same run)", batch.rows);
   console.log(`\nMoved by the ${BATCH_SIZE}-trade batch (SignedTradeBatchSettled): gross = settling each trade alone, net = what moved`);

@@ -1,8 +1,9 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import { FxQuote, signQuote } from "../lib/fx";
 import { SAMPLE_SECURITIES } from "../lib/config";
-import { CURRENCIES, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
+import { CURRENCIES, CurrencyConfig, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
 
 export const YEAR = 365 * 24 * 3600;
 /** The signer that is the second issuance officer in every fixture (its index among the signers). */
@@ -26,7 +27,7 @@ export const usd = (x: string): bigint => ethers.parseUnits(x, 2);
  * 1,000,000.00 attested. With `settlement`, also the demo security and the escrow (onboarded, every token
  * listed).
  */
-async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY]) {
+async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] = [DEMO_SECURITY], currencies: CurrencyConfig[] = [CURRENCIES.USD]) {
   const signers = await ethers.getSigners();
   const [admin, compliance, issuer, reserve, pauser, upgrader, alice, alice2, bob, carol, outsider, agent, guardian] = signers;
   const secondIssuer = signers[SECOND_ISSUER];
@@ -35,7 +36,7 @@ async function onboardedSuite(settlement: boolean, securities: SecurityConfig[] 
     pauser: pauser.address, upgrader: upgrader.address, guardian: guardian.address,
   };
   const suite = await deploySuite(hre, {
-    admin, roles, currencies: [CURRENCIES.USD], adminDelay: ADMIN_DELAY,
+    admin, roles, currencies, adminDelay: ADMIN_DELAY,
     ...(settlement ? { securities, compliance } : {}),
   });
   const kycExpiry = (await time.latest()) + YEAR;
@@ -132,4 +133,39 @@ export async function batchFixture() {
     buyerSig: await signTrade(signerOf.get(terms.buyer)!, escrowAddress, chainId, terms),
   });
   return { ...base, cash, securities, escrow, escrowAddress, dave, parties, chainId, deadline, trade, sign };
+}
+
+/** Amount in EUR cents from a decimal string. */
+export const eur = (x: string): bigint => ethers.parseUnits(x, 2);
+
+/**
+ * Quoted cross-currency payments: USD and EUR deposit tokens (reserves of 1,000,000.00 each), FxQuotes
+ * onboarded with both listed. Payer alice (alpha) holds 10,000.00 USD, the liquidity provider lp (gamma)
+ * 100,000.00 EUR and 1.00 USD; beneficiary bob (beta) holds nothing; all approved FxQuotes for everything.
+ * `quote` is lp's offer to alice: 920.00 EUR for 1,000.00 USD, valid five minutes; `sign` signs a quote by
+ * lp (or another signer). carol is not onboarded.
+ */
+export async function fxFixture() {
+  const { suite, ...base } = await onboardedSuite(true, [], [CURRENCIES.USD, CURRENCIES.EUR]);
+  const { compliance, issuer, reserve, alice } = base;
+  const lp = (await ethers.getSigners())[13];
+  await suite.registry.connect(compliance).onboard(ids.gamma, [lp.address], (await time.latest()) + YEAR);
+  const [usdToken, eurToken] = [suite.tokens.USD, suite.tokens.EUR];
+  await suite.desks.EUR.connect(reserve).attestReserves(eur("1000000.00"), ethers.id("report-eur-1"), await time.latest());
+  const fx = suite.fxQuotes!;
+  const fxAddress = await fx.getAddress();
+  await base.desk.connect(issuer).mint(alice.address, usd("10000.00"), ethers.id("deposit-alice-1"));
+  await base.desk.connect(issuer).mint(lp.address, usd("1.00"), ethers.id("deposit-lp-1"));
+  await suite.desks.EUR.connect(issuer).mint(lp.address, eur("100000.00"), ethers.id("deposit-lp-eur-1"));
+  await usdToken.connect(alice).approve(fxAddress, ethers.MaxUint256);
+  await eurToken.connect(lp).approve(fxAddress, ethers.MaxUint256);
+  const { chainId } = await ethers.provider.getNetwork();
+  const quote: FxQuote = {
+    provider: lp.address, payer: alice.address,
+    sellToken: await eurToken.getAddress(), sellAmount: eur("920.00"),
+    buyToken: await usdToken.getAddress(), buyAmount: usd("1000.00"),
+    validUntil: BigInt((await time.latest()) + 300), nonce: ethers.id("LP-QUOTE-1"),
+  };
+  const sign = (q: FxQuote, by: Parameters<typeof signQuote>[0] = lp) => signQuote(by, fxAddress, chainId, q);
+  return { ...base, suite, fx, fxAddress, usdToken, eurToken, lp, chainId, quote, sign, signature: await sign(quote) };
 }

@@ -6,7 +6,7 @@ import type {
 } from "../../typechain-types";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import {
-  connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey, keyOfAddress, openRecorded,
+  connectedChainId, contractOf, DeploymentRecord, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, FX_QUOTES_PARTICIPANT, issuanceDeskKey, keyOfAddress, openRecorded,
   readDeployment, recordedKeys, recordName, REGISTRY_KEY, requireFinished, requireRecordOnChain, securityTokenKey, TIMELOCK_KEY,
 } from "../deployment";
 import { decodeRevert, explainError, revertData } from "../errors";
@@ -43,7 +43,7 @@ interface AccessControlled {
 }
 
 /** Contracts whose custom errors a command decodes. */
-const EXPLAINED = ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "UpgradeTimelock"];
+const EXPLAINED = ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "FxQuotes", "UpgradeTimelock"];
 
 /**
  * What a command works with: the recorded deployment (checked against the connected chain), its
@@ -151,7 +151,7 @@ export class CommandContext {
   /** The text each participant id was derived from (LEI or name), from the registry's ParticipantNamed events. */
   async participantNames(): Promise<Map<string, string>> {
     if (this.names) return this.names;
-    const names = new Map<string, string>([[this.hre.ethers.id(ESCROW_PARTICIPANT), ESCROW_PARTICIPANT]]);
+    const names = new Map<string, string>([ESCROW_PARTICIPANT, FX_QUOTES_PARTICIPANT].map((p) => [this.hre.ethers.id(p), p]));
     for (const e of await this.registry.queryFilter(this.registry.filters.ParticipantNamed(), this.fromBlock(REGISTRY_KEY))) {
       names.set(e.args.id, e.args.name);
     }

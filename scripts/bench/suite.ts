@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { SecurityConfig } from "../../lib/config";
+import type { CurrencyConfig, SecurityConfig } from "../../lib/config";
 import { CURRENCIES, deploySuite, IssuanceLimits, Suite } from "../../lib/suite";
 
 /** Limits high enough that one officer issues every seed amount of the benchmarks alone. */
@@ -8,11 +8,12 @@ export const BENCH_LIMITS: IssuanceLimits = {
 };
 
 /**
- * The suite every gas benchmark measures: the USD token (and `securities`), `ops` (account 1) holding
+ * The suite every gas benchmark measures: the USD token (or `currencies`, and `securities`), `ops` (account 1) holding
  * compliance, pause and upgrades, the admin guarding upgrades, and the issuance officers and the reserve attester on the last three
- * accounts (they must be different keys), with reserves of 10^15 smallest units attested now.
+ * accounts (they must be different keys), with reserves of 10^15 smallest units attested now in every currency.
+ * The escrow and FxQuotes (onboarded by `ops`) come with `securities`.
  */
-export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[]) {
+export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[], currencies: CurrencyConfig[] = [CURRENCIES.USD]) {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
   const [admin, ops] = signers;
@@ -22,11 +23,13 @@ export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: Se
     pauser: ops.address, upgrader: ops.address, guardian: admin.address,
   };
   const suite: Suite = await deploySuite(hre, {
-    admin, roles, limits: BENCH_LIMITS, currencies: [CURRENCIES.USD], adminDelay: 0,
+    admin, roles, limits: BENCH_LIMITS, currencies, adminDelay: 0,
     ...(securities ? { securities, compliance: ops } : {}),
   });
   const desk = suite.desks.USD.connect(issuer);
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;
-  await (await suite.desks.USD.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"), now)).wait();
+  for (const c of currencies) {
+    await (await suite.desks[c.code].connect(reserve).attestReserves(10n ** 15n, ethers.id(`bench-reserves-${c.code}`), now)).wait();
+  }
   return { suite, desk, ops, issuer, secondIssuer, reserve };
 }

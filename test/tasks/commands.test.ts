@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fs from "fs";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { deploymentPath, ESCROW_KEY, ESCROW_PARTICIPANT, readDeployment } from "../../lib/deployment";
+import { deploymentPath, ESCROW_KEY, ESCROW_PARTICIPANT, FX_QUOTES_KEY, FX_QUOTES_PARTICIPANT, readDeployment } from "../../lib/deployment";
 import { isoDate, participantId } from "../../lib/format";
 import { ACME_LEI, deployed, failed, funded, GLOBEX_LEI, load, ok, run, useTemporaryDeployments } from "./helpers";
 
@@ -92,6 +92,7 @@ describe("operator commands (Hardhat tasks)", function () {
       const listed = JSON.parse(ok(await run("participant:list", { json: true }))) as { participants: { id: string; status: string; wallets: string[] }[] };
       expect(listed.participants.map((p) => [p.id, p.status, p.wallets])).to.deep.equal([
         [ethers.id(ESCROW_PARTICIPANT), "Active", [record.contracts[ESCROW_KEY].address]],
+        [ethers.id(FX_QUOTES_PARTICIPANT), "Active", [record.contracts[FX_QUOTES_KEY].address]],
         [participantId(ACME_LEI), "Active", [acme.address]],
         [participantId(GLOBEX_LEI), "Active", [globex.address]],
       ]);

@@ -282,7 +282,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       expect([onboarded.id, onboarded.lei, onboarded.name]).to.deep.equal([participantId(ACME_LEI), ACME_LEI, null]);
       ok(await run("participant:onboard", { id: "Globex Markets", wallets: globex.address, kycExpiry: "2030-12-31" }));
       const listed = JSON.parse(ok(await run("participant:list", { json: true }))) as { participants: Record<string, unknown>[] };
-      expect(listed.participants.map((p) => [p.lei, p.name])).to.deep.equal([[null, "DVP-ESCROW"], [ACME_LEI, null], [null, "Globex Markets"]]);
+      expect(listed.participants.map((p) => [p.lei, p.name])).to.deep.equal([[null, "DVP-ESCROW"], [null, "FX-QUOTES"], [ACME_LEI, null], [null, "Globex Markets"]]);
       const shown = JSON.parse(ok(await run("participant:show", { wallet: globex.address, json: true }))) as Record<string, unknown>;
       expect([shown.id, shown.lei, shown.name, shown.status]).to.deep.equal([participantId("Globex Markets"), null, "Globex Markets", "Active"]);
       const suspended = JSON.parse(ok(await run("participant:suspend", { id: ACME_LEI, json: true }))) as Record<string, unknown>;

@@ -4,7 +4,8 @@ import hre, { ethers } from "hardhat";
 import { CURRENCIES, DEMO_SECURITY, DEVELOPMENT_LIMITS } from "../../lib/suite";
 import {
   deskLimits,
-  DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, issuanceDeskKey,
+  DeploymentRecord, deployPlatform as deploy, DeployOptions, deploymentPath, depositTokenKey, ESCROW_KEY, ESCROW_PARTICIPANT, FX_QUOTES_KEY,
+  FX_QUOTES_PARTICIPANT, issuanceDeskKey,
   PlatformParams, readDeployment, REGISTRY_KEY, requireFinished, requireSeparateDuties, securityTokenKey, TIMELOCK_KEY,
 } from "../../lib/deployment";
 import { DEVELOPMENT_SECOND_ISSUER, GUARDIAN_ACCOUNT, issuanceLimits, platformParams, requireLongDelays, requireOwnChainId } from "../../deploy/params";
@@ -42,7 +43,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     const record = await deployPlatform(admin, p, (l) => lines.push(l));
     expect(Object.keys(record.contracts)).to.deep.equal([
       TIMELOCK_KEY, REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), depositTokenKey("EUR"), issuanceDeskKey("EUR"),
-      securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY,
+      securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY, FX_QUOTES_KEY,
     ]);
     const onDisk = JSON.parse(fs.readFileSync(deploymentPath("hardhat"), "utf8")) as DeploymentRecord;
     expect(onDisk).to.deep.equal(record);
@@ -71,16 +72,16 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     ]);
     expect(await eur.registry()).to.equal(record.contracts.ParticipantRegistry.address);
     // registry 1 role; per currency: token 2 roles, the desk's ISSUER_ROLE on it, desk 3 roles and 2 allowances;
-    // security 3 roles, escrow 1; six platform-contract registrations (tokens, desks, security, escrow); each of
-    // the seven proxies hands UPGRADER_ROLE to the timelock and renounces it (2); three listings, three custodian
-    // marks, one onboarding
-    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * (2 + 1 + 3 + 2) + 3 + 1 + 6 + 7 * 2 + 3 + 3 + 1);
+    // security 3 roles, escrow 1, FxQuotes none; seven platform-contract registrations (tokens, desks, security,
+    // escrow, FxQuotes); each of the eight proxies hands UPGRADER_ROLE to the timelock and renounces it (2); three
+    // listings in the escrow and three custodian marks; two listings in FxQuotes (the deposit tokens); two onboardings
+    expect(lines.filter((l) => l.includes("done")).length).to.equal(1 + 2 * (2 + 1 + 3 + 2) + 3 + 1 + 7 + 8 * 2 + 3 + 3 + 2 + 2);
     const escrow = await ethers.getContractAt("DvPEscrow", record.contracts[ESCROW_KEY].address);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
     // every contract but the registry (always consulted) and the timelock (no conflicting duty) is a platform
     // contract, registered before any duty was granted on it
     expect([...(await registry.platformContracts())]).to.deep.equal(
-      [depositTokenKey("USD"), issuanceDeskKey("USD"), depositTokenKey("EUR"), issuanceDeskKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]
+      [depositTokenKey("USD"), issuanceDeskKey("USD"), depositTokenKey("EUR"), issuanceDeskKey("EUR"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY, FX_QUOTES_KEY]
         .map((k) => record.contracts[k].address));
     for (const key of [depositTokenKey("USD"), ESCROW_KEY]) {
       const registered = lines.findIndex((l) => l.startsWith(`  done    register ${key} as platform contract`));
@@ -92,6 +93,12 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     for (const key of [depositTokenKey("USD"), depositTokenKey("EUR"), securityTokenKey(DEMO_SECURITY.isin)]) {
       expect(await escrow.isListed(record.contracts[key].address), key).to.equal(true);
     }
+    // FxQuotes pays between deposit tokens only; it spends allowances, so it is an onboarded participant
+    const fx = await ethers.getContractAt("FxQuotes", record.contracts[FX_QUOTES_KEY].address);
+    for (const key of [depositTokenKey("USD"), depositTokenKey("EUR")]) expect(await fx.isListed(record.contracts[key].address), key).to.equal(true);
+    expect(await fx.isListed(record.contracts[securityTokenKey(DEMO_SECURITY.isin)].address)).to.equal(false);
+    expect(await registry.participantOf(await fx.getAddress())).to.equal(ethers.id(FX_QUOTES_PARTICIPANT));
+    expect(await registry.isAllowed(await fx.getAddress())).to.equal(true);
   });
 
   it("hands UPGRADER_ROLE of every contract to a timelock with the given delay, cancelled by the guardian alone; the admin keeps none and cannot take it", async function () {
@@ -107,7 +114,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
     expect(await timelock.hasRole(await timelock.PROPOSER_ROLE(), p.roles.guardian)).to.equal(false);
     expect(await timelock.hasRole(await timelock.EXECUTOR_ROLE(), p.roles.guardian)).to.equal(false);
     const upgrader = ethers.id("UPGRADER_ROLE");
-    for (const key of [REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY]) {
+    for (const key of [REGISTRY_KEY, depositTokenKey("USD"), issuanceDeskKey("USD"), securityTokenKey(DEMO_SECURITY.isin), ESCROW_KEY, FX_QUOTES_KEY]) {
       const c = await ethers.getContractAt("AccessControlDefaultAdminRulesUpgradeable", record.contracts[key].address, admin);
       expect(await c.hasRole(upgrader, await timelock.getAddress()), key).to.equal(true);
       expect(await c.hasRole(upgrader, admin.address), key).to.equal(false);
@@ -208,7 +215,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
   it("keeps every deployed contract at least 2,048 bytes below the 24,576-byte contract size limit", async function () {
     // Instrumented for coverage the code is larger than it deploys; the sizes are those of the real build.
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
-    for (const name of ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "UpgradeTimelock"]) {
+    for (const name of ["ParticipantRegistry", "DepositToken", "IssuanceDesk", "SecurityToken", "DvPEscrow", "FxQuotes", "UpgradeTimelock"]) {
       const size = ethers.dataLength((await hre.artifacts.readArtifact(name)).deployedBytecode);
       expect(size, name).to.be.at.most(24_576 - 2_048);
     }
@@ -283,10 +290,11 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       // what an interrupted run leaves on disk: predicted addresses and the hashes still in flight
       for (let i = 0; ; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        // the timelock, 5 implementations (both deposit tokens share one, both desks another), 7 proxies,
-        // 6 platform-contract registrations, 24 role grants (17 duties, 7 UPGRADER_ROLE to the timelock),
-        // 4 officer allowances, 7 renouncements of UPGRADER_ROLE, 3 listings and 3 custodian marks
-        if (onDisk?.contracts[ESCROW_KEY] && onDisk.pending?.length === 1 + 5 + 7 + 6 + 24 + 4 + 7 + 3 + 3) {
+        // the timelock, 6 implementations (both deposit tokens share one, both desks another), 8 proxies,
+        // 7 platform-contract registrations, 25 role grants (17 duties, 8 UPGRADER_ROLE to the timelock),
+        // 4 officer allowances, 8 renouncements of UPGRADER_ROLE, 3 listings in the escrow, 3 custodian marks
+        // and 2 listings in FxQuotes
+        if (onDisk?.contracts[FX_QUOTES_KEY] && onDisk.pending?.length === 1 + 6 + 8 + 7 + 25 + 4 + 8 + 3 + 3 + 2) {
           interrupted = onDisk;
           break;
         }
@@ -318,7 +326,7 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       let interrupted: DeploymentRecord | undefined;
       for (let i = 0; !interrupted; i++) {
         const onDisk = fs.existsSync(deploymentPath("hardhat")) ? readDeployment("hardhat") : undefined;
-        if (onDisk?.pending?.length === 1 + 5 + 7 + 6 + 24 + 4 + 7 + 3 + 3) interrupted = onDisk; // all the admin's transactions sent
+        if (onDisk?.pending?.length === 1 + 6 + 8 + 7 + 25 + 4 + 8 + 3 + 3 + 2) interrupted = onDisk; // all the admin's transactions sent
         expect(i).to.be.lessThan(200);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -368,6 +376,10 @@ describe("deployment (deploy/ and lib/deployment.ts)", function () {
       `npx hardhat participant:onboard --network hardhat --id ${ESCROW_PARTICIPANT} --wallets ${escrow} --kyc-expiry <date>`);
     const registry = await ethers.getContractAt("ParticipantRegistry", record.contracts[REGISTRY_KEY].address);
     expect(await registry.participantOf(escrow)).to.equal(ethers.ZeroHash);
+    const fx = record.contracts[FX_QUOTES_KEY].address;
+    expect(lines.join("\n")).to.include(
+      `npx hardhat participant:onboard --network hardhat --id ${FX_QUOTES_PARTICIPANT} --wallets ${fx} --kyc-expiry <date>`);
+    expect(await registry.participantOf(fx)).to.equal(ethers.ZeroHash);
   });
 
   it("says in one line that a network has no deployment", function () {
