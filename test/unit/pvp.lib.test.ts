@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { derivedRate, RATE_DECIMALS, RATE_PRECISION } from "../../lib/dvp";
+import { explainError } from "../../lib/errors";
 
 const usd = (amount: bigint) => ({ amount, decimals: 2, label: "USD" });
 const eur = (amount: bigint) => ({ amount, decimals: 2, label: "EUR" });
@@ -28,5 +30,18 @@ describe("Derived exchange rate of a payment versus payment trade (lib/dvp.ts de
     expect(derivedRate(usd(big), eur(big + 1n)).rate).to.equal("1.000000");
     expect(derivedRate(usd(3n), eur(1n), 0).rate).to.equal("0");
     expect(() => derivedRate(usd(0n), eur(1n))).to.throw("a rate needs a positive USD amount, not 0");
+  });
+});
+
+describe("A same-token trade refused in words (lib/errors.ts)", function () {
+  it("explains SameToken naming the token, also inside a batch's TradeRefused", async function () {
+    const escrow = await ethers.getContractFactory("DvPEscrow");
+    const token = ethers.getAddress("0x00000000000000000000000000000000000000e1");
+    const same = escrow.interface.encodeErrorResult("SameToken", [token]);
+    const interfaces = [escrow.interface];
+    expect(await explainError({ data: same }, { interfaces }))
+      .to.equal(`SameToken: both legs are token ${token}: a trade exchanges two different tokens (a security or a currency against another currency)`);
+    expect(await explainError({ data: escrow.interface.encodeErrorResult("TradeRefused", [1, same]) }, { interfaces, items: ["ref A", "ref FX-2"] }))
+      .to.equal(`trade 1 (ref FX-2): SameToken: both legs are token ${token}: a trade exchanges two different tokens (a security or a currency against another currency)`);
   });
 });
