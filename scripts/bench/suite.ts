@@ -8,11 +8,12 @@ export const BENCH_LIMITS: IssuanceLimits = {
 };
 
 /**
- * The suite every gas benchmark measures: the USD token (and `securities`), `ops` (account 1) holding
- * compliance, pause and upgrades, the admin guarding upgrades, and the issuance officers and the reserve attester on the last three
- * accounts (they must be different keys), with reserves of 10^15 smallest units attested now.
+ * The suite every gas benchmark measures: the USD token (or `currencies`; and `securities`), `ops`
+ * (account 1) holding compliance, pause and upgrades, the admin guarding upgrades, and the issuance
+ * officers and the reserve attester on the last three accounts (they must be different keys), with
+ * reserves of 10^15 smallest units attested now in every currency. `desk` is USD's, `desks` every one's.
  */
-export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[]) {
+export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[], currencies = [CURRENCIES.USD]) {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
   const [admin, ops] = signers;
@@ -22,11 +23,15 @@ export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: Se
     pauser: ops.address, upgrader: ops.address, guardian: admin.address,
   };
   const suite: Suite = await deploySuite(hre, {
-    admin, roles, limits: BENCH_LIMITS, currencies: [CURRENCIES.USD], adminDelay: 0,
+    admin, roles, limits: BENCH_LIMITS, currencies, adminDelay: 0,
     ...(securities ? { securities, compliance: ops } : {}),
   });
   const desk = suite.desks.USD.connect(issuer);
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;
-  await (await suite.desks.USD.connect(reserve).attestReserves(10n ** 15n, ethers.id("bench-reserves"), now)).wait();
-  return { suite, desk, ops, issuer, secondIssuer, reserve };
+  const desks: Suite["desks"] = {};
+  for (const c of currencies) {
+    await (await suite.desks[c.code].connect(reserve).attestReserves(10n ** 15n, ethers.id(c.code === "USD" ? "bench-reserves" : `bench-reserves-${c.code}`), now)).wait();
+    desks[c.code] = suite.desks[c.code].connect(issuer);
+  }
+  return { suite, desk, desks, ops, issuer, secondIssuer, reserve };
 }
