@@ -76,6 +76,11 @@ describe("Payment versus payment commands (USD against EUR, Hardhat tasks)", fun
     await f.usd.connect(f.compliance).unfreeze(f.globex.address);
 
     ok(await run("dvp:propose", fxArgs(f, { ref: "FX-0002" })));
+    await f.eur.connect(f.globex).approve(escrow, 92_000_000n);
+    await f.eur.connect(f.compliance).freeze(f.globex.address);
+    expect(failed(await run("dvp:fund", { trade: "FX-0002", from: f.globex.address })))
+      .to.equal(`error: lock 920,000.00 EUR for trade FX-0002 refused: EUR leg (seller ${f.globex.address} locks 920,000.00 EUR in the escrow): WalletFrozen: ${f.globex.address} is frozen; nothing was sent`);
+    await f.eur.connect(f.compliance).unfreeze(f.globex.address);
     ok(await run("dvp:fund", { trade: "FX-0002", from: f.globex.address }));
     await f.eur.connect(f.pauser).pause();
     expect(failed(await run("dvp:fund", { trade: "FX-0002", from: f.acme.address })))
