@@ -119,7 +119,10 @@ export function termsFromTermsFile(json: Record<string, unknown>, what: string, 
 export interface TermsText {
   seller?: string;
   buyer?: string;
+  /** The security's units (delivery versus payment). */
   units?: string;
+  /** The amount of the asset currency, in its units (payment versus payment: `--asset-amount` with `--asset-currency`). */
+  assetAmount?: string;
   cashAmount?: string;
   deadline?: string;
   ref?: string;
@@ -133,21 +136,55 @@ export interface LegToken {
 
 /**
  * Terms from text, amounts parsed exactly in the units of their tokens; refuses a missing or malformed
- * field naming it as the commands do (`--cash-amount`). The commands and the client page parse terms here.
+ * field naming it as the commands do (`--cash-amount`). The asset amount is `--units` of a security, or
+ * with `currencyLeg` (payment versus payment) `--asset-amount` of a second currency. The commands and the
+ * client page parse terms here.
  */
-export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken): TradeTerms {
-  for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], ["units", text.units], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
+export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken, currencyLeg = false): TradeTerms {
+  const [assetOption, assetText] = currencyLeg ? ["asset-amount", text.assetAmount] : ["units", text.units];
+  for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], [assetOption, assetText], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
     if (value === undefined || value.trim() === "") throw new Error(`--${name} is missing`);
   }
-  const assetAmount = parseAmount(text.units!, asset.decimals, "--units");
+  const assetAmount = parseAmount(assetText!, asset.decimals, `--${assetOption}`);
   const cashAmount = parseAmount(text.cashAmount!, cash.decimals, "--cash-amount");
-  if (assetAmount === 0n) throw new Error(`--units "${text.units}" is zero`);
+  if (assetAmount === 0n) throw new Error(`--${assetOption} "${assetText}" is zero`);
   if (cashAmount === 0n) throw new Error(`--cash-amount "${text.cashAmount}" is zero`);
   return {
     seller: parseAddress(text.seller!.trim(), "--seller"), buyer: parseAddress(text.buyer!.trim(), "--buyer"),
     asset: asset.address, assetAmount, cash: cash.address, cashAmount,
     deadline: BigInt(parseDate(text.deadline!, "--deadline")), ref: tradeRef(text.ref!, "--ref"),
   };
+}
+
+/** The decimals a derived exchange rate is shown with. */
+export const RATE_DECIMALS = 6;
+
+/** How a derived rate is computed, as the commands state it beside the rate. */
+export const RATE_PRECISION = `derived from the two amounts, ${RATE_DECIMALS} decimals, rounded half to even`;
+
+/** An amount of a currency leg: the integer in its smallest unit, its decimals and its label ("USD"). */
+export interface CurrencyAmount {
+  amount: bigint;
+  decimals: number;
+  label: string;
+}
+
+/**
+ * The exchange rate of a payment versus payment trade, derived from its two amounts and never stored:
+ * how much of `quote` one unit of `base` buys (quote / base, each amount in its currency's units), to
+ * `places` decimals rounded half to even, computed in integers. `rate` is the decimal ("0.920000"),
+ * `text` the quotation ("1 USD = 0.920000 EUR").
+ */
+export function derivedRate(base: CurrencyAmount, quote: CurrencyAmount, places = RATE_DECIMALS): { rate: string; text: string } {
+  if (base.amount <= 0n || quote.amount < 0n) throw new Error(`a rate needs a positive ${base.label} amount, not ${base.amount}`);
+  const numerator = quote.amount * 10n ** BigInt(base.decimals + places);
+  const denominator = base.amount * 10n ** BigInt(quote.decimals);
+  let scaled = numerator / denominator;
+  const twice = 2n * (numerator % denominator);
+  if (twice > denominator || (twice === denominator && scaled % 2n === 1n)) scaled += 1n;
+  const digits = scaled.toString().padStart(places + 1, "0");
+  const rate = places > 0 ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits;
+  return { rate, text: `1 ${base.label} = ${rate} ${quote.label}` };
 }
 
 /** Which party a signed file is from. */

@@ -204,6 +204,8 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `a party withdrew its signature on these terms (trade hash ${a.tradeHash})`;
     case "NoRefundPending":
       return `no refund waits for ${a.party} in ${a.token}`;
+    case "SameToken":
+      return `both legs are token ${a.token}: a trade exchanges two different tokens (a security or a currency against another currency)`;
     case "TokenNotListed":
       return `${a.token} is not listed for settlement`;
     case "AuthorizationNotYetValid":

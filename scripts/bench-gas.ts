@@ -6,6 +6,7 @@ import { formatAmount } from "../lib/format";
 import { measureTokenGas } from "./bench/token";
 import { measureSignedPaymentGas } from "./bench/payments";
 import { measureFxGas } from "./bench/fx";
+import { measurePvPGas, PVP_BATCH_SIZE } from "./bench/pvp";
 
 /** `npm run bench:gas`: gas per operation beside plain ERC-20 baselines measured in the same run. */
 async function main(): Promise<void> {
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
   }
   console.log(`\nGas used by a batch of this shape: about ${batch.fixed} + ${batch.perTrade} per trade; the largest that executes within a ${BLOCK_GAS_LIMIT.toLocaleString("en-US")}-gas block: ${batch.largestBatch} trades`);
   console.log(`Calldata: ${batch.bytesPerTrade} bytes per trade; GoQuorum's transaction size limit (genesis txnSizeLimit) lets in ${batch.bySize.map((x) => `${x.trades} trades at ${x.kib} KiB`).join(", ")}`);
+  const pvp = await measurePvPGas(hre);
+  printGasTable("Payment versus payment (USD and EUR deposit tokens, 6 parties; baselines measured in the same run)", pvp.rows);
+  console.log(`\nThe ${PVP_BATCH_SIZE}-trade netted PvP batch used ${pvp.batchGas} gas in one transaction`);
 }
 
 main().catch((e: unknown) => {

@@ -3,7 +3,9 @@ import { Wallet } from "ethers";
 import { CURRENCIES } from "../lib/config";
 import type { DeploymentRecord } from "../lib/deployment";
 import { contractOf, ESCROW_KEY, keyOfAddress, recordName } from "../lib/deployment";
-import { signedFileText, signedTradeFile, signTrade, termsFromTermsFile, tradeHash, TradeTerms } from "../lib/dvp";
+import {
+  CurrencyAmount, derivedRate, RATE_PRECISION, signedFileText, signedTradeFile, signTrade, termsFromTermsFile, tradeHash, TradeTerms,
+} from "../lib/dvp";
 import { readJsonFile } from "../lib/files";
 import { formatAmount, isoDate, parsePrivateKey, refText } from "../lib/format";
 
@@ -26,12 +28,21 @@ function inUnits(record: DeploymentRecord, token: string, amount: bigint): strin
   return decimals === undefined ? `${amount} of ${key}` : `${formatAmount(amount, decimals)} ${name}`;
 }
 
-/** The terms as the signer should read them before signing. */
+/** A deposit token of the published record as a currency leg (for a derived rate); undefined for any other token. */
+function currencyLeg(record: DeploymentRecord, token: string, amount: bigint): CurrencyAmount | undefined {
+  const key = keyOfAddress(record, token);
+  const decimals = decimalsOf(record, token);
+  return key && contractOf(key) === "DepositToken" && decimals !== undefined ? { amount, decimals, label: recordName(key) } : undefined;
+}
+
+/** The terms as the signer should read them before signing; payment versus payment with the rate derived from the two amounts. */
 export function termsInWords(record: DeploymentRecord, terms: TradeTerms): string {
+  const [asset, cash] = [currencyLeg(record, terms.asset, terms.assetAmount), currencyLeg(record, terms.cash, terms.cashAmount)];
   return [
     `  seller    ${terms.seller}`, `  buyer     ${terms.buyer}`,
     `  delivers  ${inUnits(record, terms.asset, terms.assetAmount)} (${terms.asset})`,
     `  pays      ${inUnits(record, terms.cash, terms.cashAmount)} (${terms.cash})`,
+    ...(asset && cash ? [`  rate      ${derivedRate(cash, asset).text} (${RATE_PRECISION})`] : []),
     `  deadline  ${isoDate(Number(terms.deadline))}`, `  ref       ${refText(terms.ref)}`,
   ].join("\n");
 }

@@ -169,3 +169,56 @@ export async function fxFixture() {
   const sign = (q: FxQuote, by: Parameters<typeof signQuote>[0] = lp) => signQuote(by, fxAddress, chainId, q);
   return { ...base, suite, fx, fxAddress, usdToken, eurToken, lp, chainId, quote, sign, signature: await sign(quote) };
 }
+
+/**
+ * Payment versus payment: the USD and EUR deposit tokens and the demo security, all listed in the
+ * escrow, among four parties of four participants (alice of alpha, bob of beta, carol of gamma, dave of
+ * delta). Reserves of 5,000,000.00 in each currency; alice holds 1,000,000.00 EUR and 100,000.00 USD,
+ * bob 1,000,000.00 USD and 100,000.00 EUR, carol and dave 100,000.00 of each; everyone approved the
+ * escrow for everything. `pvp` builds terms of a seller paying EUR (the asset leg) against a buyer paying
+ * USD (the cash leg), with a fresh reference; `sign` signs terms by both parties.
+ */
+export async function pvpFixture() {
+  const { suite, ...base } = await onboardedSuite(true, [DEMO_SECURITY], [CURRENCIES.USD, CURRENCIES.EUR]);
+  const { compliance, issuer, reserve, alice, bob, carol } = base;
+  const dave = (await ethers.getSigners())[12];
+  const kycExpiry = (await time.latest()) + YEAR;
+  await suite.registry.connect(compliance).onboard(ids.gamma, [carol.address], kycExpiry);
+  await suite.registry.connect(compliance).onboard(ids.delta, [dave.address], kycExpiry);
+  const [usdToken, eurToken] = [suite.tokens.USD, suite.tokens.EUR];
+  await time.increase(1);
+  await suite.desks.USD.connect(reserve).attestReserves(usd("5000000.00"), ethers.id("report-usd-2"), await time.latest());
+  await suite.desks.EUR.connect(reserve).attestReserves(eur("5000000.00"), ethers.id("report-eur-1"), await time.latest());
+  const escrow = suite.escrow!;
+  const escrowAddress = await escrow.getAddress();
+  const parties = [alice, bob, carol, dave];
+  const holds: Record<string, [string, string]> = {
+    [alice.address]: ["100000.00", "1000000.00"], [bob.address]: ["1000000.00", "100000.00"],
+    [carol.address]: ["100000.00", "100000.00"], [dave.address]: ["100000.00", "100000.00"],
+  };
+  for (const [i, p] of parties.entries()) {
+    const [inUsd, inEur] = holds[p.address];
+    await suite.desks.USD.connect(issuer).mint(p.address, usd(inUsd), ethers.id(`deposit-usd-${i}`));
+    await suite.desks.EUR.connect(issuer).mint(p.address, eur(inEur), ethers.id(`deposit-eur-${i}`));
+    await usdToken.connect(p).approve(escrowAddress, ethers.MaxUint256);
+    await eurToken.connect(p).approve(escrowAddress, ethers.MaxUint256);
+  }
+  const { chainId } = await ethers.provider.getNetwork();
+  const deadline = BigInt((await time.latest()) + 7 * 24 * 3600);
+  const [usdAddress, eurAddress] = [await usdToken.getAddress(), await eurToken.getAddress()];
+  const signerOf = new Map(parties.map((p) => [p.address, p]));
+  let refs = 0;
+  const pvp = (seller: { address: string }, buyer: { address: string }, eurAmount: bigint, usdAmount: bigint): TradeTerms => ({
+    seller: seller.address, buyer: buyer.address, asset: eurAddress, assetAmount: eurAmount,
+    cash: usdAddress, cashAmount: usdAmount, deadline, ref: ethers.encodeBytes32String(`PVP-${++refs}`),
+  });
+  const sign = async (terms: TradeTerms): Promise<SignedTrade> => ({
+    terms,
+    sellerSig: await signTrade(signerOf.get(terms.seller)!, escrowAddress, chainId, terms),
+    buyerSig: await signTrade(signerOf.get(terms.buyer)!, escrowAddress, chainId, terms),
+  });
+  return {
+    ...base, usdToken, eurToken, security: suite.securities[DEMO_SECURITY.isin], escrow, escrowAddress, dave, parties, chainId,
+    deadline, pvp, sign,
+  };
+}

@@ -4,7 +4,9 @@ pragma solidity 0.8.30;
 /**
  * @title IDvPEscrow
  * @notice Delivery versus payment: a tokenized security moves from seller to buyer and cash (the deposit
- * token) from buyer to seller in one atomic step, or nothing moves.
+ * token) from buyer to seller in one atomic step, or nothing moves. Payment versus payment is the same
+ * trade with a deposit token of another currency as the asset leg (for example EUR against USD): both
+ * legs are cash, each under its own token's rules, and the two tokens must differ.
  * @dev Two flows. Locking: a party proposes, each party locks its own leg, and the call that locks the
  * second leg settles both. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
  * both signatures; the escrow moves both legs with the parties' allowances in one transaction. Signed
@@ -18,8 +20,8 @@ interface IDvPEscrow {
     /// @notice The terms of a trade.
     /// @param seller Delivers `assetAmount` of `asset`, receives `cashAmount` of `cash`.
     /// @param buyer Pays `cashAmount` of `cash`, receives `assetAmount` of `asset`.
-    /// @param asset The security token (listed).
-    /// @param assetAmount Units of the security (non-zero).
+    /// @param asset The security token, or for payment versus payment the deposit token the seller pays (listed).
+    /// @param assetAmount Units of the asset in its smallest unit (non-zero).
     /// @param cash The cash token (listed).
     /// @param cashAmount Cash in its smallest unit (non-zero).
     /// @param deadline Last second (unix time) at which the trade may be funded or settled.
@@ -178,6 +180,8 @@ interface IDvPEscrow {
     error TradeAmountZero();
     /// @notice Seller and buyer are the same wallet.
     error SameParty(address party);
+    /// @notice Both legs are the same token: a trade exchanges two different tokens.
+    error SameToken(address token);
     /// @notice The deadline has passed.
     error DeadlinePassed(uint64 deadline, uint256 currentTime);
     /// @notice The deadline has not passed yet.

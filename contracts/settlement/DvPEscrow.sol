@@ -19,7 +19,8 @@ import {Duties} from "../access/Duties.sol";
 
 /**
  * @title DvPEscrow
- * @notice Atomic delivery versus payment between a listed security token and a listed cash token.
+ * @notice Atomic settlement of two legs in two listed tokens: delivery versus payment (a security against a
+ * deposit token) and payment versus payment (a deposit token against a deposit token of another currency).
  * @dev Upgradeable (UUPS, UPGRADER_ROLE), ERC-7201 storage, `nonReentrant` on every state change. The
  * escrow is onboarded in the registry as a participant so that the permissioned tokens may be locked in
  * it; every token movement it makes is still checked by the tokens' own rule. Tokens it pulls are
@@ -357,14 +358,16 @@ contract DvPEscrow is
     }
 
     /**
-     * @dev Why terms cannot trade now (listed tokens, amounts, distinct parties, deadline, registry), as the
-     * ABI-encoded error to raise; empty when they can. Every flow asks this one function.
+     * @dev Why terms cannot trade now (listed tokens, amounts, distinct parties, two different tokens,
+     * deadline, registry), as the ABI-encoded error to raise; empty when they can. Every flow asks this one
+     * function.
      */
     function _termsRefusal(DvPEscrowStorage storage $, Trade memory t) private view returns (bytes memory refusal) {
         if (!$.listed[t.asset]) return _refusal(TokenNotListed.selector, uint160(t.asset));
         if (!$.listed[t.cash]) return _refusal(TokenNotListed.selector, uint160(t.cash));
         if (t.assetAmount == 0 || t.cashAmount == 0) return abi.encodeWithSelector(TradeAmountZero.selector);
         if (t.seller == t.buyer) return _refusal(SameParty.selector, uint160(t.seller));
+        if (t.asset == t.cash) return _refusal(SameToken.selector, uint160(t.asset));
         // slither-disable-next-line timestamp
         if (t.deadline < block.timestamp) return abi.encodeWithSelector(DeadlinePassed.selector, t.deadline, block.timestamp);
         // A batch asks about each trade's parties, as settling it alone would.

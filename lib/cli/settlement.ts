@@ -1,10 +1,13 @@
 import fs from "fs";
 import path from "path";
+import { Interface } from "ethers";
 import type { Signer } from "ethers";
 import type { DvPEscrow } from "../../typechain-types";
+import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import { ESCROW_KEY } from "../deployment";
 import {
-  parseSignedFile, requireForEscrow, requireSignedBy, SignedTrade, SignedTradeFile, signedFileName, termsFromText, TermsText, tradeHash, TradeTerms,
+  derivedRate, parseSignedFile, RATE_PRECISION, requireForEscrow, requireSignedBy, SignedTrade, SignedTradeFile, signedFileName, termsFromText, TermsText,
+  tradeHash, TradeTerms,
 } from "../dvp";
 import { Failure } from "../failure";
 import { readTextFile } from "../files";
@@ -20,6 +23,21 @@ export interface TradeView {
   state: string;
   /** "locked": proposed and funded leg by leg; "signed": settled in one transaction from both signatures. */
   flow: "locked" | "signed";
+}
+
+/** Whether a leg is a deposit token (a currency) rather than a security. */
+export function isCurrencyLeg(leg: Leg): boolean {
+  return leg.key?.startsWith("DepositToken") ?? false;
+}
+
+/** One movement the escrow makes for a leg: `from` pays `amount` to `to` (from the escrow itself: a locked leg). */
+export interface LegMove {
+  leg: Leg;
+  from: string;
+  to: string;
+  amount: bigint;
+  /** The movement in words, for a refusal ("seller 0x... pays 920,000.00 EUR to buyer 0x..."). */
+  what: string;
 }
 
 /** The escrow of a deployment and its trades, shown in the units of their tokens. */
@@ -72,7 +90,109 @@ export class Settlement {
       ...amountsJson(asset.fmt, { assetAmount: terms.assetAmount }), assetToken: terms.asset,
       ...amountsJson(cash.fmt, { cashAmount: terms.cashAmount }), cashToken: terms.cash,
       deadline: isoDate(Number(terms.deadline)), ref: refText(terms.ref),
+      ...(await this.rate(terms)),
     };
+  }
+
+  /**
+   * A payment versus payment trade (both legs deposit tokens): its rate, derived from the two amounts
+   * (`rate`: the asset currency per unit of the cash currency, `rateText`: "1 USD = 0.920000 EUR",
+   * `ratePrecision`: how it was derived). Nothing for a DvP trade.
+   */
+  async rate(terms: TradeTerms): Promise<Record<string, string>> {
+    const [asset, cash] = [await this.ctx.leg(terms.asset), await this.ctx.leg(terms.cash)];
+    if (!isCurrencyLeg(asset) || !isCurrencyLeg(cash)) return {};
+    const { rate, text } = derivedRate(
+      { amount: terms.cashAmount, decimals: cash.decimals, label: cash.label },
+      { amount: terms.assetAmount, decimals: asset.decimals, label: asset.label },
+    );
+    return { kind: "PvP", rate, rateText: text, ratePrecision: RATE_PRECISION };
+  }
+
+  /** Whether both legs of the terms are deposit tokens (payment versus payment). */
+  async isPvP(terms: TradeTerms): Promise<boolean> {
+    return isCurrencyLeg(await this.ctx.leg(terms.asset)) && isCurrencyLeg(await this.ctx.leg(terms.cash));
+  }
+
+  /** The two movements of a trade settled in one step: the asset from seller to buyer, the cash back. */
+  async tradeMoves(terms: TradeTerms): Promise<LegMove[]> {
+    const [asset, cash] = [await this.ctx.leg(terms.asset), await this.ctx.leg(terms.cash)];
+    return [
+      { leg: asset, from: terms.seller, to: terms.buyer, amount: terms.assetAmount, what: `seller ${terms.seller} pays ${asset.fmt(terms.assetAmount)} to buyer ${terms.buyer}` },
+      { leg: cash, from: terms.buyer, to: terms.seller, amount: terms.cashAmount, what: `buyer ${terms.buyer} pays ${cash.fmt(terms.cashAmount)} to seller ${terms.seller}` },
+    ];
+  }
+
+  /**
+   * The net movements of a batch per token, as the escrow pairs them (each party that owes pays parties
+   * that are owed), with the refusals no movement shows: a party whose net in a token is zero while it
+   * is frozen there, a token that moves nothing while it is paused.
+   */
+  async refusedNets(nets: Map<string, Map<string, bigint>>): Promise<string | undefined> {
+    for (const [token, perParty] of nets) {
+      const leg = await this.ctx.leg(token);
+      const payers = [...perParty].filter(([, n]) => n < 0n).map(([p, n]) => ({ party: p, left: -n }));
+      const payees = [...perParty].filter(([, n]) => n > 0n).map(([p, n]) => ({ party: p, left: n }));
+      const moves: LegMove[] = [];
+      for (let i = 0, j = 0; i < payers.length && j < payees.length;) {
+        const amount = payers[i].left < payees[j].left ? payers[i].left : payees[j].left;
+        moves.push({ leg, from: payers[i].party, to: payees[j].party, amount, what: `${payers[i].party} pays its net ${leg.fmt(amount)} to ${payees[j].party}` });
+        payers[i].left -= amount;
+        payees[j].left -= amount;
+        if (payers[i].left === 0n) i++;
+        if (payees[j].left === 0n) j++;
+      }
+      const refused = await this.refusedMove(moves);
+      if (refused) return refused;
+      // The token's own error, explained as any refusal is.
+      const because = async (error: string, args: unknown[]) =>
+        this.ctx.explain({ data: leg.contract.interface.encodeErrorResult(error, args) }, leg);
+      for (const [party, net] of perParty) {
+        if (net === 0n && (await leg.contract.isFrozen(party))) {
+          return `${leg.label} leg: ${await because("WalletFrozen", [party])} (its net in ${leg.label} is zero, its trades are not)`;
+        }
+      }
+      if (moves.length === 0 && (await leg.contract.paused())) return `${leg.label} leg (nothing of it moves): ${await because("TokenPaused", [])}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The first of `moves` its token refuses, asked as the escrow would make it (transferFrom with the
+   * escrow's allowance, or a transfer of a leg locked in the escrow), in words: "EUR leg (seller ... pays
+   * ...): WalletFrozen: ... is frozen". Undefined when every token accepts its move.
+   */
+  async refusedMove(moves: LegMove[]): Promise<string | undefined> {
+    const provider = this.ctx.hre.ethers.provider;
+    for (const m of moves) {
+      const token = m.leg.contract.connect(provider);
+      try {
+        if (m.from === this.address) await token.transfer.staticCall(m.to, m.amount, { from: this.address });
+        else await token.transferFrom.staticCall(m.from, m.to, m.amount, { from: this.address });
+      } catch (e) {
+        return `${m.leg.label} leg (${m.what}): ${await this.ctx.explain(e, m.leg)}`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends an escrow call (CommandContext.send) and, when a token refuses it rather than the escrow, names
+   * the leg that was refused and why, from `refusedLeg` (the movements asked one by one).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async sendNamingLeg<A extends any[]>(
+    label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg: Leg | undefined, refusedLeg: () => Promise<string | undefined>,
+    items?: readonly string[],
+  ) {
+    try {
+      return await this.ctx.send(label, method, args as A & ContractMethodArgs<A, "nonpayable">, leg, items);
+    } catch (e) {
+      if (!(e instanceof Failure) || e.code !== "REFUSED" || (e.reason !== undefined && escrowErrors(this.ctx).has(e.reason))) throw e;
+      const named = await refusedLeg();
+      if (named === undefined) throw e;
+      throw new Failure("REFUSED", `${label} refused: ${named}; nothing was sent`, e.reason);
+    }
   }
 
   /**
@@ -93,6 +213,18 @@ export class Settlement {
   }
 }
 
+let ESCROW_ERRORS: Set<string> | undefined;
+
+/** The errors the escrow itself raises (IDvPEscrow): any other refusal comes from a leg's token. */
+function escrowErrors(ctx: CommandContext): Set<string> {
+  if (!ESCROW_ERRORS) {
+    const errors: string[] = [];
+    new Interface(ctx.hre.artifacts.readArtifactSync("IDvPEscrow").abi).forEachError((e) => errors.push(e.name));
+    ESCROW_ERRORS = new Set(errors);
+  }
+  return ESCROW_ERRORS;
+}
+
 function termsOf(t: { seller: string; buyer: string; asset: string; assetAmount: bigint; cash: string; cashAmount: bigint; deadline: bigint; ref: string }): TradeTerms {
   return { seller: t.seller, buyer: t.buyer, asset: t.asset, assetAmount: t.assetAmount, cash: t.cash, cashAmount: t.cashAmount, deadline: t.deadline, ref: t.ref };
 }
@@ -100,15 +232,35 @@ function termsOf(t: { seller: string; buyer: string; asset: string; assetAmount:
 /** Trade terms as given on the command line. */
 export interface TermsArgs extends TermsText {
   isin?: string;
+  /** Payment versus payment: the currency the seller pays (`--asset-amount` of it), instead of a security. */
+  assetCurrency?: string;
   currency: string;
 }
 
-/** Terms from the command line: the security by ISIN, the cash by currency, amounts in their units (lib/dvp.ts). */
+/**
+ * Terms from the command line, amounts in their units (lib/dvp.ts): the security by ISIN (`--units`), or
+ * for payment versus payment the seller's currency by `--asset-currency` (`--asset-amount`); the cash by
+ * `--currency`. A security's options with a currency leg, or the other way round, are refused.
+ */
 export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promise<TradeTerms> {
-  for (const [name, value] of [["seller", args.seller], ["buyer", args.buyer], ["units", args.units], ["cash-amount", args.cashAmount], ["deadline", args.deadline], ["ref", args.ref]]) {
+  const pvp = args.assetCurrency !== undefined;
+  if (pvp) {
+    for (const [name, value] of [["units", args.units], ["isin", args.isin]]) {
+      if (value !== undefined) throw new Error(`--${name} is for a security leg; with --asset-currency give --asset-amount`);
+    }
+  } else if (args.assetAmount !== undefined) {
+    throw new Error("--asset-amount is for a currency leg: give --asset-currency with it (or --units for a security)");
+  }
+  for (const [name, value] of [["seller", args.seller], ["buyer", args.buyer], pvp ? ["asset-amount", args.assetAmount] : ["units", args.units], ["cash-amount", args.cashAmount], ["deadline", args.deadline], ["ref", args.ref]]) {
     if (value === undefined) throw new Error(`--${name} is missing`);
   }
-  return termsFromText(args, await ctx.security(args.isin), await ctx.depositToken(args.currency));
+  const cash = await ctx.depositToken(args.currency);
+  if (!pvp) return termsFromText(args, await ctx.security(args.isin), cash);
+  const asset = await ctx.depositToken(args.assetCurrency!);
+  if (asset.address === cash.address) {
+    throw new Error(`--asset-currency and --currency are both ${cash.label}: payment versus payment exchanges two different currencies`);
+  }
+  return termsFromText(args, asset, cash, true);
 }
 
 /** Reads a signed-trade file, naming the option and the file when it is not one. */

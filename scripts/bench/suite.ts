@@ -8,9 +8,10 @@ export const BENCH_LIMITS: IssuanceLimits = {
 };
 
 /**
- * The suite every gas benchmark measures: the USD token (or `currencies`, and `securities`), `ops` (account 1) holding
- * compliance, pause and upgrades, the admin guarding upgrades, and the issuance officers and the reserve attester on the last three
- * accounts (they must be different keys), with reserves of 10^15 smallest units attested now in every currency.
+ * The suite every gas benchmark measures: the USD token (or `currencies`; and `securities`), `ops`
+ * (account 1) holding compliance, pause and upgrades, the admin guarding upgrades, and the issuance
+ * officers and the reserve attester on the last three accounts (they must be different keys), with
+ * reserves of 10^15 smallest units attested now in every currency. `desk` is USD's, `desks` every one's.
  * The escrow and FxQuotes (onboarded by `ops`) come with `securities`.
  */
 export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: SecurityConfig[], currencies: CurrencyConfig[] = [CURRENCIES.USD]) {
@@ -28,8 +29,10 @@ export async function benchSuite(hre: HardhatRuntimeEnvironment, securities?: Se
   });
   const desk = suite.desks.USD.connect(issuer);
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  const desks: Suite["desks"] = {};
   for (const c of currencies) {
     await (await suite.desks[c.code].connect(reserve).attestReserves(10n ** 15n, ethers.id(`bench-reserves-${c.code}`), now)).wait();
+    desks[c.code] = suite.desks[c.code].connect(issuer);
   }
-  return { suite, desk, ops, issuer, secondIssuer, reserve };
+  return { suite, desk, desks, ops, issuer, secondIssuer, reserve };
 }

@@ -2,12 +2,13 @@ import { CommonArgs } from "../../lib/cli/context";
 import { ensureFunds } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import {
-  pairSignedFiles, readSignedFile, requireEscrowAllowance, Settlement, signedFilePath, TermsArgs,
+  isCurrencyLeg, LegMove, pairSignedFiles, readSignedFile, requireEscrowAllowance, Settlement, signedFilePath, TermsArgs,
   termsFromArgs, writeSignedFile,
 } from "../../lib/cli/settlement";
 import { ESCROW_KEY } from "../../lib/deployment";
 import {
-  checkSignedPair, netPositions, parseSignedFile, SignedTradeFile, signedFileText, signedTradeFile, signTrade, termsToJson, TokenTotals, tradeHash,
+  checkSignedPair, netPositions, parseSignedFile, RATE_PRECISION, SignedTradeFile, signedFileText, signedTradeFile, signTrade, termsToJson, TokenTotals,
+  tradeHash,
 } from "../../lib/dvp";
 import { parseAddress, refText, toReference } from "../../lib/format";
 import { OPEN_TRADE_STATES, TRADE_STATES } from "../../lib/roles";
@@ -22,6 +23,8 @@ function termsCommand(name: string, description: string) {
     .addOptionalParam("buyer", "wallet paying the cash")
     .addOptionalParam("isin", "ISIN of the security token (default: the only one deployed)")
     .addOptionalParam("units", "units of the security, e.g. 1000")
+    .addOptionalParam("assetCurrency", "payment versus payment: ISO 4217 code of the deposit token the seller pays, instead of a security")
+    .addOptionalParam("assetAmount", "payment versus payment: the amount of --asset-currency the seller pays, e.g. 920000.00")
     .addOptionalParam("currency", "ISO 4217 code of the cash deposit token", "USD")
     .addOptionalParam("cashAmount", "cash in currency units, e.g. 180000.00")
     .addOptionalParam("deadline", "last moment to settle: YYYY-MM-DD (end of day UTC), ISO 8601 or unix seconds")
@@ -58,7 +61,20 @@ command("dvp:fund", "Lock the signer's leg of a trade; the second leg settles bo
     const leg = await ctx.leg(side === "seller" ? terms.asset : terms.cash);
     const amount = side === "seller" ? terms.assetAmount : terms.cashAmount;
     await ensureFunds(ctx, leg, signer, s.address, "the escrow", amount, args.approve);
-    await ctx.send(`lock ${leg.fmt(amount)} for trade ${refText(terms.ref)}`, s.escrow.connect(signer).fund, [id], leg);
+    const caller = side === "seller" ? terms.seller : terms.buyer;
+    const counterparty = side === "seller" ? terms.buyer : terms.seller;
+    const fundMoves = async (): Promise<LegMove[]> => {
+      if (!(await s.isPvP(terms))) return [];
+      if (state === "Proposed") return [{ leg, from: caller, to: s.address, amount, what: `${side} ${caller} locks ${leg.fmt(amount)} in the escrow` }];
+      const other = await ctx.leg(side === "seller" ? terms.cash : terms.asset);
+      const locked = side === "seller" ? terms.cashAmount : terms.assetAmount;
+      return [
+        { leg, from: caller, to: counterparty, amount, what: `${side} ${caller} pays ${leg.fmt(amount)} to ${counterparty}` },
+        { leg: other, from: s.address, to: caller, amount: locked, what: `the escrow pays the locked ${other.fmt(locked)} to ${side} ${caller}` },
+      ];
+    };
+    await s.sendNamingLeg(`lock ${leg.fmt(amount)} for trade ${refText(terms.ref)}`, s.escrow.connect(signer).fund, [id], leg,
+      async () => s.refusedMove(await fundMoves()));
     const after = (await s.trade(id)).state;
     ctx.report({ tradeId: id, ref: refText(terms.ref), side, token: leg.address, ...amountsJson(leg.fmt, { amount }), state: after },
       () => out.line(after === "Settled" ? `trade ${refText(terms.ref)} settled: both legs delivered` : `trade ${refText(terms.ref)} is ${after}: waiting for the other leg`));
@@ -127,6 +143,7 @@ command("dvp:show", "Show a trade's terms and state")
       for (const [k, field] of [["seller", "seller"], ["buyer", "buyer"], ["asset", "assetAmountText"], ["cash", "cashAmountText"], ["deadline", "deadline"]]) {
         out.line(`  ${k.padEnd(9)}${words[field]}`);
       }
+      if (words.rateText) out.line(`  ${"rate".padEnd(9)}${words.rateText} (${words.ratePrecision})`);
     });
   }));
 
@@ -141,8 +158,15 @@ command("dvp:list", "List open trades, or with --all every trade, those settled 
     }
     ctx.report({ trades: rows }, () => {
       if (rows.length === 0) out.line(args.all ? "no trades" : "no open trades");
-      else printTable(["ref", "state", "flow", "seller", "buyer", "asset", "cash", "deadline", "id / trade hash"],
-        rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.assetAmountText, r.cashAmountText, r.deadline, r.tradeId ?? r.tradeHash]));
+      else if (!rows.some((r) => r.rateText)) {
+        printTable(["ref", "state", "flow", "seller", "buyer", "asset", "cash", "deadline", "id / trade hash"],
+          rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.assetAmountText, r.cashAmountText, r.deadline, r.tradeId ?? r.tradeHash]));
+      } else {
+        // Payment versus payment among them: the rate derived from each such trade's two amounts.
+        printTable(["ref", "state", "flow", "seller", "buyer", "asset", "cash", "rate", "deadline", "id / trade hash"],
+          rows.map((r) => [r.ref, r.state, r.flow, r.seller, r.buyer, r.assetAmountText, r.cashAmountText, r.rateText ?? "", r.deadline, r.tradeId ?? r.tradeHash]));
+        out.line(`rate: ${RATE_PRECISION}`);
+      }
     });
   }));
 
@@ -155,7 +179,8 @@ termsCommand("dvp:sign", "Sign trade terms as EIP-712 typed data into a file (no
     const terms = args.terms ? readSignedFile(args.terms, "--terms").parsed : await termsFromArgs(args, ctx);
     const { signer, side } = await s.partySigner(terms, "sign it");
     const words = await s.describe(terms);
-    if (!ctx.args.json) out.line(`signing as ${side}: ${words.assetAmountText} from ${terms.seller} to ${terms.buyer} for ${words.cashAmountText}, deadline ${words.deadline}, ref ${words.ref}`);
+    const rate = words.rateText ? `, rate ${words.rateText} (${words.ratePrecision})` : "";
+    if (!ctx.args.json) out.line(`signing as ${side}: ${words.assetAmountText} from ${terms.seller} to ${terms.buyer} for ${words.cashAmountText}${rate}, deadline ${words.deadline}, ref ${words.ref}`);
     const chainId = BigInt(ctx.record.chainId);
     const signature = await signTrade(signer, s.address, chainId, terms);
     const file = signedTradeFile(s.address, chainId, terms, await signer.getAddress(), signature);
@@ -196,13 +221,16 @@ command("dvp:settle-signed", "Settle a trade from the seller's and the buyer's s
     const hash = tradeHash(s.address, chainId, terms);
     const closed = (await s.escrow.isSignedTradeSettled(hash)) || (await s.escrow.isTermsWithdrawn(hash));
     if (!closed) {
-      await requireEscrowAllowance(asset, terms.seller, s.address, terms.assetAmount, true);
+      await requireEscrowAllowance(asset, terms.seller, s.address, terms.assetAmount, !isCurrencyLeg(asset));
       await requireEscrowAllowance(cash, terms.buyer, s.address, terms.cashAmount, false);
     }
     const signer = await ctx.signer();
-    await ctx.send(`settle signed trade ${refText(terms.ref)}`, s.escrow.connect(signer).settleSigned, [terms, seller.signature, buyer.signature], cash);
-    ctx.report({ tradeHash: hash, ...(await s.describe(terms)) },
-      () => out.line(`settled ${refText(terms.ref)}: ${asset.fmt(terms.assetAmount)} to ${terms.buyer}, ${cash.fmt(terms.cashAmount)} to ${terms.seller} (trade hash ${hash})`));
+    await s.sendNamingLeg(`settle signed trade ${refText(terms.ref)}`, s.escrow.connect(signer).settleSigned, [terms, seller.signature, buyer.signature], cash,
+      async () => ((await s.isPvP(terms)) ? s.refusedMove(await s.tradeMoves(terms)) : undefined));
+    const words = await s.describe(terms);
+    const rate = words.rateText ? ` at ${words.rateText}` : "";
+    ctx.report({ tradeHash: hash, ...words },
+      () => out.line(`settled ${refText(terms.ref)}: ${asset.fmt(terms.assetAmount)} to ${terms.buyer}, ${cash.fmt(terms.cashAmount)} to ${terms.seller}${rate} (trade hash ${hash})`));
   }));
 
 command("dvp:settle-batch", "Settle signed trades in one transaction, each party delivering or receiving only its net per token")
@@ -230,8 +258,12 @@ command("dvp:settle-batch", "Settle signed trades in one transaction, each party
       printTable(["token", "party", "net"], positions.map((p) => [p.label, p.party, p.netText]));
     }
     const signer = await ctx.signer();
-    const receipt = await ctx.send(`settle a batch of ${trades.length} signed trades`, s.escrow.connect(signer).settleSignedBatch,
-      [trades.map((t) => ({ terms: t.terms, sellerSig: t.sellerSig, buyerSig: t.buyerSig }))], undefined, refs);
+    const nets = netPositions(trades.map((t) => t.terms));
+    let pvp = false;
+    for (const t of trades) pvp ||= await s.isPvP(t.terms);
+    const receipt = await s.sendNamingLeg(`settle a batch of ${trades.length} signed trades`, s.escrow.connect(signer).settleSignedBatch,
+      [trades.map((t) => ({ terms: t.terms, sellerSig: t.sellerSig, buyerSig: t.buyerSig }))], undefined,
+      async () => (pvp ? s.refusedNets(nets) : undefined), refs);
     const event = receipt.logs.map((l) => s.escrow.interface.parseLog(l)).find((e) => e?.name === "SignedTradeBatchSettled");
     const totals: Record<string, string>[] = [];
     for (const x of event!.args.totals as TokenTotals[]) {

@@ -123,13 +123,26 @@ export async function multiCurrency() {
   return { ...f, jpy, kwd, jpyDesk, kwdDesk };
 }
 
-/** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme. */
-export async function funded() {
-  const f = await deployed();
+/** Two onboarded institutions, reserves attested and 1,000,000.00 issued to Acme (USD unless told). */
+export async function funded(currencies = [CURRENCIES.USD]) {
+  const f = await deployedWith(currencies);
   const expiry = (await time.latest()) + 365 * 86400;
   await f.registry.connect(f.compliance).onboard(participantId(ACME_LEI), [f.acme.address], expiry);
   await f.registry.connect(f.compliance).onboard(participantId(GLOBEX_LEI), [f.globex.address], expiry);
   await f.desk.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-1"), await time.latest());
   await f.desk.connect(f.issuer).mint(f.acme.address, ethers.parseUnits("1000000", 2), ethers.id("seed"));
   return f;
+}
+
+/**
+ * Payment versus payment: `funded` with a EUR deposit token as well (listed in the escrow), EUR reserves
+ * attested and 1,000,000.00 EUR issued to Globex; Acme holds 1,000,000.00 USD.
+ */
+export async function fundedInTwoCurrencies() {
+  const f = await funded([CURRENCIES.USD, CURRENCIES.EUR]);
+  const eur = await openRecorded<DepositToken>(hre, f.record, depositTokenKey("EUR"));
+  const eurDesk = await openRecorded<IssuanceDesk>(hre, f.record, issuanceDeskKey("EUR"));
+  await eurDesk.connect(f.reserve).attestReserves(ethers.parseUnits("5000000", 2), ethers.id("report-eur-1"), await time.latest());
+  await eurDesk.connect(f.issuer).mint(f.globex.address, ethers.parseUnits("1000000", 2), ethers.id("seed-eur"));
+  return { ...f, eur, eurDesk };
 }
