@@ -8,10 +8,9 @@ import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/ut
 import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {Signatures} from "../utils/Signatures.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
 import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
@@ -400,10 +399,10 @@ contract DvPEscrow is
         bytes32 refKey;
         (refKey, refusal) = _refOpen($, t.seller, t.buyer, t.ref);
         if (refusal.length != 0) return (tradeHash, refusal);
-        if (!_isValidSignature(t.seller, tradeHash, sellerSig)) {
+        if (!Signatures.isValid(t.seller, tradeHash, sellerSig)) {
             return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.seller)));
         }
-        if (!_isValidSignature(t.buyer, tradeHash, buyerSig)) {
+        if (!Signatures.isValid(t.buyer, tradeHash, buyerSig)) {
             return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.buyer)));
         }
         $.signedSettled[tradeHash] = true;
@@ -751,26 +750,6 @@ contract DvPEscrow is
             e = n.next[e];
         }
         return 0;
-    }
-
-    /**
-     * @dev An EOA's ECDSA signature, or an ERC-1271 answer for a contract wallet (custodians). OpenZeppelin's
-     * SignatureChecker is not used: in 5.4 it pulls in Bytes.sol, whose `mcopy` does not exist on berlin.
-     */
-    function _isValidSignature(address signer, bytes32 hash, bytes calldata signature) private view returns (bool) {
-        if (signer.code.length > 0) {
-            // A batch checks each trade's signatures, as settling it alone would.
-            // slither-disable-next-line calls-loop
-            try IERC1271(signer).isValidSignature(hash, signature) returns (bytes4 magic) {
-                return magic == IERC1271.isValidSignature.selector;
-            } catch {
-                return false;
-            }
-        }
-        // The third value only details why recovery failed; any failure is refused the same way.
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == signer;
     }
 
     function _structHash(Trade memory t) private pure returns (bytes32) {

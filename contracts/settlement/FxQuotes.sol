@@ -7,8 +7,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {Signatures} from "../utils/Signatures.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IFxQuotes} from "../interfaces/IFxQuotes.sol";
 import {Duties} from "../access/Duties.sol";
@@ -169,7 +168,7 @@ contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, EIP71
         if (q.payer != address(0) && q.payer != payer) {
             return (quoteHash, abi.encodeWithSelector(NotQuotePayer.selector, q.payer, payer));
         }
-        if (!_isValidSignature(provider, quoteHash, signature)) {
+        if (!Signatures.isValid(provider, quoteHash, signature)) {
             return (quoteHash, _refusal(InvalidQuoteSignature.selector, uint160(provider)));
         }
         IParticipantRegistry r = $.registry;
@@ -199,24 +198,6 @@ contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, EIP71
             return abi.encodeWithSelector(LegNotFunded.selector, party, token, amount, balance, allowance);
         }
         return "";
-    }
-
-    /**
-     * @dev An EOA's ECDSA signature, or an ERC-1271 answer for a contract wallet. OpenZeppelin's
-     * SignatureChecker is not used: in 5.4 it pulls in Bytes.sol, whose `mcopy` does not exist on berlin.
-     */
-    function _isValidSignature(address signer, bytes32 hash, bytes calldata signature) private view returns (bool) {
-        if (signer.code.length > 0) {
-            try IERC1271(signer).isValidSignature(hash, signature) returns (bytes4 magic) {
-                return magic == IERC1271.isValidSignature.selector;
-            } catch {
-                return false;
-            }
-        }
-        // The third value only details why recovery failed; any failure is refused the same way.
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == signer;
     }
 
     /// @dev The ABI encoding of custom error `selector` with one static argument (an address) as a word.
