@@ -135,6 +135,13 @@ export interface LegToken {
   label?: string;
 }
 
+/** Refuses a payment versus payment trade whose two legs are one currency (the escrow refuses it too: SameToken). */
+export function requireTwoCurrencies(asset: LegToken, cash: LegToken): void {
+  if (asset.address.toLowerCase() === cash.address.toLowerCase()) {
+    throw new Error(`--asset-currency and --currency are both ${cash.label ?? cash.address}: payment versus payment exchanges two different currencies`);
+  }
+}
+
 /**
  * Terms from text, amounts parsed exactly in the units of their tokens; refuses a missing or malformed
  * field naming it as the commands do (`--cash-amount`). The asset amount is `--units` of a security, or
@@ -142,9 +149,7 @@ export interface LegToken {
  * cash currency itself. The commands and the client page parse terms here.
  */
 export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken, currencyLeg = false): TradeTerms {
-  if (currencyLeg && asset.address.toLowerCase() === cash.address.toLowerCase()) {
-    throw new Error(`--asset-currency and --currency are both ${cash.label ?? cash.address}: payment versus payment exchanges two different currencies`);
-  }
+  if (currencyLeg) requireTwoCurrencies(asset, cash);
   const [assetOption, assetText] = currencyLeg ? ["asset-amount", text.assetAmount] : ["units", text.units];
   for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], [assetOption, assetText], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
     if (value === undefined || value.trim() === "") throw new Error(`--${name} is missing`);
