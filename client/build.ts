@@ -3,7 +3,7 @@ import path from "path";
 import { spawnSync } from "child_process";
 import * as esbuild from "esbuild";
 import {
-  DeploymentRecord, deploymentPath, ESCROW_KEY, readDeployment, recordedKeys, REGISTRY_KEY, requireFinished,
+  DeploymentRecord, deploymentPath, ESCROW_KEY, FX_QUOTES_KEY, readDeployment, recordedKeys, REGISTRY_KEY, requireFinished,
 } from "../lib/deployment";
 import { networkSettings } from "../lib/networks";
 import type { ClientConfig } from "./src/config";
@@ -17,7 +17,7 @@ const ARTIFACTS = ["registry/ParticipantRegistry.sol/ParticipantRegistry", "toke
 
 /**
  * What the page needs from deployments/<network>.json and the network table: addresses, the blocks they
- * were deployed in, chain id and RPC endpoint. Refuses a missing or unfinished record (naming the file) and
+ * were deployed in (every deposit token of the deployment, in the record's order), chain id and RPC endpoint. Refuses a missing or unfinished record (naming the file) and
  * a network without an endpoint a wallet could reach.
  */
 export function clientConfig(network: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
@@ -41,6 +41,7 @@ export function clientConfig(network: string, env: NodeJS.ProcessEnv = process.e
     gasPrice: "0",
     registry: deployed(REGISTRY_KEY),
     escrow: record.contracts[ESCROW_KEY] ? deployed(ESCROW_KEY) : undefined,
+    ...(record.contracts[FX_QUOTES_KEY] ? { fxQuotes: deployed(FX_QUOTES_KEY) } : {}),
     depositTokens: recordedKeys(record, "DepositToken").map((k) => ({ currency: k.name, ...deployed(k.key) })),
     securities: recordedKeys(record, "SecurityToken").map((k) => ({ isin: k.name, ...deployed(k.key) })),
   };

@@ -128,19 +128,28 @@ export interface TermsText {
   ref?: string;
 }
 
-/** A token of a leg: its address and decimals. */
+/** A token of a leg: its address and decimals (and its label, "USD", for a currency leg). */
 export interface LegToken {
   address: string;
   decimals: number;
+  label?: string;
+}
+
+/** Refuses a payment versus payment trade whose two legs are one currency (the escrow refuses it too: SameToken). */
+export function requireTwoCurrencies(asset: LegToken, cash: LegToken): void {
+  if (asset.address.toLowerCase() === cash.address.toLowerCase()) {
+    throw new Error(`--asset-currency and --currency are both ${cash.label ?? cash.address}: payment versus payment exchanges two different currencies`);
+  }
 }
 
 /**
  * Terms from text, amounts parsed exactly in the units of their tokens; refuses a missing or malformed
  * field naming it as the commands do (`--cash-amount`). The asset amount is `--units` of a security, or
- * with `currencyLeg` (payment versus payment) `--asset-amount` of a second currency. The commands and the
- * client page parse terms here.
+ * with `currencyLeg` (payment versus payment) `--asset-amount` of a second currency, refused when it is the
+ * cash currency itself. The commands and the client page parse terms here.
  */
 export function termsFromText(text: TermsText, asset: LegToken, cash: LegToken, currencyLeg = false): TradeTerms {
+  if (currencyLeg) requireTwoCurrencies(asset, cash);
   const [assetOption, assetText] = currencyLeg ? ["asset-amount", text.assetAmount] : ["units", text.units];
   for (const [name, value] of [["seller", text.seller], ["buyer", text.buyer], [assetOption, assetText], ["cash-amount", text.cashAmount], ["deadline", text.deadline], ["ref", text.ref]]) {
     if (value === undefined || value.trim() === "") throw new Error(`--${name} is missing`);

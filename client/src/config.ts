@@ -11,7 +11,9 @@ export interface ClientConfig {
   gasPrice: string;
   registry: Deployed;
   escrow?: Deployed;
-  /** Deposit tokens by ISO 4217 currency code. */
+  /** FxQuotes, the quoted cross-currency payments, when the deployment has it. */
+  fxQuotes?: Deployed;
+  /** Every deposit token of the deployment, by ISO 4217 currency code (the currency selects offer each). */
   depositTokens: (Deployed & { currency: string })[];
   /** Security tokens by ISIN. */
   securities: (Deployed & { isin: string })[];

@@ -7,7 +7,8 @@ import { abi as escrowAbi } from "../../artifacts/contracts/settlement/DvPEscrow
 import type { DepositToken, DvPEscrow, ParticipantRegistry, PermissionedToken } from "../../typechain-types";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import {
-  checkSignedPair, parseSignedFile, Side, signedFileName, signedFileText, signedTradeFile, signTrade, termsFromText, TradeTerms,
+  checkSignedPair, derivedRate, parseSignedFile, RATE_PRECISION, requireTwoCurrencies, Side, signedFileName, signedFileText, signedTradeFile,
+  signTrade, termsFromText, TradeTerms,
 } from "../../lib/dvp";
 import { explainError, walletState } from "../../lib/errors";
 import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, shownRef, toReference } from "../../lib/format";
@@ -246,6 +247,7 @@ async function connect(ask: boolean): Promise<void> {
   session = { wallet, provider, signer, account: getAddress(signer.address), registry, escrow, legs };
   $("#wallet-status").textContent = `connected: ${session.account}`;
   fillSelects(legs);
+  previewTerms($<HTMLFormElement>("#terms-form"));
   const signedPayments = signedPaymentsOffered(INTERFACES[1]);
   $("#signed-payment-panel").hidden = !signedPayments;
   $("#settle-payments-panel").hidden = !signedPayments;
@@ -268,11 +270,14 @@ function fillSelects(legs: Leg[]): void {
     return o;
   });
   document.querySelectorAll("select.cash-select").forEach((s) => s.replaceChildren(...options(["cash"])));
+  // A currency asset leg starts on the second currency: one currency on both legs is refused.
+  const assetCurrency = document.querySelector<HTMLSelectElement>("select[name=assetCurrency]");
+  if (assetCurrency && assetCurrency.options.length > 1) assetCurrency.selectedIndex = 1;
   document.querySelectorAll("select.security-select").forEach((s) => s.replaceChildren(...options(["security"])));
   document.querySelectorAll("select.token-select").forEach((s) => s.replaceChildren(...options(["cash", "security"])));
   // The amount's example follows the chosen token's decimals: "250000.00" in USD, "250000" in JPY, "250000.000" in KWD.
   document.querySelectorAll<HTMLSelectElement>("select.cash-select, select.token-select").forEach((select) => {
-    const input = select.form?.querySelector<HTMLInputElement>("input[name=amount], input[name=cashAmount]");
+    const input = select.form?.querySelector<HTMLInputElement>(select.dataset.amount ? `input[name=${select.dataset.amount}]` : "input[name=amount]");
     if (!input) return;
     const whole = (input.dataset.example ??= input.placeholder.split(".")[0]);
     select.onchange = () => {
@@ -364,7 +369,9 @@ async function refreshTrades(s: Session): Promise<void> {
       buttons.append(cancel);
       const asset = legAt(s, t.asset);
       const cash = legAt(s, t.cash);
-      const tr = row([ref, side, asset.fmt(t.assetAmount), cash.fmt(t.cashAmount), isoDate(Number(t.deadline)), state, buttons], ["", "", "num", "num"]);
+      const rate = el("span", rateOf(s, t) ?? "", "rate");
+      if (rate.textContent) rate.title = RATE_PRECISION;
+      const tr = row([ref, side, asset.fmt(t.assetAmount), cash.fmt(t.cashAmount), rate, isoDate(Number(t.deadline)), state, buttons], ["", "", "num", "num"]);
       tr.dataset.trade = ref;
       rows.push(tr);
     }
@@ -440,16 +447,63 @@ async function approveEscrow(form: HTMLFormElement): Promise<string> {
   return sentLine(`the escrow may now take ${leg.fmt(amount)} from ${s.account}`, receipt);
 }
 
+/**
+ * The two legs of the trade form: the asset leg a security (delivery versus payment) or, with "a currency"
+ * chosen, a deposit token (payment versus payment); the cash leg a deposit token.
+ */
+function legsOfForm(s: Session, form: HTMLFormElement): { asset: Leg; cash: Leg; currencyLeg: boolean } {
+  const currencyLeg = field(form, "assetKind") === "currency";
+  const asset = currencyLeg ? legByLabel(s, "cash", field(form, "assetCurrency")) : legByLabel(s, "security", field(form, "security"));
+  return { asset, cash: legByLabel(s, "cash", field(form, "currency")), currencyLeg };
+}
+
+/** The terms of the trade form, parsed by lib/dvp.ts as the commands parse theirs (the same currency on both legs refused). */
 function termsOfForm(s: Session, form: HTMLFormElement): TradeTerms {
-  const asset = legByLabel(s, "security", field(form, "security"));
-  const cash = legByLabel(s, "cash", field(form, "currency"));
+  const { asset, cash, currencyLeg } = legsOfForm(s, form);
   try {
     return termsFromText({
-      seller: field(form, "seller"), buyer: field(form, "buyer"), units: field(form, "units"),
+      seller: field(form, "seller"), buyer: field(form, "buyer"),
+      ...(currencyLeg ? { assetAmount: field(form, "assetAmount") } : { units: field(form, "units") }),
       cashAmount: field(form, "cashAmount"), deadline: field(form, "deadline"), ref: field(form, "ref"),
-    }, asset, cash);
+    }, asset, cash, currencyLeg);
   } catch (e) {
     throw new Refused((e as Error).message);
+  }
+}
+
+/** The rate of a payment versus payment trade, derived from its two amounts as the commands print it ("1 USD = 0.920000 EUR"); undefined for DvP. */
+function rateOf(s: Session, terms: Pick<TradeTerms, "asset" | "assetAmount" | "cash" | "cashAmount">): string | undefined {
+  const [asset, cash] = [legAt(s, terms.asset), legAt(s, terms.cash)];
+  if (asset.kind !== "cash" || cash.kind !== "cash") return undefined;
+  return derivedRate({ amount: terms.cashAmount, decimals: cash.decimals, label: cash.label }, { amount: terms.assetAmount, decimals: asset.decimals, label: asset.label }).text;
+}
+
+/**
+ * What the trade form's legs come to, shown under it as it is typed (before anything is signed or sent):
+ * both amounts in their currencies and, for payment versus payment, the rate derived from them; or why the
+ * legs are refused (one currency on both, an amount the token's decimals cannot hold).
+ */
+function previewTerms(form: HTMLFormElement): void {
+  const preview = $("#terms-preview");
+  const currencyLeg = field(form, "assetKind") === "currency";
+  form.querySelectorAll<HTMLElement>(".security-leg").forEach((e) => { e.hidden = currencyLeg; });
+  form.querySelectorAll<HTMLElement>(".currency-leg").forEach((e) => { e.hidden = !currencyLeg; });
+  if (!session) return;
+  const s = session;
+  try {
+    const { asset, cash } = legsOfForm(s, form);
+    if (currencyLeg) requireTwoCurrencies(asset, cash);
+    const [assetText, cashText] = [field(form, currencyLeg ? "assetAmount" : "units"), field(form, "cashAmount")];
+    if (assetText.trim() === "" || cashText.trim() === "") {
+      preview.textContent = "";
+      return;
+    }
+    const assetAmount = amountIn(assetText, asset, currencyLeg ? "--asset-amount" : "--units");
+    const cashAmount = amountIn(cashText, cash, "--cash-amount");
+    const rate = rateOf(s, { asset: asset.address, assetAmount, cash: cash.address, cashAmount });
+    preview.textContent = `seller delivers ${asset.fmt(assetAmount)}, buyer pays ${cash.fmt(cashAmount)}${rate ? `: ${rate} (${RATE_PRECISION})` : ""}`;
+  } catch (e) {
+    preview.textContent = (e as Error).message;
   }
 }
 
@@ -460,7 +514,8 @@ function sideOf(s: Session, terms: TradeTerms, what: string): Side {
 }
 
 function termsInWords(s: Session, terms: TradeTerms): string {
-  return `${legAt(s, terms.asset).fmt(terms.assetAmount)} from ${terms.seller} to ${terms.buyer} for ${legAt(s, terms.cash).fmt(terms.cashAmount)}, deadline ${isoDate(Number(terms.deadline))}, ref ${refText(terms.ref)}`;
+  const rate = rateOf(s, terms);
+  return `${legAt(s, terms.asset).fmt(terms.assetAmount)} from ${terms.seller} to ${terms.buyer} for ${legAt(s, terms.cash).fmt(terms.cashAmount)}${rate ? `, rate ${rate}` : ""}, deadline ${isoDate(Number(terms.deadline))}, ref ${refText(terms.ref)}`;
 }
 
 async function propose(form: HTMLFormElement): Promise<string> {
@@ -513,7 +568,8 @@ async function sign(terms: TradeTerms): Promise<string> {
   $("#signed-text").textContent = text;
   $("#signed-output").hidden = false;
   link.click();
-  return `signed as ${side} ${s.account}: ${name} (give it to the settlement agent or the other party)`;
+  const rate = rateOf(s, terms);
+  return `signed as ${side} ${s.account}: ${name} (give it to the settlement agent or the other party)${rate ? `; rate ${rate}` : ""}`;
 }
 
 async function countersign(form: HTMLFormElement): Promise<string> {
@@ -588,6 +644,8 @@ async function start(): Promise<void> {
   onSubmit("#redeem-form", redeem);
   onSubmit("#approve-form", approveEscrow);
   onSubmit("#terms-form", (form, submitter) => (submitter?.value === "sign" ? sign(termsOfForm(current(), form)) : propose(form)));
+  const termsForm = $<HTMLFormElement>("#terms-form");
+  for (const event of ["input", "change"]) termsForm.addEventListener(event, () => previewTerms(termsForm));
   onSubmit("#countersign-form", countersign);
   onSubmit("#settle-form", settleSigned);
   onSubmit("#sign-payment-form", (form) => signPaymentForm(form, paymentPage()));

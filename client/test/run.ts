@@ -11,9 +11,18 @@ const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const SUITE = "client/test/wallet.browser.test.ts";
 const USAGE = "usage: npm run test:client [-- --network <name>]";
 
+/** The ports the node and the page take: 8700-8799, or with CLIENT_TEST_PORT=<n> the 50 ports from n. */
+function testPorts(text: string | undefined): [number, number] {
+  if (text === undefined || text.trim() === "") return [8700, 8799];
+  const port = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || port < 1024 || port + 49 > 65535) throw new Error(`CLIENT_TEST_PORT="${text}" is not a port number from 1024 to 65486`);
+  return [port, port + 49];
+}
+
 /**
  * `npm run test:client`: the client page in headless Chromium against a `hardhat node` of its own on a
- * free port in 8700-8799 (stopped by its pid at the end). `-- --network <name>` (or CLIENT_TEST_NETWORK)
+ * free port in 8700-8799, or from CLIENT_TEST_PORT on (the 50 ports from it), stopped by its pid at the end;
+ * the page is served on a free port of the rest of that range. `-- --network <name>` (or CLIENT_TEST_NETWORK)
  * runs it against that already running network instead, for example `qbft` after `npm run network:up`.
  * Either way the suite is deployed afresh into a temporary DEPLOYMENTS_DIR: the network's own record
  * is neither read nor written.
@@ -32,8 +41,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     if (network === undefined) {
-      const port = await freePort(8700, 8799);
+      const [from, to] = testPorts(env.CLIENT_TEST_PORT);
+      const port = await freePort(from, to);
       env.RPC_TEST_PORT = String(port);
+      env.CLIENT_TEST_PAGE_PORTS = `${port + 1}-${to}`;
       network = "localhost";
       console.log(`starting hardhat node on 127.0.0.1:${port}`);
       node = await startHardhatNode(port, env);

@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
 import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, securityTokenKey } from "../../lib/deployment";
-import { signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
+import { RATE_PRECISION, signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
 import { isoDate, toReference } from "../../lib/format";
 import { SignedPaymentFile, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain } from "../../lib/payments";
 import { DEV_MNEMONIC } from "../../network/genesis";
@@ -134,6 +134,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
   let page: Page;
   let wallet: TestWallet;
   let usd: DepositToken;
+  let eur: DepositToken;
   let shares: SecurityToken;
   let escrow: DvPEscrow;
   let baseUrl: string;
@@ -203,9 +204,15 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     // The suite as npm run deploy makes it, recorded in the temporary DEPLOYMENTS_DIR of npm run test:client.
+    // Three currencies: USD and EUR for payment versus payment, JPY for a currency without decimals.
+    const currencies = process.env.DEPLOY_CURRENCIES;
+    process.env.DEPLOY_CURRENCIES = "USD,EUR,JPY";
     const { admin, params } = await platformParams(hre);
+    if (currencies === undefined) delete process.env.DEPLOY_CURRENCIES;
+    else process.env.DEPLOY_CURRENCIES = currencies;
     const record = await deployPlatform(hre, admin, params, { persist: true, log: () => undefined });
     usd = await openRecorded<DepositToken>(hre, record, depositTokenKey("USD"));
+    eur = await openRecorded<DepositToken>(hre, record, depositTokenKey("EUR"));
     const isin = Object.keys(record.contracts).find((k) => k.startsWith("SecurityToken:"))!.split(":")[1];
     shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(isin));
     escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
@@ -216,12 +223,16 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     // Above the single-officer threshold: one officer proposes, the second approves.
     const issued = JSON.parse(ok(await run("token:issue", { currency: "USD", to: acme.address, amount: "1,250,000.00", depositRef: `client-test-${record.contracts[ESCROW_KEY].address}`, json: true }))) as { proposal: string };
     ok(await run("token:approve-issuance", { currency: "USD", id: issued.proposal }));
+    ok(await run("token:attest", { currency: "EUR", amount: "5000000.00", report: `reserve-report-client-test-eur-${record.contracts[ESCROW_KEY].address}`, asOf: "now" }));
+    // Within the single-officer limit: issued at once.
+    ok(await run("token:issue", { currency: "EUR", to: globex.address, amount: "1,000,000.00", depositRef: `client-test-eur-${record.contracts[ESCROW_KEY].address}` }));
     ok(await run("security:issue", { wallet: globex.address, units: "5000" }));
 
     // The page, built and served as npm run client does it.
     const config = clientConfig(hre.network.name);
     await buildClient(config, path.join(work, "site"));
-    const port = await freePort(8700, 8799);
+    const [from, to] = (process.env.CLIENT_TEST_PAGE_PORTS ?? "8700-8799").split("-").map(Number);
+    const port = await freePort(from, to);
     server = await serveStatic(path.join(work, "site"), port);
     baseUrl = `http://127.0.0.1:${port}/`;
 
@@ -423,6 +434,128 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(await usd.balanceOf(acme.address)).to.equal(cashBefore);
     expect(await page.locator(rowSelector).count()).to.equal(0);
     await shot("trade-cancelled");
+  });
+
+  // Payment versus payment: both legs deposit tokens, each in its own currency and decimals.
+  const SAME_CURRENCY = "--asset-currency and --currency are both USD: payment versus payment exchanges two different currencies";
+
+  it("signs a USD/EUR trade in the page as each party, both amounts and the derived rate shown first, into the very files dvp:sign writes, and settles it from the two files", async function () {
+    const signedDir = path.join(work, "signed-pvp");
+    fs.mkdirSync(signedDir);
+    const ref = "FX-0001";
+    const text = { seller: globex.address, buyer: acme.address, assetAmount: "92,000.00", cashAmount: "100,000.00", deadline, ref };
+
+    // Globex, the seller, pays the EUR leg: allows the escrow its EUR, reads the legs and the rate, signs.
+    await connectAs(globex);
+    await fill("#approve-form", { token: "EUR", amount: "92000.00" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    await fill("#terms-form", { assetKind: "currency", assetCurrency: "EUR", currency: "USD", ...text });
+    expect(await page.locator("#terms-form [name=units]").isHidden()).to.equal(true);
+    expect(await page.locator("#terms-preview").textContent()).to.equal(`seller delivers 92,000.00 EUR, buyer pays 100,000.00 USD: 1 USD = 0.920000 EUR (${RATE_PRECISION})`);
+    const signsBefore = wallet.log.filter((l) => l.method === "eth_signTypedData_v4").length;
+    const sellerDownload = page.waitForEvent("download");
+    const signed = await act("#terms-form button[value=sign]");
+    expect(signed.text).to.equal(`signed as seller ${globex.address}: ${ref}.seller.json (give it to the settlement agent or the other party); rate 1 USD = 0.920000 EUR`);
+    expect(wallet.log.filter((l) => l.method === "eth_signTypedData_v4").length).to.equal(signsBefore + 1);
+    const sellerFile = path.join(signedDir, "page.seller.json");
+    await (await sellerDownload).saveAs(sellerFile);
+    await shot("pvp-signed-as-seller");
+
+    // The operator command for the same key and terms writes the same bytes; so does the library.
+    const commandFile = path.join(signedDir, "command.seller.json");
+    ok(await run("dvp:sign", { from: globex.address, ...text, assetCurrency: "EUR", currency: "USD", out: commandFile }));
+    expect(fs.readFileSync(sellerFile, "utf8")).to.equal(fs.readFileSync(commandFile, "utf8"));
+    const [eurAddress, usdAddress] = [await eur.getAddress(), await usd.getAddress()];
+    const terms = termsFromText(text, { address: eurAddress, decimals: 2 }, { address: usdAddress, decimals: 2 }, true);
+    expect([terms.asset, terms.assetAmount, terms.cash, terms.cashAmount]).to.deep.equal([eurAddress, 9_200_000n, usdAddress, 10_000_000n]);
+    const chainId = wallet.nodeChainId;
+    const escrowAddress = await escrow.getAddress();
+    expect(fs.readFileSync(sellerFile, "utf8")).to.equal(signedFileText(signedTradeFile(escrowAddress, chainId, terms, globex.address, await signTrade(globex, escrowAddress, chainId, terms))));
+
+    // Acme, the buyer, pays the USD leg: allows the escrow its USD, countersigns the seller's file.
+    await connectAs(acme);
+    await fill("#approve-form", { token: "USD", amount: "100000.00" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    await page.setInputFiles("#countersign-form [name=file]", sellerFile);
+    const buyerDownload = page.waitForEvent("download");
+    const countersigned = await act("#countersign-form button[type=submit]");
+    expect(countersigned.text).to.equal(`signed as buyer ${acme.address}: ${ref}.buyer.json (give it to the settlement agent or the other party); rate 1 USD = 0.920000 EUR`);
+    const buyerFile = path.join(signedDir, "page.buyer.json");
+    await (await buyerDownload).saveAs(buyerFile);
+    const commandBuyer = path.join(signedDir, "command.buyer.json");
+    ok(await run("dvp:sign", { from: acme.address, terms: sellerFile, currency: "USD", out: commandBuyer }));
+    expect(fs.readFileSync(buyerFile, "utf8")).to.equal(fs.readFileSync(commandBuyer, "utf8"));
+
+    // Settled from the two files the page wrote: each party receives the other's currency.
+    const before = { acmeEur: await eur.balanceOf(acme.address), acmeUsd: await usd.balanceOf(acme.address), globexEur: await eur.balanceOf(globex.address), globexUsd: await usd.balanceOf(globex.address) };
+    await page.setInputFiles("#settle-form [name=seller]", sellerFile);
+    await page.setInputFiles("#settle-form [name=buyer]", buyerFile);
+    const settled = await act("#settle-form button[type=submit]");
+    expect(settled, settled.text).to.deep.include({ kind: "ok" });
+    expect(settled.text).to.match(new RegExp(`^settled ${ref}: 92,000.00 EUR to ${acme.address}, 100,000.00 USD to ${globex.address}: tx`));
+    expect(await escrow.isSignedTradeSettled(tradeHash(escrowAddress, chainId, terms))).to.equal(true);
+    expect(await eur.balanceOf(acme.address)).to.equal(before.acmeEur + 9_200_000n);
+    expect(await usd.balanceOf(acme.address)).to.equal(before.acmeUsd - 10_000_000n);
+    expect(await eur.balanceOf(globex.address)).to.equal(before.globexEur - 9_200_000n);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globexUsd + 10_000_000n);
+    expect(await balanceCell("EUR")).to.equal("92,000.00 EUR");
+    await shot("pvp-settled-signed");
+  });
+
+  it("proposes a USD/EUR trade, the seller locks its EUR and cancels: listed with both amounts and the rate, the locked EUR comes back", async function () {
+    await connectAs(globex);
+    const escrowAddress = await escrow.getAddress();
+    const before = { globex: await eur.balanceOf(globex.address), escrow: await eur.balanceOf(escrowAddress) };
+    await fill("#terms-form", {
+      assetKind: "currency", assetCurrency: "EUR", currency: "USD", seller: globex.address, buyer: acme.address,
+      assetAmount: "45,000.00", cashAmount: "50,000.00", deadline, ref: "FX-0002",
+    });
+    expect(await page.locator("#terms-preview").textContent()).to.equal(`seller delivers 45,000.00 EUR, buyer pays 50,000.00 USD: 1 USD = 0.900000 EUR (${RATE_PRECISION})`);
+    const proposed = await act("#terms-form button[value=propose]");
+    expect(proposed, proposed.text).to.deep.include({ kind: "ok" });
+    expect(proposed.text).to.match(new RegExp(`^trade FX-0002 proposed: 45,000.00 EUR from ${globex.address} to ${acme.address} for 50,000.00 USD, rate 1 USD = 0.900000 EUR, deadline `));
+    const rowSelector = '#trades tbody tr[data-trade="FX-0002"]';
+    expect(await page.locator(rowSelector).innerText()).to.match(/FX-0002\s+seller\s+45,000.00 EUR\s+50,000.00 USD\s+1 USD = 0.900000 EUR\s+\S+\s+Proposed/);
+    expect(await page.locator(`${rowSelector} .rate`).getAttribute("title")).to.equal(RATE_PRECISION);
+    await fill("#approve-form", { token: "EUR", amount: "45000.00" });
+    expect((await act("#approve-form button[type=submit]")).kind).to.equal("ok");
+    const funded = await act(`${rowSelector} button.fund`);
+    expect(funded.text).to.match(/^trade FX-0002 is SellerFunded: waiting for the other leg/);
+    expect(await eur.balanceOf(globex.address)).to.equal(before.globex - 4_500_000n);
+    expect(await eur.balanceOf(escrowAddress)).to.equal(before.escrow + 4_500_000n);
+    expect(await page.locator(rowSelector).innerText()).to.include("SellerFunded");
+    await shot("pvp-trade-funded");
+    const cancelled = await act(`${rowSelector} button.cancel`);
+    expect(cancelled.text).to.match(/^trade FX-0002 cancelled: locked legs went back/);
+    expect(await eur.balanceOf(globex.address)).to.equal(before.globex);
+    expect(await eur.balanceOf(escrowAddress)).to.equal(before.escrow);
+    expect(await page.locator(rowSelector).count()).to.equal(0);
+    await shot("pvp-trade-cancelled");
+  });
+
+  it("refuses one currency on both legs, and an amount finer than its currency's decimals (JPY 0), before the wallet is asked to sign or send", async function () {
+    const asked = () => wallet.log.filter((l) => l.method === "eth_signTypedData_v4" || l.method === "eth_sendTransaction").length;
+    const askedBefore = asked();
+    await fill("#terms-form", {
+      assetKind: "currency", assetCurrency: "USD", currency: "USD", seller: globex.address, buyer: acme.address,
+      assetAmount: "100.00", cashAmount: "100.00", deadline, ref: "FX-0003",
+    });
+    expect(await page.locator("#terms-preview").textContent()).to.equal(SAME_CURRENCY);
+    for (const button of ["sign", "propose"]) {
+      const r = await act(`#terms-form button[value=${button}]`);
+      expect(r).to.deep.equal({ kind: "refused", text: SAME_CURRENCY });
+    }
+    await shot("pvp-same-currency-refused");
+
+    // JPY has no decimals: whole yen are parsed and shown as such, a fraction of a yen is refused.
+    await fill("#terms-form", { assetCurrency: "JPY", assetAmount: "15,000,000", cashAmount: "100,000.00" });
+    expect(await page.locator("#terms-form [name=assetAmount]").getAttribute("placeholder")).to.equal("920000");
+    expect(await page.locator("#terms-preview").textContent()).to.equal(`seller delivers 15,000,000 JPY, buyer pays 100,000.00 USD: 1 USD = 150.000000 JPY (${RATE_PRECISION})`);
+    await fill("#terms-form", { assetAmount: "1.5" });
+    expect(await page.locator("#terms-preview").textContent()).to.equal('--asset-amount "1.5" has 1 decimals; the token has 0');
+    const r = await act("#terms-form button[value=sign]");
+    expect(r).to.deep.equal({ kind: "refused", text: '--asset-amount "1.5" has 1 decimals; the token has 0' });
+    expect(asked()).to.equal(askedBefore);
   });
 
   // Signed payments (the deposit token's TransferWithReferenceAuthorization), signed and settled in the page.

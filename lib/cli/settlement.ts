@@ -256,11 +256,7 @@ export async function termsFromArgs(args: TermsArgs, ctx: CommandContext): Promi
   }
   const cash = await ctx.depositToken(args.currency);
   if (!pvp) return termsFromText(args, await ctx.security(args.isin), cash);
-  const asset = await ctx.depositToken(args.assetCurrency!);
-  if (asset.address === cash.address) {
-    throw new Error(`--asset-currency and --currency are both ${cash.label}: payment versus payment exchanges two different currencies`);
-  }
-  return termsFromText(args, asset, cash, true);
+  return termsFromText(args, await ctx.depositToken(args.assetCurrency!), cash, true);
 }
 
 /** Reads a signed-trade file, naming the option and the file when it is not one. */

@@ -59,6 +59,16 @@ describe("Client page: build, configuration and the modules it shares with the c
     expect(fs.readFileSync(path.join(dir(), "index.html"), "utf8")).to.include('<script src="app.js"></script>');
   });
 
+  it("offers every deposit token of the deployment (USD, EUR, JPY) and FxQuotes's address", function () {
+    const c = (n: number) => ({ address: ethers.zeroPadValue(ethers.toBeHex(n), 20), implementation: ethers.ZeroAddress, txHash: ethers.ZeroHash, block: n });
+    writeDeployment(record({ contracts: { ...record().contracts, "DepositToken:EUR": c(6), "DepositToken:JPY": c(7), FxQuotes: c(8) } }));
+    const config = clientConfig("localhost", { RPC_TEST_PORT: "8701" });
+    expect(config.depositTokens.map((t) => [t.currency, t.address])).to.deep.equal([["USD", c(2).address], ["EUR", c(6).address], ["JPY", c(7).address]]);
+    expect(config.fxQuotes).to.deep.equal({ address: c(8).address, fromBlock: 8 });
+    writeDeployment(record());
+    expect(clientConfig("localhost", { RPC_TEST_PORT: "8701" }).fxQuotes).to.equal(undefined);
+  });
+
   it("refuses a missing or unfinished deployment record naming the file, and the in-process network no wallet can reach", function () {
     expect(() => clientConfig("qbft")).to.throw(/no deployment for network "qbft": .*qbft\.json does not exist/);
     writeDeployment(record({ pending: ["0x01"] }));
@@ -177,6 +187,17 @@ describe("Client page: build, configuration and the modules it shares with the c
       expect(() => termsFromText({ ...text, units: "0" }, ASSET, CASH)).to.throw('--units "0" is zero');
       expect(() => termsFromText({ ...text, buyer: "0x12" }, ASSET, CASH)).to.throw('--buyer "0x12" is not an address');
       expect(() => termsFromText({ ...text, ref: " " }, ASSET, CASH)).to.throw("--ref is missing");
+    });
+
+    it("parses payment versus payment terms in each currency's own decimals (JPY 0) and refuses the same currency on both legs", function () {
+      const eur = { address: "0x00000000000000000000000000000000000000e0", decimals: 2, label: "EUR" };
+      const jpy = { address: "0x00000000000000000000000000000000000000d0", decimals: 0, label: "JPY" };
+      const usd = { ...CASH, label: "USD" };
+      const pvp = { ...text, units: undefined, assetAmount: "920,000.00", cashAmount: "1,000,000.00" };
+      expect(termsFromText(pvp, eur, usd, true)).to.deep.include({ asset: eur.address, assetAmount: 92_000_000n, cash: usd.address, cashAmount: 100_000_000n });
+      expect(termsFromText({ ...pvp, assetAmount: "150,000,000" }, jpy, usd, true)).to.deep.include({ assetAmount: 150_000_000n });
+      expect(() => termsFromText({ ...pvp, assetAmount: "1.5" }, jpy, usd, true)).to.throw('--asset-amount "1.5" has 1 decimals; the token has 0');
+      expect(() => termsFromText(pvp, usd, { ...usd }, true)).to.throw("--asset-currency and --currency are both USD: payment versus payment exchanges two different currencies");
     });
 
     it("writes, names and reads back a signed file; refuses a file that is not one, naming it", async function () {
