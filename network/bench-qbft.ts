@@ -11,8 +11,8 @@ import { rpcUrl, withNetwork } from "./node";
  * from many onboarded participants signing locally. In one run and on one network it measures plain
  * value transfers and plain OpenZeppelin ERC-20 transfers (the baselines), deposit-token
  * `transferWithReference`, netted batches of 100 signed payments (`settlePaymentBatch`), DvP
- * `settleSigned` and the DvP locking flow (propose, then both parties fund). Prints a table, or one JSON
- * object with `--json`.
+ * `settleSigned`, PvP `settleSigned` (EUR against USD, both legs deposit tokens) and the DvP locking flow
+ * (propose, then both parties fund). Prints a table, or one JSON object with `--json`.
  */
 interface Options {
   /** Run only the workloads whose name contains this text (the baselines are always run). */
@@ -35,7 +35,7 @@ function options(argv: string[]): Options {
       result[arg.slice(2) as "seconds" | "window" | "participants"] = value;
     } else throw new Error(`unknown option "${arg}" (options: --seconds N, --window N, --participants N, --only TEXT, --json)`);
   }
-  if (result.participants < 10 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 10 (DvP pairs them, payment batches group them by 10)");
+  if (result.participants < 10 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 10 (DvP and PvP pair them, payment batches group them by 10)");
   return result;
 }
 
@@ -54,15 +54,17 @@ async function bench(opts: Options, log: (line: string) => void) {
   const hre = require("hardhat") as typeof import("hardhat");
   const { openMarket } = await import("./market");
   const { Pipeline } = await import("../lib/pipeline");
-  const { signTrade } = await import("../lib/dvp");
+  const { pairedTrade, presignedSettlements } = await import("./workloads");
   const { paymentCycle, signPayment, tokenDomain } = await import("../lib/payments");
   const { toReference } = await import("../lib/format");
   const { ethers } = hre;
   const urls = nodeKeys().map(rpcUrl);
 
   log(`setting up ${opts.participants} participants on the QBFT network...`);
-  const market = await openMarket(hre, opts.participants, { cash: 1_000_000_000_00n, units: 1_000_000_000n });
+  // every participant holds USD and EUR (both 2 decimals): the PvP workload trades one against the other
+  const market = await openMarket(hre, opts.participants, { cash: 1_000_000_000_00n, units: 1_000_000_000n, currencies: ["USD", "EUR"] });
   const { wallets, usd, shares, escrow, duties } = market;
+  const eur = market.cash.EUR;
   const n = wallets.length;
   const plain = await (await ethers.getContractFactory("PlainERC20", duties.admin)).deploy();
   await plain.waitForDeployment();
@@ -73,23 +75,17 @@ async function bench(opts: Options, log: (line: string) => void) {
   }
   await funding.mined();
 
-  const [usdAddress, sharesAddress, escrowAddress, plainAddress] = await Promise.all([usd.getAddress(), shares.getAddress(), escrow.getAddress(), plain.getAddress()]);
+  const [usdAddress, eurAddress, sharesAddress, escrowAddress, plainAddress] = await Promise.all([usd.getAddress(), eur.getAddress(), shares.getAddress(), escrow.getAddress(), plain.getAddress()]);
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 24 * 3600);
   let seq = 0;
   const runId = Date.now().toString(36);
   const round = <T>(make: (i: number) => T) => () => make(seq++);
   const countEvents = (contract: BaseContract, filter: ContractEventName) =>
     async (from: number, to: number) => (await contract.queryFilter(filter, from, to)).length;
-  const trade = (i: number) => {
-    const pair = (i % (n / 2)) * 2;
-    return {
-      seller: pair, buyer: pair + 1,
-      terms: {
-        seller: wallets[pair].address, buyer: wallets[pair + 1].address, asset: sharesAddress, assetAmount: 1n,
-        cash: usdAddress, cashAmount: 100_00n, deadline, ref: toReference(`BENCH-${runId}-${i}`),
-      },
-    };
-  };
+  // DvP: 1 unit of the security for 100.00 USD; PvP: 92.00 EUR for 100.00 USD (each wallet holds both)
+  const trade = (i: number) => pairedTrade(wallets, i, { asset: sharesAddress, assetAmount: 1n, cash: usdAddress, cashAmount: 100_00n }, deadline, `BENCH-${runId}`);
+  const pvpTrade = (i: number) => pairedTrade(wallets, i, { asset: eurAddress, assetAmount: 92_00n, cash: usdAddress, cashAmount: 100_00n }, deadline, `PVP-${runId}`);
+  const escrowCalls = { address: escrowAddress, iface: escrow.interface };
 
   // workloads that --only leaves out are not prepared (their signatures take time)
   const selected = (name: string) => !opts.only || name.toLowerCase().includes(opts.only.toLowerCase());
@@ -149,20 +145,26 @@ async function bench(opts: Options, log: (line: string) => void) {
   });
   }
   // DvP settleSigned: both parties sign the terms (EIP-712), the buyer submits; signatures made ahead
+  // (the same count and presigning for DvP and PvP: the two rows compare like for like)
+  const settleCount = Math.min(20_000, opts.seconds * 250);
   if (selected("DvP settleSigned")) {
-    const signedTrades: Call[] = [];
-    const settleCount = Math.min(20_000, opts.seconds * 250);
     log(`signing ${settleCount} DvP trades (two EIP-712 signatures each)...`);
-    for (let i = 0; i < settleCount; i++) {
-      const t = trade(i + 1_000_000);
-      const sigs = await Promise.all([signTrade(wallets[t.seller], escrowAddress, CHAIN_ID, t.terms), signTrade(wallets[t.buyer], escrowAddress, CHAIN_ID, t.terms)]);
-      signedTrades.push({ from: t.buyer, to: escrowAddress, gasLimit: 400_000n, data: escrow.interface.encodeFunctionData("settleSigned", [t.terms, sigs[0], sigs[1]]) });
+    const signedTrades = await presignedSettlements(wallets, escrowCalls, CHAIN_ID, settleCount, trade, 1_000_000);
+    workloads.push({
+      name: "DvP settleSigned (both legs, two signatures)", wallets, presign: settleCount,
+      next: () => signedTrades.shift(),
+      succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
+    });
   }
-  workloads.push({
-    name: "DvP settleSigned (both legs, two signatures)", wallets, presign: settleCount,
-    next: () => signedTrades.shift(),
-    succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
-  });
+  // PvP settleSigned: EUR (the asset leg) against USD (the cash leg), both deposit tokens, built as DvP's
+  if (selected("PvP settleSigned")) {
+    log(`signing ${settleCount} PvP trades, EUR against USD (two EIP-712 signatures each)...`);
+    const signedTrades = await presignedSettlements(wallets, escrowCalls, CHAIN_ID, settleCount, pvpTrade, 3_000_000);
+    workloads.push({
+      name: "PvP settleSigned (USD against EUR, two signatures)", wallets, presign: settleCount,
+      next: () => signedTrades.shift(),
+      succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
+    });
   }
   // DvP locking flow: the seller proposes; once that is mined, both parties fund and the second settles.
   // Trade ids come from the block's TradeProposed logs, read once per block.
