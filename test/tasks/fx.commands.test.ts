@@ -3,6 +3,7 @@ import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { explainError } from "../../lib/errors";
 import { participantId } from "../../lib/format";
 import { useTemporaryDir } from "../helpers/temporary";
 import { failed, fundedInTwoCurrencies, load, ok, run, useTemporaryDeployments } from "./helpers";
@@ -180,5 +181,21 @@ describe("FX payment commands against a liquidity provider's signed quote (Hardh
     expect((paid.transactions as { label: string }[]).map((t) => t.label)).to.deep.equal(["approve FxQuotes for 1,000,000.00 USD", `pay INV-9 with quote ${quoteFile()}`]);
     const refused = JSON.parse((await run("fx:pay", { from: f.acme.address, quote: quoteFile(), to: f.beneficiary.address, ref: "INV-9", json: true })).lines[0]) as { error: Record<string, string> };
     expect([refused.error.code, refused.error.reason]).to.deep.equal(["REFUSED", "QuoteUsed"]);
+  });
+  it("explains every FxQuotes custom error in words, none with the bare arguments", async function () {
+    const f = await load(quoted);
+    const iface = f.fx.interface;
+    const names: string[] = [];
+    iface.forEachError((e) => names.push(e.name));
+    const own = names.filter((n) => !/^(AccessControl|ERC1967|UUPS|Invalid(Initialization)$|NotInitializing|AddressEmptyCode|FailedCall|SafeERC20|SafeCast|ECDSA)/.test(n));
+    expect(own).to.include.members(["QuoteExpired", "QuoteUsed", "QuoteCancelled", "NotQuotePayer", "InvalidQuoteSignature", "LegNotFunded", "ReferenceMissing"]);
+    for (const name of own) {
+      const fragment = iface.getError(name)!;
+      const args = fragment.inputs.map((i) => (i.type === "address" ? f.acme.address : i.type === "bytes32" ? ethers.ZeroHash : 1n));
+      const words = await explainError({ data: iface.encodeErrorResult(fragment, args) }, { interfaces: [iface], registry: f.registry });
+      const bare = fragment.inputs.map((i, k) => `${i.name} ${String(args[k])}`).join(", ") || "refused";
+      expect(words, name).to.match(new RegExp(`^${name}: `));
+      expect(words, name).not.to.equal(`${name}: ${bare}`);
+    }
   });
 });
