@@ -208,6 +208,30 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `both legs are token ${a.token}: a trade exchanges two different tokens (a security or a currency against another currency)`;
     case "TokenNotListed":
       return `${a.token} is not listed for settlement`;
+    case "InvalidRegistry":
+      return `${a.registry} is not a participant registry (no contract code there)`;
+    case "QuoteAmountZero":
+      return "an amount of the quote is zero: a quote sells and buys non-zero amounts";
+    case "QuoteExpired":
+      return `the quote was valid until ${date(a.validUntil)}; the chain time is ${date(a.currentTime)}`;
+    case "QuoteUsed":
+      return `nonce ${a.nonce} of provider ${a.provider} is used: a payment has already been made with this quote`;
+    case "QuoteCancelled":
+      return `provider ${a.provider} cancelled nonce ${a.nonce}: no quote it signed with it can be used`;
+    case "NotQuotePayer":
+      return `the quote is for payer ${a.payer} only, not ${a.sender}`;
+    case "InvalidQuoteSignature":
+      return `the signature is not ${a.provider}'s signature of these terms on this FxQuotes and chain (terms changed after signing, or another signer)`;
+    case "ProviderNotAllowed":
+      return `the provider ${a.provider} (${await state(a.provider)})`;
+    case "PayerNotAllowed":
+      return `the payer ${a.payer} (${await state(a.payer)})`;
+    case "BeneficiaryNotAllowed":
+      return `the beneficiary ${a.beneficiary} (${await state(a.beneficiary)})`;
+    case "LegNotFunded":
+      return `${a.party} holds ${amount(a.balance)} and allows FxQuotes ${amount(a.allowance)} of token ${a.token}, needs ${amount(a.amount)}`;
+    case "ReferenceMissing":
+      return "the payment reference is empty: a payment needs one";
     case "AuthorizationNotYetValid":
       return `the signed payment is valid only after ${date(a.validAfter)} (chain time ${date(a.currentTime)})`;
     case "AuthorizationExpired":

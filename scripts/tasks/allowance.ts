@@ -1,7 +1,8 @@
 import type { CommandContext, CommonArgs, Leg } from "../../lib/cli/context";
 import { approve, permit } from "../../lib/cli/funds";
 import { amountsJson, out } from "../../lib/cli/output";
-import { ESCROW_KEY } from "../../lib/deployment";
+import { ESCROW_KEY, FX_QUOTES_KEY } from "../../lib/deployment";
+import { openFxQuotes } from "../../lib/cli/fx";
 import { parseAddress, parseAmount, parseDate } from "../../lib/format";
 import { action, command } from "./command";
 
@@ -15,11 +16,19 @@ interface AllowanceArgs extends CommonArgs {
   deadline?: string;
 }
 
-/** The spender: `escrow` for the deployment's DvP escrow, or an address. */
-async function spenderOf(ctx: CommandContext, text: string): Promise<{ address: string; label: string }> {
-  if (text.trim().toLowerCase() === "escrow") return { address: await (await ctx.escrow()).getAddress(), label: "the escrow" };
+/** The spender: `escrow` for the deployment's DvP escrow, `fxquotes` for its FxQuotes, or an address. */
+async function spenderOf(ctx: CommandContext, text: string): Promise<{ address: string; label: string; shown: string }> {
+  const name = text.trim().toLowerCase();
+  if (name === "escrow") {
+    const address = await (await ctx.escrow()).getAddress();
+    return { address, label: "the escrow", shown: `the escrow (${ESCROW_KEY} ${address})` };
+  }
+  if (name === "fxquotes") {
+    const address = await (await openFxQuotes(ctx)).getAddress();
+    return { address, label: FX_QUOTES_KEY, shown: `${FX_QUOTES_KEY} (${address})` };
+  }
   const address = parseAddress(text, "--spender");
-  return { address, label: address };
+  return { address, label: address, shown: address };
 }
 
 // token:approve / token:permit (deposit token, --amount in currency units) and security:approve /
@@ -32,7 +41,7 @@ for (const kind of ["token", "security"] as const) {
     const cmd = command(`${kind}:${how}`, how === "approve"
       ? `Allow a spender (the escrow) to pull up to an amount of the signer's ${kind === "token" ? "deposit tokens" : "security"}`
       : `Allow a spender by ERC-2612 permit: the holder (--from) signs, --relayer (default the holder) submits`)
-      .addParam("spender", "`escrow` for the DvP escrow, or an address")
+      .addParam("spender", "`escrow` for the DvP escrow, `fxquotes` for FxQuotes (quoted FX payments), or an address")
       .addParam(amountOption, kind === "token" ? "allowance in currency units, e.g. 18000.00" : "allowance in units of the security");
     if (kind === "token") cmd.addOptionalParam("currency", "ISO 4217 code of the deposit token", "USD");
     else cmd.addOptionalParam("isin", "ISIN of the security token (default: the only one deployed)");
@@ -55,7 +64,7 @@ for (const kind of ["token", "security"] as const) {
       const owner = await holder.getAddress();
       const allowance = await leg.contract.allowance(owner, spender.address);
       ctx.report({ owner, spender: spender.address, token: leg.address, ...amountsJson(leg.fmt, { allowance }) },
-        () => out.line(`${owner} allows ${spender.label === "the escrow" ? `the escrow (${ESCROW_KEY} ${spender.address})` : spender.address} ${leg.fmt(allowance)}`));
+        () => out.line(`${owner} allows ${spender.shown} ${leg.fmt(allowance)}`));
     }));
   }
 }

@@ -4,6 +4,7 @@ import "./token";
 import "./allowance";
 import "./status";
 import "./dvp";
+import "./fx";
 import "./payments";
 import "./security";
 import "./upgrade";

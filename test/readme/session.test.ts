@@ -20,7 +20,7 @@ describe("README operator session, as written, against a separate node", functio
   this.timeout(900_000);
   const steps = readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));
   const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readme-deployments-"));
-  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json", "PAY-0100.json", "PAY-0007.json"].map((f) => path.join(ROOT, "signed", f));
+  const signedFiles = ["TRADE-0002.seller.json", "TRADE-0002.buyer.json", "PAY-0100.json", "PAY-0007.json", "FX-0001.seller.json", "FX-0001.buyer.json", "Q-0001.json"].map((f) => path.join(ROOT, "signed", f));
   let node: ChildProcess | undefined;
   let client: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
@@ -47,7 +47,7 @@ describe("README operator session, as written, against a separate node", functio
 
   it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {
     const commands = steps.map((s) => s.command).join("\n");
-    for (const needed of ["npm run deploy", "token:attest", "token:approve-issuance", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed", "payment:sign", "payment:settle-batch"]) {
+    for (const needed of ["npm run deploy", "token:attest", "token:approve-issuance", "dvp:fund", "dvp:sign", "security:approve", "token:permit", "dvp:settle-signed", "payment:sign", "payment:settle-batch", "--asset-currency EUR", "fx:quote", "fx:pay"]) {
       expect(commands).to.include(needed);
     }
     expect(steps.filter((s) => s.expectedError)).to.have.length(2);
@@ -65,6 +65,10 @@ describe("README operator session, as written, against a separate node", functio
     expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
     expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
     expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+    expect(outputs["npx hardhat status"]).to.match(/supply\s+500,000\.00 EUR/);
+    expect(outputs["npx hardhat dvp:settle-signed"]).to.match(/^settled FX-0001: 92,000\.00 EUR to 0x976EA74026E726554dB657fA54763abd0C3a0aa9, 100,000\.00 USD to 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955 at 1 USD = 0\.920000 EUR/m);
+    expect(outputs["npx hardhat fx:show"]).to.match(/^quote signed\/Q-0001\.json \(quote hash 0x[0-9a-f]{64}\): usable$/m);
+    expect(outputs["npx hardhat fx:pay"]).to.include("paid with quote signed/Q-0001.json: 50,000.00 USD from 0x976EA74026E726554dB657fA54763abd0C3a0aa9 to provider 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955, 46,000.00 EUR from the provider to 0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f at 1 USD = 0.920000 EUR");
   });
 
   it("upgrades the token as the README's Upgrades section says, from an earlier implementation to this tree's DepositToken", function () {

@@ -10,7 +10,7 @@ import { failureCode } from "../../lib/failure";
 import { participantId } from "../../lib/format";
 import { CommandContext } from "../../lib/cli/context";
 import { useTemporaryDir } from "../helpers/temporary";
-import { ACME_LEI, deployed, failed, funded, load, ok, Run, run, useTemporaryDeployments } from "./helpers";
+import { ACME_LEI, deployed, failed, funded, fundedInTwoCurrencies, load, ok, Run, run, useTemporaryDeployments } from "./helpers";
 
 /** The JSON error of a command that failed under --json: on stdout, nothing on stderr, exit code 1. */
 function jsonError(r: Run): { code: string; message: string; reason?: string } {
@@ -46,9 +46,10 @@ function checkJsonRule(where: string, value: unknown): void {
     if (typeof v === "string") {
       expect(v, `${at} is a percentage as text`).not.to.match(/^[\d.]+%$/);
       expect(v, `${at} is a participant label`).not.to.match(/^LEI [0-9A-Z]{20}$/);
-      if (/^-?\+?[\d,]+(\.\d+)? (USD|TN-0378)$/.test(v)) expect(k, `${at} is a formatted amount outside a ...Text field`).to.match(/Text$/);
+      if (/^-?\+?[\d,]+(\.\d+)? (USD|EUR|TN-0378)$/.test(v)) expect(k, `${at} is a formatted amount outside a ...Text field`).to.match(/Text$/);
     }
-    if (k.endsWith("Text") && typeof v === "string" && /^[+-]?[\d,]+(\.\d+)? /.test(v)) {
+    // A rate is a quotation ("1 USD = 0.920000 EUR") beside its decimal `rate`, not an amount.
+    if (k.endsWith("Text") && k !== "rateText" && typeof v === "string" && /^[+-]?[\d,]+(\.\d+)? /.test(v)) {
       expect(o[k.slice(0, -4)], `${at} without its integer ${k.slice(0, -4)}`).to.be.a("string").and.match(/^-?\d+$/);
     }
     checkJsonRule(at, v);
@@ -62,6 +63,13 @@ function checkJsonRule(where: string, value: unknown): void {
 /** Acme (buyer) holds cash, Globex (seller) holds 5,000 units of the demo security. */
 async function trading() {
   const f = await funded();
+  await f.shares.connect(f.issuer).issue(f.globex.address, 5000n);
+  return f;
+}
+
+/** `trading` with EUR beside USD: Globex also holds 1,000,000.00 EUR (it quotes EUR for USD). */
+async function tradingInTwoCurrencies() {
+  const f = await fundedInTwoCurrencies();
   await f.shares.connect(f.issuer).issue(f.globex.address, 5000n);
   return f;
 }
@@ -326,7 +334,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
     });
 
     it("follows the README's --json rule in the output of every command", async function () {
-      const { acme, globex, outsider, issuer, shares, compliance } = await load(trading);
+      const { acme, globex, outsider, issuer, shares, compliance } = await load(tradingInTwoCurrencies);
       const file = (name: string) => path.join(signedDir(), `walk.${name}.json`);
       const pay = file("payment");
       const trade = (ref: string) => ({ seller: globex.address, buyer: acme.address, units: "10", cashAmount: "1800.00", deadline: "2030-06-30", ref });
@@ -419,6 +427,13 @@ describe("operator commands a bank can trust (issue 11)", function () {
       // A signed payment cancelled by its payer; the reserve report's maximum age; roles and the admin transfer.
       await walk("payment:sign", { from: acme.address, to: globex.address, amount: "1.00", ref: "INV-C", out: file("pc") });
       await walk("payment:cancel", { file: file("pc"), from: acme.address });
+      // A quoted FX payment: Globex quotes EUR for USD, Acme pays Globex's quote to itself; another quote cancelled.
+      const fxQuote = { from: globex.address, sellCurrency: "EUR", sellAmount: "9.20", buyCurrency: "USD", buyAmount: "10.00", approve: true };
+      await walk("fx:quote", { ...fxQuote, out: file("q1") });
+      await walk("fx:show", { quote: file("q1") });
+      await walk("fx:pay", { from: acme.address, quote: file("q1"), to: acme.address, ref: "INV-FX-1", approve: true });
+      await walk("fx:quote", { ...fxQuote, out: file("q2") });
+      await walk("fx:cancel", { quote: file("q2"), from: globex.address });
       await walk("token:set-max-attestation-age", { days: "30" });
       await walk("roles:list", {});
       await walk("roles:grant", { contract: depositTokenKey("USD"), role: "PAUSER_ROLE", account: outsider.address });
