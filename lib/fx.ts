@@ -1,5 +1,5 @@
 // Browser-safe: imports ethers and nothing of node or Hardhat.
-import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import type { Interface, Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { derivedRate, RATE_PRECISION } from "./dvp";
 import { formatAmount, isoDate, parseDate } from "./format";
@@ -226,4 +226,59 @@ export function quoteState(nonceState: number, validUntil: bigint, chainTime: nu
   if (nonceState === 1) return "used";
   if (nonceState === 2) return "cancelled";
   return BigInt(chainTime) > validUntil ? "expired" : "usable";
+}
+
+/** What the checks of a payment with a quote read of a token: the typechain and ethers contracts of a deposit token satisfy it. */
+export interface QuoteLegFunds {
+  balanceOf(account: string): Promise<bigint>;
+  allowance(owner: string, spender: string): Promise<bigint>;
+}
+
+/** What the checks of a payment with a quote read of FxQuotes: its `whyNot` and its interface (typechain FxQuotes satisfies it). */
+export interface QuotePaymentReader {
+  whyNot(q: FxQuote, signature: string, payer: string, beneficiary: string): Promise<string>;
+  interface: Interface;
+}
+
+/**
+ * Whether `payer` may pay `beneficiary` with a quote, asked of FxQuotes before anything is sent, as
+ * `fx:pay` and the client page ask it: `refusal` is `whyNot`'s answer (the ABI-encoded error
+ * `payWithQuote` would raise, "0x" when none: another payer, expired, used or cancelled, a party not
+ * allowed, a leg not funded). When that refusal is only the payer's funding of the buy leg,
+ * `afterApproval` says what approving FxQuotes for the buy leg would leave ("0x": nothing): both legs'
+ * balances and the provider's allowance are checked first, so no approval is made for a payment that
+ * would still be refused (a provider short of the sell leg is named as `LegNotFunded` of the provider).
+ */
+export async function checkQuotePayment(
+  fx: QuotePaymentReader, fxQuotes: string, q: FxQuote, signature: string, payer: string, beneficiary: string,
+  legs: { sell: QuoteLegFunds; buy: QuoteLegFunds },
+): Promise<{ refusal: string; afterApproval?: string }> {
+  const refusal = await fx.whyNot(q, signature, payer, beneficiary);
+  const parsed = refusal === "0x" ? null : fx.interface.parseError(refusal);
+  const buyLeg = parsed?.name === "LegNotFunded" && String(parsed.args.party) === payer && String(parsed.args.token) === q.buyToken;
+  if (!buyLeg) return { refusal };
+  // The buy leg is the first refusal: every check but the legs' funding passed.
+  if ((await legs.buy.balanceOf(payer)) < q.buyAmount) return { refusal, afterApproval: refusal };
+  const [balance, allowance] = [await legs.sell.balanceOf(q.provider), await legs.sell.allowance(q.provider, fxQuotes)];
+  if (balance < q.sellAmount || allowance < q.sellAmount) {
+    return { refusal, afterApproval: fx.interface.encodeErrorResult("LegNotFunded", [q.provider, q.sellToken, q.sellAmount, balance, allowance]) };
+  }
+  return { refusal, afterApproval: "0x" };
+}
+
+/**
+ * Why FxQuotes refuses a payment with a quote, in words (`explain` is lib/errors.ts explainError, amounts
+ * in the units of `leg` when given): a leg that cannot move is named by its currency and its movement, amounts in its units.
+ */
+export async function quoteRefusalInWords<L extends QuoteLeg & { fmt(value: bigint): string }>(
+  iface: Interface, data: string, q: FxQuote, legs: Record<"sell" | "buy", L>, payer: string, beneficiary: string,
+  explain: (data: string, leg?: L) => Promise<string>,
+): Promise<string> {
+  const parsed = iface.parseError(data);
+  if (parsed?.name !== "LegNotFunded") return explain(data);
+  const buyLeg = String(parsed.args.token) === q.buyToken && String(parsed.args.party) === payer;
+  const [leg, what] = buyLeg
+    ? [legs.buy, `payer ${payer} pays ${legs.buy.fmt(q.buyAmount)} to provider ${q.provider}`]
+    : [legs.sell, `provider ${q.provider} pays ${legs.sell.fmt(q.sellAmount)} to beneficiary ${beneficiary}`];
+  return `${leg.label} leg (${what}): ${await explain(data, leg)}`;
 }

@@ -4,13 +4,15 @@ import { abi as registryAbi } from "../../artifacts/contracts/registry/Participa
 import { abi as depositTokenAbi } from "../../artifacts/contracts/token/DepositToken.sol/DepositToken.json";
 import { abi as securityTokenAbi } from "../../artifacts/contracts/token/SecurityToken.sol/SecurityToken.json";
 import { abi as escrowAbi } from "../../artifacts/contracts/settlement/DvPEscrow.sol/DvPEscrow.json";
-import type { DepositToken, DvPEscrow, ParticipantRegistry, PermissionedToken } from "../../typechain-types";
+import { abi as fxQuotesAbi } from "../../artifacts/contracts/settlement/FxQuotes.sol/FxQuotes.json";
+import type { DepositToken, DvPEscrow, FxQuotes, ParticipantRegistry, PermissionedToken } from "../../typechain-types";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
 import {
   checkSignedPair, derivedRate, parseSignedFile, RATE_PRECISION, requireTwoCurrencies, Side, signedFileName, signedFileText, signedTradeFile,
   signTrade, termsFromText, TradeTerms,
 } from "../../lib/dvp";
 import { explainError, walletState } from "../../lib/errors";
+import { checkQuoteFile, checkQuotePayment, FxQuote, parseQuoteFile, quoteHash, quoteRefusalInWords, quoteState, quoteTerms, SignedQuoteFile } from "../../lib/fx";
 import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, shownRef, toReference } from "../../lib/format";
 import { enumName, OPEN_TRADE_STATES, PARTICIPANT_STATUS, TRADE_STATES } from "../../lib/roles";
 import type { ClientConfig } from "./config";
@@ -36,11 +38,12 @@ interface Session {
   account: string;
   registry: ParticipantRegistry;
   escrow?: DvPEscrow;
+  fxQuotes?: FxQuotes;
   legs: Leg[];
 }
 
 /** Contracts whose custom errors are explained (the commands decode the same ones). */
-const INTERFACES = [registryAbi, depositTokenAbi, securityTokenAbi, escrowAbi].map((abi) => new Interface(abi as InterfaceAbi));
+const INTERFACES = [registryAbi, depositTokenAbi, securityTokenAbi, escrowAbi, fxQuotesAbi].map((abi) => new Interface(abi as InterfaceAbi));
 const RECENT_PAYMENTS = 10;
 
 let config: ClientConfig;
@@ -241,16 +244,18 @@ async function connect(ask: boolean): Promise<void> {
   const signer = await provider.getSigner(account);
   const registry = new Contract(config.registry.address, registryAbi as InterfaceAbi, signer) as unknown as ParticipantRegistry;
   const escrow = config.escrow ? new Contract(config.escrow.address, escrowAbi as InterfaceAbi, signer) as unknown as DvPEscrow : undefined;
+  const fxQuotes = config.fxQuotes ? new Contract(config.fxQuotes.address, fxQuotesAbi as InterfaceAbi, signer) as unknown as FxQuotes : undefined;
   const legs: Leg[] = [];
   for (const t of config.depositTokens) legs.push(await openLeg("cash", t.address, t.fromBlock, signer, t.currency));
   for (const t of config.securities) legs.push(await openLeg("security", t.address, t.fromBlock, signer));
-  session = { wallet, provider, signer, account: getAddress(signer.address), registry, escrow, legs };
+  session = { wallet, provider, signer, account: getAddress(signer.address), registry, escrow, fxQuotes, legs };
   $("#wallet-status").textContent = `connected: ${session.account}`;
   fillSelects(legs);
   previewTerms($<HTMLFormElement>("#terms-form"));
   const signedPayments = signedPaymentsOffered(INTERFACES[1]);
   $("#signed-payment-panel").hidden = !signedPayments;
   $("#settle-payments-panel").hidden = !signedPayments;
+  $("#fx-panel").hidden = !fxQuotes;
   $("#app").hidden = false;
   await refresh();
 }
@@ -603,6 +608,81 @@ async function settleSigned(form: HTMLFormElement): Promise<string> {
   return sentLine(`settled ${refText(terms.ref)}: ${asset.fmt(terms.assetAmount)} to ${terms.buyer}, ${cash.fmt(terms.cashAmount)} to ${terms.seller}`, receipt);
 }
 
+// ---- payments in another currency with a quote ----
+
+/** A quote file chosen in the FX form, read and checked by lib/fx.ts as fx:pay checks it: this FxQuotes and chain, the provider's signature of its content, its terms in words. */
+async function quoteOfForm(s: Session, form: HTMLFormElement): Promise<{ fx: FxQuotes; fxAddress: string; file: SignedQuoteFile; q: FxQuote; sell: Leg; buy: Leg; words: string }> {
+  if (!s.fxQuotes) throw new Refused(`the deployment of "${config.network}" has no FxQuotes`);
+  const fx = s.fxQuotes;
+  const fxAddress = await fx.getAddress();
+  const chosen = await readFileInput(form, "quote", "quote file");
+  let file;
+  try {
+    file = parseQuoteFile(chosen.text, chosen.name);
+  } catch (e) {
+    throw new Refused((e as Error).message);
+  }
+  const q = file.parsed;
+  const [sell, buy] = [legAt(s, q.sellToken), legAt(s, q.buyToken)];
+  try {
+    await checkQuoteFile(file, chosen.name, fxAddress, config.chainId, { sell, buy }, async (a) => (await s.provider.getCode(a)) !== "0x");
+  } catch (e) {
+    throw new Refused((e as Error).message);
+  }
+  const terms = quoteTerms(q, sell, buy);
+  const now = (await s.provider.getBlock("latest"))!.timestamp;
+  const state = quoteState(Number(await fx.nonceState(q.provider, q.nonce)), q.validUntil, now);
+  const words = `you pay ${terms.buy.amountText} to provider ${q.provider}; the beneficiary receives ${terms.sell.amountText}; rate ${terms.rateText} (${RATE_PRECISION}); valid until ${terms.validUntil}; payer ${terms.payer}; ${state}`;
+  $("#fx-terms").textContent = words;
+  return { fx, fxAddress, file, q, sell, buy, words };
+}
+
+/** Shows a chosen quote file's terms (both amounts, the rate, the validity, its state on chain) before anything is sent. */
+async function showQuote(form: HTMLFormElement): Promise<string> {
+  $("#fx-terms").textContent = "";
+  const { words } = await quoteOfForm(current(), form);
+  return `quote: ${words}`;
+}
+
+/**
+ * Pays the beneficiary with the chosen quote as fx:pay --approve does: FxQuotes is asked why not first
+ * (another payer, expired, used or cancelled, a beneficiary not allowed, a leg not funded are refused in
+ * words before the wallet is asked), FxQuotes is approved for the buy leg when that alone is short (one
+ * transaction), then payWithQuote is simulated and sent.
+ */
+async function payWithQuote(form: HTMLFormElement): Promise<string> {
+  const s = current();
+  const { fx, fxAddress, file, q, sell, buy } = await quoteOfForm(s, form);
+  const beneficiary = addressIn(field(form, "to"), "beneficiary");
+  const refText_ = field(form, "ref").trim();
+  if (refText_ === "") throw new Refused("reference is empty: a payment with a quote needs one");
+  let ref: string;
+  try {
+    ref = toReference(refText_, "reference");
+  } catch (e) {
+    throw new Refused((e as Error).message);
+  }
+  const label = `pay "${refText_}" with quote of ${q.provider}`;
+  const refuse = async (data: string): Promise<never> => {
+    const why = await quoteRefusalInWords(fx.interface, data, q, { sell, buy }, s.account, beneficiary,
+      (d, leg) => explainError({ data: d }, { interfaces: INTERFACES, registry: s.registry, amount: leg?.fmt }));
+    throw new Refused(`${label} refused: ${why}; nothing was sent`);
+  };
+  const legs = { sell: sell.contract, buy: buy.contract };
+  const check = await checkQuotePayment(fx, fxAddress, q, file.signature, s.account, beneficiary, legs);
+  let refusal = check.refusal;
+  if (check.afterApproval !== undefined) {
+    if (check.afterApproval !== "0x") await refuse(check.afterApproval);
+    await send(`approve FxQuotes for ${buy.fmt(q.buyAmount)}`, buy.contract.approve, [fxAddress, q.buyAmount], buy);
+    refusal = (await checkQuotePayment(fx, fxAddress, q, file.signature, s.account, beneficiary, legs)).refusal;
+  }
+  if (refusal !== "0x") await refuse(refusal);
+  const receipt = await send(label, fx.payWithQuote, [q, file.signature, beneficiary, ref], buy);
+  rememberRef(refText_, ref);
+  const rate = quoteTerms(q, sell, buy).rateText;
+  return sentLine(`paid ${buy.fmt(q.buyAmount)} to provider ${q.provider}; ${beneficiary} received ${sell.fmt(q.sellAmount)} at ${rate}, reference "${refText_}" (quote hash ${quoteHash(fxAddress, config.chainId, q)})`, receipt);
+}
+
 /** The connected session as the signed-payment forms (signed-payment.ts) use it. */
 function paymentPage(): PaymentPage {
   const s = current();
@@ -648,6 +728,9 @@ async function start(): Promise<void> {
   for (const event of ["input", "change"]) termsForm.addEventListener(event, () => previewTerms(termsForm));
   onSubmit("#countersign-form", countersign);
   onSubmit("#settle-form", settleSigned);
+  onSubmit("#fx-form", payWithQuote);
+  const fxForm = $<HTMLFormElement>("#fx-form");
+  $("#fx-form [name=quote]").addEventListener("change", () => void run(fxForm, () => showQuote(fxForm)));
   onSubmit("#sign-payment-form", (form) => signPaymentForm(form, paymentPage()));
   onSubmit("#settle-payments-form", (form) => settlePaymentFiles(form, paymentPage()));
   const paymentsForm = $<HTMLFormElement>("#settle-payments-form");

@@ -7,7 +7,8 @@ import hre, { ethers } from "hardhat";
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, openRecorded, securityTokenKey } from "../../lib/deployment";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, FX_QUOTES_KEY, openRecorded, securityTokenKey } from "../../lib/deployment";
+import { quoteHash, SignedQuoteFile } from "../../lib/fx";
 import { RATE_PRECISION, signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
 import { isoDate, toReference } from "../../lib/format";
 import { SignedPaymentFile, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain } from "../../lib/payments";
@@ -15,7 +16,7 @@ import { DEV_MNEMONIC } from "../../network/genesis";
 import { platformParams } from "../../deploy/params";
 import { freePort } from "../../lib/ports";
 import { ok, run } from "../../test/tasks/helpers";
-import type { DepositToken, DvPEscrow, SecurityToken } from "../../typechain-types";
+import type { DepositToken, DvPEscrow, FxQuotes, SecurityToken } from "../../typechain-types";
 import { buildClient, clientConfig } from "../build";
 import { serveStatic } from "../serve";
 
@@ -137,6 +138,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
   let eur: DepositToken;
   let shares: SecurityToken;
   let escrow: DvPEscrow;
+  let fxQuotes: FxQuotes;
   let baseUrl: string;
   let step = 0;
   const acme = devWallet(6);
@@ -216,6 +218,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     const isin = Object.keys(record.contracts).find((k) => k.startsWith("SecurityToken:"))!.split(":")[1];
     shares = await openRecorded<SecurityToken>(hre, record, securityTokenKey(isin));
     escrow = await openRecorded<DvPEscrow>(hre, record, ESCROW_KEY);
+    fxQuotes = await openRecorded<FxQuotes>(hre, record, FX_QUOTES_KEY);
     // Participants and money through the operator commands.
     ok(await run("participant:onboard", { id: ACME_LEI, wallets: acme.address, kycExpiry: "2027-12-31" }));
     ok(await run("participant:onboard", { id: "Globex Markets", wallets: globex.address, kycExpiry: "2027-12-31" }));
@@ -675,6 +678,67 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(await usd.balanceOf(globex.address)).to.equal(before.globex);
     expect(await usd.balanceOf(outsider.address)).to.equal(0n);
     expect(await usd.authorizationState(globex.address, String(readFile(good.file).payment.nonce))).to.equal(false);
+  });
+
+  it("pays a beneficiary in EUR with Globex's quote file from fx:quote: both amounts, the rate and the validity shown first, FxQuotes approved for the USD leg, both legs on chain; the used file and an edited file refused before the wallet is asked", async function () {
+    const initech = devWallet(8);
+    ok(await run("participant:onboard", { id: "Initech Holdings", wallets: initech.address, kycExpiry: "2027-12-31" }));
+    const quoteFile = path.join(work, "quote.json");
+    ok(await run("fx:quote", {
+      from: globex.address, sellCurrency: "EUR", sellAmount: "9,200.00", buyCurrency: "USD", buyAmount: "10,000.00", payer: acme.address, validFor: "10m", approve: true, out: quoteFile,
+    }));
+    const file = JSON.parse(fs.readFileSync(quoteFile, "utf8")) as SignedQuoteFile;
+    await connectAs(acme);
+    const sentBefore = wallet.sent();
+    const chooseQuote = async (f: string) => {
+      await page.evaluate(() => { const r = document.querySelector("#result")!; r.className = ""; r.textContent = ""; });
+      await page.setInputFiles("#fx-form [name=quote]", f);
+      await page.waitForSelector("body:not([data-busy])", { timeout: 120_000 });
+      return (await page.locator("#result").textContent()) ?? "";
+    };
+    const shown = await chooseQuote(quoteFile);
+    expect(shown).to.equal(`quote: you pay 10,000.00 USD to provider ${globex.address}; the beneficiary receives 9,200.00 EUR; rate 1 USD = 0.920000 EUR (${RATE_PRECISION}); valid until ${file.terms.validUntil}; payer ${acme.address}; usable`);
+    expect(await page.locator("#fx-terms").textContent()).to.equal(shown.slice("quote: ".length));
+    expect(wallet.sent()).to.equal(sentBefore);
+    await shot("fx-quote-shown");
+
+    const before = { acmeUsd: await usd.balanceOf(acme.address), globexUsd: await usd.balanceOf(globex.address), globexEur: await eur.balanceOf(globex.address), initechEur: await eur.balanceOf(initech.address) };
+    expect(await usd.allowance(acme.address, await fxQuotes.getAddress())).to.equal(0n);
+    await fill("#fx-form", { to: initech.address, ref: "INV-2026-0200" });
+    const r = await act("#fx-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const hash = quoteHash(await fxQuotes.getAddress(), wallet.nodeChainId, { ...file.quote, sellAmount: BigInt(file.quote.sellAmount), buyAmount: BigInt(file.quote.buyAmount), validUntil: BigInt(file.quote.validUntil) });
+    expect(r.text).to.match(new RegExp(`^paid 10,000.00 USD to provider ${globex.address}; ${initech.address} received 9,200.00 EUR at 1 USD = 0.920000 EUR, reference "INV-2026-0200" \\(quote hash ${hash}\\): tx 0x[0-9a-f]{64} in block \\d+$`));
+    // One approval of the USD leg, then the payment.
+    expect(wallet.sent()).to.equal(sentBefore + 2);
+    expect(await usd.balanceOf(acme.address)).to.equal(before.acmeUsd - 1_000_000n);
+    expect(await usd.balanceOf(globex.address)).to.equal(before.globexUsd + 1_000_000n);
+    expect(await eur.balanceOf(globex.address)).to.equal(before.globexEur - 920_000n);
+    expect(await eur.balanceOf(initech.address)).to.equal(before.initechEur + 920_000n);
+    const [event] = await fxQuotes.queryFilter(fxQuotes.filters.QuotePaid(hash, acme.address));
+    expect(event.args.ref).to.equal(toReference("INV-2026-0200"));
+    expect(event.args.beneficiary).to.equal(initech.address);
+    await shot("fx-paid");
+
+    // The same file again: FxQuotes says why not, in words, and the wallet is not asked.
+    const sentAfter = wallet.sent();
+    const again = await act("#fx-form button[type=submit]");
+    expect(await page.locator("#fx-terms").textContent()).to.match(/; used$/);
+    expect(again.kind).to.equal("refused");
+    expect(again.text).to.equal(`pay "INV-2026-0200" with quote of ${globex.address} refused: QuoteUsed: nonce ${file.quote.nonce} of provider ${globex.address} is used: a payment has already been made with this quote; nothing was sent`);
+    expect(wallet.sent()).to.equal(sentAfter);
+
+    // An edited file: the signature no longer matches its content.
+    const edited = path.join(work, "quote-edited.json");
+    fs.writeFileSync(edited, JSON.stringify({ ...file, quote: { ...file.quote, sellAmount: "92000000" } }, null, 2));
+    expect(await chooseQuote(edited)).to.include("the signature does not match the file's content");
+    const refused = await act("#fx-form button[type=submit]");
+    expect(refused.kind).to.equal("refused");
+    expect(refused.text).to.match(new RegExp(`^quote file quote-edited\\.json: the signature does not match the file's content \\(it recovers to 0x[0-9a-fA-F]{40}, not its provider ${globex.address}\\)`));
+    expect(refused.text).to.match(/; nothing was sent$/);
+    expect(wallet.sent()).to.equal(sentAfter);
+    expect(await eur.balanceOf(initech.address)).to.equal(before.initechEur + 920_000n);
+    await shot("fx-refused");
   });
 
   it("raised no error in the page", function () {

@@ -11,12 +11,11 @@ import { RATE_PRECISION } from "../../lib/dvp";
 import { walletState } from "../../lib/errors";
 import { Failure } from "../../lib/failure";
 import {
-  checkQuoteFile, FxQuote, parseQuoteFile, quoteFileName, quoteHash, quoteRate, quoteState, quoteValidUntil, signedQuoteFile, signedQuoteFileText,
+  checkQuoteFile, checkQuotePayment, FxQuote, parseQuoteFile, quoteFileName, quoteHash, quoteRate, quoteRefusalInWords, quoteState, quoteValidUntil, signedQuoteFile, signedQuoteFileText,
   signQuote, SignedQuoteFile,
 } from "../../lib/fx";
 import { isoDate, parseAddress, parseAmount, toReference } from "../../lib/format";
 import { paymentNonce } from "../../lib/payments";
-import type { FxQuotes } from "../../typechain-types";
 import { action, command } from "./command";
 
 const NONCE_STATES = ["unused", "used", "cancelled"];
@@ -133,20 +132,6 @@ command("fx:quote", "A liquidity provider (--from) signs a firm FX quote into a 
     });
   }));
 
-/**
- * Why FxQuotes refuses the payment, in words: a leg that cannot move is named by its currency and its
- * movement, amounts in its units.
- */
-async function refusalInWords(ctx: CommandContext, fx: FxQuotes, data: string, q: FxQuote, sell: Leg, buy: Leg, payer: string, beneficiary: string): Promise<string> {
-  const parsed = fx.interface.parseError(data);
-  if (parsed?.name !== "LegNotFunded") return ctx.explain({ data });
-  const buyLeg = String(parsed.args.token) === q.buyToken && String(parsed.args.party) === payer;
-  const [leg, what] = buyLeg
-    ? [buy, `payer ${payer} pays ${buy.fmt(q.buyAmount)} to provider ${q.provider}`]
-    : [sell, `provider ${q.provider} pays ${sell.fmt(q.sellAmount)} to beneficiary ${beneficiary}`];
-  return `${leg.label} leg (${what}): ${await ctx.explain({ data }, leg)}`;
-}
-
 command("fx:pay", "Pay a beneficiary with a provider's signed quote: the payer (--from) pays the buy leg to the provider, the provider the sell leg to --to, in one transaction")
   .addParam("quote", "the signed-quote file (fx:quote)")
   .addParam("to", "the beneficiary, who receives the sell leg")
@@ -164,19 +149,15 @@ command("fx:pay", "Pay a beneficiary with a provider's signed quote: the payer (
     }
     const label = `pay ${args.ref} with quote ${args.quote}`;
     const refuse = async (data: string) => {
-      throw new Failure("REFUSED", `${label} refused: ${await refusalInWords(ctx, fx, data, q, sell, buy, payer, beneficiary)}; nothing was sent`, ctx.reason({ data }));
+      throw new Failure("REFUSED", `${label} refused: ${await quoteRefusalInWords(fx.interface, data, q, { sell, buy }, payer, beneficiary, (d, leg) => ctx.explain({ data: d }, leg))}; nothing was sent`, ctx.reason({ data }));
     };
-    let refusal = await fx.whyNot(q, file.signature, payer, beneficiary);
-    const parsed = refusal === "0x" ? undefined : fx.interface.parseError(refusal);
-    if (args.approve && parsed?.name === "LegNotFunded" && String(parsed.args.party) === payer && String(parsed.args.token) === q.buyToken) {
-      // The buy leg is the first refusal: every check but the legs' funding passed. Both legs are checked before approving.
-      if ((await buy.contract.balanceOf(payer)) < q.buyAmount) await refuse(refusal);
-      const [balance, allowance] = [await sell.contract.balanceOf(q.provider), await sell.contract.allowance(q.provider, fxAddress)];
-      if (balance < q.sellAmount || allowance < q.sellAmount) {
-        await refuse(fx.interface.encodeErrorResult("LegNotFunded", [q.provider, q.sellToken, q.sellAmount, balance, allowance]));
-      }
+    const legs = { sell: sell.contract, buy: buy.contract };
+    const check = await checkQuotePayment(fx, fxAddress, q, file.signature, payer, beneficiary, legs);
+    let refusal = check.refusal;
+    if (args.approve && check.afterApproval !== undefined) {
+      if (check.afterApproval !== "0x") await refuse(check.afterApproval);
       await approve(ctx, buy, signer, fxAddress, FX_QUOTES_KEY, q.buyAmount);
-      refusal = await fx.whyNot(q, file.signature, payer, beneficiary);
+      refusal = (await checkQuotePayment(fx, fxAddress, q, file.signature, payer, beneficiary, legs)).refusal;
     }
     if (refusal !== "0x") await refuse(refusal);
     await ctx.send(label, fx.connect(signer).payWithQuote, [q, file.signature, beneficiary, ref]);
