@@ -68,3 +68,22 @@ export function runSession(steps: Step[], env: NodeJS.ProcessEnv): Record<string
   }
   return outputs;
 }
+
+/**
+ * What the README's operator session must have done, whoever holds the duty keys: the clients' payments,
+ * issuance under dual control, both DvP flows, the netted payments, the PvP trade and the FX payment
+ * (the clients are the development accounts 6 to 8 in both session tests).
+ */
+export function expectSessionOutcomes(outputs: Record<string, string>): void {
+  expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");
+  expect(outputs["npx hardhat token:issue"]).to.include("1,250,000.00 USD is above the single-officer threshold of 1,000,000.00 USD: proposed as issuance 1");
+  expect(outputs["npx hardhat token:issuances"]).to.match(/1\s+issuance\s+pending\s+issue 1,250,000\.00 USD to 0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
+  expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0002\s+Settled\s+signed/);
+  expect(outputs["npx hardhat dvp:list"]).to.match(/TRADE-0001\s+Settled\s+locked/);
+  expect(outputs["npx hardhat payment:settle-batch"]).to.match(/settled 2 payments: gross 2,200\.00 USD, net moved 200\.00 USD/);
+  expect(outputs["npx hardhat status"]).to.match(/supply\s+1,150,000\.00 USD/);
+  expect(outputs["npx hardhat status"]).to.match(/supply\s+500,000\.00 EUR/);
+  expect(outputs["npx hardhat dvp:settle-signed"]).to.match(/^settled FX-0001: 92,000\.00 EUR to 0x976EA74026E726554dB657fA54763abd0C3a0aa9, 100,000\.00 USD to 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955 at 1 USD = 0\.920000 EUR/m);
+  expect(outputs["npx hardhat fx:show"]).to.match(/^quote signed\/Q-0001\.json \(quote hash 0x[0-9a-f]{64}\): usable$/m);
+  expect(outputs["npx hardhat fx:pay"]).to.include("paid with quote signed/Q-0001.json: 50,000.00 USD from 0x976EA74026E726554dB657fA54763abd0C3a0aa9 to provider 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955, 46,000.00 EUR from the provider to 0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f at 1 USD = 0.920000 EUR");
+}
