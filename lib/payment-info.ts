@@ -40,6 +40,8 @@ const ENTRY = "tuple(string reference, bytes16 uetr, string endToEndId, string r
 export const INFORMATION_MAGIC = ethers.hexlify(ethers.toUtf8Bytes("PAYINFO1"));
 const MAGIC_BYTES = 8;
 const LENGTH_BYTES = 4;
+/** The trailer ends in one 32-byte word (20 zero bytes, the length, the magic), so the input stays 4 + 32k bytes long, as ABI calls are. */
+const FOOTER_BYTES = 32;
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
 /** True when the information carries any ISO 20022 identifier. */
@@ -101,15 +103,15 @@ export function informationReference(info: PaymentInformation): string {
 
 /**
  * A transaction's input with the payments' information after the call's arguments:
- * ABI(entries) ‖ uint32 length of ABI(entries) ‖ "PAYINFO1". Entries whose reference is a 0x hash (a
+ * ABI(entries) ‖ 20 zero bytes ‖ uint32 length of ABI(entries) ‖ "PAYINFO1". Entries whose reference is a 0x hash (a
  * reference with no text) are left out; with none left the input is unchanged.
  */
 export function appendInformation(data: string, infos: readonly (PaymentInformation | undefined)[]): string {
   const texts = infos.filter((i): i is PaymentInformation => i !== undefined && (hasIsoFields(i) || (i.reference !== undefined && !/^0x/i.test(i.reference))));
   if (texts.length === 0) return data;
   const payload = coder.encode([`${ENTRY}[]`], [texts.map(entry)]);
-  const length = ethers.toBeHex(ethers.dataLength(payload), LENGTH_BYTES);
-  return ethers.concat([data, payload, length, INFORMATION_MAGIC]);
+  const footer = ethers.zeroPadValue(ethers.concat([ethers.toBeHex(ethers.dataLength(payload), LENGTH_BYTES), INFORMATION_MAGIC]), FOOTER_BYTES);
+  return ethers.concat([data, payload, footer]);
 }
 
 /** The information a transaction input carries (appendInformation), by reference (lower-case bytes32 hex). */
@@ -121,9 +123,10 @@ export function readInformation(data: string): Map<string, PaymentInformation> {
   } catch {
     return found;
   }
-  if (bytes.length < MAGIC_BYTES + LENGTH_BYTES || ethers.hexlify(bytes.slice(-MAGIC_BYTES)) !== INFORMATION_MAGIC) return found;
+  if (bytes.length < 4 + FOOTER_BYTES || ethers.hexlify(bytes.slice(-MAGIC_BYTES)) !== INFORMATION_MAGIC) return found;
+  if (bytes.slice(-FOOTER_BYTES, -MAGIC_BYTES - LENGTH_BYTES).some((b) => b !== 0)) return found;
   const length = Number(ethers.toBigInt(bytes.slice(-MAGIC_BYTES - LENGTH_BYTES, -MAGIC_BYTES)));
-  const start = bytes.length - MAGIC_BYTES - LENGTH_BYTES - length;
+  const start = bytes.length - FOOTER_BYTES - length;
   if (start < 4) return found;
   let decoded: ethers.Result;
   try {

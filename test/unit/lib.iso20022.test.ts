@@ -70,6 +70,7 @@ describe("Payment information travelling with the payment (lib/payment-info.ts)"
     const sent = appendInformation(data, [...infos, undefined, { reference: ethers.id("hash only") }]);
     expect(sent.startsWith(data)).to.equal(true);
     expect(sent.endsWith(INFORMATION_MAGIC.slice(2))).to.equal(true);
+    expect((ethers.dataLength(sent) - 4) % 32).to.equal(0); // still shaped as an ABI call: 4 + 32k bytes
     expect(call.decodeFunctionData("transferWithReference", sent)[2]).to.equal(informationReference(iso));
     const read = readInformation(sent);
     expect([...read.keys()]).to.deep.equal(infos.map(informationReference));
@@ -84,6 +85,8 @@ describe("Payment information travelling with the payment (lib/payment-info.ts)"
     expect(readInformation(sent.slice(0, -2)).size).to.equal(0);
     const longer = sent.slice(0, -24) + "ffffffff" + sent.slice(-16); // a length beyond the input
     expect(readInformation(longer).size).to.equal(0);
+    const dirty = sent.slice(0, -64) + "01" + sent.slice(-62); // the footer's zero bytes are not zero
+    expect(readInformation(dirty).size).to.equal(0);
     const hidden = appendInformation(data, [{ reference: "ok" }]).replace(ethers.hexlify(ethers.toUtf8Bytes("ok")).slice(2), "e280ae"); // U+202E
     expect(readInformation(hidden).size).to.equal(0);
     expect(readInformation("not hex").size).to.equal(0);
