@@ -127,7 +127,10 @@ tokenCommand("token:issuances", "List the proposals waiting for a second officer
       rows.push({
         id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), status: expired ? "expired" : enumName(PROPOSAL_STATUS, p.status),
         what: describeProposal(p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
-        approver: p.approver === ZeroAddress ? (pending ? `any issuance officer but ${p.proposer}` : "") : p.approver,
+        // Past its window no officer may approve it; it keeps its deposit reference or redemption until cancelled.
+        approver: p.approver !== ZeroAddress ? p.approver
+          : expired ? `nobody (expired): token:cancel-issuance --id ${id} frees it`
+          : pending ? `any issuance officer but ${p.proposer}` : "",
         validUntil: isoDate(Number(p.validUntil)),
       });
     }

@@ -139,6 +139,18 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(all.proposals.map((p) => p.status)).to.deep.equal(["cancelled"]);
     });
 
+    it("lists a proposal past its approval window as expired, which no officer may approve, until it is cancelled", async function () {
+      const { desk, globex, issuer } = await load(funded);
+      ok(await run("token:issue", { to: globex.address, amount: "2000000.00", depositRef: "SWIFT-MT103-4" }));
+      await time.increaseTo((await desk.proposal(1n)).validUntil + 1n);
+      const listed = JSON.parse(ok(await run("token:issuances", { json: true }))) as { proposals: Record<string, string>[] };
+      expect(listed.proposals).to.have.length(1);
+      expect(listed.proposals[0]).to.include({ id: "1", status: "expired", proposer: issuer.address, approver: "nobody (expired): token:cancel-issuance --id 1 frees it" });
+      expect(failed(await run("token:approve-issuance", { id: "1" }))).to.include("refused: ProposalExpired");
+      ok(await run("token:cancel-issuance", { id: "1" }));
+      expect(ok(await run("token:issuances"))).to.equal("no proposals waiting for a second officer");
+    });
+
     it("refuses a replayed deposit reference, a bad amount and an unknown currency before sending", async function () {
       const { usd, globex, issuer } = await load(funded);
       let nonce = await ethers.provider.getTransactionCount(issuer.address);
