@@ -51,3 +51,9 @@ export function offerNewUetr(form: HTMLFormElement): void {
   });
 }
 
+
+/** Empties a form's UETR field after the payment it identifies is sent or signed: a UETR names one payment only. */
+export function clearUetr(form: HTMLFormElement): void {
+  const input = form.elements.namedItem("uetr") as HTMLInputElement | null;
+  if (input) input.value = "";
+}

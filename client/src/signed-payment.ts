@@ -9,7 +9,7 @@ import {
   grossAndNet, liquiditySavedPercent, netPositions, PaymentText, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
   refuseRepeatedNonces, SignedPayment, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain,
 } from "../../lib/payments";
-import { informationOfForm } from "./information";
+import { clearUetr, informationOfForm } from "./information";
 
 /**
  * Signed payments: the payer signs an EIP-712 TransferWithReferenceAuthorization(address from, address to,
@@ -107,7 +107,8 @@ export async function signPaymentForm(form: HTMLFormElement, page: PaymentPage):
   const file: FileWithInformation = signedPaymentFile(token.address, page.chainId, payment);
   if (iso) file.information = info;
   const text = signedPaymentFileText(file);
-  if (!iso) page.rememberRef(refText, payment.ref);
+  if (iso) clearUetr(form);
+  else page.rememberRef(refText, payment.ref);
   const name = paymentFileName(payment);
   const link = element<HTMLAnchorElement>("#payment-download");
   if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);

@@ -773,6 +773,8 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(event.transactionHash).to.equal(hash);
     const tx = (await ethers.provider.getTransaction(hash))!;
     expect(readInformation(tx.data).get(ref)).to.deep.equal(info);
+    // A UETR names one payment: the field is emptied for the next.
+    expect(await page.locator("#pay-form [name=uetr]").inputValue()).to.equal("");
 
     // The payer's page: paid to Globex by name.
     const paid = await page.locator("#payments tbody tr").first().innerText();
@@ -791,7 +793,7 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     await fill("#pay-form", { currency: "USD", to: globex.address, amount: "10.00", ...ISO_EMPTY, endToEndId: "E2E-2026-0301", creditorReference: "rf18 5390 0754 7034" });
     const r = await act("#pay-form button[type=submit]");
     expect(r, r.text).to.deep.include({ kind: "ok" });
-    const uetr = await page.locator("#pay-form [name=uetr]").inputValue();
+    const uetr = /UETR (\S+),/.exec(r.text)![1];
     expect(uetr).to.match(UUID_V4);
     const info = { uetr, endToEndId: "E2E-2026-0301", creditorReference: "RF18539007547034" };
     const [event] = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address, undefined, informationReference(info)));
@@ -837,8 +839,9 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     fs.mkdirSync(paymentsDir, { recursive: true });
     await connectAs(acme);
     const signed = await signPaymentInPage({ to: globex.address, amount: "20.00", ...ISO_EMPTY, endToEndId: "E2E-2026-0304", remittance: "Signed invoice 0304" }, paymentsDir);
-    const uetr = await page.locator("#sign-payment-form [name=uetr]").inputValue();
+    const uetr = /UETR (\S+),/.exec(signed.text)![1];
     expect(uetr).to.match(UUID_V4);
+    expect(await page.locator("#sign-payment-form [name=uetr]").inputValue()).to.equal("");
     const info = { uetr, endToEndId: "E2E-2026-0304", remittance: "Signed invoice 0304" };
     const json = JSON.parse(fs.readFileSync(signed.file, "utf8")) as SignedPaymentFile & { information: PaymentInformation };
     expect(json.information).to.deep.equal(info);

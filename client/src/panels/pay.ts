@@ -2,7 +2,7 @@ import type { DepositToken } from "../../../typechain-types";
 import { hasIsoFields, informationReference, informationText } from "../../../lib/payment-info";
 import { addressIn, amountIn, send, sentLine } from "../actions";
 import { field } from "../dom";
-import { informationOfForm } from "../information";
+import { clearUetr, informationOfForm } from "../information";
 import { current, legByLabel, rememberRef } from "../state";
 
 /**
@@ -27,7 +27,8 @@ export async function pay(form: HTMLFormElement): Promise<string> {
   const iso = hasIsoFields(info);
   const label = iso ? `pay ${leg.fmt(amount)} to ${to} with ${informationText(info)}` : `pay ${leg.fmt(amount)} to ${to} ref "${info.reference}"`;
   const receipt = await send(label, token.transferWithReference, [to, amount, ref], leg, undefined, [info]);
-  if (!iso) rememberRef(info.reference!, ref);
+  if (iso) clearUetr(form);
+  else rememberRef(info.reference!, ref);
   return sentLine(iso ? `paid ${leg.fmt(amount)} to ${to} with ${informationText(info)} (reference ${ref})` : `paid ${leg.fmt(amount)} to ${to} with reference "${info.reference}"`, receipt);
 }
 
