@@ -11,6 +11,7 @@ import { deployPlatform, depositTokenKey, ESCROW_KEY, FX_QUOTES_KEY, openRecorde
 import { quoteHash, SignedQuoteFile } from "../../lib/fx";
 import { RATE_PRECISION, signedFileText, signedTradeFile, signTrade, termsFromText, tradeHash } from "../../lib/dvp";
 import { isoDate, toReference } from "../../lib/format";
+import { appendInformation, checkInformation, informationReference, PaymentInformation, readInformation } from "../../lib/payment-info";
 import { SignedPaymentFile, signedPaymentFile, signedPaymentFileText, signPayment, tokenDomain } from "../../lib/payments";
 import { DEV_MNEMONIC } from "../../network/genesis";
 import { platformParams } from "../../deploy/params";
@@ -739,6 +740,130 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     expect(wallet.sent()).to.equal(sentAfter);
     expect(await eur.balanceOf(initech.address)).to.equal(before.initechEur + 920_000n);
     await shot("fx-refused");
+  });
+
+  // Payment information (lib/payment-info.ts): ISO 20022 identifiers checked at input, carried in the transaction, read back by the payee's page.
+  const PAGE_NAMES = { reference: "reference", uetr: "UETR", endToEndId: "end-to-end id", remittance: "remittance", creditorReference: "creditor reference" };
+  const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const ISO_EMPTY = { ref: "", uetr: "", endToEndId: "", remittance: "", creditorReference: "" };
+  const commandRefusal = (info: PaymentInformation): string => {
+    try {
+      checkInformation(info, PAGE_NAMES);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("checkInformation took it");
+  };
+
+  it("pays with a UETR, an end-to-end id and remittance text carried in the transaction, and the payee's recent payments show them with the payer's name", async function () {
+    await connectAs(acme);
+    await page.click("#pay-form button.new-uetr");
+    const uetr = await page.locator("#pay-form [name=uetr]").inputValue();
+    expect(uetr).to.match(UUID_V4);
+    const info = { uetr, endToEndId: "E2E-2026-0300", remittance: "Invoice 2026-0300, March services" };
+    await fill("#pay-form", { currency: "USD", to: globex.address, amount: "3,000.00", ...ISO_EMPTY, uetr, endToEndId: info.endToEndId, remittance: info.remittance });
+    const before = await usd.balanceOf(globex.address);
+    const r = await act("#pay-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const ref = informationReference(info);
+    expect(r.text).to.match(new RegExp(`^paid 3,000.00 USD to ${globex.address} with end-to-end id E2E-2026-0300, UETR ${uetr}, remittance "Invoice 2026-0300, March services" \\(reference ${ref}\\): tx (0x[0-9a-f]{64}) in block \\d+$`));
+    expect(await usd.balanceOf(globex.address)).to.equal(before + 300_000n);
+    const hash = /tx (0x[0-9a-f]{64})/.exec(r.text)![1];
+    const [event] = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address, undefined, ref));
+    expect(event.transactionHash).to.equal(hash);
+    const tx = (await ethers.provider.getTransaction(hash))!;
+    expect(readInformation(tx.data).get(ref)).to.deep.equal(info);
+    // A UETR names one payment: the field is emptied for the next.
+    expect(await page.locator("#pay-form [name=uetr]").inputValue()).to.equal("");
+
+    // The payer's page: paid to Globex by name.
+    const paid = await page.locator("#payments tbody tr").first().innerText();
+    expect(paid).to.include("paid to").and.include("Globex Markets").and.include(globex.address).and.include("3,000.00 USD")
+      .and.include(`end-to-end id E2E-2026-0300, UETR ${uetr}, remittance "Invoice 2026-0300, March services"`);
+    // The payee's page, which never saw the text typed: read from the transaction, with the payer's LEI.
+    await connectAs(globex);
+    const received = await page.locator("#payments tbody tr").first().innerText();
+    expect(received).to.include("received from").and.include(`LEI ${ACME_LEI}`).and.include(acme.address).and.include("3,000.00 USD")
+      .and.include(`end-to-end id E2E-2026-0300, UETR ${uetr}, remittance "Invoice 2026-0300, March services"`);
+    await shot("paid-with-iso-information");
+  });
+
+  it("makes a UETR when an ISO 20022 field is given without one, and carries a creditor reference in its canonical form", async function () {
+    await connectAs(acme);
+    await fill("#pay-form", { currency: "USD", to: globex.address, amount: "10.00", ...ISO_EMPTY, endToEndId: "E2E-2026-0301", creditorReference: "rf18 5390 0754 7034" });
+    const r = await act("#pay-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const uetr = /UETR (\S+),/.exec(r.text)![1];
+    expect(uetr).to.match(UUID_V4);
+    const info = { uetr, endToEndId: "E2E-2026-0301", creditorReference: "RF18539007547034" };
+    const [event] = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address, undefined, informationReference(info)));
+    expect(event.args.amount).to.equal(1_000n);
+    expect(await page.locator("#payments tbody tr").first().innerText()).to.include(`end-to-end id E2E-2026-0301, UETR ${uetr}, creditor reference RF18539007547034`);
+  });
+
+  it("refuses a malformed UETR, a too long end-to-end id, a creditor reference with wrong check digits and a reference mixed with ISO fields, with the commands' messages, and sends nothing", async function () {
+    await connectAs(acme);
+    const sentBefore = wallet.sent();
+    const nonceBefore = await ethers.provider.getTransactionCount(acme.address);
+    const uetr = "8a562c67-ca16-48ba-b074-65581be6f001";
+    const long = "E2E-".padEnd(36, "9");
+    for (const [values, info] of [
+      [{ uetr: "8a562c67-ca16-18ba-b074-65581be6f001", endToEndId: "E2E-1" }, { uetr: "8a562c67-ca16-18ba-b074-65581be6f001", endToEndId: "E2E-1" }],
+      [{ uetr, endToEndId: long }, { uetr, endToEndId: long }],
+      [{ uetr, creditorReference: "RF19 5390 0754 7034" }, { uetr, creditorReference: "RF19 5390 0754 7034" }],
+      [{ uetr, ref: "INV-2026-0302" }, { uetr, reference: "INV-2026-0302" }],
+    ] as const) {
+      await fill("#pay-form", { currency: "USD", to: globex.address, amount: "1.00", ...ISO_EMPTY, ...values });
+      const r = await act("#pay-form button[type=submit]");
+      expect(r).to.deep.equal({ kind: "refused", text: commandRefusal(info) });
+    }
+    expect(commandRefusal({ uetr, endToEndId: long })).to.equal(`end-to-end id "${long}" has 36 characters; ISO 20022 allows at most 35`);
+    expect(commandRefusal({ uetr, creditorReference: "RF19 5390 0754 7034" })).to.equal('creditor reference "RF19 5390 0754 7034" has wrong check digits 19 (ISO 11649 mod 97): check the reference');
+    await shot("iso-information-refused");
+    expect(wallet.sent()).to.equal(sentBefore);
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonceBefore);
+  });
+
+  it("shows as hex a payment whose carried reference text has a hidden character", async function () {
+    const text = "INV-\u202E0303";
+    const ref = ethers.id(text);
+    const call = await usd.connect(acme.connect(ethers.provider)).transferWithReference.populateTransaction(globex.address, 100n, ref);
+    await (await acme.connect(ethers.provider).sendTransaction({ ...call, data: appendInformation(call.data, [{ reference: text }]) })).wait();
+    await connectAs(globex);
+    const row = await page.locator("#payments tbody tr").first().innerText();
+    expect(row).to.include("received from").and.include("1.00 USD").and.include(ref);
+    expect(row).to.not.include("INV-");
+  });
+
+  it("signs a payment with ISO 20022 information in the page (the file carries it as information, its reference signed) and settles it with the information in the transaction; an edited information is refused naming the file", async function () {
+    fs.mkdirSync(paymentsDir, { recursive: true });
+    await connectAs(acme);
+    const signed = await signPaymentInPage({ to: globex.address, amount: "20.00", ...ISO_EMPTY, endToEndId: "E2E-2026-0304", remittance: "Signed invoice 0304" }, paymentsDir);
+    const uetr = /UETR (\S+),/.exec(signed.text)![1];
+    expect(uetr).to.match(UUID_V4);
+    expect(await page.locator("#sign-payment-form [name=uetr]").inputValue()).to.equal("");
+    const info = { uetr, endToEndId: "E2E-2026-0304", remittance: "Signed invoice 0304" };
+    const json = JSON.parse(fs.readFileSync(signed.file, "utf8")) as SignedPaymentFile & { information: PaymentInformation };
+    expect(json.information).to.deep.equal(info);
+    expect(json.payment.ref).to.equal(informationReference(info));
+    expect(signed.text).to.include(`with end-to-end id E2E-2026-0304, UETR ${uetr}, remittance "Signed invoice 0304"`);
+
+    // An edited remittance no longer hashes to the signed reference.
+    const edited = path.join(paymentsDir, "edited-information.json");
+    fs.writeFileSync(edited, JSON.stringify({ ...json, information: { ...info, remittance: "Signed invoice 9999" } }, null, 2));
+    await connectAs(globex);
+    const sentBefore = wallet.sent();
+    expect(await choosePaymentFiles([edited])).to.match(new RegExp(`^edited-information\\.json: its information hashes to reference 0x[0-9a-f]{64}, not the signed reference ${json.payment.ref}: it does not describe this payment; nothing was sent$`));
+    expect(wallet.sent()).to.equal(sentBefore);
+
+    await choosePaymentFiles([signed.file]);
+    const r = await act("#settle-payments-form button[type=submit]");
+    expect(r, r.text).to.deep.include({ kind: "ok" });
+    const [event] = await usd.queryFilter(usd.filters.ReferencedTransfer(acme.address, globex.address, undefined, String(json.payment.ref)));
+    const tx = (await ethers.provider.getTransaction(event.transactionHash))!;
+    expect(readInformation(tx.data).get(String(json.payment.ref).toLowerCase())).to.deep.equal(info);
+    await page.locator("#payments tbody tr", { hasText: "E2E-2026-0304" }).first().waitFor({ timeout: 10_000 });
+    expect(await page.locator("#payments tbody tr", { hasText: "E2E-2026-0304" }).first().innerText()).to.include("received from").and.include(`LEI ${ACME_LEI}`).and.include("20.00 USD");
   });
 
   it("raised no error in the page", function () {
