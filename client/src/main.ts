@@ -13,7 +13,7 @@ import {
 } from "../../lib/dvp";
 import { explainError, walletState } from "../../lib/errors";
 import { checkQuoteFile, checkQuotePayment, FxQuote, parseQuoteFile, quoteHash, quoteRefusalInWords, quoteState, quoteTerms, SignedQuoteFile } from "../../lib/fx";
-import { formatAmount, isoDate, parseAddress, parseAmount, participantNameLabel, refText, shownRef, toReference } from "../../lib/format";
+import { formatAmount, isoDate, parseAddress, parseAmount, participantDisplay, refText, shownRef, toReference } from "../../lib/format";
 import { enumName, OPEN_TRADE_STATES, PARTICIPANT_STATUS, TRADE_STATES } from "../../lib/roles";
 import type { ClientConfig } from "./config";
 import { checkPaymentFiles, PaymentPage, settlePaymentFiles, signedPaymentsOffered, signPaymentForm } from "./signed-payment";
@@ -305,9 +305,12 @@ async function refresh(): Promise<void> {
     entries.push(["participant", el("span", "none: this wallet is not onboarded", "status-None")]);
   } else {
     const [status, kycExpiry] = await registry.getParticipant(id);
-    const named = await registry.queryFilter(registry.filters.ParticipantNamed(id), config.registry.fromBlock);
+    const [named, legal] = await Promise.all([
+      registry.queryFilter(registry.filters.ParticipantNamed(id), config.registry.fromBlock),
+      registry.queryFilter(registry.filters.ParticipantLegalName(id), config.registry.fromBlock),
+    ]);
     const statusName = enumName(PARTICIPANT_STATUS, status);
-    entries.push(["participant", named.length > 0 ? participantNameLabel(named[named.length - 1].args.name) : id]);
+    entries.push(["participant", participantDisplay(id, named.at(-1)?.args.name, legal.at(-1)?.args.legalName)]);
     entries.push(["status", el("span", statusName, `status-${statusName}`)]);
     entries.push(["KYC expiry", isoDate(Number(kycExpiry))]);
   }
