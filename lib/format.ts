@@ -1,5 +1,6 @@
 // Browser-safe: the client page (client/) imports this module, so it imports ethers and nothing of node or Hardhat.
 import { ethers } from "ethers";
+import { looksLikeLei, parseLei } from "./iso20022";
 
 /** Plain ("1250000.00") or grouped exactly in thousands with a dot decimal ("1,250,000.00"). */
 const PLAIN_AMOUNT = /^\d+(\.\d+)?$/;
@@ -124,29 +125,75 @@ export function refText(ref: string): string {
   }
 }
 
-/** A participant id from an LEI (20 alphanumerics) or an institution's name: keccak256 of "LEI:<LEI>" or of the name. */
-export function participantId(leiOrName: string): string {
-  const lei = leiOrName.trim().toUpperCase();
-  if (/^[0-9A-Z]{18}[0-9]{2}$/.test(lei)) return ethers.id(`LEI:${lei}`);
-  return toReference(leiOrName.trim(), "participant id");
+/** The longest legal name the registry records, in bytes of UTF-8 (ParticipantRegistry.MAX_LEGAL_NAME_BYTES). */
+export const MAX_LEGAL_NAME_BYTES = 140;
+
+/**
+ * A participant named at input: an LEI (any case; checked by its ISO 17442 check digits), a 0x 32-byte id
+ * as listed, or an institution's name. `text` is what the id is keccak256 of ("LEI:<LEI>" or the name),
+ * undefined for a 0x id. Text shaped like an LEI whose check digits are wrong is refused, never taken as a name.
+ */
+export function parseParticipant(text: string, what = "participant id"): { id: string; lei?: string; text?: string } {
+  const t = text.trim();
+  if (t === "") throw new Error(`${what} is empty`);
+  if (looksLikeLei(t)) {
+    const lei = parseLei(t, what);
+    return { id: ethers.id(`LEI:${lei}`), lei, text: `LEI:${lei}` };
+  }
+  const id = toReference(t, what);
+  return /^0x/i.test(t) ? { id } : { id, text: t };
+}
+
+/** A participant id from an LEI (checked), a 0x id or an institution's name: keccak256 of "LEI:<LEI>" or of the name. */
+export function participantId(leiOrName: string, what = "participant id"): string {
+  return parseParticipant(leiOrName, what).id;
+}
+
+/**
+ * A legal name as the registry records it: trimmed, not empty, at most MAX_LEGAL_NAME_BYTES bytes of UTF-8,
+ * with no character a reader cannot see (refuseHiddenCharacters).
+ */
+export function parseLegalName(text: string, what = "--name"): string {
+  const name = text.trim();
+  if (name === "") throw new Error(`${what} is empty: give the institution's legal name`);
+  refuseHiddenCharacters(name, what);
+  const bytes = ethers.toUtf8Bytes(name).length;
+  if (bytes > MAX_LEGAL_NAME_BYTES) throw new Error(`${what} is ${bytes} bytes of UTF-8; a legal name is at most ${MAX_LEGAL_NAME_BYTES}`);
+  return name;
+}
+
+/** Text read from the chain as it may be shown: each hidden character as its code point, so one name cannot mimic another. */
+function shownText(text: string): string {
+  return [...text].map((c) => (HIDDEN.test(c) ? `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}` : c)).join("");
 }
 
 /** A participant as people know it, from the text its id was derived from: "LEI 5493001KJTIIGC8Y1R12", or the name. */
 export function participantNameLabel(name: string): string {
-  // A name recorded on chain with a hidden character shows it as its code point, so one cannot mimic another.
-  const shown = [...name].map((c) => (HIDDEN.test(c) ? `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}` : c)).join("");
+  const shown = shownText(name);
   return shown.startsWith("LEI:") ? `LEI ${shown.slice(4)}` : shown;
 }
 
 /**
- * A participant for --json, from the text its id was derived from: `lei` for "LEI:<LEI>", else `name` (hidden
- * characters as their code points, as participantNameLabel shows them); the other null, both null when no
- * text was recorded.
+ * A participant as people know it, from what the registry's events recorded: "Initech Corp. (LEI 5493...)"
+ * with a legal name and an LEI, "Globex Markets Ltd (GLOBEX)" with a legal name and an id made from another
+ * name, the legal name or the id's text alone when only one is known, else the id itself.
  */
-export function participantFields(name: string | undefined): { lei: string | null; name: string | null } {
-  if (name === undefined || name === "") return { lei: null, name: null };
-  const shown = participantNameLabel(name);
-  return name.startsWith("LEI:") ? { lei: shown.slice(4), name: null } : { lei: null, name: shown };
+export function participantDisplay(id: string, name: string | undefined, legalName: string | undefined): string {
+  const idText = name ? participantNameLabel(name) : undefined;
+  if (!legalName) return idText ?? id;
+  const legal = shownText(legalName);
+  return idText === undefined || idText === legal ? legal : `${legal} (${idText})`;
+}
+
+/**
+ * A participant for --json: `lei` from "LEI:<LEI>", `name` its legal name when recorded, else the name its
+ * id was derived from (hidden characters as their code points, as participantNameLabel shows them); null
+ * when not known.
+ */
+export function participantFields(name: string | undefined, legalName?: string): { lei: string | null; name: string | null } {
+  const lei = name?.startsWith("LEI:") ? participantNameLabel(name).slice(4) : null;
+  if (legalName) return { lei, name: shownText(legalName) };
+  return { lei, name: name && lei === null ? participantNameLabel(name) : null };
 }
 
 /**

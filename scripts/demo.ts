@@ -7,7 +7,7 @@ import { grossAndNet, liquiditySavedPercent, netPositions, PaymentTerms, sequenc
 import { decodeRevert, describeError, explainError, revertData } from "../lib/errors";
 import { networkSigners } from "../lib/signers/accounts";
 import { enumName, TRADE_STATES } from "../lib/roles";
-import { backingRatio, formatAge, formatAmount, isoDate, parseAmount, participantId, refText, toReference, tradeRef } from "../lib/format";
+import { backingRatio, formatAge, formatAmount, isoDate, parseAmount, parseLegalName, participantId, refText, toReference, tradeRef } from "../lib/format";
 
 /**
  * `npm run demo`: deploys the suite to the in-process network and runs the lifecycle: onboarding,
@@ -148,7 +148,11 @@ async function main(): Promise<void> {
   const acmeId = participantId("5493001KJTIIGC8Y1R12");
   const globexId = participantId("529900T8BM49AURSDO55");
   await send("onboard Acme Treasury with two wallets", registry.connect(compliance).onboard(acmeId, [acme.address, acmeOps.address], kycExpiry));
+  await send("record Acme's LEI 5493001KJTIIGC8Y1R12", registry.connect(compliance).nameParticipant(acmeId, "LEI:5493001KJTIIGC8Y1R12"));
+  await send("record Acme's legal name", registry.connect(compliance).setLegalName(acmeId, parseLegalName("Acme Treasury Ltd")));
   await send("onboard Globex Markets", registry.connect(compliance).onboard(globexId, [globex.address], kycExpiry));
+  await send("record Globex's LEI 529900T8BM49AURSDO55", registry.connect(compliance).nameParticipant(globexId, "LEI:529900T8BM49AURSDO55"));
+  await send("record Globex's legal name", registry.connect(compliance).setLegalName(globexId, parseLegalName("Globex Markets Ltd")));
 
   step("Attest reserves as of the report's cut-off, then issue against fiat deposits: two officers above the threshold");
   const chainTime = async () => (await ethers.provider.getBlock("latest"))!.timestamp;
@@ -172,7 +176,9 @@ async function main(): Promise<void> {
   await ledger();
 
   step("Settlement cycle: twelve signed payments settle as one netted batch; only net positions move");
-  await send("onboard the settlement agent (a participant of its own)", registry.connect(compliance).onboard(participantId("SETTLEMENT-AGENT"), [agent.address], kycExpiry));
+  const agentId = participantId("SETTLEMENT-AGENT");
+  await send("onboard the settlement agent (a participant of its own)", registry.connect(compliance).onboard(agentId, [agent.address], kycExpiry));
+  await send("record the settlement agent's legal name", registry.connect(compliance).setLegalName(agentId, parseLegalName("Northwind Settlement Services Ltd")));
   const domain = tokenDomain(await usd.name(), await usd.getAddress(), (await ethers.provider.getNetwork()).chainId);
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const payers = new Map([[acme.address, acme], [acmeOps.address, acmeOps], [globex.address, globex]]);

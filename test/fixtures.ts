@@ -15,7 +15,7 @@ export const ids = {
   alpha: ethers.id("LEI:5493001KJTIIGC8Y1R12"),
   beta: ethers.id("LEI:529900T8BM49AURSDO55"),
   gamma: ethers.id("LEI:213800WSGIIZCXF1P572"),
-  delta: ethers.id("LEI:815600D1C3B1A2F7E654"),
+  delta: ethers.id("LEI:815600D1C3B1A2F7E633"),
 };
 
 /** Amount in USD cents from a decimal string. */

@@ -54,6 +54,12 @@ interface IParticipantRegistry {
     /// @param name The text whose keccak256 is `id`.
     event ParticipantNamed(bytes32 indexed id, string name);
 
+    /// @notice Compliance recorded a participant's legal name (the institution's registered name, as on its
+    /// LEI record), kept apart from the text its id was derived from. A later record replaces an earlier one.
+    /// @param id The participant.
+    /// @param legalName The legal name, 1 to MAX_LEGAL_NAME_BYTES bytes of UTF-8.
+    event ParticipantLegalName(bytes32 indexed id, string legalName);
+
     /// @notice A contract was added to the deployment's platform contracts: the separation of duties now
     /// consults its roles.
     /// @param platformContract The contract.
@@ -98,6 +104,10 @@ interface IParticipantRegistry {
     error KycExpiryNotInFuture(uint64 kycExpiry, uint256 currentTime);
     /// @notice The name given is not the text the participant id was derived from.
     error NameDoesNotMatchId(bytes32 id, bytes32 nameHash);
+    /// @notice The legal name given is empty.
+    error LegalNameEmpty(bytes32 id);
+    /// @notice The legal name given is longer than the registry records.
+    error LegalNameTooLong(bytes32 id, uint256 length, uint256 maxLength);
     /// @notice The requested status cannot be set (None is not a status one can set).
     error StatusNotSettable(Status status);
     /// @notice The participant already has this status.
@@ -116,6 +126,15 @@ interface IParticipantRegistry {
     /// @param id An existing participant.
     /// @param name The text whose keccak256 is `id`.
     function nameParticipant(bytes32 id, string calldata name) external;
+
+    /// @notice Records a participant's legal name, or a new one after the institution changed it.
+    /// @dev COMPLIANCE_ROLE. Emits `ParticipantLegalName` only; nothing is stored, so the hot path and the
+    /// storage layout are untouched and readers take the latest event. Any existing participant, revoked ones
+    /// included (a record of who held a wallet outlives the revocation). The text is checked off chain for
+    /// hidden characters; readers show any such character as its code point.
+    /// @param id An existing participant.
+    /// @param legalName The legal name, 1 to MAX_LEGAL_NAME_BYTES bytes of UTF-8.
+    function setLegalName(bytes32 id, string calldata legalName) external;
 
     /// @notice Links one more wallet to an existing, not revoked participant.
     /// @dev COMPLIANCE_ROLE.

@@ -30,6 +30,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
     /// @notice The most platform contracts the registry lists: each is asked on every grant of a duty.
     uint256 public constant MAX_PLATFORM_CONTRACTS = 64;
+    /// @notice The longest legal name recorded, in bytes of UTF-8 (ISO 20022 Max140Text).
+    uint256 public constant MAX_LEGAL_NAME_BYTES = 140;
 
     /// @dev Status and KYC expiry share one storage word.
     struct Participant {
@@ -96,6 +98,15 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 nameHash = keccak256(bytes(name));
         if (nameHash != id) revert NameDoesNotMatchId(id, nameHash);
         emit ParticipantNamed(id, name);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function setLegalName(bytes32 id, string calldata legalName) external onlyRole(COMPLIANCE_ROLE) {
+        if (_getRegistryStorage().participants[id].status == Status.None) revert ParticipantNotFound(id);
+        uint256 length = bytes(legalName).length;
+        if (length == 0) revert LegalNameEmpty(id);
+        if (length > MAX_LEGAL_NAME_BYTES) revert LegalNameTooLong(id, length, MAX_LEGAL_NAME_BYTES);
+        emit ParticipantLegalName(id, legalName);
     }
 
     /// @inheritdoc IParticipantRegistry

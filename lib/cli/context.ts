@@ -11,7 +11,7 @@ import {
 } from "../deployment";
 import { decodeRevert, explainError, revertData } from "../errors";
 import { Failure } from "../failure";
-import { formatAmount, parseAddress, participantFields, participantNameLabel } from "../format";
+import { formatAmount, parseAddress, participantDisplay, participantFields } from "../format";
 import { requireNetworkEnv } from "../networks";
 import { accountSpecs, missingAccounts, networkSigners } from "../signers/accounts";
 import { roleId, RoleName } from "../roles";
@@ -53,6 +53,7 @@ export class CommandContext {
   private readonly sent: { label: string; txHash: string; block: number; gasUsed: string }[] = [];
   private readonly legs = new Map<string, Leg>();
   private names?: Map<string, string>;
+  private legalNames?: Map<string, string>;
 
   private constructor(
     readonly hre: HardhatRuntimeEnvironment,
@@ -148,26 +149,39 @@ export class CommandContext {
     return Math.max(0, this.record.contracts[key]?.block ?? 0);
   }
 
-  /** The text each participant id was derived from (LEI or name), from the registry's ParticipantNamed events. */
+  /**
+   * The text each participant id was derived from (LEI or name), from the registry's ParticipantNamed events;
+   * the same read also gathers the legal names (ParticipantLegalName, the latest one of each participant).
+   */
   async participantNames(): Promise<Map<string, string>> {
     if (this.names) return this.names;
     const names = new Map<string, string>([ESCROW_PARTICIPANT, FX_QUOTES_PARTICIPANT].map((p) => [this.hre.ethers.id(p), p]));
-    for (const e of await this.registry.queryFilter(this.registry.filters.ParticipantNamed(), this.fromBlock(REGISTRY_KEY))) {
-      names.set(e.args.id, e.args.name);
-    }
+    const from = this.fromBlock(REGISTRY_KEY);
+    const [named, legal] = await Promise.all([
+      this.registry.queryFilter(this.registry.filters.ParticipantNamed(), from),
+      this.registry.queryFilter(this.registry.filters.ParticipantLegalName(), from),
+    ]);
+    for (const e of named) names.set(e.args.id, e.args.name);
+    const legalNames = new Map<string, string>();
+    for (const e of legal) legalNames.set(e.args.id, e.args.legalName);
+    this.legalNames = legalNames;
     this.names = names;
     return names;
   }
 
-  /** A participant as people know it: "LEI 5493001KJTIIGC8Y1R12", its name, or its id when none was recorded. */
+  /**
+   * A participant as people know it: "Initech Corp. (LEI 5493001KJTIIGC8Y1R12)" when its legal name and LEI
+   * are recorded, "LEI 5493001KJTIIGC8Y1R12" or its name when one is, its id when none is.
+   */
   async participantLabel(id: string): Promise<string> {
     const name = (await this.participantNames()).get(id);
-    return name ? participantNameLabel(name) : id;
+    return participantDisplay(id, name, this.legalNames?.get(id));
   }
 
-  /** A participant for --json: its id with `lei` or `name` (the other null; both null when none was recorded). */
+  /** A participant for --json: its id with `lei` and its legal `name` apart (null when not recorded). */
   async participantJson(id: string): Promise<{ id: string; lei: string | null; name: string | null }> {
-    return { id, ...participantFields((await this.participantNames()).get(id)) };
+    const name = (await this.participantNames()).get(id);
+    return { id, ...participantFields(name, this.legalNames?.get(id)) };
   }
 
   /** The configured accounts of the network (lib/signers/accounts.ts), opened when a command first signs. */

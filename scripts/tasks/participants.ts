@@ -3,42 +3,56 @@ import { CommandContext, CommonArgs } from "../../lib/cli/context";
 import { out, printTable } from "../../lib/cli/output";
 import { REGISTRY_KEY } from "../../lib/deployment";
 import { Failure } from "../../lib/failure";
-import { isoDate, parseAddress, parseDate, participantFields, participantId } from "../../lib/format";
+import { isoDate, parseAddress, parseDate, parseLegalName, parseParticipant, participantDisplay, participantFields } from "../../lib/format";
 import { enumName, PARTICIPANT_STATUS } from "../../lib/roles";
 import { action, command } from "./command";
 
 interface IdArgs extends CommonArgs { id: string }
 
 /**
- * A participant from --id: an LEI (any case), an institution's name, or a 0x 32-byte id as listed by
- * participant:list. `name` is the text the id is derived from ("LEI:<LEI>" or the name), recorded on chain
- * at onboarding so that every operator's machine shows it.
+ * A participant from --id: an LEI (any case, checked by its ISO 17442 check digits), an institution's name,
+ * or a 0x 32-byte id as listed by participant:list. `text` is what the id is derived from ("LEI:<LEI>" or
+ * the name), recorded on chain at onboarding so that every operator's machine shows it.
  */
-function participant(text: string): { id: string; name?: string; label: string } {
-  const t = text.trim();
-  if (t === "") throw new Error("--id is empty");
-  const id = participantId(t);
-  if (/^0x[0-9a-fA-F]{64}$/.test(t)) return { id, label: t };
-  const lei = t.toUpperCase();
-  if (/^[0-9A-Z]{18}[0-9]{2}$/.test(lei)) return { id, name: `LEI:${lei}`, label: `LEI ${lei}` };
-  return { id, name: t, label: t };
+function participant(text: string): { id: string; text?: string; label: string } {
+  const p = parseParticipant(text, "--id");
+  return { ...p, label: p.lei ? `LEI ${p.lei}` : p.text ?? p.id };
 }
 
 const compliance = (ctx: CommandContext) => ctx.signer(ctx.registry, "COMPLIANCE_ROLE", REGISTRY_KEY);
 
-command("participant:onboard", "Onboard an institution with its wallets; its LEI or name is recorded on chain")
-  .addParam("id", "LEI (20 characters, any case), institution name, or 0x 32-byte id")
+command("participant:onboard", "Onboard an institution with its wallets; its LEI or name, and its legal name, are recorded on chain")
+  .addParam("id", "LEI (20 characters, any case, check digits checked), institution name, or 0x 32-byte id")
+  .addOptionalParam("name", "the institution's legal name, as on its LEI record (up to 140 bytes)")
   .addParam("wallets", "comma-separated wallet addresses", undefined, types.string)
   .addParam("kycExpiry", "KYC expiry: YYYY-MM-DD (end of day UTC), ISO 8601 or unix seconds")
-  .setAction(action<IdArgs & { wallets: string; kycExpiry: string }>(async (args, ctx) => {
+  .setAction(action<IdArgs & { name?: string; wallets: string; kycExpiry: string }>(async (args, ctx) => {
     const p = participant(args.id);
+    const legalName = args.name === undefined ? undefined : parseLegalName(args.name, "--name");
     const wallets = args.wallets.split(",").map((w) => w.trim()).filter(Boolean).map((w) => parseAddress(w, "--wallets entry"));
     const expiry = parseDate(args.kycExpiry, "--kyc-expiry");
     const registry = ctx.registry.connect(await compliance(ctx));
     await ctx.send(`onboard ${p.label}`, registry.onboard, [p.id, wallets, expiry]);
-    if (p.name) await ctx.send(`record the name of ${p.label}`, registry.nameParticipant, [p.id, p.name]);
-    ctx.report({ id: p.id, ...participantFields(p.name), wallets, kycExpiry: isoDate(expiry) },
-      () => out.line(`participant ${p.label} (id ${p.id}) onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
+    if (p.text) await ctx.send(`record the ${p.text.startsWith("LEI:") ? "LEI" : "name"} of ${p.label}`, registry.nameParticipant, [p.id, p.text]);
+    if (legalName) await ctx.send(`record the legal name of ${p.label}`, registry.setLegalName, [p.id, legalName]);
+    const label = participantDisplay(p.id, p.text, legalName);
+    ctx.report({ id: p.id, ...participantFields(p.text, legalName), wallets, kycExpiry: isoDate(expiry) },
+      () => out.line(`participant ${label} (id ${p.id}) onboarded with ${wallets.length} wallet(s), KYC until ${isoDate(expiry)}`));
+  }));
+
+command("participant:rename", "Record a participant's legal name anew (after the institution changed it, or to add one)")
+  .addParam("id", "participant: LEI, name or 0x id")
+  .addParam("name", "the institution's legal name, as on its LEI record (up to 140 bytes)")
+  .setAction(action<IdArgs & { name: string }>(async (args, ctx) => {
+    const p = participant(args.id);
+    const legalName = parseLegalName(args.name, "--name");
+    const [status] = await ctx.registry.getParticipant(p.id);
+    if (Number(status) === 0) throw new Failure("NOT_FOUND", `no participant ${p.label} (id ${p.id})`);
+    const before = await ctx.participantLabel(p.id);
+    await ctx.send(`record the legal name of ${before}`, ctx.registry.connect(await compliance(ctx)).setLegalName, [p.id, legalName]);
+    const name = (await ctx.participantNames()).get(p.id);
+    const label = participantDisplay(p.id, name, legalName);
+    ctx.report({ id: p.id, ...participantFields(name, legalName) }, () => out.line(`participant ${before} is now ${label}`));
   }));
 
 command("participant:link", "Link a wallet to a participant")

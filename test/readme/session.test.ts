@@ -55,8 +55,9 @@ describe("README operator session, as written, against a separate node", functio
 
   it("runs every command as written: each succeeds, or fails with the one line the README shows", function () {
     const outputs = runSession(steps, env);
-    expect(outputs["npx hardhat participant:list"]).to.match(/LEI 5493001KJTIIGC8Y1R12\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
-    expect(outputs["npx hardhat participant:list"]).to.match(/Globex Markets\s+Active/);
+    expect(outputs["npx hardhat participant:list"]).to.match(/^Acme Treasury Ltd \(LEI 5493001KJTIIGC8Y1R12\)\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/m);
+    expect(outputs["npx hardhat participant:list"]).to.match(/^Globex Markets Ltd \(LEI 529900T8BM49AURSDO55\)\s+Active/m);
+    expect(outputs["npx hardhat participant:rename"]).to.include("participant Globex Markets (LEI 529900T8BM49AURSDO55) is now Globex Markets Ltd (LEI 529900T8BM49AURSDO55)");
     expect(outputs["npx hardhat token:approve-issuance"]).to.include("proposal 1 approved by 0x71bE63f3384f5fb98995898A86B02Fb2426c5788 and executed");
     expectSessionOutcomes(outputs);
   });

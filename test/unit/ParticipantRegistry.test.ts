@@ -86,6 +86,45 @@ describe("ParticipantRegistry", function () {
     });
   });
 
+  describe("legal names", function () {
+    it("records a participant's legal name in an event, apart from its LEI, and a new one later", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await expect(asCompliance.setLegalName(ids.alpha, "Initech Corp."))
+        .to.emit(registry, "ParticipantLegalName").withArgs(ids.alpha, "Initech Corp.");
+      await expect(asCompliance.setLegalName(ids.alpha, "Initech Holdings Corp."))
+        .to.emit(registry, "ParticipantLegalName").withArgs(ids.alpha, "Initech Holdings Corp.");
+      const recorded = await registry.queryFilter(registry.filters.ParticipantLegalName(ids.alpha));
+      expect(recorded.map((e) => e.args.legalName)).to.deep.equal(["Initech Corp.", "Initech Holdings Corp."]);
+    });
+
+    it("takes a legal name of exactly 140 bytes of UTF-8 and refuses 141, counting bytes, not characters", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      expect(await registry.MAX_LEGAL_NAME_BYTES()).to.equal(140n);
+      await expect(asCompliance.setLegalName(ids.alpha, "A".repeat(140)))
+        .to.emit(registry, "ParticipantLegalName").withArgs(ids.alpha, "A".repeat(140));
+      await expect(asCompliance.setLegalName(ids.alpha, "A".repeat(141)))
+        .to.be.revertedWithCustomError(registry, "LegalNameTooLong").withArgs(ids.alpha, 141, 140);
+      // 71 two-byte characters: 142 bytes.
+      await expect(asCompliance.setLegalName(ids.alpha, "é".repeat(71)))
+        .to.be.revertedWithCustomError(registry, "LegalNameTooLong").withArgs(ids.alpha, 142, 140);
+    });
+
+    it("refuses an empty legal name and a participant that does not exist", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await expect(asCompliance.setLegalName(ids.alpha, ""))
+        .to.be.revertedWithCustomError(registry, "LegalNameEmpty").withArgs(ids.alpha);
+      await expect(asCompliance.setLegalName(ids.beta, "Globex Markets Ltd"))
+        .to.be.revertedWithCustomError(registry, "ParticipantNotFound").withArgs(ids.beta);
+    });
+
+    it("records the legal name of a revoked participant: the record of who held a wallet outlives it", async function () {
+      const { registry, asCompliance } = await loadFixture(registryFixture);
+      await asCompliance.setStatus(ids.alpha, Status.Revoked);
+      await expect(asCompliance.setLegalName(ids.alpha, "Initech Corp. (in liquidation)"))
+        .to.emit(registry, "ParticipantLegalName").withArgs(ids.alpha, "Initech Corp. (in liquidation)");
+    });
+  });
+
   describe("wallets", function () {
     it("links a further wallet to a participant", async function () {
       const { registry, asCompliance, alice, alice2, bob } = await loadFixture(registryFixture);
@@ -210,6 +249,7 @@ describe("ParticipantRegistry", function () {
           ["setStatus", () => r.setStatus(ids.alpha, Status.Suspended)],
           ["renewKyc", () => r.renewKyc(ids.alpha, kycExpiry + 1)],
           ["nameParticipant", () => r.nameParticipant(ids.alpha, "LEI:5493001KJTIIGC8Y1R12")],
+          ["setLegalName", () => r.setLegalName(ids.alpha, "Initech Corp.")],
         ];
         for (const [name, call] of calls) {
           await expect(call(), name).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")

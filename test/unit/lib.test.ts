@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
+  formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, parseLegalName, parseParticipant, participantDisplay, participantFields, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
 import { depositTokenFixture, ids, usd } from "../fixtures";
@@ -113,6 +113,40 @@ describe("lib: amounts, references and errors for operators", function () {
   it("derives participant ids from an LEI or a name", function () {
     expect(participantId("5493001kjtiigc8y1r12")).to.equal(ethers.id("LEI:5493001KJTIIGC8Y1R12"));
     expect(participantId("Acme Treasury")).to.equal(ethers.id("Acme Treasury"));
+  });
+
+  it("refuses an LEI with wrong check digits, naming the option and the rule, and never takes it as a name", function () {
+    expect(() => participantId("5493001KJTIIGC8Y1R13", "--id")).to.throw('--id "5493001KJTIIGC8Y1R13" has wrong check digits 13 (ISO 17442 mod 97-10): check the LEI');
+    expect(() => participantId("5493001kjtiigc8y1r21")).to.throw('participant id "5493001kjtiigc8y1r21" has wrong check digits 21 (ISO 17442 mod 97-10)');
+    expect(parseParticipant(" 529900t8bm49aursdo55 ", "--id")).to.deep.equal({ id: ethers.id("LEI:529900T8BM49AURSDO55"), lei: "529900T8BM49AURSDO55", text: "LEI:529900T8BM49AURSDO55" });
+    expect(parseParticipant("Globex Markets")).to.deep.equal({ id: ethers.id("Globex Markets"), text: "Globex Markets" });
+    const hex = ethers.id("LEI:529900T8BM49AURSDO55");
+    expect(parseParticipant(hex)).to.deep.equal({ id: hex });
+    expect(() => parseParticipant("  ", "--id")).to.throw("--id is empty");
+  });
+
+  it("takes a legal name of up to 140 bytes of UTF-8 without hidden characters, trimmed", function () {
+    expect(parseLegalName("  Initech Corp. ")).to.equal("Initech Corp.");
+    expect(parseLegalName("É".repeat(70))).to.equal("É".repeat(70));
+    expect(() => parseLegalName("É".repeat(71))).to.throw("--name is 142 bytes of UTF-8; a legal name is at most 140");
+    expect(() => parseLegalName(" ")).to.throw("--name is empty: give the institution's legal name");
+    expect(() => parseLegalName("Initech\u202E Corp.")).to.throw("--name has an invisible format character at character 8 (U+202E)");
+  });
+
+  it("labels a participant by its legal name and LEI when both are recorded, by what is recorded otherwise", function () {
+    const id = ethers.id("LEI:5493001KJTIIGC8Y1R12");
+    expect(participantDisplay(id, "LEI:5493001KJTIIGC8Y1R12", "Initech Corp.")).to.equal("Initech Corp. (LEI 5493001KJTIIGC8Y1R12)");
+    expect(participantDisplay(id, "LEI:5493001KJTIIGC8Y1R12", undefined)).to.equal("LEI 5493001KJTIIGC8Y1R12");
+    expect(participantDisplay(id, "SETTLEMENT-AGENT", "Northwind Ltd")).to.equal("Northwind Ltd (SETTLEMENT-AGENT)");
+    expect(participantDisplay(id, "Globex Markets", "Globex Markets")).to.equal("Globex Markets");
+    expect(participantDisplay(id, undefined, "Initech Corp.")).to.equal("Initech Corp.");
+    expect(participantDisplay(id, undefined, undefined)).to.equal(id);
+    expect(participantDisplay(id, "LEI:5493001KJTIIGC8Y1R12", "Initech\u202E Corp.")).to.equal("Initech\\u{202E} Corp. (LEI 5493001KJTIIGC8Y1R12)");
+    expect(participantFields("LEI:5493001KJTIIGC8Y1R12", "Initech Corp.")).to.deep.equal({ lei: "5493001KJTIIGC8Y1R12", name: "Initech Corp." });
+    expect(participantFields("LEI:5493001KJTIIGC8Y1R12")).to.deep.equal({ lei: "5493001KJTIIGC8Y1R12", name: null });
+    expect(participantFields("Globex Markets")).to.deep.equal({ lei: null, name: "Globex Markets" });
+    expect(participantFields(undefined, "Globex\u200B Ltd")).to.deep.equal({ lei: null, name: "Globex\\u{200B} Ltd" });
+    expect(participantFields(undefined)).to.deep.equal({ lei: null, name: null });
   });
 
   it("checks addresses and names the bad one", function () {

@@ -1,10 +1,11 @@
 import { ZeroHash } from "ethers";
 import type { DepositToken } from "../../../typechain-types";
 import { walletState } from "../../../lib/errors";
-import { isoDate, participantNameLabel } from "../../../lib/format";
+import { isoDate } from "../../../lib/format";
 import { enumName, PARTICIPANT_STATUS } from "../../../lib/roles";
 import { $, el, fillTable, row } from "../dom";
-import { app, Session } from "../state";
+import { participantLabels } from "../participants";
+import { Session } from "../state";
 
 /** The account panel: the wallet, its participant (name, status, KYC expiry), whether it may hold tokens and where it is frozen. */
 export async function refreshAccount(s: Session): Promise<void> {
@@ -15,9 +16,8 @@ export async function refreshAccount(s: Session): Promise<void> {
     entries.push(["participant", el("span", "none: this wallet is not onboarded", "status-None")]);
   } else {
     const [status, kycExpiry] = await registry.getParticipant(id);
-    const named = await registry.queryFilter(registry.filters.ParticipantNamed(id), app.config.registry.fromBlock);
     const statusName = enumName(PARTICIPANT_STATUS, status);
-    entries.push(["participant", named.length > 0 ? participantNameLabel(named[named.length - 1].args.name) : id]);
+    entries.push(["participant", (await participantLabels(s))(id) ?? id]);
     entries.push(["status", el("span", statusName, `status-${statusName}`)]);
     entries.push(["KYC expiry", isoDate(Number(kycExpiry))]);
   }

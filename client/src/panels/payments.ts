@@ -1,8 +1,9 @@
 import { ZeroHash } from "ethers";
-import { participantNameLabel, shownRef } from "../../../lib/format";
+import { shownRef } from "../../../lib/format";
+import { participantLabels } from "../participants";
 import { hasIsoFields, informationText, PaymentInformation, readInformation } from "../../../lib/payment-info";
 import { el, fillTable, row } from "../dom";
-import { app, Leg, refWords, Session } from "../state";
+import { Leg, refWords, Session } from "../state";
 
 /** How many payments the panel lists, newest first. */
 export const RECENT_PAYMENTS = 20;
@@ -79,16 +80,15 @@ function referenceWords(hex: string, info: PaymentInformation | undefined): stri
   return shownRef(info.reference ?? "", hex);
 }
 
-/** The participant name of each wallet that is linked to a participant with a recorded name (ParticipantNamed), as people know it. */
+/** The participant of each wallet that is linked to one with a recorded name or legal name, as people know it. */
 async function participantNames(s: Session, wallets: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   if (wallets.length === 0) return names;
-  const byId = new Map<string, string>();
-  for (const e of await s.registry.queryFilter(s.registry.filters.ParticipantNamed(), app.config.registry.fromBlock)) byId.set(e.args.id.toLowerCase(), e.args.name);
+  const label = await participantLabels(s);
   for (const wallet of wallets) {
     const id = await s.registry.participantOf(wallet);
-    const name = id === ZeroHash ? undefined : byId.get(id.toLowerCase());
-    if (name !== undefined) names.set(wallet, participantNameLabel(name));
+    const name = id === ZeroHash ? undefined : label(id);
+    if (name !== undefined) names.set(wallet, name);
   }
   return names;
 }
