@@ -7,6 +7,8 @@ import { requireBalance } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { formatAge, isoDate, parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
 import { enumName, PROPOSAL_KINDS, PROPOSAL_STATUS, REDEMPTION_STATUS, roleId } from "../../lib/roles";
+import { addInformationParams, generatedUetrLine, InformationArgs, informationFromArgs, referenceJson } from "../../lib/cli/information";
+import { informationReference, informationText } from "../../lib/payment-info";
 import { action, command } from "./command";
 
 interface TokenArgs extends CommonArgs { currency: string }
@@ -74,12 +76,12 @@ tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit (propos
       ? `above the single-officer threshold of ${t.fmt(threshold)}`
       : used + amount > allowance ? `beyond ${officer}'s allowance (${t.fmt(used)} of ${t.fmt(allowance)} used in the last 24 hours)` : undefined;
     if (why === undefined) {
-      await ctx.send(`issue ${t.fmt(amount)} to ${to}`, desk.connect(signer).mint, [to, amount, ref.hex], t);
+      await ctx.send(`issue ${t.fmt(amount)} to ${to}`, desk.connect(signer).mint, [to, amount, ref.hex], t, undefined, [{ reference: ref.text }]);
       ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: null },
         () => out.line(`issued ${t.fmt(amount)} to ${to}, deposit ref "${ref.text}" = ${ref.hex}`));
       return;
     }
-    const receipt = await ctx.send(`propose issuing ${t.fmt(amount)} to ${to}`, desk.connect(signer).proposeIssuance, [to, amount, ref.hex], t);
+    const receipt = await ctx.send(`propose issuing ${t.fmt(amount)} to ${to}`, desk.connect(signer).proposeIssuance, [to, amount, ref.hex], t, undefined, [{ reference: ref.text }]);
     const { id, validUntil } = proposedIn(desk, receipt, "IssuanceProposed");
     ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: id.toString(), proposer: officer, validUntil: isoDate(validUntil) },
       () => out.line(`${t.fmt(amount)} is ${why}: proposed as issuance ${id} (deposit ref "${ref.text}" reserved); another issuance officer approves it with token:approve-issuance --id ${id} until ${isoDate(validUntil)}`));
@@ -156,23 +158,28 @@ tokenCommand("token:attest", "Attest the fiat reserves a report states as of its
       () => out.line(`reserves of ${t.fmt(reserves)} attested as of ${isoDate(asOf)}, report "${report.text}" = ${report.hex}; available after the payouts since: ${t.fmt(available)}`));
   }));
 
-tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference")
+addInformationParams(tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference or ISO 20022 identifiers (travel with the payment)")
   .addParam("to", "payee wallet")
   .addParam("amount", "amount in currency units")
-  .addOptionalParam("ref", "payment reference (text or 0x hex), emitted with the value")
-  .setAction(action<TokenArgs & { to: string; amount: string; ref?: string }>(async (args, ctx) => {
+  .addOptionalParam("ref", "payment reference (text or 0x hex), emitted with the value; not with the ISO 20022 options"))
+  .setAction(action<TokenArgs & InformationArgs & { to: string; amount: string; ref?: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
     const to = parseAddress(args.to, "--to");
     const amount = amountOf(args.amount, t);
+    const given = informationFromArgs(args);
     const signer = await ctx.signer();
     const from = await signer.getAddress();
     await requireBalance(t, from, amount);
-    const ref = args.ref !== undefined ? reference(args.ref, "--ref") : undefined;
+    const info = given?.info;
+    const refHex = info ? informationReference(info) : undefined;
     const token = t.contract.connect(signer);
-    if (ref) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref "${ref.text}"`, token.transferWithReference, [to, amount, ref.hex], t);
+    const uetrLine = generatedUetrLine(given);
+    if (uetrLine && !ctx.args.json) out.line(uetrLine);
+    const words = info ? informationText(info) || refHex! : "";
+    if (info) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref ${words}`, token.transferWithReference, [to, amount, refHex!], t, undefined, [info]);
     else await ctx.send(`pay ${t.fmt(amount)} to ${to}`, token.transfer, [to, amount], t);
-    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: ref?.text, refHex: ref?.hex },
-      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${ref ? ` with reference "${ref.text}"` : ""}`));
+    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: info?.reference, ...(info ? referenceJson(refHex!, info) : { refHex: undefined }) },
+      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${info ? ` with reference ${words}` : ""}`));
   }));
 
 tokenCommand("token:balance", "Show a wallet's balance")
@@ -320,7 +327,7 @@ tokenCommand("token:force-transfer", "Move tokens without the holder's consent u
     const legal = reference(args.legalRef, "--legal-ref");
     await requireBalance(t, from, amount);
     const signer = await ctx.signer(t.contract, "COMPLIANCE_ROLE", t.key);
-    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to} under "${legal.text}"`, t.contract.connect(signer).forceTransfer, [from, to, amount, legal.hex], t);
+    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to} under "${legal.text}"`, t.contract.connect(signer).forceTransfer, [from, to, amount, legal.hex], t, undefined, [{ reference: legal.text }]);
     ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), legalRef: legal.text, legalRefHex: legal.hex },
       () => out.line(`forced ${t.fmt(amount)} from ${from} to ${to} under legal reference "${legal.text}" = ${legal.hex}`));
   }));
