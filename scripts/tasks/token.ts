@@ -7,7 +7,9 @@ import { requireBalance } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { formatAge, isoDate, parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
 import { enumName, PROPOSAL_KINDS, PROPOSAL_STATUS, REDEMPTION_STATUS, roleId } from "../../lib/roles";
-import { addInformationParams, generatedUetrLine, InformationArgs, informationFromArgs, referenceJson } from "../../lib/cli/information";
+import {
+  addInformationParams, generatedUetrLine, InformationArgs, informationFromArgs, referenceJson, referenceText, transactionInformation,
+} from "../../lib/cli/information";
 import { informationReference, informationText } from "../../lib/payment-info";
 import { action, command } from "./command";
 
@@ -41,11 +43,12 @@ async function pendingProposal(desk: IssuanceDesk, idText: string): Promise<{ id
   return { id, p };
 }
 
-/** What a proposal does, in words. */
-function describeProposal(p: Proposal, t: Leg): string {
-  return Number(p.kind) === 1
-    ? `issue ${t.fmt(p.amount)} to ${p.to}, deposit ref ${p.depositRef}`
-    : `complete redemption ${p.redemptionId}: pay out ${t.fmt(p.amount)} to ${p.to}`;
+/** What a proposal does, in words: an issuance's deposit reference as the text its proposing transaction carried, else its hex. */
+async function describeProposal(ctx: CommandContext, desk: IssuanceDesk, id: bigint, p: Proposal, t: Leg): Promise<string> {
+  if (Number(p.kind) !== 1) return `complete redemption ${p.redemptionId}: pay out ${t.fmt(p.amount)} to ${p.to}`;
+  const [proposed] = await desk.queryFilter(desk.filters.IssuanceProposed(id), ctx.fromBlock(issuanceDeskKey(t.label)));
+  const info = proposed ? (await transactionInformation(ctx.hre.ethers.provider, proposed.transactionHash, [p.depositRef])).get(p.depositRef.toLowerCase()) : undefined;
+  return `issue ${t.fmt(p.amount)} to ${p.to}, deposit ref ${referenceText(p.depositRef, info)}`;
 }
 
 /** The proposal id and approval deadline from the event a proposing transaction emitted. */
@@ -96,9 +99,10 @@ tokenCommand("token:approve-issuance", "Approve another officer's proposal (an i
     // Without --from: the first configured officer who is not the proposer.
     const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label), p.proposer);
     const approver = await signer.getAddress();
-    await ctx.send(`approve proposal ${id} (${describeProposal(p, t)})`, desk.connect(signer).approve, [id], t);
+    const what = await describeProposal(ctx, desk, id, p, t);
+    await ctx.send(`approve proposal ${id} (${what})`, desk.connect(signer).approve, [id], t);
     ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), proposer: p.proposer, approver, ...amountsJson(t.fmt, { amount: p.amount }) },
-      () => out.line(`proposal ${id} approved by ${approver} and executed: ${describeProposal(p, t)}`));
+      () => out.line(`proposal ${id} approved by ${approver} and executed: ${what}`));
   }));
 
 tokenCommand("token:cancel-issuance", "Cancel a pending proposal (its deposit reference is free again)")
@@ -108,9 +112,10 @@ tokenCommand("token:cancel-issuance", "Cancel a pending proposal (its deposit re
     const desk = await ctx.issuanceDesk(args.currency);
     const { id, p } = await pendingProposal(desk, args.id);
     const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    const what = await describeProposal(ctx, desk, id, p, t);
     await ctx.send(`cancel proposal ${id}`, desk.connect(signer).cancel, [id], t);
     ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), cancelledBy: await signer.getAddress() },
-      () => out.line(`proposal ${id} cancelled: ${describeProposal(p, t)}`));
+      () => out.line(`proposal ${id} cancelled: ${what}`));
   }));
 
 tokenCommand("token:issuances", "List the proposals waiting for a second officer (--all: every proposal)")
@@ -128,7 +133,7 @@ tokenCommand("token:issuances", "List the proposals waiting for a second officer
       const expired = pending && now > Number(p.validUntil);
       rows.push({
         id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), status: expired ? "expired" : enumName(PROPOSAL_STATUS, p.status),
-        what: describeProposal(p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
+        what: await describeProposal(ctx, desk, id, p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
         approver: p.approver === ZeroAddress ? (pending ? `any issuance officer but ${p.proposer}` : "") : p.approver,
         validUntil: isoDate(Number(p.validUntil)),
       });

@@ -79,9 +79,9 @@ describe("Payment information commands: ISO 20022 identifiers travel with the pa
   it("settles a netted batch carrying each instruction's information, and refuses a file whose information does not hash to its signed reference, naming the file", async function () {
     const { usd: token, acme, globex } = await load(funded);
     const a = { uetr: UETR, endToEndId: "E2E-A" };
-    const b = { reference: "INV-B" };
+    const b = { uetr: "3d9e1f0a-7b2c-4e5d-9f60-1a2b3c4d5e6f", remittance: "Order 78" };
     ok(await run("payment:sign", { from: acme.address, to: globex.address, amount: "30.00", out: file("a.json"), ...a }));
-    ok(await run("payment:sign", { from: acme.address, to: globex.address, amount: "20.00", out: file("b.json"), ref: b.reference }));
+    ok(await run("payment:sign", { from: acme.address, to: globex.address, amount: "20.00", out: file("b.json"), ...b }));
     const tampered = JSON.parse(fs.readFileSync(file("a.json"), "utf8")) as SignedPaymentFile;
     tampered.information = { ...a, endToEndId: "E2E-OTHER" };
     fs.writeFileSync(file("t.json"), JSON.stringify(tampered));
@@ -94,10 +94,10 @@ describe("Payment information commands: ISO 20022 identifiers travel with the pa
     const infos = await carried(settled);
     expect([infos.get(informationReference(a)), infos.get(informationReference(b))]).to.deep.equal([a, b]);
     const json = JSON.parse(ok(await run("payment:list", { wallet: acme.address, json: true }))) as { payments: Record<string, unknown>[] };
-    expect(json.payments.map((p) => [p.endToEndId, p.reference])).to.deep.equal([["E2E-A", null], [null, "INV-B"]]);
+    expect(json.payments.map((p) => [p.endToEndId, p.remittance])).to.deep.equal([["E2E-A", null], [null, "Order 78"]]);
   });
 
-  it("refuses malformed ISO 20022 options and --ref beside them in one line, and sends nothing", async function () {
+  it("refuses malformed ISO 20022 options, --ref beside them and a signed payment with neither, in one line, and sends nothing", async function () {
     const { usd: token, acme, globex } = await load(funded);
     const [acmeBefore, globexBefore, block] = [await token.balanceOf(acme.address), await token.balanceOf(globex.address), await ethers.provider.getBlockNumber()];
     const transfer = (extra: Record<string, string>) => run("token:transfer", { to: globex.address, amount: "5.00", from: acme.address, ...extra });
@@ -111,6 +111,8 @@ describe("Payment information commands: ISO 20022 identifiers travel with the pa
       .to.equal("error: --ref and ISO 20022 identifiers are not given together: with a UETR or remittance information, give the payer's reference as --end-to-end-id");
     expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "5.00", ref: "INV-1", remittance: "x", out: file("x.json") })))
       .to.equal("error: --ref and ISO 20022 identifiers are not given together: with a UETR or remittance information, give the payer's reference as --end-to-end-id");
+    expect(failed(await run("payment:sign", { from: acme.address, to: globex.address, amount: "5.00", out: file("x.json") })))
+      .to.equal("error: --ref or ISO 20022 identifiers (--uetr, --end-to-end-id, --remittance, --creditor-reference) are needed: a signed payment carries a reference");
     expect(fs.existsSync(file("x.json"))).to.equal(false);
     expect([await token.balanceOf(acme.address), await token.balanceOf(globex.address), await ethers.provider.getBlockNumber()])
       .to.deep.equal([acmeBefore, globexBefore, block]);

@@ -35,7 +35,7 @@ describe("Client page: build, configuration and the modules it shares with the c
 
   it("bundles for the browser from lib/'s shared modules, with no node built-in and no contract bytecode", async function () {
     const { bytes, inputs } = await bundle(dir());
-    const shared = ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/payments.ts", "lib/roles.ts", "lib/json.ts", "lib/fx.ts"];
+    const shared = ["lib/errors.ts", "lib/format.ts", "lib/dvp.ts", "lib/payments.ts", "lib/roles.ts", "lib/json.ts", "lib/fx.ts", "lib/payment-info.ts", "lib/iso20022.ts"];
     expect(inputs.filter((i) => i.startsWith("lib/"))).to.have.members(shared);
     const js = fs.readFileSync(path.join(dir(), "app.js"), "utf8");
     expect(js.length).to.equal(bytes);
