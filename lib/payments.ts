@@ -3,6 +3,7 @@ import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { isoDate, parseAddress, parseAmount, parseDate, toReference } from "./format";
 import { parseJson } from "./json";
+import { checkInformation, informationReference, PaymentInformation } from "./payment-info";
 
 /**
  * Signed payments (EIP-3009 with a reference) as the deposit token, the payer's wallet, the operator
@@ -88,11 +89,16 @@ export function paymentSigner(domain: TypedDataDomain, payment: SignedPayment): 
   return ethers.verifyTypedData(domain, PAYMENT_TYPES, terms, ethers.Signature.from({ v, r, s }));
 }
 
-/** A signed-payment file as `payment:sign` writes it and `payment:settle` / `payment:settle-batch` read it. */
+/**
+ * A signed-payment file as `payment:sign` writes it and `payment:settle` / `payment:settle-batch` read it.
+ * `information` (absent in files signed before payments carried it, and for a 0x hex reference) is the
+ * payment's text, whose informationReference is the signed `ref`; it travels with the payment when settled.
+ */
 export interface SignedPaymentFile {
   token: string;
   chainId: string;
   payment: Record<keyof SignedPayment, string | number>;
+  information?: PaymentInformation;
 }
 
 export function paymentToJson(p: SignedPayment): SignedPaymentFile["payment"] {
@@ -102,9 +108,31 @@ export function paymentToJson(p: SignedPayment): SignedPaymentFile["payment"] {
   };
 }
 
-/** The signed-payment file of one payment, as `payment:sign` and the client page write it. */
-export function signedPaymentFile(token: string, chainId: bigint | number | string, payment: SignedPayment): SignedPaymentFile {
-  return { token, chainId: chainId.toString(), payment: paymentToJson(payment) };
+/** The signed-payment file of one payment, as `payment:sign` and the client page write it, with the payment's information when it has text. */
+export function signedPaymentFile(token: string, chainId: bigint | number | string, payment: SignedPayment, information?: PaymentInformation): SignedPaymentFile {
+  const file: SignedPaymentFile = { token, chainId: chainId.toString(), payment: paymentToJson(payment) };
+  if (information !== undefined && !(information.reference !== undefined && /^0x/i.test(information.reference))) file.information = information;
+  return file;
+}
+
+/**
+ * The information a signed-payment file carries (undefined for a file without any), checked by the input
+ * rules and against the signed reference: information that does not hash to `payment.ref` is refused
+ * naming the file, since the token would carry a text that is not the payment's.
+ */
+export function signedPaymentInformation(text: string, name: string, payment: PaymentTerms): PaymentInformation | undefined {
+  const raw = (JSON.parse(text) as SignedPaymentFile).information;
+  if (raw === undefined || raw === null) return undefined;
+  let info: PaymentInformation;
+  try {
+    info = checkInformation(raw);
+  } catch (e) {
+    throw new Error(`${name}: its information is malformed (${(e as Error).message}); nothing was sent`);
+  }
+  if (informationReference(info).toLowerCase() !== payment.ref.toLowerCase()) {
+    throw new Error(`${name}: its information does not hash to its signed reference ${payment.ref} (it hashes to ${informationReference(info)}): the text was changed after signing; nothing was sent`);
+  }
+  return info;
 }
 
 /** The text of a signed-payment file: the same bytes wherever it is signed (JSON, two-space indent, final newline). */

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Interface } from "ethers";
-import type { ContractTransactionReceipt, Signer } from "ethers";
+import { ContractTransactionResponse, Interface, ZeroHash } from "ethers";
+import type { BaseContract, ContractTransactionReceipt, Signer } from "ethers";
 import type {
   DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, PermissionedToken, SecurityToken, UpgradeTimelock,
 } from "../../typechain-types";
@@ -13,6 +13,7 @@ import { decodeRevert, explainError, revertData } from "../errors";
 import { Failure } from "../failure";
 import { formatAmount, parseAddress, participantDisplay, participantFields } from "../format";
 import { requireNetworkEnv } from "../networks";
+import { appendInformation, PaymentInformation } from "../payment-info";
 import { accountSpecs, missingAccounts, networkSigners } from "../signers/accounts";
 import { roleId, RoleName } from "../roles";
 import { out, toJson } from "./output";
@@ -178,6 +179,12 @@ export class CommandContext {
     return participantDisplay(id, name, this.legalNames?.get(id));
   }
 
+  /** A wallet as people know it: the label of the participant the registry links it to, else the address itself. */
+  async walletLabel(address: string): Promise<string> {
+    const id = await this.registry.participantOf(address);
+    return id === ZeroHash ? address : this.participantLabel(id);
+  }
+
   /** A participant for --json: its id with `lei` and its legal `name` apart (null when not recorded). */
   async participantJson(id: string): Promise<{ id: string; lei: string | null; name: string | null }> {
     const name = (await this.participantNames()).get(id);
@@ -246,9 +253,11 @@ export class CommandContext {
    * contract method connected to its signer, so names and arguments are checked by the compiler.
    * Prints the transaction hash, block and gas used; returns the receipt (for the events it emitted).
    * `items` names the items of a batch (trade references, payment files) in a refusal of one of them.
+   * `information` travels after the call's arguments in the transaction's input (lib/payment-info.ts
+   * appendInformation): the contract reads only its arguments, so the simulation is the call's own.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg, items?: readonly string[]): Promise<ContractTransactionReceipt> {
+  async send<A extends any[]>(label: string, method: TypedContractMethod<A, unknown, "nonpayable">, args: A, leg?: Leg, items?: readonly string[], information?: readonly (PaymentInformation | undefined)[]): Promise<ContractTransactionReceipt> {
     try {
       await method.staticCall(...(args as ContractMethodArgs<A, "view">));
     } catch (e) {
@@ -257,7 +266,9 @@ export class CommandContext {
     let receipt: ContractTransactionReceipt | null = null;
     let hash = "";
     try {
-      const tx = await method.send(...(args as ContractMethodArgs<A, "nonpayable">));
+      const tx = information?.some((i) => i !== undefined)
+        ? await this.sendWithInformation(method, args, information)
+        : await method.send(...(args as ContractMethodArgs<A, "nonpayable">));
       hash = tx.hash;
       receipt = (await tx.wait()) as ContractTransactionReceipt | null;
     } catch (e) {
@@ -267,6 +278,16 @@ export class CommandContext {
     this.sent.push({ label, txHash: hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed.toString() });
     if (!this.args.json) out.line(`${label}: tx ${hash} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}`);
     return receipt;
+  }
+
+  /** The call as populated by its contract, its input followed by the payments' information, sent by the contract's signer. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async sendWithInformation<A extends any[]>(method: TypedContractMethod<A, unknown, "nonpayable">, args: A, information: readonly (PaymentInformation | undefined)[]): Promise<ContractTransactionResponse> {
+    const contract = (method as unknown as { _contract: BaseContract })._contract;
+    const signer = contract.runner as Signer;
+    const tx = await method.populateTransaction(...(args as ContractMethodArgs<A, "nonpayable">));
+    const sent = await signer.sendTransaction({ ...tx, data: appendInformation(tx.data, information) });
+    return new ContractTransactionResponse(contract.interface, signer.provider!, sent);
   }
 
   /** Prints the result: as JSON (with the transactions sent) under --json, else through `text`. */

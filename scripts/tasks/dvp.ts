@@ -96,7 +96,7 @@ for (const [name, method, description] of [
     else if (method === "expire") receipt = await ctx.send(label, s.escrow.connect(await ctx.signer()).expire, [id]);
     else {
       const signer = await ctx.signer(s.escrow, "COMPLIANCE_ROLE", ESCROW_KEY);
-      receipt = await ctx.send(`${label} under "${args.legalRef}"`, s.escrow.connect(signer).closeByOrder, [id, toReference(args.legalRef!, "--legal-ref")]);
+      receipt = await ctx.send(`${label} under "${args.legalRef}"`, s.escrow.connect(signer).closeByOrder, [id, toReference(args.legalRef!, "--legal-ref")], undefined, undefined, [{ reference: args.legalRef! }]);
     }
     const refunds: Record<string, string | boolean>[] = [];
     for (const log of receipt.logs) {

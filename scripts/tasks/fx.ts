@@ -160,7 +160,7 @@ command("fx:pay", "Pay a beneficiary with a provider's signed quote: the payer (
       refusal = (await checkQuotePayment(fx, fxAddress, q, file.signature, payer, beneficiary, legs)).refusal;
     }
     if (refusal !== "0x") await refuse(refusal);
-    await ctx.send(label, fx.connect(signer).payWithQuote, [q, file.signature, beneficiary, ref]);
+    await ctx.send(label, fx.connect(signer).payWithQuote, [q, file.signature, beneficiary, ref], undefined, undefined, [{ reference: args.ref }]);
     ctx.report({ quoteHash: hash, ...words, quotePayer: words.payer, payer, beneficiary, ref, refText: args.ref }, () => out.line(
       `paid with quote ${args.quote}: ${buy.fmt(q.buyAmount)} from ${payer} to provider ${q.provider}, ${sell.fmt(q.sellAmount)} from the provider to ${beneficiary} at ${words.rateText}, ref "${args.ref}" (quote hash ${hash})`));
   }));

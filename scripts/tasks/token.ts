@@ -7,6 +7,10 @@ import { requireBalance } from "../../lib/cli/funds";
 import { amountsJson, out, printTable } from "../../lib/cli/output";
 import { formatAge, isoDate, parseAddress, parseAmount, parseDate, toReference } from "../../lib/format";
 import { enumName, PROPOSAL_KINDS, PROPOSAL_STATUS, REDEMPTION_STATUS, roleId } from "../../lib/roles";
+import {
+  addInformationParams, generatedUetrLine, InformationArgs, informationFromArgs, referenceJson, referenceText, transactionInformation,
+} from "../../lib/cli/information";
+import { informationReference, informationText } from "../../lib/payment-info";
 import { action, command } from "./command";
 
 interface TokenArgs extends CommonArgs { currency: string }
@@ -39,11 +43,12 @@ async function pendingProposal(desk: IssuanceDesk, idText: string): Promise<{ id
   return { id, p };
 }
 
-/** What a proposal does, in words. */
-function describeProposal(p: Proposal, t: Leg): string {
-  return Number(p.kind) === 1
-    ? `issue ${t.fmt(p.amount)} to ${p.to}, deposit ref ${p.depositRef}`
-    : `complete redemption ${p.redemptionId}: pay out ${t.fmt(p.amount)} to ${p.to}`;
+/** What a proposal does, in words: an issuance's deposit reference as the text its proposing transaction carried, else its hex. */
+async function describeProposal(ctx: CommandContext, desk: IssuanceDesk, id: bigint, p: Proposal, t: Leg): Promise<string> {
+  if (Number(p.kind) !== 1) return `complete redemption ${p.redemptionId}: pay out ${t.fmt(p.amount)} to ${p.to}`;
+  const [proposed] = await desk.queryFilter(desk.filters.IssuanceProposed(id), ctx.fromBlock(issuanceDeskKey(t.label)));
+  const info = proposed ? (await transactionInformation(ctx.hre.ethers.provider, proposed.transactionHash, [p.depositRef])).get(p.depositRef.toLowerCase()) : undefined;
+  return `issue ${t.fmt(p.amount)} to ${p.to}, deposit ref ${referenceText(p.depositRef, info)}`;
 }
 
 /** The proposal id and approval deadline from the event a proposing transaction emitted. */
@@ -74,12 +79,12 @@ tokenCommand("token:issue", "Issue deposit tokens against a fiat deposit (propos
       ? `above the single-officer threshold of ${t.fmt(threshold)}`
       : used + amount > allowance ? `beyond ${officer}'s allowance (${t.fmt(used)} of ${t.fmt(allowance)} used in the last 24 hours)` : undefined;
     if (why === undefined) {
-      await ctx.send(`issue ${t.fmt(amount)} to ${to}`, desk.connect(signer).mint, [to, amount, ref.hex], t);
+      await ctx.send(`issue ${t.fmt(amount)} to ${to}`, desk.connect(signer).mint, [to, amount, ref.hex], t, undefined, [{ reference: ref.text }]);
       ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: null },
         () => out.line(`issued ${t.fmt(amount)} to ${to}, deposit ref "${ref.text}" = ${ref.hex}`));
       return;
     }
-    const receipt = await ctx.send(`propose issuing ${t.fmt(amount)} to ${to}`, desk.connect(signer).proposeIssuance, [to, amount, ref.hex], t);
+    const receipt = await ctx.send(`propose issuing ${t.fmt(amount)} to ${to}`, desk.connect(signer).proposeIssuance, [to, amount, ref.hex], t, undefined, [{ reference: ref.text }]);
     const { id, validUntil } = proposedIn(desk, receipt, "IssuanceProposed");
     ctx.report({ to, ...amountsJson(t.fmt, { amount }), depositRef: ref.text, depositRefHex: ref.hex, proposal: id.toString(), proposer: officer, validUntil: isoDate(validUntil) },
       () => out.line(`${t.fmt(amount)} is ${why}: proposed as issuance ${id} (deposit ref "${ref.text}" reserved); another issuance officer approves it with token:approve-issuance --id ${id} until ${isoDate(validUntil)}`));
@@ -94,9 +99,10 @@ tokenCommand("token:approve-issuance", "Approve another officer's proposal (an i
     // Without --from: the first configured officer who is not the proposer.
     const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label), p.proposer);
     const approver = await signer.getAddress();
-    await ctx.send(`approve proposal ${id} (${describeProposal(p, t)})`, desk.connect(signer).approve, [id], t);
+    const what = await describeProposal(ctx, desk, id, p, t);
+    await ctx.send(`approve proposal ${id} (${what})`, desk.connect(signer).approve, [id], t);
     ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), proposer: p.proposer, approver, ...amountsJson(t.fmt, { amount: p.amount }) },
-      () => out.line(`proposal ${id} approved by ${approver} and executed: ${describeProposal(p, t)}`));
+      () => out.line(`proposal ${id} approved by ${approver} and executed: ${what}`));
   }));
 
 tokenCommand("token:cancel-issuance", "Cancel a pending proposal (its deposit reference is free again)")
@@ -106,9 +112,10 @@ tokenCommand("token:cancel-issuance", "Cancel a pending proposal (its deposit re
     const desk = await ctx.issuanceDesk(args.currency);
     const { id, p } = await pendingProposal(desk, args.id);
     const signer = await ctx.signer(desk, "ISSUER_ROLE", issuanceDeskKey(t.label));
+    const what = await describeProposal(ctx, desk, id, p, t);
     await ctx.send(`cancel proposal ${id}`, desk.connect(signer).cancel, [id], t);
     ctx.report({ id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), cancelledBy: await signer.getAddress() },
-      () => out.line(`proposal ${id} cancelled: ${describeProposal(p, t)}`));
+      () => out.line(`proposal ${id} cancelled: ${what}`));
   }));
 
 tokenCommand("token:issuances", "List the proposals waiting for a second officer (--all: every proposal)")
@@ -126,7 +133,7 @@ tokenCommand("token:issuances", "List the proposals waiting for a second officer
       const expired = pending && now > Number(p.validUntil);
       rows.push({
         id: id.toString(), kind: enumName(PROPOSAL_KINDS, p.kind), status: expired ? "expired" : enumName(PROPOSAL_STATUS, p.status),
-        what: describeProposal(p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
+        what: await describeProposal(ctx, desk, id, p, t), ...amountsJson(t.fmt, { amount: p.amount }), proposer: p.proposer,
         // Past its window no officer may approve it; it keeps its deposit reference or redemption until cancelled.
         approver: p.approver !== ZeroAddress ? p.approver
           : expired ? `nobody (expired): token:cancel-issuance --id ${id} frees it`
@@ -159,23 +166,28 @@ tokenCommand("token:attest", "Attest the fiat reserves a report states as of its
       () => out.line(`reserves of ${t.fmt(reserves)} attested as of ${isoDate(asOf)}, report "${report.text}" = ${report.hex}; available after the payouts since: ${t.fmt(available)}`));
   }));
 
-tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference")
+addInformationParams(tokenCommand("token:transfer", "Pay another wallet, optionally with a payment reference or ISO 20022 identifiers (travel with the payment)")
   .addParam("to", "payee wallet")
   .addParam("amount", "amount in currency units")
-  .addOptionalParam("ref", "payment reference (text or 0x hex), emitted with the value")
-  .setAction(action<TokenArgs & { to: string; amount: string; ref?: string }>(async (args, ctx) => {
+  .addOptionalParam("ref", "payment reference (text or 0x hex), emitted with the value; not with the ISO 20022 options"))
+  .setAction(action<TokenArgs & InformationArgs & { to: string; amount: string; ref?: string }>(async (args, ctx) => {
     const t = await open(ctx, args);
     const to = parseAddress(args.to, "--to");
     const amount = amountOf(args.amount, t);
+    const given = informationFromArgs(args);
     const signer = await ctx.signer();
     const from = await signer.getAddress();
     await requireBalance(t, from, amount);
-    const ref = args.ref !== undefined ? reference(args.ref, "--ref") : undefined;
+    const info = given?.info;
+    const refHex = info ? informationReference(info) : undefined;
     const token = t.contract.connect(signer);
-    if (ref) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref "${ref.text}"`, token.transferWithReference, [to, amount, ref.hex], t);
+    const uetrLine = generatedUetrLine(given);
+    if (uetrLine && !ctx.args.json) out.line(uetrLine);
+    const words = info ? informationText(info) || refHex! : "";
+    if (info) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref ${words}`, token.transferWithReference, [to, amount, refHex!], t, undefined, [info]);
     else await ctx.send(`pay ${t.fmt(amount)} to ${to}`, token.transfer, [to, amount], t);
-    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: ref?.text, refHex: ref?.hex },
-      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${ref ? ` with reference "${ref.text}"` : ""}`));
+    ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: info?.reference, ...(info ? referenceJson(refHex!, info) : { refHex: undefined }) },
+      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${info ? ` with reference ${words}` : ""}`));
   }));
 
 tokenCommand("token:balance", "Show a wallet's balance")
@@ -323,7 +335,7 @@ tokenCommand("token:force-transfer", "Move tokens without the holder's consent u
     const legal = reference(args.legalRef, "--legal-ref");
     await requireBalance(t, from, amount);
     const signer = await ctx.signer(t.contract, "COMPLIANCE_ROLE", t.key);
-    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to} under "${legal.text}"`, t.contract.connect(signer).forceTransfer, [from, to, amount, legal.hex], t);
+    await ctx.send(`force ${t.fmt(amount)} from ${from} to ${to} under "${legal.text}"`, t.contract.connect(signer).forceTransfer, [from, to, amount, legal.hex], t, undefined, [{ reference: legal.text }]);
     ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), legalRef: legal.text, legalRefHex: legal.hex },
       () => out.line(`forced ${t.fmt(amount)} from ${from} to ${to} under legal reference "${legal.text}" = ${legal.hex}`));
   }));

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import http from "http";
 import { ethers } from "ethers";
+import { appendInformation } from "../../lib/payment-info";
 import { freePort } from "../../lib/ports";
 import { SignerError } from "../../lib/signers";
 import { ExternalSigner, methodSignature, openExternal } from "../../lib/signers/external";
@@ -165,6 +166,20 @@ describe("Signing-service backend (external): opening, refusals and checks of wh
       await signer.signTransaction({ ...legacy, value: 0n, data });
       expect(calls[1].params[1]).to.equal("mint(address,uint256,bytes32)");
       expect((calls[1].params[0] as { data: string }).data).to.equal(data);
+    });
+
+    it("signs a call whose input carries payment information after its arguments, and refuses the service's transaction without it", async function () {
+      const signer = await openExternal(spec, null);
+      const call = IssuanceDesk__factory.createInterface().encodeFunctionData("mint", [recipient, 100n, ethers.id("deposit-1")]);
+      const data = appendInformation(call, [{ reference: "deposit-1" }]);
+      const parsed = ethers.Transaction.from(await signer.signTransaction({ ...legacy, value: 0n, data }));
+      expect(parsed.data).to.equal(data);
+      expect(calls[1].params[1]).to.equal("mint(address,uint256,bytes32)");
+      answer = (method, params) => method === "account_signTransaction"
+        ? signAsClef(params[0] as Record<string, string>, key, (tx) => { tx.data = call; })
+        : honest(method, params);
+      expect(await refusal(signer.signTransaction({ ...legacy, value: 0n, data })))
+        .to.equal(`${account()}: the signing service returned another transaction than the one asked (data ${call} instead of ${data}): refused; nothing was sent`);
     });
 
     it("gives no method signature for a selector only a mock contract has", async function () {

@@ -118,7 +118,7 @@ describe("operator commands (Hardhat tasks)", function () {
       expect(listed.proposals).to.have.length(1);
       expect(listed.proposals[0]).to.include({ id: "1", kind: "issuance", status: "pending", proposer: issuer.address, approver: `any issuance officer but ${issuer.address}`, amountText: "1,250,000.00 USD" });
       expect(failed(await run("token:approve-issuance", { id: "1", from: issuer.address })))
-        .to.equal(`error: approve proposal 1 (issue 1,250,000.00 USD to ${globex.address}, deposit ref ${ethers.id("SWIFT-MT103-2")}) refused: SelfApproval: ${issuer.address} proposed 1 and cannot approve it: a second officer must; nothing was sent`);
+        .to.equal(`error: approve proposal 1 (issue 1,250,000.00 USD to ${globex.address}, deposit ref "SWIFT-MT103-2") refused: SelfApproval: ${issuer.address} proposed 1 and cannot approve it: a second officer must; nothing was sent`);
       expect(failed(await run("token:issue", { to: globex.address, amount: "10.00", depositRef: "SWIFT-MT103-2" })))
         .to.include(`refused: DepositRefReserved: deposit reference ${ethers.id("SWIFT-MT103-2")} is reserved by pending proposal 1; nothing was sent`);
       // Without --from the command signs with the first configured officer that did not propose.

@@ -372,6 +372,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
         ["payment:sign", { from: acme.address, to: globex.address, amount: "7.00", ref: "INV-2", out: file("p2") }],
         ["payment:sign", { from: globex.address, to: acme.address, amount: "3.00", ref: "INV-3", out: file("p3") }],
         ["payment:settle-batch", { files: `${file("p2")},${file("p3")}`, from: globex.address }],
+        ["payment:list", {}],
         ["token:set-limits", { issuanceThreshold: "1000.00", redemptionThreshold: "1000.00" }],
         ["token:set-allowance", { officer: issuer.address, amount: "500.00" }],
         ["token:issue", { to: globex.address, amount: "5000.00", depositRef: "D-2" }],

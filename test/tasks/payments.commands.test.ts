@@ -31,6 +31,7 @@ describe("Signed payment commands (Hardhat tasks)", function () {
     expect(written.token).to.equal(await token.getAddress());
     expect(written.chainId).to.equal("31337");
     expect(written.payment).to.include({ from: acme.address, to: globex.address, value: "125000", ref: ethers.id("INV-2026-0001") });
+    expect(written).to.not.have.property("information");
 
     // anyone allowed may submit it; the submitter here is the payee
     const settled = ok(await run("payment:settle", { file: file("p1.json"), from: globex.address }));
