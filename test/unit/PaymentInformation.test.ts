@@ -31,7 +31,7 @@ describe("Payment information after a call's arguments (DepositToken)", function
     expect(readInformation((await ethers.provider.getTransaction(without!.hash))!.data).size).to.equal(0);
   });
 
-  it("grows the calldata by exactly the appended suffix: ABI-encoded entries, a uint32 length and \"PAYINFO1\"", async function () {
+  it("grows the calldata by exactly the appended suffix: ABI-encoded entries, then 20 zero bytes, a uint32 length and \"PAYINFO1\" in one word", async function () {
     const { token, bob } = await loadFixture(depositTokenFixture);
     const plain = token.interface.encodeFunctionData("transferWithReference", [bob.address, usd("1.00"), informationReference(info)]);
     const carried = appendInformation(plain, [info]);
@@ -39,7 +39,8 @@ describe("Payment information after a call's arguments (DepositToken)", function
       ["tuple(string reference, bytes16 uetr, string endToEndId, string remittance, string creditorReference)[]"],
       [[["", `0x${info.uetr!.replace(/-/g, "")}`, info.endToEndId, info.remittance, ""]]],
     );
-    expect(ethers.dataLength(carried) - ethers.dataLength(plain)).to.equal(ethers.dataLength(entries) + 4 + 8);
+    expect(ethers.dataLength(carried) - ethers.dataLength(plain)).to.equal(ethers.dataLength(entries) + 32);
+    expect(ethers.dataSlice(carried, ethers.dataLength(carried) - 32, ethers.dataLength(carried) - 12)).to.equal(ethers.ZeroHash.slice(0, 42));
     expect(ethers.dataSlice(carried, 0, ethers.dataLength(plain))).to.equal(plain);
     expect(ethers.toUtf8String(ethers.dataSlice(carried, ethers.dataLength(carried) - 8))).to.equal("PAYINFO1");
     expect(Number(ethers.toBigInt(ethers.dataSlice(carried, ethers.dataLength(carried) - 12, ethers.dataLength(carried) - 8)))).to.equal(ethers.dataLength(entries));
