@@ -84,8 +84,9 @@ async function domainOf(page: PaymentPage, token: CashToken) {
  * given), refused in words before the wallet is asked when the amount is zero, the payee malformed or the
  * nonce used; then eth_signTypedData_v4 through the wallet and the file `payment:sign` writes, offered as
  * a download. With ISO 20022 identifiers (UETR, end-to-end id, remittance or creditor reference, checked as
- * the commands check them), the signed reference is informationReference of them and the file carries them
- * as `information`, so that the payment's settlement carries them in its transaction.
+ * the commands check them), the signed reference is informationReference of them. The file carries the
+ * payment's text (the identifiers, or a free-text reference) as `information`, so that the payment's
+ * settlement carries it in its transaction.
  */
 export async function signPaymentForm(form: HTMLFormElement, page: PaymentPage): Promise<string> {
   const token = page.cash(field(form, "currency"));
@@ -104,8 +105,7 @@ export async function signPaymentForm(form: HTMLFormElement, page: PaymentPage):
   const words = `pay ${token.fmt(terms.value)} to ${terms.to} ${iso ? `with ${informationText(info)}` : `ref "${refText}"`}, valid ${isoDate(Number(terms.validAfter))} to ${isoDate(Number(terms.validBefore))}`;
   page.busy(`signing: ${words}; confirm in the wallet...`);
   const payment = await signPayment(page.signer, domain, terms);
-  const file: FileWithInformation = signedPaymentFile(token.address, page.chainId, payment);
-  if (iso) file.information = info;
+  const file: FileWithInformation = signedPaymentFile(token.address, page.chainId, payment, info);
   const text = signedPaymentFileText(file);
   if (iso) clearUetr(form);
   else page.rememberRef(refText, payment.ref);

@@ -9,7 +9,7 @@ import {
   addInformationParams, generatedUetrLine, InformationArgs, informationFromArgs, INFORMATION_OPTION_NAMES, referenceJson, referenceText, transactionInformation,
 } from "../../lib/cli/information";
 import { parseAddress } from "../../lib/format";
-import { hasIsoFields, informationReference, informationText, PaymentInformation } from "../../lib/payment-info";
+import { informationReference, informationText, PaymentInformation } from "../../lib/payment-info";
 import {
   PAYMENT_TYPES, SignedPayment, SignedPaymentFile, grossAndNet, liquiditySavedPercent, netPositions, paymentFileName, paymentTermsFromText, readSignedPaymentFile,
   refuseRepeatedNonces, signedPaymentFile, signedPaymentFileText, signedPaymentInformation, signPayment, tokenDomain,
@@ -87,8 +87,7 @@ addInformationParams(paymentCommand("payment:sign", "Sign a payment with a refer
     const uetrLine = generatedUetrLine(given);
     if (uetrLine && !ctx.args.json) out.line(uetrLine);
     const payment = await signPayment(signer, domain, terms);
-    // A free-text reference is signed as its hash alone: the file stays the one the client page writes for the same terms.
-    const file = signedPaymentFile(t.address, ctx.record.chainId, payment, hasIsoFields(given.info) ? given.info : undefined);
+    const file = signedPaymentFile(t.address, ctx.record.chainId, payment, given.info);
     const outFile = args.out ?? path.join(signedDir(), paymentFileName(payment));
     const written = writeSignedFile(outFile, signedPaymentFileText(file),
       (existing) => fileTerms(JSON.parse(existing) as SignedPaymentFile) === fileTerms(file), args.force);

@@ -31,11 +31,12 @@ describe("Signed payment commands (Hardhat tasks)", function () {
     expect(written.token).to.equal(await token.getAddress());
     expect(written.chainId).to.equal("31337");
     expect(written.payment).to.include({ from: acme.address, to: globex.address, value: "125000", ref: ethers.id("INV-2026-0001") });
-    expect(written).to.not.have.property("information");
+    expect(written.information).to.deep.equal({ reference: "INV-2026-0001" }); // the text travels when it settles
 
     // anyone allowed may submit it; the submitter here is the payee
     const settled = ok(await run("payment:settle", { file: file("p1.json"), from: globex.address }));
-    expect(settled).to.include(`paid 1,250.00 USD from ${acme.address} to ${globex.address}, reference ${ethers.id("INV-2026-0001")}`);
+    // the reference's text travelled in the settling transaction and is read back from it
+    expect(settled).to.include(`paid 1,250.00 USD from ${acme.address} to ${globex.address}, reference "INV-2026-0001"`);
     expect(await token.balanceOf(globex.address)).to.equal(usd("1250.00"));
     const [event] = await token.queryFilter(token.filters.ReferencedTransfer(acme.address, globex.address));
     expect(event.args.ref).to.equal(ethers.id("INV-2026-0001"));
