@@ -72,7 +72,7 @@ describe("QBFT network permissioning and validator votes", function () {
 
   after(async function () {
     // a test that failed half way leaves the network as it found it: node4 voted out, then stopped
-    if ((await validatorsOf(0).catch(() => [])).includes(reader.address)) {
+    if ((await validatorsOf(0).catch((): string[] => [])).includes(reader.address)) {
       for (const i of majority) await proposeValidator(i, reader.address, false).catch(() => undefined);
       await voteTakesEffect(reader.address, false).catch(() => undefined);
     }
