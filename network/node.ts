@@ -91,9 +91,12 @@ export function prepareNode(node: NodeKey, staticPeers: string[]): string {
   return dir;
 }
 
+/** The client the network was started with (network/data/network.json); GoQuorum before any start. */
+const currentClient = (): Client => (fs.existsSync(launchFile()) ? launch().client : "geth");
+
 /** A node's IPC socket: the only interface with the admin and QBFT voting APIs (network/ipc.ts). */
 export function ipcPath(i: number): string {
-  const client = fs.existsSync(launchFile()) ? launch().client : "geth";
+  const client = currentClient();
   return path.join(nodeDir(i), client === "geth" ? "geth.ipc" : "besu.ipc");
 }
 
@@ -104,7 +107,7 @@ export function ipc<T>(i: number, method: string, params: unknown[] = []): Promi
 
 /** The validator set at the head, as node i sees it (GoQuorum istanbul_getValidators, Besu qbft_*), over IPC. */
 export async function validatorsOf(i: number): Promise<string[]> {
-  const client = fs.existsSync(launchFile()) ? launch().client : "geth";
+  const client = currentClient();
   const set = client === "geth"
     ? await ipc<string[]>(i, "istanbul_getValidators", ["latest"])
     : await ipc<string[]>(i, "qbft_getValidatorsByBlockNumber", ["latest"]);
@@ -116,14 +119,14 @@ export async function validatorsOf(i: number): Promise<string[]> {
  * until it takes effect; it does once more than half of the current validators voted alike. Over IPC.
  */
 export async function proposeValidator(i: number, address: string, add: boolean): Promise<void> {
-  const client = fs.existsSync(launchFile()) ? launch().client : "geth";
+  const client = currentClient();
   if (client === "geth") await ipc(i, "istanbul_propose", [address, add]);
   else await ipc(i, "qbft_proposeValidatorVote", [address, add]);
 }
 
 /** Withdraws node i's pending vote about `address` (after it took effect, or to abandon it). */
 export async function discardVote(i: number, address: string): Promise<void> {
-  const client = fs.existsSync(launchFile()) ? launch().client : "geth";
+  const client = currentClient();
   if (client === "geth") await ipc(i, "istanbul_discard", [address]);
   else await ipc(i, "qbft_discardValidatorVote", [address]);
 }
