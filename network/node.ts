@@ -313,15 +313,17 @@ export async function waitForBlocks(nodes: NodeKey[], timeoutMs: number): Promis
 
 /**
  * Checks that the node on the IPC socket of this node's data folder holds this node's key (admin_nodeInfo)
- * and that its HTTP port serves the same chain (the same hash for block 1): the admin and istanbul APIs are
- * not on HTTP, so HTTP alone cannot say which node answers.
+ * and that its HTTP port serves the same chain (the same hash for block 1, once there is one): the admin and
+ * istanbul APIs are not on HTTP, so HTTP alone cannot say which node answers.
  */
 async function answersAsItself(node: NodeKey, provider: JsonRpcProvider): Promise<void> {
   const info = await ipc<{ enode: string }>(node.index, "admin_nodeInfo");
   if (enodeId(info.enode) !== node.enodeId) throw new Error(`${ipcPath(node.index)} is not node${node.index}: another network holds the port`);
-  const viaIpc = await ipc<{ hash: string } | null>(node.index, "eth_getBlockByNumber", ["0x1", false]);
+  // HTTP first: once block 1 is there, the node behind the IPC socket has it too if it is the same node
   const viaHttp = await provider.getBlock(1);
-  if ((viaIpc?.hash ?? null) !== (viaHttp?.hash ?? null)) {
+  if (!viaHttp) return;
+  const viaIpc = await ipc<{ hash: string } | null>(node.index, "eth_getBlockByNumber", ["0x1", false]);
+  if (viaIpc?.hash !== viaHttp.hash) {
     throw new Error(`${rpcUrl(node)} serves another chain than node${node.index} (block 1 ${viaHttp?.hash} against ${viaIpc?.hash}): another network holds the port`);
   }
 }
