@@ -146,17 +146,31 @@ export function besuGenesis(validators: string[]): Record<string, unknown> {
   return genesis(validators, { qbft: QBFT_TIMING });
 }
 
-/** GoQuorum's command line for one validator (run with PRIVATE_CONFIG=ignore: no privacy manager). */
-export function gethArgs(node: NodeKey, datadir: string): string[] {
+/** How one GoQuorum node is run: every bank node has JSON-RPC and node permissioning; see gethArgs. */
+export interface GethOptions {
+  /** JSON-RPC over HTTP on node.rpcPort (default true). */
+  http?: boolean;
+  /** `--permissioned`: peers only with the enodes of <datadir>/permissioned-nodes.json (default true). */
+  permissioned?: boolean;
+}
+
+/**
+ * GoQuorum's command line for one node (run with PRIVATE_CONFIG=ignore: no privacy manager). The admin,
+ * personal and istanbul (QBFT voting) APIs are served only on the IPC file <datadir>/geth.ipc, never on HTTP:
+ * GoQuorum enables APIs per namespace, and `istanbul` holds `propose` and `discard` beside the reads.
+ */
+export function gethArgs(node: NodeKey, datadir: string, options: GethOptions = {}): string[] {
+  const { http = true, permissioned = true } = options;
   return [
     "--datadir", datadir, "--networkid", String(CHAIN_ID), "--nodiscover", "--syncmode", "full",
     "--mine", "--miner.threads", "1", "--miner.gasprice", "0",
     "--miner.gaslimit", GAS_LIMIT.toString(), "--miner.gastarget", GAS_LIMIT.toString(),
     // peers only from this machine (GoQuorum 24.4 listens on every interface; this refuses other hosts)
     "--port", String(node.p2pPort), "--netrestrict", "127.0.0.1/32",
-    "--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort),
-    // no admin or personal API over HTTP (CORS is open for browser wallets; the nodes hold no keys)
-    "--http.api", "eth,net,web3,txpool,istanbul", "--http.corsdomain", "*",
+    // and only the bank's nodes: <datadir>/permissioned-nodes.json, read again at every connection
+    ...(permissioned ? ["--permissioned"] : []),
+    // no admin, personal or istanbul API over HTTP (CORS is open for browser wallets; the nodes hold no keys)
+    ...(http ? ["--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort), "--http.api", HTTP_APIS.join(","), "--http.corsdomain", "*"] : []),
     "--txpool.globalslots", String(TXPOOL.globalSlots), "--txpool.accountslots", String(TXPOOL.accountSlots),
     "--txpool.globalqueue", String(TXPOOL.globalQueue), "--txpool.accountqueue", String(TXPOOL.accountQueue),
     // one log line per block, not per submitted transaction (internal/ethapi logs each at INFO)
@@ -164,12 +178,29 @@ export function gethArgs(node: NodeKey, datadir: string): string[] {
   ];
 }
 
-/** Besu's command line for the same validator, from the same generated files. */
-export function besuArgs(node: NodeKey, datadir: string, genesisFile: string, staticNodesFile: string): string[] {
+/** The JSON-RPC namespaces served over HTTP by GoQuorum (Besu: the same in capitals). */
+export const HTTP_APIS = ["eth", "net", "web3", "txpool"];
+
+/** Besu's file names in network/data/: its node allowlist (TOML) for 127.0.0.1 and for the compose network. */
+export const BESU_PERMISSIONS_FILE = "permissions_config.toml";
+export const BESU_COMPOSE_PERMISSIONS_FILE = "permissions_config.besu.toml";
+
+/** Besu's permissions configuration file: the enode URLs it accepts as peers (`nodes-allowlist`). */
+export function besuPermissionsToml(enodes: string[]): string {
+  return `# Besu local node permissioning: peers only with these nodes (--permissions-nodes-config-file).\nnodes-allowlist=${JSON.stringify(enodes)}\n`;
+}
+
+/**
+ * Besu's command line for the same validator, from the same generated files. HTTP serves no ADMIN, QBFT or
+ * PERM API: those are on the IPC socket <datadir>/besu.ipc only (Besu's early-access `--Xrpc-ipc-*` options).
+ */
+export function besuArgs(node: NodeKey, datadir: string, genesisFile: string, staticNodesFile: string, permissionsFile: string): string[] {
   return [
     `--data-path=${datadir}`, `--genesis-file=${genesisFile}`, `--node-private-key-file=${datadir}/key`,
     `--static-nodes-file=${staticNodesFile}`, "--discovery-enabled=false", `--p2p-port=${node.p2pPort}`,
+    "--permissions-nodes-config-file-enabled", `--permissions-nodes-config-file=${permissionsFile}`,
     "--rpc-http-enabled", "--rpc-http-host=127.0.0.1", `--rpc-http-port=${node.rpcPort}`,
-    "--rpc-http-api=ETH,NET,WEB3,QBFT,ADMIN,TXPOOL", "--min-gas-price=0", "--host-allowlist=*",
+    `--rpc-http-api=${HTTP_APIS.map((a) => a.toUpperCase()).join(",")}`, "--min-gas-price=0", "--host-allowlist=*",
+    "--Xrpc-ipc-enabled", `--Xrpc-ipc-path=${datadir}/besu.ipc`, "--Xrpc-ipc-apis=ETH,NET,ADMIN,QBFT,PERM",
   ];
 }

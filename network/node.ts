@@ -2,10 +2,12 @@ import { spawn, spawnSync } from "child_process";
 import fs from "fs";
 import net from "net";
 import path from "path";
-import { JsonRpcProvider } from "ethers";
+import { getAddress, JsonRpcProvider } from "ethers";
 import {
-  besuArgs, besuGenesis, CHAIN_ID, composeHost, DEV_MNEMONIC, devAccounts, enodeUrl, gethArgs, gethGenesis, nodeKeys, NodeKey,
+  BESU_COMPOSE_PERMISSIONS_FILE, BESU_PERMISSIONS_FILE, besuArgs, besuGenesis, besuPermissionsToml, CHAIN_ID, composeHost, DEV_MNEMONIC,
+  devAccounts, enodeUrl, gethArgs, gethGenesis, GethOptions, nodeKeys, NodeKey,
 } from "./genesis";
+import { ipcCall } from "./ipc";
 
 import { NetworkBlocked, resolveGeth } from "./geth-binary";
 
@@ -16,13 +18,122 @@ export const DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(__dirname, "data"
 /** The project's Hardhat binary (not npx), for suites and commands run against the network. */
 export const HARDHAT = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
 
-const nodeDir = (i: number) => path.join(DATA_DIR, `node${i}`);
+export const nodeDir = (i: number) => path.join(DATA_DIR, `node${i}`);
 const pidFile = (i: number) => path.join(nodeDir(i), "node.pid");
 export const rpcUrl = (node: NodeKey) => `http://127.0.0.1:${node.rpcPort}`;
 
+/** GoQuorum reads its allowlist from <datadir>/permissioned-nodes.json; network/data/ holds the master copy. */
+export const PERMISSIONED_NODES = "permissioned-nodes.json";
+const allowlistFile = () => path.join(DATA_DIR, PERMISSIONED_NODES);
+
+/** The enode URLs allowed to peer with the bank's nodes (network/data/permissioned-nodes.json). */
+export function allowlist(): string[] {
+  return fs.existsSync(allowlistFile()) ? JSON.parse(fs.readFileSync(allowlistFile(), "utf8")) as string[] : [];
+}
+
+/** The node folders in network/data/ (node0..node3, and any node the bank added), by index. */
+function nodeIndexes(): number[] {
+  if (!fs.existsSync(DATA_DIR)) return [];
+  return fs.readdirSync(DATA_DIR).map((f) => /^node(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+}
+
+const enodeId = (enode: string) => /^enode:\/\/([0-9a-f]{128})@/i.exec(enode)?.[1].toLowerCase();
+
 /**
- * Writes the generated network: both genesis files, each validator's development key, static nodes and
- * the start commands (start-nodeN.sh) a person can run by hand.
+ * Writes the allowlist: the master copy, every node folder's permissioned-nodes.json (GoQuorum reads it again
+ * at each new connection: a running node takes a change without restart; peers already connected stay until
+ * their connection ends) and Besu's permissions TOML files (Besu reads them at start-up).
+ */
+function writeAllowlist(enodes: string[]): void {
+  const json = `${JSON.stringify(enodes, null, 2)}\n`;
+  fs.writeFileSync(allowlistFile(), json);
+  for (const i of nodeIndexes()) fs.writeFileSync(path.join(nodeDir(i), PERMISSIONED_NODES), json);
+  fs.writeFileSync(path.join(DATA_DIR, BESU_PERMISSIONS_FILE), besuPermissionsToml(enodes));
+  const compose = nodeKeys().map((n) => enodeUrl(n, composeHost(n)));
+  const others = enodes.filter((e) => !nodeKeys().some((n) => enodeId(e) === n.enodeId));
+  fs.writeFileSync(path.join(DATA_DIR, BESU_COMPOSE_PERMISSIONS_FILE), besuPermissionsToml([...compose, ...others]));
+}
+
+/**
+ * Adds a node to the allowlist of every node of this network (`network/cli.ts allow <enode>`), running or
+ * not; returns false if it was already there. An enode URL is `enode://<128 hex digits>@<host>:<port>`.
+ */
+export function allowNode(enode: string): boolean {
+  const id = enodeId(enode);
+  if (!id) throw new Error(`"${enode}" is not an enode URL (enode://<128 hex digits of the node's public key>@<host>:<port>)`);
+  const current = allowlist();
+  if (current.some((e) => enodeId(e) === id)) return false;
+  writeAllowlist([...current, enode]);
+  return true;
+}
+
+/** Removes a node from every node's allowlist; returns false if it was not there. */
+export function disallowNode(enode: string): boolean {
+  const id = enodeId(enode);
+  const current = allowlist();
+  const kept = current.filter((e) => enodeId(e) !== id);
+  if (kept.length === current.length) return false;
+  writeAllowlist(kept);
+  return true;
+}
+
+/**
+ * Writes one node's data folder: its development node key (for Besu and for GoQuorum), its static peers
+ * and the network's allowlist.
+ */
+export function prepareNode(node: NodeKey, staticPeers: string[]): string {
+  const dir = nodeDir(node.index);
+  fs.mkdirSync(path.join(dir, "geth"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "key"), node.privateKey.slice(2)); // Besu's --node-private-key-file
+  fs.writeFileSync(path.join(dir, "geth", "nodekey"), node.privateKey.slice(2)); // GoQuorum reads <datadir>/geth/nodekey
+  fs.writeFileSync(path.join(dir, "static-nodes.json"), `${JSON.stringify(staticPeers, null, 2)}\n`); // GoQuorum reads <datadir>/static-nodes.json
+  fs.writeFileSync(path.join(dir, PERMISSIONED_NODES), `${JSON.stringify(allowlist(), null, 2)}\n`);
+  return dir;
+}
+
+/** The client the network was started with (network/data/network.json); GoQuorum before any start. */
+const currentClient = (): Client => (fs.existsSync(launchFile()) ? launch().client : "geth");
+
+/** A node's IPC socket: the only interface with the admin and QBFT voting APIs (network/ipc.ts). */
+export function ipcPath(i: number): string {
+  const client = currentClient();
+  return path.join(nodeDir(i), client === "geth" ? "geth.ipc" : "besu.ipc");
+}
+
+/** A JSON-RPC call on node i's IPC socket. */
+export function ipc<T>(i: number, method: string, params: unknown[] = []): Promise<T> {
+  return ipcCall<T>(ipcPath(i), method, params);
+}
+
+/** The validator set at the head, as node i sees it (GoQuorum istanbul_getValidators, Besu qbft_*), over IPC. */
+export async function validatorsOf(i: number): Promise<string[]> {
+  const client = currentClient();
+  const set = client === "geth"
+    ? await ipc<string[]>(i, "istanbul_getValidators", ["latest"])
+    : await ipc<string[]>(i, "qbft_getValidatorsByBlockNumber", ["latest"]);
+  return set.map((a) => getAddress(a));
+}
+
+/**
+ * Casts node i's vote to add (`add` true) or remove a validator: the node puts it in the blocks it proposes
+ * until it takes effect; it does once more than half of the current validators voted alike. Over IPC.
+ */
+export async function proposeValidator(i: number, address: string, add: boolean): Promise<void> {
+  const client = currentClient();
+  if (client === "geth") await ipc(i, "istanbul_propose", [address, add]);
+  else await ipc(i, "qbft_proposeValidatorVote", [address, add]);
+}
+
+/** Withdraws node i's pending vote about `address` (after it took effect, or to abandon it). */
+export async function discardVote(i: number, address: string): Promise<void> {
+  const client = currentClient();
+  if (client === "geth") await ipc(i, "istanbul_discard", [address]);
+  else await ipc(i, "qbft_discardValidatorVote", [address]);
+}
+
+/**
+ * Writes the generated network: both genesis files, each validator's development key, static nodes, the
+ * allowlist of the bank's nodes and the start commands (start.sh) a person can run by hand.
  */
 export function generate(client: Client, gethBin = "geth"): NodeKey[] {
   const nodes = nodeKeys();
@@ -36,15 +147,12 @@ export function generate(client: Client, gethBin = "geth"): NodeKey[] {
   fs.writeFileSync(path.join(DATA_DIR, "static-nodes.json"), staticNodes);
   const composeNodes = nodes.map((n) => enodeUrl(n, composeHost(n)));
   fs.writeFileSync(path.join(DATA_DIR, "static-nodes.besu.json"), `${JSON.stringify(composeNodes, null, 2)}\n`);
+  // the validators, and every node the bank allowed since (a new generation keeps them)
+  const allowed = nodes.map((n) => enodeUrl(n));
+  writeAllowlist([...allowed, ...allowlist().filter((e) => !allowed.some((a) => enodeId(a) === enodeId(e)))]);
   for (const node of nodes) {
-    const dir = nodeDir(node.index);
-    fs.mkdirSync(path.join(dir, "geth"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "key"), node.privateKey.slice(2)); // Besu's --node-private-key-file
-    fs.writeFileSync(path.join(dir, "geth", "nodekey"), node.privateKey.slice(2)); // GoQuorum reads <datadir>/geth/nodekey
-    fs.writeFileSync(path.join(dir, "static-nodes.json"), staticNodes); // GoQuorum reads <datadir>/static-nodes.json
-    const command = client === "geth"
-      ? [gethBin, ...gethArgs(node, dir)]
-      : ["besu", ...besuArgs(node, dir, path.join(DATA_DIR, "genesis.besu.json"), path.join(DATA_DIR, "static-nodes.json"))];
+    const dir = prepareNode(node, nodes.map((n) => enodeUrl(n)));
+    const command = client === "geth" ? [gethBin, ...gethArgs(node, dir)] : ["besu", ...besuCommand(node)];
     const quoted = command.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(" ");
     fs.writeFileSync(path.join(dir, "start.sh"), `#!/usr/bin/env bash\n# ${notice}\nexport PRIVATE_CONFIG=ignore\nexec ${quoted}\n`, { mode: 0o755 });
   }
@@ -91,13 +199,21 @@ interface Launch {
 }
 const launchFile = () => path.join(DATA_DIR, "network.json");
 
+function besuCommand(node: NodeKey): string[] {
+  const file = (name: string) => path.join(DATA_DIR, name);
+  return besuArgs(node, nodeDir(node.index), file("genesis.besu.json"), file("static-nodes.json"), file(BESU_PERMISSIONS_FILE));
+}
+
 function launch(): Launch {
   if (!fs.existsSync(launchFile())) throw new Error(`the QBFT network was never started here (no ${launchFile()}): run npm run network:up`);
   return JSON.parse(fs.readFileSync(launchFile(), "utf8")) as Launch;
 }
 
-/** Starts one validator in the background from its data folder (logs in network/data/nodeN/node.log). */
-export function startNode(node: NodeKey): void {
+/**
+ * Starts one node in the background from its data folder (logs in network/data/nodeN/node.log): a validator,
+ * or a node written by prepareNode (GoQuorum options: see gethArgs).
+ */
+export function startNode(node: NodeKey, options: GethOptions = {}): void {
   if (running(node.index)) return;
   const { client, command } = launch();
   const dir = nodeDir(node.index);
@@ -111,9 +227,9 @@ export function startNode(node: NodeKey): void {
       const reason = `${init.stderr}${init.stdout}`.split("\n").find((l) => /Fatal|incompatible|mismatch/i.test(l)) ?? `exit ${init.status}`;
       throw new Error(`node${node.index}: ${dir} does not take network/data/genesis.geth.json (${reason.trim()}): run npm run network:down -- --reset to start a new chain`);
     }
-    args = gethArgs(node, dir);
+    args = gethArgs(node, dir, options);
   } else {
-    args = besuArgs(node, dir, path.join(DATA_DIR, "genesis.besu.json"), path.join(DATA_DIR, "static-nodes.json"));
+    args = besuCommand(node);
   }
   const logFd = fs.openSync(path.join(dir, "node.log"), "a");
   const child = spawn(command, args, { detached: true, stdio: ["ignore", logFd, logFd], env });
@@ -178,10 +294,7 @@ export async function waitForBlocks(nodes: NodeKey[], timeoutMs: number): Promis
       for (;;) {
         if (!running(node.index)) throw new Error(`node${node.index} exited; see ${log}`);
         try {
-          const address = await provider.send("istanbul_nodeAddress", []) as string;
-          if (address.toLowerCase() !== node.address.toLowerCase()) {
-            throw new Error(`${rpcUrl(node)} answers as validator ${address}, not node${node.index} (${node.address}): another network holds the port`);
-          }
+          await answersAsItself(node, provider);
           const head = await provider.getBlockNumber();
           first ??= head;
           if (head > first) break;
@@ -198,13 +311,30 @@ export async function waitForBlocks(nodes: NodeKey[], timeoutMs: number): Promis
   }
 }
 
-/** Whether the local network answers as ours on node0 (its QBFT address is node0's). */
+/**
+ * Checks that the node on the IPC socket of this node's data folder holds this node's key (admin_nodeInfo)
+ * and that its HTTP port serves the same chain (the same hash for block 1, once there is one): the admin and
+ * istanbul APIs are not on HTTP, so HTTP alone cannot say which node answers.
+ */
+async function answersAsItself(node: NodeKey, provider: JsonRpcProvider): Promise<void> {
+  const info = await ipc<{ enode: string }>(node.index, "admin_nodeInfo");
+  if (enodeId(info.enode) !== node.enodeId) throw new Error(`${ipcPath(node.index)} is not node${node.index}: another network holds the port`);
+  // HTTP first: once block 1 is there, the node behind the IPC socket has it too if it is the same node
+  const viaHttp = await provider.getBlock(1);
+  if (!viaHttp) return;
+  const viaIpc = await ipc<{ hash: string } | null>(node.index, "eth_getBlockByNumber", ["0x1", false]);
+  if (viaIpc?.hash !== viaHttp.hash) {
+    throw new Error(`${rpcUrl(node)} serves another chain than node${node.index} (block 1 ${viaHttp?.hash} against ${viaIpc?.hash}): another network holds the port`);
+  }
+}
+
+/** Whether the local network answers as ours on node0 (its IPC socket is node0's and HTTP serves its chain). */
 export async function isUp(): Promise<boolean> {
   const node = nodeKeys()[0];
   const provider = new JsonRpcProvider(rpcUrl(node), CHAIN_ID, { staticNetwork: true });
   try {
-    const address = await provider.send("istanbul_nodeAddress", []) as string;
-    return address.toLowerCase() === node.address.toLowerCase();
+    await answersAsItself(node, provider);
+    return true;
   } catch {
     return false;
   } finally {
@@ -227,7 +357,8 @@ export async function withNetwork<T>(body: () => Promise<T>, log: (line: string)
 }
 
 export async function down(reset: boolean, log: (line: string) => void = console.log): Promise<void> {
-  for (const node of nodeKeys()) await stopNode(node.index);
+  // the validators and every other node started from network/data/ (an added node, a test's outsider)
+  for (const i of new Set([...nodeKeys().map((n) => n.index), ...nodeIndexes()])) await stopNode(i);
   if (reset) fs.rmSync(DATA_DIR, { recursive: true, force: true });
   log(`QBFT network stopped${reset ? " and its data removed" : ""}`);
 }
@@ -242,7 +373,7 @@ export interface NodeStatus {
   error?: string;
 }
 
-/** Each node's block height, peer count and validator set, read over JSON-RPC. */
+/** Each validator's block height and peer count (JSON-RPC over HTTP) and validator set (over IPC). */
 export async function status(): Promise<NodeStatus[]> {
   const result: NodeStatus[] = [];
   for (const node of nodeKeys()) {
@@ -251,8 +382,7 @@ export async function status(): Promise<NodeStatus[]> {
     try {
       entry.head = await provider.getBlockNumber();
       entry.peers = Number(await provider.send("net_peerCount", []));
-      entry.validators = await provider.send("istanbul_getValidators", ["latest"])
-        .catch(() => provider.send("qbft_getValidatorsByBlockNumber", ["latest"])) as string[];
+      entry.validators = await validatorsOf(node.index);
     } catch (e) {
       entry.error = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message.split("\n")[0];
     }

@@ -6,11 +6,13 @@ import { HARDHAT, withNetwork } from "./node";
 const SUITES: Record<string, string> = {
   lifecycle: "network/test/lifecycle.test.ts",
   faults: "network/test/faults.test.ts",
+  permissioning: "network/test/permissioning.test.ts",
   hsm: "network/test/deploy-hsm.test.ts",
 };
 
 /**
- * `npm run test:qbft` (lifecycle), `npm run test:faults` and `npm run test:qbft-hsm` (a deployment signed with HSM keys): start the local QBFT network unless it is
+ * `npm run test:qbft` (lifecycle), `npm run test:faults`, `npm run test:qbft-hsm` (a deployment signed with HSM keys) and
+ * `npx ts-node network/test-qbft.ts permissioning` (node allowlist, validator votes): start the local QBFT network unless it is
  * already running, run the suite against it over JSON-RPC (`--network qbft`), and stop the network again
  * if this run started it. Exit code 3: the node could not be had at all (see network/geth-binary.ts).
  */

@@ -2,6 +2,7 @@ import { CommonArgs } from "../../lib/cli/context";
 import { amountsJson, out } from "../../lib/cli/output";
 import { ESCROW_KEY, recordedKeys } from "../../lib/deployment";
 import { backingPercent, formatAge, isoDate, percentText } from "../../lib/format";
+import { decodeQbftExtraData } from "../../network/genesis";
 import { action, command } from "./command";
 
 interface CurrencyStatus {
@@ -98,9 +99,10 @@ command("status", "Where things stand: per currency supply, reserves, headroom, 
     const head = await hre.ethers.provider.getBlock("latest");
     let validators: string[] | undefined;
     try {
-      validators = (await hre.ethers.provider.send("istanbul_getValidators", ["latest"])) as string[];
+      // a QBFT block header carries the validator set (the istanbul API is not served over HTTP)
+      validators = decodeQbftExtraData(head!.extraData).validators;
     } catch {
-      validators = undefined; // not a QBFT node (the in-process network)
+      validators = undefined; // not a QBFT chain (the in-process network)
     }
     const network = { name: hre.network.name, chainId: ctx.record.chainId, head: head!.number, headTime: head!.timestamp, validators };
     ctx.report({ network, currencies, escrow: escrowAddress ? { address: escrowAddress, locked } : undefined }, () => {

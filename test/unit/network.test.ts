@@ -3,9 +3,11 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { computeAddress, decodeRlp, ethers } from "ethers";
+import net from "net";
 import {
-  besuGenesis, CHAIN_ID, decodeQbftExtraData, devAccounts, enodeUrl, GAS_LIMIT, gethArgs, gethGenesis, nodeKeys, qbftExtraData, VALIDATORS,
+  besuArgs, besuGenesis, CHAIN_ID, decodeQbftExtraData, devAccounts, enodeUrl, GAS_LIMIT, gethArgs, gethGenesis, nodeKeys, qbftExtraData, VALIDATORS,
 } from "../../network/genesis";
+import { ipcCall } from "../../network/ipc";
 
 describe("local QBFT network generator (network/)", function () {
   const nodes = nodeKeys();
@@ -57,7 +59,7 @@ describe("local QBFT network generator (network/)", function () {
     expect(Object.keys(geth.alloc)).to.deep.equal(devAccounts().map((a) => a.slice(2).toLowerCase()));
   });
 
-  it("fixes the block gas limit for both clients and keeps GoQuorum's nodes to 127.0.0.1 without the admin API", function () {
+  it("fixes the block gas limit for both clients and keeps GoQuorum's nodes to 127.0.0.1 and the allowlist, with no admin, personal or istanbul API over HTTP", function () {
     const geth = gethGenesis(validators) as { config: { transitions: Record<string, unknown>[] }; gasLimit: string };
     const besu = besuGenesis(validators) as { config: Record<string, unknown>; gasLimit: string };
     expect(BigInt(geth.gasLimit)).to.equal(GAS_LIMIT);
@@ -70,8 +72,76 @@ describe("local QBFT network generator (network/)", function () {
     expect(value("--netrestrict")).to.equal("127.0.0.1/32");
     expect(value("--http.addr")).to.equal("127.0.0.1");
     expect(value("--http.port")).to.equal("8547");
-    expect(value("--http.api").split(",")).to.not.include.members(["admin", "personal", "debug", "miner"]);
+    expect(value("--http.api").split(",")).to.deep.equal(["eth", "net", "web3", "txpool"]);
+    expect(args).to.include("--permissioned");
+    const outsider = gethArgs(nodes[2], "/data/x", { http: false, permissioned: false });
+    expect(outsider).to.not.include.members(["--http", "--http.api", "--permissioned"]);
     expect(Number(value("--txpool.globalslots"))).to.be.greaterThan(4096);
+  });
+
+  it("keeps Besu's ADMIN, QBFT and PERM APIs off HTTP (IPC only) and turns on its node allowlist", function () {
+    const args = besuArgs(nodes[1], "/data/node1", "/data/genesis.besu.json", "/data/static-nodes.json", "/data/permissions_config.toml");
+    const value = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+    expect(value("--rpc-http-api")?.split(",")).to.deep.equal(["ETH", "NET", "WEB3", "TXPOOL"]);
+    expect(args).to.include("--permissions-nodes-config-file-enabled");
+    expect(value("--permissions-nodes-config-file")).to.equal("/data/permissions_config.toml");
+    expect(value("--Xrpc-ipc-apis")?.split(",")).to.include.members(["ADMIN", "QBFT"]);
+    expect(value("--Xrpc-ipc-path")).to.equal("/data/node1/besu.ipc");
+    const compose = fs.readFileSync(path.join(__dirname, "..", "..", "network", "besu", "config.toml"), "utf8");
+    expect(compose).to.match(/^rpc-http-api = \["ETH", "NET", "WEB3", "TXPOOL"\]$/m);
+    expect(compose).to.match(/^permissions-nodes-config-file = "\/qbft\/permissions_config\.besu\.toml"$/m);
+  });
+
+  it("calls JSON-RPC over a unix socket and names the socket when the node is not there or answers with an error", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ipc-"));
+    const socket = path.join(dir, "geth.ipc");
+    const server = net.createServer((conn) => conn.on("data", (d) => {
+      const req = JSON.parse(d.toString()) as { id: number; method: string; params: unknown[] };
+      const reply = req.method === "istanbul_getValidators" ? { result: ["0x01"] } : { error: { message: `the method ${req.method} does not exist/is not available` } };
+      const text = JSON.stringify({ jsonrpc: "2.0", id: req.id, ...reply });
+      conn.write(text.slice(0, 10)); // an answer in two chunks
+      setTimeout(() => conn.write(`${text.slice(10)}\n`), 10);
+    }));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      expect(await ipcCall(socket, "istanbul_getValidators", ["latest"])).to.deep.equal(["0x01"]);
+      await expect(ipcCall(socket, "istanbul_nope")).to.be.rejectedWith(`${socket}: istanbul_nope: the method istanbul_nope does not exist/is not available`);
+    } finally {
+      server.close();
+    }
+    await expect(ipcCall(path.join(dir, "missing.ipc"), "eth_blockNumber")).to.be.rejectedWith(/missing\.ipc: cannot connect \(ENOENT\): is the node running\?/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the allowlist of the four validators into every node folder and Besu's TOML, and keeps added nodes across generations", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qbft-"));
+    process.env.QBFT_DATA_DIR = dir;
+    try {
+      delete require.cache[require.resolve("../../network/node")];
+      const { allowNode, allowlist, disallowNode, generate } = await import("../../network/node");
+      generate("geth");
+      const validatorEnodes = nodes.map((n) => enodeUrl(n));
+      const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as string[];
+      for (const n of nodes) expect(read(`node${n.index}/permissioned-nodes.json`)).to.deep.equal(validatorEnodes);
+      expect(fs.readFileSync(path.join(dir, "permissions_config.toml"), "utf8")).to.include(`nodes-allowlist=${JSON.stringify(validatorEnodes)}`);
+      expect(fs.readFileSync(path.join(dir, "permissions_config.besu.toml"), "utf8")).to.include(`enode://${nodes[3].enodeId}@172.16.239.13:30306?discport=0`);
+
+      const added = `enode://${"ab".repeat(64)}@127.0.0.1:30307?discport=0`;
+      expect(allowNode(added)).to.equal(true);
+      expect(allowNode(added.replace("30307", "30399")), "the same node id at another address").to.equal(false);
+      expect(read("node2/permissioned-nodes.json")).to.deep.equal([...validatorEnodes, added]);
+      expect(fs.readFileSync(path.join(dir, "permissions_config.besu.toml"), "utf8")).to.include(added);
+      generate("geth");
+      expect(allowlist(), "a new generation keeps the added node").to.deep.equal([...validatorEnodes, added]);
+      expect(disallowNode(added)).to.equal(true);
+      expect(disallowNode(added)).to.equal(false);
+      expect(read("node0/permissioned-nodes.json")).to.deep.equal(validatorEnodes);
+      expect(() => allowNode("enode://00@127.0.0.1:1")).to.throw(/"enode:\/\/00@127\.0\.0\.1:1" is not an enode URL/);
+    } finally {
+      delete process.env.QBFT_DATA_DIR;
+      delete require.cache[require.resolve("../../network/node")];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes genesis files, keys marked as development keys, static nodes and start commands", async function () {
