@@ -12,7 +12,7 @@ const SUITES: Record<string, string> = {
 
 /**
  * `npm run test:qbft` (lifecycle), `npm run test:faults`, `npm run test:qbft-hsm` (a deployment signed with HSM keys) and
- * `npx ts-node network/test-qbft.ts permissioning` (node allowlist, validator votes): start the local QBFT network unless it is
+ * `npm run test:permissioning` (node allowlist, validator votes): start the local QBFT network unless it is
  * already running, run the suite against it over JSON-RPC (`--network qbft`), and stop the network again
  * if this run started it. Exit code 3: the node could not be had at all (see network/geth-binary.ts).
  */

@@ -594,7 +594,8 @@ describe("Client wallet page in headless Chromium, with a wallet that signs with
     }));
     expect(fs.readFileSync(signed.file, "utf8")).to.equal(fs.readFileSync(commandFile, "utf8"));
     const terms = { from: acme.address, to: globex.address, value: 100_000n, ref: toReference(ref), validAfter: BigInt(validAfter), validBefore: BigInt(validBefore), nonce: ethers.toBeHex(4242, 32) };
-    expect(fs.readFileSync(signed.file, "utf8")).to.equal(signedPaymentFileText(signedPaymentFile(usdAddress, wallet.nodeChainId, await signPayment(acme, domain, terms))));
+    expect(fs.readFileSync(signed.file, "utf8")).to.equal(signedPaymentFileText(signedPaymentFile(usdAddress, wallet.nodeChainId, await signPayment(acme, domain, terms), { reference: ref })));
+    expect(json.information).to.deep.equal({ reference: ref }); // the reference's text travels with the payment when it settles
 
     // The command path accepts the page's file: payment:settle, submitted by the payee.
     const before = { acme: await usd.balanceOf(acme.address), globex: await usd.balanceOf(globex.address) };
