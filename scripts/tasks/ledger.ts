@@ -19,6 +19,8 @@ interface LedgerArgs {
 }
 
 const SUBCOMMANDS = ["sync", "payments"];
+/** 9999-12-31T23:59:59Z: no upper bound. */
+const END_OF_TIME = 253_402_300_799;
 
 /** The ledger database of the network (DATABASE_URL, LEDGER_DIR or ledger-data/<network>), migrated. */
 async function open(network: string, mustExist: boolean) {
@@ -58,7 +60,8 @@ async function sync(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
 async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
   if (!args.participant) throw new Failure("BAD_INPUT", "--participant is needed: an LEI, a participant name or its 0x id");
   const from = args.from ? parseDate(args.from, "--from", "start") : 0;
-  const to = args.to ? parseDate(args.to, "--to", "end") : Math.floor(Date.now() / 1000);
+  // Without --to: up to the ledger's last block (block times may run ahead of this machine's clock).
+  const to = args.to ? parseDate(args.to, "--to", "end") : END_OF_TIME;
   if (from > to) throw new Failure("BAD_INPUT", `--from ${isoDate(from)} is after --to ${isoDate(to)}`);
   const db = await open(hre.network.name, true);
   try {
@@ -68,10 +71,10 @@ async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
     const list = await participantPayments(db, participant, from, to);
     const label = participant.name ? participantNameLabel(participant.name) : participant.id;
     if (args.json) {
-      out.line(toJson({ participant: { id: participant.id, label }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
+      out.line(toJson({ participant: { id: participant.id, label }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
       return;
     }
-    out.line(`payments of ${label} from ${isoDate(from)} to ${isoDate(to)} (ledger at block ${cursor.lastBlock}): ${list.length}`);
+    out.line(`payments of ${label} from ${isoDate(from)} to ${args.to ? isoDate(to) : "the last block"} (ledger at block ${cursor.lastBlock}): ${list.length}`);
     if (list.length === 0) return;
     printTable(["booked", "dir", "amount", "counterparty", "reference", "UETR", "end-to-end id", "remittance", "creditor ref", "tx"], list.map((p) => [
       isoDate(Math.floor(p.time.getTime() / 1000)), p.direction, `${formatAmount(p.amount, p.decimals)} ${p.currency}`, counterpartyLabel(p),
@@ -86,7 +89,7 @@ readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` in
   .addPositionalParam("subcommand", `what to do: ${SUBCOMMANDS.join(" or ")}`)
   .addOptionalParam("participant", "payments: the participant, by LEI, name or 0x id")
   .addOptionalParam("from", "payments: the first booking date (YYYY-MM-DD, ISO 8601 or unix seconds; default: the beginning)")
-  .addOptionalParam("to", "payments: the last booking date (default: now)")
+  .addOptionalParam("to", "payments: the last booking date (default: up to the ledger's last block)")
   .setAction(standalone<LedgerArgs>(async (args, hre) => {
     if (args.subcommand === "sync") return sync(args, hre);
     if (args.subcommand === "payments") return payments(args, hre);
