@@ -52,5 +52,4 @@ describe("ledger: sync into PostgreSQL", function () {
     await syncLedger(small, ethers.provider, f.record, { blockRange: 2 });
     expect(await ledgerRows(small)).to.deep.equal(rows);
   });
-
 });
