@@ -121,14 +121,14 @@ export function referenceLabel(p: LedgerPayment): string {
   return p.reference ? refText(p.reference) : "";
 }
 
-/** A payment for --json: amounts in currency units (and the smallest unit), the counterparty with its LEI or name. */
+/** A payment for --json: `amount` in the smallest unit beside `amountText` in currency units, the counterparty with its LEI or name. */
 export function paymentJson(p: LedgerPayment): Record<string, unknown> {
   return {
     time: p.time.toISOString().replace(".000Z", "Z"),
     direction: p.direction,
     currency: p.currency,
-    amount: formatAmount(p.amount, p.decimals).replace(/,/g, ""),
-    amountMinor: p.amount.toString(),
+    amount: p.amount.toString(),
+    amountText: `${formatAmount(p.amount, p.decimals)} ${p.currency}`,
     wallet: p.wallet,
     counterparty: { wallet: p.counterpartyWallet, id: p.counterpartyId ?? null, ...participantFields(p.counterpartyName) },
     reference: p.reference ? referenceLabel(p) : null,

@@ -2,7 +2,7 @@ import fs from "fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { connectedChainId, readDeployment, requireRecordOnChain } from "../../lib/deployment";
 import { Failure } from "../../lib/failure";
-import { formatAmount, isoDate, parseDate, participantNameLabel } from "../../lib/format";
+import { formatAmount, isoDate, parseDate, participantFields, participantNameLabel } from "../../lib/format";
 import { requireNetworkEnv } from "../../lib/networks";
 import { out, printTable, toJson } from "../../lib/cli/output";
 import { ledgerLocation, openLedger } from "../../lib/ledger/db";
@@ -71,7 +71,7 @@ async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
     const list = await participantPayments(db, participant, from, to);
     const label = participant.name ? participantNameLabel(participant.name) : participant.id;
     if (args.json) {
-      out.line(toJson({ participant: { id: participant.id, label }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
       return;
     }
     out.line(`payments of ${label} from ${isoDate(from)} to ${args.to ? isoDate(to) : "the last block"} (ledger at block ${cursor.lastBlock}): ${list.length}`);

@@ -15,17 +15,17 @@ describe("ledger: commands", function () {
     expect(synced).to.match(/^indexed blocks \d+\.\.\d+ \(\d+ blocks\): \d+ events, \d+ rows in [\d.]+ s \(\d+ events\/s\) into /m);
 
     const json = JSON.parse(ok(await run("ledger", { subcommand: "payments", participant: ACME_LEI, from: "2000-01-01", json: true })));
-    expect(json.participant).to.deep.include({ label: `LEI ${ACME_LEI}` });
-    const rows = json.payments.map((p: Record<string, unknown>) => [p.direction, p.amount, (p.counterparty as { lei: string }).lei, p.reference, p.uetr, p.endToEndId, p.remittance, p.batch]);
+    expect(json.participant).to.deep.include({ lei: ACME_LEI, name: null });
+    const rows = json.payments.map((p: Record<string, unknown>) => [p.direction, p.amountText, (p.counterparty as { lei: string }).lei, p.reference, p.uetr, p.endToEndId, p.remittance, p.batch]);
     expect(rows).to.deep.equal([
-      ["out", "100.00", GLOBEX_LEI, null, null, null, null, false],
-      ["out", "250.00", GLOBEX_LEI, "INV-2027-001", null, null, null, false],
-      ["out", "1234.56", GLOBEX_LEI, informationReference(ISO_PAYMENT), ISO_PAYMENT.uetr, ISO_PAYMENT.endToEndId, ISO_PAYMENT.remittance, false],
-      ["out", "7.00", GLOBEX_LEI, "PLAIN-7", null, null, null, false],
-      ["out", "300.00", GLOBEX_LEI, "BATCH-1", null, null, null, true],
-      ["in", "120.00", GLOBEX_LEI, "BATCH-2", null, null, null, true],
+      ["out", "100.00 USD", GLOBEX_LEI, null, null, null, null, false],
+      ["out", "250.00 USD", GLOBEX_LEI, "INV-2027-001", null, null, null, false],
+      ["out", "1,234.56 USD", GLOBEX_LEI, informationReference(ISO_PAYMENT), ISO_PAYMENT.uetr, ISO_PAYMENT.endToEndId, ISO_PAYMENT.remittance, false],
+      ["out", "7.00 USD", GLOBEX_LEI, "PLAIN-7", null, null, null, false],
+      ["out", "300.00 USD", GLOBEX_LEI, "BATCH-1", null, null, null, true],
+      ["in", "120.00 USD", GLOBEX_LEI, "BATCH-2", null, null, null, true],
     ]);
-    expect(json.payments[1]).to.deep.include({ currency: "USD", amountMinor: "25000", referenceHex: informationReference(INVOICE) });
+    expect(json.payments[1]).to.deep.include({ currency: "USD", amount: "25000", referenceHex: informationReference(INVOICE) });
     expect(json.payments[0].txHash).to.match(/^0x[0-9a-f]{64}$/);
     expect(json.payments[0].time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
