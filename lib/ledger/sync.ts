@@ -124,15 +124,36 @@ function plain(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "string") return ethers.isAddress(value) ? value.toLowerCase() : value;
   if (value instanceof ethers.Result) {
-    const obj = value.toObject();
-    const keys = Object.keys(obj);
-    if (keys.length === value.length && keys.every((k) => k !== "" && !/^_/.test(k))) {
-      return Object.fromEntries(keys.map((k) => [k, plain(obj[k])]));
+    let obj: Record<string, unknown> | undefined;
+    try {
+      obj = value.toObject(); // throws for a list (its items have no names)
+    } catch {
+      obj = undefined;
     }
+    const keys = obj ? Object.keys(obj) : [];
+    if (obj && value.length > 0 && keys.length === value.length) return Object.fromEntries(keys.map((k) => [k, plain(obj[k])]));
     return [...value].map(plain);
   }
   if (Array.isArray(value)) return value.map(plain);
   return value;
+}
+
+/** A dropped connection (a keep-alive socket the node closed, a reset) is retried twice, after 200 and 400 ms. */
+const TRANSIENT = /other side closed|socket hang up|ECONNRESET|EPIPE|ETIMEDOUT|UND_ERR_SOCKET/;
+
+function retrying(rpc: Rpc): Rpc {
+  return {
+    async send(method, params) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await rpc.send(method, params);
+        } catch (e) {
+          if (attempt >= 2 || !TRANSIENT.test(`${(e as Error).message} ${(e as { code?: string }).code ?? ""}`)) throw e;
+          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        }
+      }
+    },
+  };
 }
 
 async function getBlock(rpc: Rpc, n: number): Promise<RpcBlock> {
@@ -161,8 +182,9 @@ async function pooled<T, R>(items: readonly T[], limit: number, f: (item: T) => 
  * interrupted run loses at most the range in flight and the next run resumes after the last committed one.
  * On resume the stored block's hash is checked against the chain: a different chain is refused.
  */
-export async function syncLedger(db: LedgerDb, rpc: Rpc, record: DeploymentRecord, options: SyncOptions = {}): Promise<SyncResult> {
+export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: DeploymentRecord, options: SyncOptions = {}): Promise<SyncResult> {
   const started = Date.now();
+  const rpc = retrying(endpoint);
   const range = options.blockRange ?? blockRangeFromEnv();
   const contracts = Object.entries(record.contracts).map(([key, c]) => ({ key, address: lower(c.address), block: c.block, kind: contractOf(key), name: recordName(key) || key }));
   if (contracts.length === 0) throw new Failure("NOT_FOUND", `the deployment of "${record.network}" records no contracts`);
@@ -337,6 +359,8 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
         } else if (from === d.address && ds.some(on(d, "RedemptionRejected"))) {
           kind = "redemption_refund";
           redemptionId = str(take((e) => on(d, "RedemptionRejected")(e) && addr(e.args.holder) === to)?.args.id);
+        } else if (ds.some((e) => e.name === "SignedTradeBatchSettled")) {
+          kind = "trade_batch_net";
         } else if (escrow && to === escrow) {
           kind = "escrow_lock";
           tradeId = str(ds.find((e) => e.name === "LegFunded" && addr(e.args.party) === from && addr(e.args.token) === d.address)?.args.tradeId);

@@ -2,6 +2,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { appendInformation, informationReference, PaymentInformation } from "../../lib/payment-info";
 import { randomNonce, signPayment, tokenDomain } from "../../lib/payments";
+import { signTrade, tradeHash } from "../../lib/dvp";
 import { participantId, tradeRef } from "../../lib/format";
 import { LedgerDb } from "../../lib/ledger/db";
 import { ACME_LEI, funded, GLOBEX_LEI } from "../tasks/helpers";
@@ -19,7 +20,8 @@ export const LEGAL_REF = ethers.encodeBytes32String("COURT-ORDER-7");
 
 /**
  * The platform with a day of activity: issuance, a plain payment, payments carrying a free-text reference
- * and ISO 20022 information, a signed netted batch, a DvP trade through the escrow, a completed redemption,
+ * and ISO 20022 information, a signed netted batch, a DvP trade through the escrow and a signed one settled
+ * in a batch, a completed redemption,
  * a freeze with a forced transfer under a legal reference, and an unfreeze.
  */
 export async function activity() {
@@ -56,6 +58,13 @@ export async function activity() {
   const tradeId = escrow.interface.parseLog(proposal!.logs.find((l) => escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
   await (await escrow.connect(globex).fund(tradeId)).wait();
   await (await escrow.connect(acme).fund(tradeId)).wait();
+  // A signed DvP trade settled in a batch of one: 10 notes for 100.00 USD, straight between the parties.
+  const signedTrade = { ...trade, assetAmount: 10n, cashAmount: 100_00n, ref: tradeRef("DVP-2") };
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  await (await shares.connect(globex).approve(await escrow.getAddress(), 10n)).wait();
+  await (await usd.connect(acme).approve(await escrow.getAddress(), 100_00n)).wait();
+  const signatures = { sellerSig: await signTrade(globex, await escrow.getAddress(), chainId, signedTrade), buyerSig: await signTrade(acme, await escrow.getAddress(), chainId, signedTrade) };
+  await (await escrow.connect(acme).settleSignedBatch([{ terms: signedTrade, ...signatures }])).wait();
   // A redemption of 500.00, paid out.
   await (await usd.connect(acme).requestRedemption(500_00n)).wait();
   await (await desk.connect(issuer).completeRedemption(1n)).wait();
@@ -63,7 +72,7 @@ export async function activity() {
   await (await usd.connect(compliance).freeze(globex.address)).wait();
   await (await usd.connect(compliance).forceTransfer(globex.address, acme.address, 50_00n, LEGAL_REF)).wait();
   await (await usd.connect(compliance).unfreeze(globex.address)).wait();
-  return { ...f, tradeId, trade };
+  return { ...f, tradeId, trade, signedTrade, signedTradeHash: tradeHash(await escrow.getAddress(), chainId, signedTrade) };
 }
 
 /** Every table's rows in a stable order, for comparing two ledgers. */

@@ -22,6 +22,7 @@ export async function expectActivityBooked(db: Queryable, f: Activity): Promise<
     ["payment", a(f.acme), a(f.globex), "700"],
     ["batch_net", a(f.acme), a(f.globex), "18000"],
     ["trade_delivery", a(f.acme), a(f.globex), "100000"],
+    ["trade_batch_net", a(f.acme), a(f.globex), "10000"],
     ["redemption_request", a(f.acme), usd, "50000"],
     ["redemption_payout", usd, zero, "50000"],
     ["forced_transfer", a(f.globex), a(f.acme), "5000"],
@@ -31,6 +32,7 @@ export async function expectActivityBooked(db: Queryable, f: Activity): Promise<
     { kind: "issuance", from_address: zero, to_address: a(f.globex), amount: "5000", trade_id: null },
     { kind: "escrow_lock", from_address: a(f.globex), to_address: escrow, amount: "100", trade_id: f.tradeId },
     { kind: "escrow_settle", from_address: escrow, to_address: a(f.acme), amount: "100", trade_id: f.tradeId },
+    { kind: "trade_batch_net", from_address: a(f.globex), to_address: a(f.acme), amount: "10", trade_id: null },
   ]);
 
   const payments = await db.query("SELECT from_address, to_address, amount::text AS amount, reference, batch_log_index, nonce IS NOT NULL AS signed FROM payments ORDER BY block_number, log_index");
@@ -46,6 +48,12 @@ export async function expectActivityBooked(db: Queryable, f: Activity): Promise<
   expect(await db.query("SELECT instructions, gross_value::text AS gross, net_value::text AS net, submitter FROM payment_batches"))
     .to.deep.equal([{ instructions: 2, gross: "42000", net: "18000", submitter: a(f.acme) }]);
 
+  // Every event decoded, uint256 as decimal strings, addresses in lower case, lists of structs as lists.
+  expect(await db.query("SELECT contract, args FROM events WHERE name = 'PaymentBatchSettled'"))
+    .to.deep.equal([{ contract: usd, args: { submitter: a(f.acme), instructions: "2", grossValue: "42000", netValue: "18000" } }]);
+  const [{ args: tradeBatch }] = await db.query("SELECT args FROM events WHERE name = 'SignedTradeBatchSettled'");
+  expect(tradeBatch).to.deep.include({ submitter: a(f.acme), trades: "1" });
+  expect((tradeBatch as { totals: unknown[] }).totals).to.have.length(2);
   expect(await db.query("SELECT token, to_address, amount::text AS amount, deposit_ref FROM issuances ORDER BY block_number")).to.deep.equal([
     { token: usd, to_address: a(f.acme), amount: "100000000", deposit_ref: ethers.id("seed") },
     { token: shares, to_address: a(f.globex), amount: "5000", deposit_ref: null },
@@ -68,8 +76,10 @@ export async function expectActivityBooked(db: Queryable, f: Activity): Promise<
     ? changes.map((c) => c.change) : ["all four changes"]);
   expect(changes.find((c) => c.change === "named")!.value).to.equal(`LEI:${ACME_LEI}`);
 
-  expect(await db.query("SELECT trade_id, flow, kind, ref, seller, buyer, asset_amount::text AS asset_amount, cash_amount::text AS cash_amount, status FROM trades")).to.deep.equal([{
+  expect(await db.query("SELECT trade_id, flow, kind, ref, seller, buyer, asset_amount::text AS asset_amount, cash_amount::text AS cash_amount, status FROM trades ORDER BY proposed_time, ref")).to.deep.equal([{
     trade_id: f.tradeId, flow: "escrow", kind: "dvp", ref: tradeRef("DVP-1"), seller: a(f.globex), buyer: a(f.acme), asset_amount: "100", cash_amount: "100000", status: "settled",
+  }, {
+    trade_id: f.signedTradeHash, flow: "signed", kind: "dvp", ref: tradeRef("DVP-2"), seller: a(f.globex), buyer: a(f.acme), asset_amount: "10", cash_amount: "10000", status: "settled",
   }]);
   expect(await db.query("SELECT token, amount::text AS amount, report_hash FROM reserve_attestations"))
     .to.deep.equal([{ token: usd, amount: "500000000", report_hash: ethers.id("report-1") }]);

@@ -107,6 +107,18 @@ describe("ledger: sync on the in-process network", function () {
     expect(await ledgerRows(db)).to.deep.equal(rows);
   });
 
+  it("retries a dropped connection to the node, and stops at any other error", async function () {
+    await (await f.usd.connect(f.acme).transfer(f.globex.address, 1n)).wait();
+    const failing = (message: string, times: number) => {
+      let left = times;
+      return { send: async (method: string, params: unknown[]) => (method === "eth_getLogs" && left-- > 0 ? Promise.reject(new Error(message)) : ethers.provider.send(method, params)) };
+    };
+    await expect(syncLedger(db, failing("invalid block range", 1), f.record)).to.be.rejectedWith("invalid block range");
+    await expect(syncLedger(db, failing("other side closed", 3), f.record)).to.be.rejectedWith("other side closed");
+    const r = await syncLedger(db, failing("other side closed", 2), f.record);
+    expect(r).to.include({ blocks: 1, events: 1 });
+  });
+
   it("names a database it cannot reach by its URL without the password, and the cause", async function () {
     await expect(openLedger({ url: "postgres://ledger:s3cret@127.0.0.1:8829/ledger" }))
       .to.be.rejectedWith(/^ledger database postgres:\/\/ledger@127\.0\.0\.1:8829\/ledger cannot be reached: .*ECONNREFUSED/);

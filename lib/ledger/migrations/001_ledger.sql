@@ -46,7 +46,8 @@ CREATE INDEX events_name ON events (name);
 
 -- Every ERC-20 Transfer of the deposit and security tokens, classified by what moved it.
 -- kind: payment, issuance, redemption_request, redemption_payout, redemption_refund, forced_transfer,
--- escrow_lock, escrow_settle, escrow_refund, escrow_excess, trade_delivery, batch_net, fx_payment, burn,
+-- escrow_lock, escrow_settle, escrow_refund, escrow_excess, trade_delivery, trade_batch_net (a signed trade
+-- batch's net movement between its parties), batch_net (a payment batch's), fx_payment, burn,
 -- transfer (a security moved between wallets outside a trade).
 CREATE TABLE movements (
   tx_hash TEXT NOT NULL,
