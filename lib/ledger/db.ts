@@ -68,8 +68,14 @@ async function openPglite(dir: string): Promise<LedgerDb> {
   let pg: InstanceType<typeof PGlite>;
   try {
     fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Failure("NETWORK", `ledger database ${where} cannot be opened: ${firstLine(e)}`);
+  }
+  const unlock = lockFolder(dir, where);
+  try {
     pg = await PGlite.create(dir);
   } catch (e) {
+    unlock();
     throw new Failure("NETWORK", `ledger database ${where} cannot be opened: ${firstLine(e)}`);
   }
   const on = (q: { query: typeof pg.query; exec: typeof pg.exec }): Queryable => ({
@@ -82,8 +88,47 @@ async function openPglite(dir: string): Promise<LedgerDb> {
     where,
     ...on(pg),
     transaction: (body) => pg.transaction((tx) => body(on(tx))),
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        unlock();
+      }
+    },
   };
+}
+
+const LOCK_FILE = "ledger.lock";
+
+/**
+ * Takes the PGlite folder for this process: PGlite is one process's database, and two writers would corrupt
+ * it. A lock left by a process that no longer runs (a killed sync) is taken over. Returns the release.
+ */
+function lockFolder(dir: string, where: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new Failure("NETWORK", `ledger database ${where} cannot be opened: ${firstLine(e)}`);
+      const holder = Number(fs.readFileSync(file, "utf8").trim());
+      if (Number.isInteger(holder) && holder > 0 && running(holder)) {
+        throw new Failure("REFUSED", `ledger database ${where} is in use by process ${holder} (another sync or command); wait for it to end`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Failure("REFUSED", `ledger database ${where} is being opened by another process; try again`);
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function openPostgres(url: string): Promise<LedgerDb> {

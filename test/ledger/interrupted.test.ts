@@ -71,6 +71,8 @@ describe("ledger: an interrupted sync", function () {
     const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true });
     const record = JSON.parse(fs.readFileSync(path.join(tmp, "localhost.json"), "utf8")) as DeploymentRecord;
     const head = await provider.getBlockNumber();
+    // The killed sync left its lock behind; a process that no longer runs holds nothing, so it is taken over.
+    expect(fs.readFileSync(path.join(tmp, "ledger", "ledger.lock"), "utf8").trim()).to.equal(String(child.pid));
     const db = await openLedger({ dir: path.join(tmp, "ledger") });
     try {
       const atKill = (await readCursor(db))!;

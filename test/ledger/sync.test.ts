@@ -107,6 +107,10 @@ describe("ledger: sync on the in-process network", function () {
     expect(await ledgerRows(db)).to.deep.equal(rows);
   });
 
+  it("refuses a PGlite folder that a running process holds open", async function () {
+    await expect(openLedger({ dir: path.join(dir(), "a") })).to.be.rejectedWith(`is in use by process ${process.pid} (another sync or command); wait for it to end`);
+  });
+
   it("retries a dropped connection to the node, and stops at any other error", async function () {
     await (await f.usd.connect(f.acme).transfer(f.globex.address, 1n)).wait();
     const failing = (message: string, times: number) => {
