@@ -19,6 +19,12 @@ export function command(name: string, description: string): ConfigurableTaskDefi
     .addFlag("json", "print machine-readable JSON");
 }
 
+/** Declares an operator command that never signs: only --json (its other options are its own). */
+export function readOnlyCommand(name: string, description: string): ConfigurableTaskDefinition {
+  COMMANDS.add(name);
+  return task(name, description).addFlag("json", "print machine-readable JSON");
+}
+
 /**
  * Runs a command's action with its context. Any failure (bad input, missing or stale deployment, a
  * refusal) becomes one line on stderr and exit code 1, never a stack trace (unless --show-stack-traces).

@@ -12,3 +12,4 @@ import "./roles";
 import "./attestation-age";
 import "./payment-cancel";
 import "./keys";
+import "./ledger";

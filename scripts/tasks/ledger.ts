@@ -1,0 +1,97 @@
+import fs from "fs";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { connectedChainId, readDeployment, requireRecordOnChain } from "../../lib/deployment";
+import { Failure } from "../../lib/failure";
+import { formatAmount, isoDate, parseDate, participantFields, participantNameLabel } from "../../lib/format";
+import { requireNetworkEnv } from "../../lib/networks";
+import { out, printTable, toJson } from "../../lib/cli/output";
+import { ledgerLocation, openLedger } from "../../lib/ledger/db";
+import { counterpartyLabel, findParticipant, participantPayments, paymentJson, referenceLabel } from "../../lib/ledger/payments";
+import { blockRangeFromEnv, readCursor, syncLedger } from "../../lib/ledger/sync";
+import { readOnlyCommand, standalone } from "./command";
+
+interface LedgerArgs {
+  subcommand: string;
+  participant?: string;
+  from?: string;
+  to?: string;
+  json: boolean;
+}
+
+const SUBCOMMANDS = ["sync", "payments"];
+/** 9999-12-31T23:59:59Z: no upper bound. */
+const END_OF_TIME = 253_402_300_799;
+
+/** The ledger database of the network (DATABASE_URL, LEDGER_DIR or ledger-data/<network>), migrated. */
+async function open(network: string, mustExist: boolean) {
+  const location = ledgerLocation(network);
+  if (mustExist && location.dir && !fs.existsSync(location.dir)) {
+    throw new Failure("NOT_FOUND", `no ledger for network "${network}" at ${location.dir}: run npm run ledger -- sync --network ${network} first (or set LEDGER_DIR or DATABASE_URL)`);
+  }
+  return openLedger(location);
+}
+
+async function sync(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
+  requireNetworkEnv(hre.network.name);
+  const blockRange = blockRangeFromEnv();
+  const record = readDeployment(hre.network.name);
+  const chainId = await connectedChainId(hre);
+  if (chainId !== record.chainId) {
+    throw new Failure("REFUSED", `network "${hre.network.name}" is chain id ${chainId} but its deployment was recorded on chain id ${record.chainId}`);
+  }
+  await requireRecordOnChain(hre, record);
+  const db = await open(hre.network.name, false);
+  try {
+    const r = await syncLedger(db, hre.ethers.provider, record, {
+      blockRange,
+      onRange: (range) => {
+        if (!args.json) out.line(`  blocks ${range.fromBlock}..${range.toBlock}: ${range.events} events`);
+      },
+    });
+    const perSecond = r.seconds > 0 ? Math.round(r.events / r.seconds) : r.events;
+    if (args.json) out.line(toJson({ network: record.network, database: db.where, ...r, eventsPerSecond: perSecond }));
+    else if (r.blocks === 0) out.line(`ledger ${db.where} is at block ${r.toBlock}, the chain's latest: nothing new`);
+    else out.line(`indexed blocks ${r.fromBlock}..${r.toBlock} (${r.blocks} blocks): ${r.events} events, ${r.rows} rows in ${r.seconds.toFixed(1)} s (${perSecond} events/s) into ${db.where}`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
+  if (!args.participant) throw new Failure("BAD_INPUT", "--participant is needed: an LEI, a participant name or its 0x id");
+  const from = args.from ? parseDate(args.from, "--from", "start") : 0;
+  // Without --to: up to the ledger's last block (block times may run ahead of this machine's clock).
+  const to = args.to ? parseDate(args.to, "--to", "end") : END_OF_TIME;
+  if (from > to) throw new Failure("BAD_INPUT", `--from ${isoDate(from)} is after --to ${isoDate(to)}`);
+  const db = await open(hre.network.name, true);
+  try {
+    const cursor = await readCursor(db);
+    if (!cursor) throw new Failure("NOT_FOUND", `the ledger of network "${hre.network.name}" is empty: run npm run ledger -- sync --network ${hre.network.name} first`);
+    const participant = await findParticipant(db, args.participant);
+    const list = await participantPayments(db, participant, from, to);
+    const label = participant.name ? participantNameLabel(participant.name) : participant.id;
+    if (args.json) {
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
+      return;
+    }
+    out.line(`payments of ${label} from ${isoDate(from)} to ${args.to ? isoDate(to) : "the last block"} (ledger at block ${cursor.lastBlock}): ${list.length}`);
+    if (list.length === 0) return;
+    printTable(["booked", "dir", "amount", "counterparty", "reference", "UETR", "end-to-end id", "remittance", "creditor ref", "tx"], list.map((p) => [
+      isoDate(Math.floor(p.time.getTime() / 1000)), p.direction, `${formatAmount(p.amount, p.decimals)} ${p.currency}`, counterpartyLabel(p),
+      referenceLabel(p), p.uetr ?? "", p.endToEndId ?? "", p.remittance ?? "", p.creditorReference ?? "", p.txHash,
+    ]));
+  } finally {
+    await db.close();
+  }
+}
+
+readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` indexes the chain into it; `payments` lists a participant's payments")
+  .addPositionalParam("subcommand", `what to do: ${SUBCOMMANDS.join(" or ")}`)
+  .addOptionalParam("participant", "payments: the participant, by LEI, name or 0x id")
+  .addOptionalParam("from", "payments: the first booking date (YYYY-MM-DD, ISO 8601 or unix seconds; default: the beginning)")
+  .addOptionalParam("to", "payments: the last booking date (default: up to the ledger's last block)")
+  .setAction(standalone<LedgerArgs>(async (args, hre) => {
+    if (args.subcommand === "sync") return sync(args, hre);
+    if (args.subcommand === "payments") return payments(args, hre);
+    throw new Failure("BAD_INPUT", `unknown ledger subcommand "${args.subcommand}": use ${SUBCOMMANDS.join(" or ")}`);
+  }));
