@@ -1,8 +1,4 @@
 import { ethers, Interface, LogDescription } from "ethers";
-import {
-  DepositToken__factory, DvPEscrow__factory, FxQuotes__factory, IssuanceDesk__factory, ParticipantRegistry__factory, SecurityToken__factory,
-  UpgradeTimelock__factory,
-} from "../../typechain-types";
 import { CURRENCIES } from "../currencies";
 import { contractOf, DeploymentRecord, ESCROW_KEY, recordName } from "../deployment";
 import { Failure } from "../failure";
@@ -67,16 +63,30 @@ export function blockRangeFromEnv(env: NodeJS.ProcessEnv = process.env): number 
   return Number(text);
 }
 
-const ABIS: Record<string, ethers.InterfaceAbi> = {
-  DepositToken: DepositToken__factory.abi,
-  SecurityToken: SecurityToken__factory.abi,
-  IssuanceDesk: IssuanceDesk__factory.abi,
-  DvPEscrow: DvPEscrow__factory.abi,
-  FxQuotes: FxQuotes__factory.abi,
-  ParticipantRegistry: ParticipantRegistry__factory.abi,
-  UpgradeTimelock: UpgradeTimelock__factory.abi,
-};
-const INTERFACES = new Map(Object.entries(ABIS).map(([k, abi]) => [k, new Interface(abi)]));
+let interfaces: Map<string, Interface> | undefined;
+
+/**
+ * The ABI of each kind of contract, from the compiled types: loaded on first use, not when the module is
+ * imported, because Hardhat's configuration loads the commands (and so this module) before anything is
+ * compiled on a fresh checkout.
+ */
+function contractInterfaces(): Map<string, Interface> {
+  if (interfaces === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const t = require("../../typechain-types") as typeof import("../../typechain-types");
+    const abis: Record<string, ethers.InterfaceAbi> = {
+      DepositToken: t.DepositToken__factory.abi,
+      SecurityToken: t.SecurityToken__factory.abi,
+      IssuanceDesk: t.IssuanceDesk__factory.abi,
+      DvPEscrow: t.DvPEscrow__factory.abi,
+      FxQuotes: t.FxQuotes__factory.abi,
+      ParticipantRegistry: t.ParticipantRegistry__factory.abi,
+      UpgradeTimelock: t.UpgradeTimelock__factory.abi,
+    };
+    interfaces = new Map(Object.entries(abis).map(([k, abi]) => [k, new Interface(abi)]));
+  }
+  return interfaces;
+}
 
 /** The stored cursor, or undefined before the first sync. */
 export async function readCursor(db: Queryable): Promise<Cursor | undefined> {
@@ -255,7 +265,7 @@ export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: Deployment
 
 function decode(l: RpcLog, contractKind: string, time: Date): Decoded {
   const base = { address: lower(l.address), contractKind, txHash: lower(l.transactionHash), logIndex: Number(l.logIndex), blockNumber: Number(l.blockNumber), time };
-  const parsed = INTERFACES.get(contractKind)?.parseLog({ topics: l.topics, data: l.data }) ?? undefined;
+  const parsed = contractInterfaces().get(contractKind)?.parseLog({ topics: l.topics, data: l.data }) ?? undefined;
   if (!parsed) return { ...base, name: l.topics[0] ?? "anonymous", args: ethers.Result.fromItems([]) };
   return { ...base, name: parsed.name, args: parsed.args, parsed };
 }

@@ -21,12 +21,18 @@ function hardhatWithProbe(args: string[]) {
   fs.writeFileSync(probe, `process.on("exit", () => {
     const loaded = ${JSON.stringify(TOOLBOX_ONLY)}.filter((p) => Object.keys(require.cache).some((f) => f.includes("/node_modules/" + p + "/")));
     process.stderr.write("PROBE " + JSON.stringify(loaded) + "\\n");
+    const compiled = Object.keys(require.cache).filter((f) => !f.includes("/node_modules/") && (f.includes("/typechain-types/") || f.includes("/artifacts/")));
+    process.stderr.write("COMPILED " + JSON.stringify(compiled) + "\\n");
   });\n`);
   try {
     const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}` };
     const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), args, { cwd: ROOT, env, encoding: "utf8" });
     const line = r.stderr.split("\n").find((l) => l.startsWith("PROBE ")) ?? "PROBE null";
-    return { status: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice("PROBE ".length)) as string[] | null };
+    const compiled = r.stderr.split("\n").find((l) => l.startsWith("COMPILED ")) ?? "COMPILED null";
+    return {
+      status: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice("PROBE ".length)) as string[] | null,
+      compiled: JSON.parse(compiled.slice("COMPILED ".length)) as string[] | null,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -57,6 +63,9 @@ describe("Start-up of the commands", function () {
     const list = hardhatWithProbe(["--help"]);
     expect(list.status).to.equal(0);
     expect(list.loaded).to.deep.equal(TOOLBOX_ONLY);
+    // Loading the configuration (and with it every command's module) needs nothing compiled: on a fresh
+    // checkout `hardhat compile` itself loads it before typechain-types and artifacts exist.
+    expect(list.compiled).to.deep.equal([]);
     for (const name of ["coverage", "verify", "ignition", "typechain", "test", "status", "token:issue"]) {
       expect(list.stdout, name).to.match(new RegExp(`^\\s+${name}\\s`, "m"));
     }
