@@ -132,7 +132,7 @@ async function statement(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
     }
     const label = participant.name ? participantNameLabel(participant.name) : participant.id;
     if (args.json) {
-      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, servicer, files: written }));
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, servicer: { name: servicer.name, bic: servicer.bic ?? null, lei: servicer.lei ?? null }, files: written }));
       return;
     }
     out.line(`statements of ${label} from ${isoDate(from)} to ${isoDate(to)} (ledger at block ${cursor.lastBlock}, servicer ${servicer.name}): ${statements.length} accounts`);
