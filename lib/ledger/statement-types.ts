@@ -67,6 +67,8 @@ export interface Entry {
   remittance?: string;
   /** A structured creditor reference (ISO 11649, "RF" and two check digits). */
   creditorReference?: string;
+  /** The free text whose hash is the reference, when the transaction carried it (up to 140 characters). */
+  referenceText?: string;
   /** The reference recorded on chain, bytes32 hex. */
   reference: string;
 }

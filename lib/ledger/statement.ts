@@ -31,8 +31,16 @@
  * amount = the opening balance), one `entry` row per entry in booking order, one `closing` row
  * (booked_at = the period's end, amount = the closing balance). Amounts are unsigned decimal strings with
  * the currency's minor unit; `direction` gives the sign (CRDT adds, DBIT subtracts; balances are CRDT).
- * Times are ISO 8601 UTC. Fields are written as given: a spreadsheet that evaluates a field starting with
- * "=", "+", "-" or "@" as a formula should import the file as text.
+ * Times are ISO 8601 UTC. `reference` is the bytes32 hex, `reference_text` the free text it is the hash of,
+ * when the transaction carried one.
+ *
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with "=", "+", "-" or
+ * "@" (or a tab or CR before one) as a formula, and a remittance, an end-to-end id or a name comes from a
+ * payer. A field that starts with one of those six characters is written with a single quote before it
+ * ("'=HYPERLINK(...)"), which a spreadsheet shows as text; so does a field that starts with a single quote
+ * itself, so a reader of the file drops exactly one leading quote of a field that starts with one and reads
+ * back the text as given. No other field can start so (amounts are unsigned, times and hex start with a digit or 0x). The
+ * XML messages carry every text unchanged.
  */
 import { create } from "xmlbuilder2";
 import type { XMLBuilder } from "xmlbuilder2/lib/interfaces";
@@ -76,7 +84,7 @@ export const KIND_CODES: Readonly<Record<EntryKind, string>> = Object.freeze({
 export const STATEMENT_CSV_COLUMNS = [
   "record", "booked_at", "direction", "amount", "currency", "kind",
   "counterparty_name", "counterparty_lei", "counterparty_address",
-  "uetr", "end_to_end_id", "remittance", "creditor_reference", "reference",
+  "uetr", "end_to_end_id", "remittance", "creditor_reference", "reference", "reference_text",
   "tx_hash", "log_index", "block_number",
 ] as const;
 
@@ -222,6 +230,7 @@ function checkEntry(entry: Entry, index: number, decimals: number): void {
   if (entry.uetr !== undefined && !UETR.test(entry.uetr)) fail(`${name} UETR "${entry.uetr}" is not a UUID version 4 in lower case`);
   if (entry.endToEndId !== undefined) checkText(entry.endToEndId, 35, `${name} end-to-end id`);
   if (entry.remittance !== undefined) checkText(entry.remittance, 140, `${name} remittance`);
+  if (entry.referenceText !== undefined) checkText(entry.referenceText, 140, `${name} reference text`);
   if (entry.creditorReference !== undefined && !isCreditorReference(entry.creditorReference)) {
     fail(`${name} creditor reference "${entry.creditorReference}" is not an ISO 11649 reference (RF, two valid check digits, up to 21 capitals or digits)`);
   }
@@ -418,7 +427,7 @@ function reportEntry(parent: XMLBuilder, entry: Entry, ctx: Context): void {
   leaf(tx, "CdtDbtInd", entry.direction);
   relatedParties(tx, entry, ctx);
   remittance(tx, entry);
-  leaf(tx, "AddtlTxInf", `reference ${entry.reference.toLowerCase()}`);
+  leaf(tx, "AddtlTxInf", `reference ${entry.reference.toLowerCase()}${entry.referenceText !== undefined ? ` ${entry.referenceText}` : ""}`);
   leaf(ntry, "AddtlNtryInf", `tx ${entry.txHash.toLowerCase()}:${entry.logIndex}`);
 }
 
@@ -469,16 +478,23 @@ export function camt054(notification: CreditNotification): string {
   return serialize(doc);
 }
 
-/** A CSV field: quoted, its quotes doubled, when it holds a comma, a quote, CR or LF (RFC 4180). */
+/** What a spreadsheet may take for the start of a formula (OWASP CSV injection): = + - @, tab, CR; and the guard's own quote. */
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+/**
+ * A CSV field: a leading single quote when it starts like a formula (FORMULA_START), then quoted, its
+ * quotes doubled, when it holds a comma, a quote, CR or LF (RFC 4180).
+ */
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
 /** The statement as RFC 4180 CSV, after checkStatement: see the module's comment for the rows and columns. */
 export function statementCsv(statement: Statement): string {
   checkStatement(statement);
   const { currency, decimals } = statement;
-  const blank = { counterparty_name: "", counterparty_lei: "", counterparty_address: "", uetr: "", end_to_end_id: "", remittance: "", creditor_reference: "", reference: "", tx_hash: "", log_index: "", block_number: "", kind: "" };
+  const blank = { counterparty_name: "", counterparty_lei: "", counterparty_address: "", uetr: "", end_to_end_id: "", remittance: "", creditor_reference: "", reference: "", reference_text: "", tx_hash: "", log_index: "", block_number: "", kind: "" };
   type Row = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string>;
   const balanceRow = (record: "opening" | "closing", at: Date, value: bigint): Row =>
     ({ ...blank, record, booked_at: isoDateTime(at), direction: "CRDT", amount: decimalAmount(value, decimals), currency });
@@ -497,6 +513,7 @@ export function statementCsv(statement: Statement): string {
     remittance: e.remittance ?? "",
     creditor_reference: e.creditorReference ?? "",
     reference: e.reference.toLowerCase(),
+    reference_text: e.referenceText ?? "",
     tx_hash: e.txHash.toLowerCase(),
     log_index: String(e.logIndex),
     block_number: String(e.blockNumber),

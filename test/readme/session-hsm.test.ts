@@ -43,8 +43,9 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
     }
     hsm = createSoftHsmTokens(["bank-duties"]);
     const port = await freePort(8600, 8699);
-    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, SOFTHSM2_CONF: process.env.SOFTHSM2_CONF };
-    for (const v of ["SIGNED_DIR", "HARDHAT_NETWORK", "SIGNERS_FILE", "DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS"]) delete env[v];
+    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, SOFTHSM2_CONF: process.env.SOFTHSM2_CONF, LEDGER_DIR: path.join(work, "ledger") };
+    for (const v of ["SIGNED_DIR", "HARDHAT_NETWORK", "SIGNERS_FILE", "DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "BANK_NAME", "BANK_BIC", "BANK_LEI", "DATABASE_URL"]) delete env[v];
+    fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
     node = await startHardhatNode(port, env);
   });
@@ -54,6 +55,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
     hsm?.remove();
     fs.rmSync(work, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
+    fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
   });
 
   it("generates each duty key inside the token with keys:generate, none extractable, and lists the accounts with keys:list", async function () {

@@ -30,7 +30,9 @@ describe("README operator session, as written, against a separate node", functio
     // session tests the commands, which `npm test` runs.
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
     const port = await freePort(8600, 8699);
-    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments };
+    env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, LEDGER_DIR: path.join(deployments, "ledger") };
+    for (const v of ["BANK_NAME", "BANK_BIC", "BANK_LEI", "DATABASE_URL"]) delete env[v];
+    fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
     delete env.SIGNED_DIR;
     delete env.HARDHAT_NETWORK;
     for (const f of signedFiles) fs.rmSync(f, { force: true });
@@ -43,6 +45,7 @@ describe("README operator session, as written, against a separate node", functio
     if (node?.pid) process.kill(node.pid);
     fs.rmSync(deployments, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
+    fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
   });
 
   it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {
