@@ -71,7 +71,7 @@ async function main(): Promise<void> {
           const i = seq++;
           return { from: i % n, to: wallets[(i + 1) % n].address, value: 1n, gasLimit: 21_000n };
         },
-      }, { urls, seconds: opts.seconds, window: opts.window, presign: opts.seconds * 600 });
+      }, { urls, seconds: opts.seconds, window: opts.window, presign: opts.seconds * 800 });
       report.push({ profile: profile.name, ...result });
       log(`${profile.name.padEnd(70)} ${result.tps.toFixed(0).padStart(5)} tx/s  p50 ${String(result.latencyMs.p50).padStart(5)} ms  p95 ${String(result.latencyMs.p95).padStart(5)} ms  (${result.mined} mined in ${result.blocks} blocks, ${result.seconds.toFixed(1)} s)`);
     }

@@ -241,9 +241,21 @@ export class Links {
     for (const [a, b] of pairs()) if (group(a) !== group(b)) await this.toxic(a, b, "partition", PARTITION_MS, 0);
   }
 
-  /** Ends every partition; other link conditions stay. */
+  /**
+   * Cuts every link between the groups by closing their proxies: open connections are dropped at once
+   * and new ones refused (a firewall resetting sessions), until `heal`. The validators then redial.
+   */
+  async cut(...groups: number[][]): Promise<void> {
+    const group = (i: number) => groups.findIndex((g) => g.includes(i));
+    for (const [a, b] of pairs()) if (group(a) !== group(b)) await api("POST", `/proxies/${proxyName(a, b)}`, { enabled: false });
+  }
+
+  /** Ends every partition and cut; other link conditions stay. */
   async heal(): Promise<void> {
-    for (const [a, b] of pairs()) await this.removeToxic(a, b, "partition");
+    for (const [a, b] of pairs()) {
+      await this.removeToxic(a, b, "partition");
+      await api("POST", `/proxies/${proxyName(a, b)}`, { enabled: true });
+    }
   }
 
   /**

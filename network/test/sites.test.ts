@@ -98,6 +98,25 @@ describe("QBFT validators in separate sites, links through Toxiproxy", function 
     expect(chains[0].filter((b) => b!.transactions.includes(tx.hash)).map((b) => b!.number), "the payment in one block").to.deep.equal([receipt!.blockNumber]);
   });
 
+  it("after a 2|2 split that drops the connections, the validators redial through the proxies and blocks resume", async function () {
+    await links.cut([0, 1], [2, 3]);
+    const cutAt = Date.now();
+    await until("each validator down to its one peer on its side", 30_000, async () =>
+      (await Promise.all(rpc.map((p) => p.send("net_peerCount", []).then(Number)))).every((c) => c === 1));
+    await sleep(3000);
+    const frozen = await heads();
+    await sleep(7000);
+    expect(await heads(), "no block on either side").to.deep.equal(frozen);
+
+    const [cutFor, healedAt] = [seconds(cutAt), Date.now()];
+    await links.heal();
+    await until("a block after healing", 120_000, async () => Math.max(...(await heads())) > Math.max(...frozen));
+    const firstBlock = seconds(healedAt);
+    await until("every validator peered with the three others again", 120_000, async () =>
+      (await Promise.all(rpc.map((p) => p.send("net_peerCount", []).then(Number)))).every((c) => c === VALIDATORS - 1));
+    measured(`2|2 cut of ${cutFor} s (connections dropped): heal to first block ${firstBlock} s, to all peers back ${seconds(healedAt)} s (GoQuorum redials a static peer 35 s after a failed dial)`);
+  });
+
   it("split 3|1, the three keep making blocks and the isolated one catches up to the same head after healing", async function () {
     await links.partition([0, 1, 2], [3]);
     await sleep(2000);
