@@ -1,6 +1,7 @@
 import { runMain } from "./main";
 import { getAddress, isAddress } from "ethers";
 import { nodeKeys } from "./genesis";
+import { toxiproxyBinary } from "./sites";
 import { allowNode, Client, DATA_DIR, disallowNode, discardVote, down, generate, proposeValidator, running, status, up, validatorsOf } from "./node";
 
 /**
@@ -8,7 +9,8 @@ import { allowNode, Client, DATA_DIR, disallowNode, discardVote, down, generate,
  * the local 4-validator QBFT network (chain id 1337, 1 s blocks, free gas) on 127.0.0.1.
  * `npx ts-node network/cli.ts allow|disallow <enode>`: the allowlist of the bank's nodes.
  * `npx ts-node network/cli.ts vote <address> add|remove [--nodes 0,1,2]` and `discard <address>`: QBFT
- * validator votes, cast over each node's IPC socket (never over HTTP).
+ * validator votes, cast over each node's IPC socket (never over HTTP). `toxiproxy`: builds (once) and prints
+ * the Toxiproxy server of the sites network (network/sites.ts).
  */
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -65,8 +67,12 @@ async function main(): Promise<void> {
       console.log(`${verb} on node${voters.join(", node")}; validators now: ${(await validatorsOf(voters[0] ?? 0)).join(",")}`);
       break;
     }
+    case "toxiproxy":
+      // the link proxies of the sites network (network/sites.ts): built once into the cache beside geth
+      console.log(toxiproxyBinary());
+      break;
     default:
-      throw new Error(`usage: network/cli.ts up [--client geth|besu] | generate [--client geth|besu] | down [--reset] | status [--json] | allow|disallow <enode> | vote <address> add|remove [--nodes 0,1,2] | discard <address> [--nodes ...]; got "${command ?? ""}"`);
+      throw new Error(`usage: network/cli.ts up [--client geth|besu] | generate [--client geth|besu] | down [--reset] | status [--json] | allow|disallow <enode> | vote <address> add|remove [--nodes 0,1,2] | discard <address> [--nodes ...] | toxiproxy; got "${command ?? ""}"`);
   }
 }
 

@@ -152,6 +152,10 @@ export interface GethOptions {
   http?: boolean;
   /** `--permissioned`: peers only with the enodes of <datadir>/permissioned-nodes.json (default true). */
   permissioned?: boolean;
+  /** The address JSON-RPC listens on (default 127.0.0.1; a site's own address in network/sites.ts). */
+  host?: string;
+  /** `--netrestrict`: the networks peers may come from (default 127.0.0.1/32; the sites' subnet there). */
+  netrestrict?: string;
 }
 
 /**
@@ -160,17 +164,17 @@ export interface GethOptions {
  * GoQuorum enables APIs per namespace, and `istanbul` holds `propose` and `discard` beside the reads.
  */
 export function gethArgs(node: NodeKey, datadir: string, options: GethOptions = {}): string[] {
-  const { http = true, permissioned = true } = options;
+  const { http = true, permissioned = true, host = "127.0.0.1", netrestrict = "127.0.0.1/32" } = options;
   return [
     "--datadir", datadir, "--networkid", String(CHAIN_ID), "--nodiscover", "--syncmode", "full",
     "--mine", "--miner.threads", "1", "--miner.gasprice", "0",
     "--miner.gaslimit", GAS_LIMIT.toString(), "--miner.gastarget", GAS_LIMIT.toString(),
-    // peers only from this machine (GoQuorum 24.4 listens on every interface; this refuses other hosts)
-    "--port", String(node.p2pPort), "--netrestrict", "127.0.0.1/32",
+    // peers only from this machine, or the sites' subnet (GoQuorum 24.4 listens on every interface; this refuses other hosts)
+    "--port", String(node.p2pPort), "--netrestrict", netrestrict,
     // and only the bank's nodes: <datadir>/permissioned-nodes.json, read again at every connection
     ...(permissioned ? ["--permissioned"] : []),
     // no admin, personal or istanbul API over HTTP (CORS is open for browser wallets; the nodes hold no keys)
-    ...(http ? ["--http", "--http.addr", "127.0.0.1", "--http.port", String(node.rpcPort), "--http.api", HTTP_APIS.join(","), "--http.corsdomain", "*"] : []),
+    ...(http ? ["--http", "--http.addr", host, "--http.port", String(node.rpcPort), "--http.api", HTTP_APIS.join(","), "--http.corsdomain", "*"] : []),
     "--txpool.globalslots", String(TXPOOL.globalSlots), "--txpool.accountslots", String(TXPOOL.accountSlots),
     "--txpool.globalqueue", String(TXPOOL.globalQueue), "--txpool.accountqueue", String(TXPOOL.accountQueue),
     // one log line per block, not per submitted transaction (internal/ethapi logs each at INFO)

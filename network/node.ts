@@ -14,13 +14,38 @@ import { NetworkBlocked, resolveGeth } from "./geth-binary";
 export { NetworkBlocked } from "./geth-binary";
 export type Client = "geth" | "besu";
 
-export const DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(__dirname, "data");
+export let DATA_DIR = process.env.QBFT_DATA_DIR ?? path.join(__dirname, "data");
+/** Points this process's node functions at another network folder (network/sites.ts keeps its own). */
+export function useDataDir(dir: string): void {
+  DATA_DIR = dir;
+}
 /** The project's Hardhat binary (not npx), for suites and commands run against the network. */
 export const HARDHAT = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
 
 export const nodeDir = (i: number) => path.join(DATA_DIR, `node${i}`);
 const pidFile = (i: number) => path.join(nodeDir(i), "node.pid");
-export const rpcUrl = (node: NodeKey) => `http://127.0.0.1:${node.rpcPort}`;
+/** A validator's JSON-RPC endpoint: on 127.0.0.1, or at its site's address when the network runs in sites. */
+export const rpcUrl = (node: NodeKey) => `http://${siteOf(node.index)?.host ?? "127.0.0.1"}:${node.rpcPort}`;
+
+/**
+ * How the validators of a network in sites (network/sites.ts) are placed: each in its own Linux network
+ * namespace with its own address, dialling its peers at the enode URLs given (the link proxies).
+ */
+export interface SiteLayout {
+  netns: string[];
+  hosts: string[];
+  /** `--netrestrict` of every validator: the sites' subnet. */
+  netrestrict: string;
+  /** Per validator, the enode URLs of its static peers. */
+  peers: string[][];
+}
+
+/** Validator i's site (namespace and address) when the network was started in sites. */
+function siteOf(i: number): { netns: string; host: string; netrestrict: string } | undefined {
+  const sites = fs.existsSync(launchFile()) ? launch().sites : undefined;
+  if (!sites || i >= sites.netns.length) return undefined;
+  return { netns: sites.netns[i], host: sites.hosts[i], netrestrict: sites.netrestrict };
+}
 
 /** GoQuorum reads its allowlist from <datadir>/permissioned-nodes.json; network/data/ holds the master copy. */
 export const PERMISSIONED_NODES = "permissioned-nodes.json";
@@ -135,7 +160,7 @@ export async function discardVote(i: number, address: string): Promise<void> {
  * Writes the generated network: both genesis files, each validator's development key, static nodes, the
  * allowlist of the bank's nodes and the start commands (start.sh) a person can run by hand.
  */
-export function generate(client: Client, gethBin = "geth"): NodeKey[] {
+export function generate(client: Client, gethBin = "geth", sites?: SiteLayout): NodeKey[] {
   const nodes = nodeKeys();
   const validators = nodes.map((n) => n.address);
   fs.mkdirSync(DATA_DIR, { recursive: true });
@@ -148,11 +173,15 @@ export function generate(client: Client, gethBin = "geth"): NodeKey[] {
   const composeNodes = nodes.map((n) => enodeUrl(n, composeHost(n)));
   fs.writeFileSync(path.join(DATA_DIR, "static-nodes.besu.json"), `${JSON.stringify(composeNodes, null, 2)}\n`);
   // the validators, and every node the bank allowed since (a new generation keeps them)
-  const allowed = nodes.map((n) => enodeUrl(n));
+  // GoQuorum's file permissioning matches a peer by node id alone (permission/core: ID() of each entry), not by
+  // address, so in sites the allowlist names each validator at its site while it is reached through a proxy
+  const allowed = nodes.map((n) => enodeUrl(n, sites?.hosts[n.index]));
   writeAllowlist([...allowed, ...allowlist().filter((e) => !allowed.some((a) => enodeId(a) === enodeId(e)))]);
   for (const node of nodes) {
-    const dir = prepareNode(node, nodes.map((n) => enodeUrl(n)));
-    const command = client === "geth" ? [gethBin, ...gethArgs(node, dir)] : ["besu", ...besuCommand(node)];
+    const dir = prepareNode(node, sites ? sites.peers[node.index] : nodes.map((n) => enodeUrl(n)));
+    const site = sites ? { host: sites.hosts[node.index], netrestrict: sites.netrestrict } : {};
+    const inSite = sites ? ["ip", "netns", "exec", sites.netns[node.index]] : [];
+    const command = client === "geth" ? [...inSite, gethBin, ...gethArgs(node, dir, site)] : ["besu", ...besuCommand(node)];
     const quoted = command.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(" ");
     fs.writeFileSync(path.join(dir, "start.sh"), `#!/usr/bin/env bash\n# ${notice}\nexport PRIVATE_CONFIG=ignore\nexec ${quoted}\n`, { mode: 0o755 });
   }
@@ -196,6 +225,8 @@ function portInUse(port: number): Promise<boolean> {
 interface Launch {
   client: Client;
   command: string;
+  /** Set when each validator runs in its own site (network/sites.ts). */
+  sites?: SiteLayout;
 }
 const launchFile = () => path.join(DATA_DIR, "network.json");
 
@@ -219,6 +250,8 @@ export function startNode(node: NodeKey, options: GethOptions = {}): void {
   const dir = nodeDir(node.index);
   const env = { ...process.env, PRIVATE_CONFIG: "ignore" };
   let args: string[];
+  let program = command;
+  const site = siteOf(node.index);
   if (client === "geth") {
     // `geth init` writes the genesis into a new data folder and refuses a folder made from another one
     // (which would otherwise silently keep that chain's rules)
@@ -227,12 +260,14 @@ export function startNode(node: NodeKey, options: GethOptions = {}): void {
       const reason = `${init.stderr}${init.stdout}`.split("\n").find((l) => /Fatal|incompatible|mismatch/i.test(l)) ?? `exit ${init.status}`;
       throw new Error(`node${node.index}: ${dir} does not take network/data/genesis.geth.json (${reason.trim()}): run npm run network:down -- --reset to start a new chain`);
     }
-    args = gethArgs(node, dir, options);
+    args = gethArgs(node, dir, site ? { ...options, host: site.host, netrestrict: site.netrestrict } : options);
+    // `ip netns exec` enters the site's namespace and then executes geth: the pid stays the node's
+    if (site) [program, args] = ["ip", ["netns", "exec", site.netns, command, ...args]];
   } else {
     args = besuCommand(node);
   }
   const logFd = fs.openSync(path.join(dir, "node.log"), "a");
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", logFd, logFd], env });
+  const child = spawn(program, args, { detached: true, stdio: ["ignore", logFd, logFd], env });
   child.unref();
   fs.closeSync(logFd);
   fs.writeFileSync(pidFile(node.index), String(child.pid));
@@ -256,18 +291,19 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Starts the four validators (building the node first if needed) and returns once blocks are produced. */
-export async function up(client: Client, log: (line: string) => void = console.log): Promise<NodeKey[]> {
+export async function up(client: Client, log: (line: string) => void = console.log, sites?: SiteLayout): Promise<NodeKey[]> {
+  if (sites && client !== "geth") throw new Error("sites run GoQuorum only");
   if (client === "besu" && !onPath("besu")) throw new NetworkBlocked("--client besu: no besu on the PATH");
   const command = client === "geth" ? resolveGeth(log).path : "besu";
   const nodes = nodeKeys();
   for (const node of nodes) {
-    if (running(node.index)) continue;
+    if (running(node.index) || sites) continue;
     for (const port of [node.rpcPort, node.p2pPort]) {
       if (await portInUse(port)) throw new Error(`127.0.0.1:${port} (node${node.index}) is already in use by another process: stop it first; nothing was started`);
     }
   }
-  generate(client, command);
-  const started: Launch = { client, command };
+  generate(client, command, sites);
+  const started: Launch = { client, command, sites };
   fs.writeFileSync(launchFile(), `${JSON.stringify(started, null, 2)}\n`);
   try {
     for (const node of nodes) startNode(node);

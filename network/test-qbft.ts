@@ -2,6 +2,8 @@ import { spawnSync } from "child_process";
 import { runMain } from "./main";
 import { HARDHAT, withNetwork } from "./node";
 
+const SITES_SUITE = "network/test/sites.test.ts";
+
 /** The suites that run against the QBFT network, by the name `npm run test:qbft|test:faults|test:qbft-hsm` passes. */
 const SUITES: Record<string, string> = {
   lifecycle: "network/test/lifecycle.test.ts",
@@ -14,7 +16,7 @@ const SUITES: Record<string, string> = {
  * `npm run test:qbft` (lifecycle), `npm run test:faults`, `npm run test:qbft-hsm` (a deployment signed with HSM keys) and
  * `npm run test:permissioning` (node allowlist, validator votes): start the local QBFT network unless it is
  * already running, run the suite against it over JSON-RPC (`--network qbft`), and stop the network again
- * if this run started it. Exit code 3: the node could not be had at all (see network/geth-binary.ts).
+ * if this run started it; `faults` also runs the sites suite (network/test/sites.test.ts). Exit code 3: the node could not be had at all (see network/geth-binary.ts).
  */
 async function main(): Promise<void> {
   const name = process.argv[2] ?? "lifecycle";
@@ -24,6 +26,12 @@ async function main(): Promise<void> {
     const result = spawnSync(HARDHAT, ["test", "--network", "qbft", suite], { stdio: "inherit" });
     process.exitCode = result.status ?? 1;
   });
+  // the faults include the validators in separate sites: a network of their own (network/sites.ts), made and
+  // removed by the suite, beside the local one
+  if (name === "faults") {
+    const sites = spawnSync(HARDHAT, ["test", SITES_SUITE], { stdio: "inherit" });
+    if (process.exitCode === 0) process.exitCode = sites.status ?? 1;
+  }
 }
 
 runMain(main);

@@ -167,4 +167,29 @@ describe("local QBFT network generator (network/)", function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("in sites, each validator dials its peers through the link proxies, listens for JSON-RPC on its site address and allows the validators by node id at their sites", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qbft-sites-"));
+    process.env.QBFT_DATA_DIR = dir;
+    try {
+      delete require.cache[require.resolve("../../network/node")];
+      delete require.cache[require.resolve("../../network/sites")];
+      const { generate } = await import("../../network/node");
+      const { siteLayout } = await import("../../network/sites");
+      const layout = siteLayout();
+      generate("geth", "/bin/geth", layout);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, "node1", "static-nodes.json"), "utf8"))).to.deep.equal([0, 2, 3].map((j) =>
+        `enode://${nodes[j].enodeId}@10.77.0.254:${31010 + j}?discport=0`));
+      expect(JSON.parse(fs.readFileSync(path.join(dir, "node1", "permissioned-nodes.json"), "utf8"))).to.deep.equal(nodes.map((n) =>
+        `enode://${n.enodeId}@10.77.0.${n.index + 1}:${n.p2pPort}?discport=0`));
+      const start = fs.readFileSync(path.join(dir, "node1", "start.sh"), "utf8");
+      expect(start).to.include("exec 'ip' 'netns' 'exec' 'qbs-n1' '/bin/geth'");
+      expect(start).to.include("'--http.addr' '10.77.0.2'");
+      expect(start).to.include("'--netrestrict' '10.77.0.0/24'");
+    } finally {
+      delete process.env.QBFT_DATA_DIR;
+      delete require.cache[require.resolve("../../network/node")];
+      delete require.cache[require.resolve("../../network/sites")];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
