@@ -3,7 +3,7 @@ import { DEV_MNEMONIC, nodeKeys, PREFUNDED_ACCOUNTS } from "./genesis";
 import { Call, drive, LoadResult } from "./load";
 import { runMain } from "./main";
 import { rpcUrl } from "./node";
-import { Links, sitesDown, sitesUp } from "./sites";
+import { LinkProfile, sitesDown, sitesUp, TWO_NEAR_TWO_FAR } from "./sites";
 
 /**
  * `npm run bench:sites [-- --seconds 10] [--window 1000] [--json]`: throughput and latency of plain value
@@ -12,22 +12,9 @@ import { Links, sitesDown, sitesUp } from "./sites";
  * toxics of RTT/2 each way) and one named profile of two near data centres and two far ones. The sites
  * network is made for the run and removed after it, whatever happens; the local network is not touched.
  */
-interface Profile {
-  name: string;
-  apply(links: Links): Promise<void>;
-}
-
-export const PROFILES: Profile[] = [
-  ...[0, 10, 40, 100].map((rtt): Profile => ({ name: `RTT ${rtt} ms`, apply: (links) => links.rttAll(rtt) })),
-  {
-    // sites 0 and 1 in one metropolitan area; 2 and 3 each in a distant region, over a lossy, jittery path
-    name: "two-near-two-far (0-1 RTT 10 ms; 2, 3 RTT 40 ms +/-5 ms, 0.1% loss)",
-    apply: async (links) => {
-      await links.rtt(0, 1, 10);
-      for (const [a, b] of [[0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]) await links.rtt(a, b, 40, 5);
-      for (let i = 0; i < 4; i++) links.loss(i, 0.1);
-    },
-  },
+export const PROFILES: LinkProfile[] = [
+  ...[0, 10, 40, 100].map((rtt): LinkProfile => ({ name: `RTT ${rtt} ms`, apply: (links) => links.rttAll(rtt) })),
+  TWO_NEAR_TWO_FAR,
 ];
 
 interface Options {

@@ -283,6 +283,22 @@ export class Links {
   }
 }
 
+/** A named set of link conditions for the sites network (bench:sites runs several; `test:qbft -- --sites` one). */
+export interface LinkProfile {
+  name: string;
+  apply(links: Links): Promise<void>;
+}
+
+/** Sites 0 and 1 in one metropolitan area; 2 and 3 each in a distant region, over a lossy, jittery path. */
+export const TWO_NEAR_TWO_FAR: LinkProfile = {
+  name: "two-near-two-far (0-1 RTT 10 ms; 2, 3 RTT 40 ms +/-5 ms, 0.1% loss)",
+  apply: async (links) => {
+    await links.rtt(0, 1, 10);
+    for (const [a, b] of [[0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]) await links.rtt(a, b, 40, 5);
+    for (let i = 0; i < VALIDATORS; i++) links.loss(i, 0.1);
+  },
+};
+
 /** Stops whatever an earlier sites run left: its validators, its Toxiproxy, its namespaces and bridge. */
 async function stopLeftovers(): Promise<void> {
   useDataDir(SITES_DATA_DIR);
