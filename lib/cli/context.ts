@@ -185,6 +185,17 @@ export class CommandContext {
     return id === ZeroHash ? address : this.participantLabel(id);
   }
 
+  /**
+   * A wallet for a line of output: "Acme Treasury Ltd (LEI 5493001KJTIIGC8Y1R12) 0x976E...", or the address
+   * alone when no participant with a recorded name or LEI holds it.
+   */
+  async walletText(address: string): Promise<string> {
+    const id = await this.registry.participantOf(address);
+    if (id === ZeroHash) return address;
+    const label = await this.participantLabel(id);
+    return label === id ? address : `${label} ${address}`;
+  }
+
   /** A participant for --json: its id with `lei` and its legal `name` apart (null when not recorded). */
   async participantJson(id: string): Promise<{ id: string; lei: string | null; name: string | null }> {
     const name = (await this.participantNames()).get(id);

@@ -107,8 +107,9 @@ paymentCommand("payment:settle", "Settle one signed payment from its file (anyon
     const receipt = await ctx.send(`pay ${t.fmt(p.value)} from ${p.from} to ${p.to} (signed payment ${args.file})`,
       t.contract.connect(signer).transferWithReferenceAuthorization, [p], t, undefined, [info]);
     const onChain = (await transactionInformation(ctx.hre.ethers.provider, receipt.hash, [p.ref])).get(p.ref.toLowerCase());
+    const [payer, payee] = ctx.args.json ? [p.from, p.to] : await Promise.all([ctx.walletText(p.from), ctx.walletText(p.to)]);
     ctx.report({ from: p.from, to: p.to, ...amountsJson(t.fmt, { amount: p.value }), ref: p.ref, nonce: p.nonce, ...referenceJson(p.ref, onChain) },
-      () => out.line(`paid ${t.fmt(p.value)} from ${p.from} to ${p.to}, reference ${referenceText(p.ref, onChain)}`));
+      () => out.line(`paid ${t.fmt(p.value)} from ${payer} to ${payee}, reference ${referenceText(p.ref, onChain)}`));
   }));
 
 paymentCommand("payment:settle-batch", "Settle signed payments as one netted batch: only each wallet's net position moves, all or nothing")

@@ -186,8 +186,9 @@ addInformationParams(tokenCommand("token:transfer", "Pay another wallet, optiona
     const words = info ? informationText(info) || refHex! : "";
     if (info) await ctx.send(`pay ${t.fmt(amount)} to ${to} ref ${words}`, token.transferWithReference, [to, amount, refHex!], t, undefined, [info]);
     else await ctx.send(`pay ${t.fmt(amount)} to ${to}`, token.transfer, [to, amount], t);
+    const [payer, payee] = ctx.args.json ? [from, to] : await Promise.all([ctx.walletText(from), ctx.walletText(to)]);
     ctx.report({ from, to, ...amountsJson(t.fmt, { amount }), ref: info?.reference, ...(info ? referenceJson(refHex!, info) : { refHex: undefined }) },
-      () => out.line(`paid ${t.fmt(amount)} from ${from} to ${to}${info ? ` with reference ${words}` : ""}`));
+      () => out.line(`paid ${t.fmt(amount)} from ${payer} to ${payee}${info ? ` with reference ${words}` : ""}`));
   }));
 
 tokenCommand("token:balance", "Show a wallet's balance")

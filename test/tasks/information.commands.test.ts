@@ -25,9 +25,11 @@ describe("Payment information commands: ISO 20022 identifiers travel with the pa
   it("transfers with a UETR, end-to-end id and remittance: the event's reference is their informationReference, and payment:list reads the text back", async function () {
     const { usd: token, acme, globex } = await load(funded);
     const info = { uetr: UETR, endToEndId: "E2E-2026-0042", remittance: "Invoice 2026-0042, March services" };
+    ok(await run("participant:rename", { id: ACME_LEI, name: "Acme Treasury Ltd" }));
     const printed = ok(await run("token:transfer", { to: globex.address, amount: "250.00", from: acme.address, ...info }));
     const text = `end-to-end id E2E-2026-0042, UETR ${UETR}, remittance "Invoice 2026-0042, March services"`;
-    expect(printed).to.include(`paid 250.00 USD from ${acme.address} to ${globex.address} with reference ${text}`);
+    // the payer by its recorded legal name beside its address; a payee with no name recorded by its address alone
+    expect(printed).to.include(`paid 250.00 USD from Acme Treasury Ltd ${acme.address} to ${globex.address} with reference ${text}`);
     const [event] = await token.queryFilter(token.filters.ReferencedTransfer(acme.address, globex.address));
     expect(event.args.ref).to.equal(informationReference(info));
     expect((await carried(printed)).get(event.args.ref)).to.deep.equal(info);
