@@ -35,7 +35,7 @@ describe("Payment information commands: ISO 20022 identifiers travel with the pa
     expect((await carried(printed)).get(event.args.ref)).to.deep.equal(info);
 
     const listed = ok(await run("payment:list", { wallet: globex.address }));
-    expect(listed).to.match(new RegExp(`^${event.blockNumber}\\s+${participantId(ACME_LEI)}\\s+${participantId(GLOBEX_LEI)}\\s+250.00 USD\\s+${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`, "m"));
+    expect(listed).to.match(new RegExp(`^${event.blockNumber}\\s+Acme Treasury Ltd\\s+${participantId(GLOBEX_LEI)}\\s+250.00 USD\\s+${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`, "m"));
     const json = JSON.parse(ok(await run("payment:list", { wallet: globex.address, json: true }))) as { payments: Record<string, unknown>[] };
     expect(json.payments).to.have.length(1);
     expect(json.payments[0]).to.include({
