@@ -444,11 +444,13 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
       case "StatusChanged":
       case "KycRenewed":
       case "WalletLinked":
-      case "WalletUnlinked": {
+      case "WalletUnlinked":
+      case "ParticipantLegalName": {
         const id = lower(a.id);
-        const change = ({ ParticipantOnboarded: "onboarded", ParticipantNamed: "named", StatusChanged: "status", KycRenewed: "kyc", WalletLinked: "wallet_linked", WalletUnlinked: "wallet_unlinked" } as Record<string, string>)[d.name];
+        const change = ({ ParticipantOnboarded: "onboarded", ParticipantNamed: "named", StatusChanged: "status", KycRenewed: "kyc", WalletLinked: "wallet_linked", WalletUnlinked: "wallet_unlinked", ParticipantLegalName: "legal_name" } as Record<string, string>)[d.name];
         const [previous, value] = d.name === "ParticipantOnboarded" ? [null, String(a.kycExpiry)]
           : d.name === "ParticipantNamed" ? [null, String(a.name)]
+          : d.name === "ParticipantLegalName" ? [null, String(a.legalName)]
             : d.name === "StatusChanged" ? [String(a.previous), String(a.status)]
               : d.name === "KycRenewed" ? [String(a.previous), String(a.kycExpiry)]
                 : [null, addr(a.wallet)];
@@ -459,6 +461,7 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
         if (d.name === "KycRenewed") await q.query("UPDATE participants SET kyc_expiry = $2 WHERE id = $1", [id, String(a.kycExpiry)]);
         if (d.name === "StatusChanged") await q.query("UPDATE participants SET status = $2 WHERE id = $1", [id, Number(a.status)]);
         if (d.name === "ParticipantNamed") await q.query("UPDATE participants SET name = $2 WHERE id = $1", [id, String(a.name)]);
+        if (d.name === "ParticipantLegalName") await q.query("UPDATE participants SET legal_name = $2 WHERE id = $1", [id, String(a.legalName)]);
         if (d.name === "WalletLinked" || d.name === "WalletUnlinked") {
           await q.query(`INSERT INTO participant_wallets (wallet, participant_id, linked, updated_block) VALUES ($1, $2, $3, $4)
             ON CONFLICT (wallet) DO UPDATE SET participant_id = EXCLUDED.participant_id, linked = EXCLUDED.linked, updated_block = EXCLUDED.updated_block`,
