@@ -259,14 +259,17 @@ export function differenceLine(d: Difference): string {
   return `${d.what}: ${what}${whose} in ${d.tokenLabel}: ledger ${amount(d.database)}, chain ${amount(d.chain)}`;
 }
 
-/** A difference for --json: the amounts in the smallest unit (decimal strings) beside their text in currency units. */
+/**
+ * A difference for --json: the wallet's participant (id, LEI and name apart) or the deployment's contract
+ * key, the amounts in the smallest unit (decimal strings) beside their text in currency units.
+ */
 export function differenceJson(d: Difference): Record<string, unknown> {
   return {
     what: d.what,
     detail: d.detail ?? null,
     wallet: d.wallet ?? null,
-    walletLabel: d.walletLabel ?? null,
     participant: d.participant ? { id: d.participant.id, ...participantFields(d.participant.name, d.participant.legalName) } : null,
+    contract: d.wallet && !d.participant ? d.walletLabel ?? null : null,
     token: d.token,
     tokenLabel: d.tokenLabel,
     database: d.database.toString(),

@@ -62,7 +62,7 @@ describe("ledger: sync into PostgreSQL", function () {
     const clean = await reconcileLedger(db, ethers.provider);
     expect(clean.differences).to.deep.equal([]);
     expect(clean.compared).to.deep.include({ supply: 2, locked: 2, refund: 3, redemptions: 1, reserves: 2 });
-    const [{ block }] = await db.query("SELECT max(block_number)::int - 3 AS block FROM events");
+    const [{ block }] = await db.query<{ block: number }>("SELECT max(block_number)::int - 3 AS block FROM events");
     expect((await reconcileLedger(db, ethers.provider, { at: block })).differences).to.deep.equal([]);
 
     const [m] = await db.query("SELECT tx_hash, log_index FROM movements WHERE kind = 'payment' ORDER BY block_number LIMIT 1");

@@ -59,7 +59,7 @@ describe("ledger: reconcile with the chain", function () {
 
   it("reconciles at an earlier block against the state of that block", async function () {
     const cursor = (await readCursor(db))!;
-    const [{ n: before }] = await db.query("SELECT max(block_number)::int AS n FROM events WHERE name = 'RedemptionRequested'");
+    const [{ n: before }] = await db.query<{ n: number }>("SELECT max(block_number)::int AS n FROM events WHERE name = 'RedemptionRequested'");
     const r = await reconcileLedger(db, ethers.provider, { at: before - 1 });
     expect(r.block).to.equal(before - 1);
     expect(summary(r.differences)).to.deep.equal([]);
@@ -82,7 +82,7 @@ describe("ledger: reconcile with the chain", function () {
   });
 
   it("reports an issuance missing from the ledger as the holder's balance and the token's supply", async function () {
-    const [m] = await db.query("SELECT tx_hash, log_index, amount::text AS amount FROM movements WHERE kind = 'issuance' AND token = $1", [f.sharesAddress]);
+    const [m] = await db.query<{ tx_hash: string; log_index: number; amount: string }>("SELECT tx_hash, log_index, amount::text AS amount FROM movements WHERE kind = 'issuance' AND token = $1", [f.sharesAddress]);
     await altered(db, (tx) => tx.query("DELETE FROM movements WHERE tx_hash = $1 AND log_index = $2", [m.tx_hash, m.log_index]).then(() => undefined), async () => {
       const r = await reconcileLedger(db, ethers.provider);
       const globex = await f.shares.balanceOf(f.globex.address);
@@ -205,7 +205,7 @@ describe("ledger: the reconcile command", function () {
     const parsed = JSON.parse(report.lines[0]);
     expect(parsed.error.code).to.equal("DIFFERS");
     expect(parsed.differences).to.deep.equal([{
-      what: "redemptions", detail: null, wallet: null, walletLabel: null, participant: null, token: parsed.differences[0].token, tokenLabel: "USD",
+      what: "redemptions", detail: null, wallet: null, participant: null, contract: null, token: parsed.differences[0].token, tokenLabel: "USD",
       database: "0", chain: "6000", databaseText: "0.00 USD", chainText: "60.00 USD",
     }]);
 
