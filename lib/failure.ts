@@ -15,6 +15,8 @@ export const FAILURE_CODES = {
   FAILED: "a transaction was sent and failed or was dropped",
   /** An account's signer could not be opened or refused to sign (HSM, keystore, signing service); nothing was sent. */
   SIGNER: "an account's signer could not be opened or refused to sign; nothing was sent",
+  /** The back office's ledger and the chain differ (ledger reconcile); each difference is reported. */
+  DIFFERS: "the ledger and the chain differ; each difference is reported",
   /** The network's node does not answer. */
   NETWORK: "the network's node does not answer; nothing was sent",
 } as const;

@@ -1,5 +1,5 @@
 import { Failure } from "../failure";
-import { formatAmount, participantFields, participantId, participantNameLabel, refText } from "../format";
+import { formatAmount, participantDisplay, participantFields, participantId, refText } from "../format";
 import type { Queryable } from "./db";
 
 /** A participant of the ledger: its id, the name or LEI its id was derived from (ParticipantNamed), its wallets. */
@@ -7,6 +7,8 @@ export interface LedgerParticipant {
   id: string;
   /** The recorded text ("LEI:<LEI>" or a name), when ParticipantNamed recorded one. */
   name?: string;
+  /** The legal name compliance recorded last (ParticipantLegalName), when there is one. */
+  legalName?: string;
   /** Every wallet ever linked to it (a payment from a wallet since unlinked is still its payment). */
   wallets: string[];
 }
@@ -27,6 +29,7 @@ export interface LedgerPayment {
   counterpartyWallet: string;
   counterpartyId?: string;
   counterpartyName?: string;
+  counterpartyLegalName?: string;
   /** The bytes32 reference (hex), when the payment carried one; its text, UETR and the rest when the transaction carried them. */
   reference?: string;
   referenceText?: string;
@@ -48,10 +51,10 @@ export async function findParticipant(db: Queryable, text: string, what = "--par
   const given = text.trim();
   if (given === "") throw new Failure("BAD_INPUT", `${what} is empty: give an LEI, a participant name or its 0x id`);
   const id = /^0x[0-9a-fA-F]{64}$/.test(given) ? given.toLowerCase() : participantId(given).toLowerCase();
-  const [row] = await db.query("SELECT id, name FROM participants WHERE id = $1", [id]);
+  const [row] = await db.query("SELECT id, name, legal_name FROM participants WHERE id = $1", [id]);
   if (!row) throw new Failure("NOT_FOUND", `${what} "${given}" is not a participant in the ledger (id ${id}); check the LEI or name, or sync the ledger first`);
   const wallets = (await db.query("SELECT wallet FROM participant_wallets WHERE participant_id = $1 ORDER BY wallet", [id])).map((r) => String(r.wallet));
-  return { id, name: row.name === null ? undefined : String(row.name), wallets };
+  return { id, name: row.name === null ? undefined : String(row.name), ...(row.legal_name === null ? {} : { legalName: String(row.legal_name) }), wallets };
 }
 
 /**
@@ -71,8 +74,8 @@ export async function participantPayments(db: Queryable, participant: LedgerPart
        AND p.block_time >= $2 AND p.block_time <= $3
      ORDER BY p.block_number, p.log_index`,
   [participant.wallets, new Date(from * 1000), new Date(to * 1000)]);
-  const owners = new Map((await db.query(`SELECT w.wallet, w.participant_id, p.name FROM participant_wallets w JOIN participants p ON p.id = w.participant_id`))
-    .map((r) => [String(r.wallet), { id: String(r.participant_id), name: r.name === null ? undefined : String(r.name) }]));
+  const owners = new Map((await db.query(`SELECT w.wallet, w.participant_id, p.name, p.legal_name FROM participant_wallets w JOIN participants p ON p.id = w.participant_id`))
+    .map((r) => [String(r.wallet), { id: String(r.participant_id), name: r.name === null ? undefined : String(r.name), legalName: r.legal_name === null ? undefined : String(r.legal_name) }]));
   const own = new Set(participant.wallets);
   const result: LedgerPayment[] = [];
   for (const r of rows) {
@@ -95,6 +98,7 @@ export async function participantPayments(db: Queryable, participant: LedgerPart
         counterpartyWallet,
         counterpartyId: owner?.id,
         counterpartyName: owner?.name,
+        counterpartyLegalName: owner?.legalName,
         reference: opt(r.reference),
         referenceText: opt(r.text_reference),
         uetr: opt(r.uetr),
@@ -110,9 +114,14 @@ export async function participantPayments(db: Queryable, participant: LedgerPart
   return result;
 }
 
-/** The counterparty as people know it: its LEI or name (ParticipantNamed), else its wallet address. */
+/** The counterparty as people know it: "<legal name> (LEI ...)" as the commands show it, its LEI or name alone, else its wallet address. */
 export function counterpartyLabel(p: LedgerPayment): string {
-  return p.counterpartyName ? participantNameLabel(p.counterpartyName) : p.counterpartyWallet;
+  return p.counterpartyName || p.counterpartyLegalName ? participantDisplay(p.counterpartyId ?? "", p.counterpartyName, p.counterpartyLegalName) : p.counterpartyWallet;
+}
+
+/** A participant of the ledger as people know it: "<legal name> (LEI ...)", its LEI or name alone, else its id. */
+export function participantLabel(p: Pick<LedgerParticipant, "id" | "name" | "legalName">): string {
+  return participantDisplay(p.id, p.name, p.legalName);
 }
 
 /** A payment's reference as shown: the text the transaction carried, else the bytes32's own text, else its hex; "" without one. */
@@ -130,7 +139,7 @@ export function paymentJson(p: LedgerPayment): Record<string, unknown> {
     amount: p.amount.toString(),
     amountText: `${formatAmount(p.amount, p.decimals)} ${p.currency}`,
     wallet: p.wallet,
-    counterparty: { wallet: p.counterpartyWallet, id: p.counterpartyId ?? null, ...participantFields(p.counterpartyName) },
+    counterparty: { wallet: p.counterpartyWallet, id: p.counterpartyId ?? null, ...participantFields(p.counterpartyName, p.counterpartyLegalName) },
     reference: p.reference ? referenceLabel(p) : null,
     referenceHex: p.reference ?? null,
     uetr: p.uetr ?? null,

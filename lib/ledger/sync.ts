@@ -1,8 +1,9 @@
-import { ethers, Interface, LogDescription } from "ethers";
+import { ethers, LogDescription } from "ethers";
 import { CURRENCIES } from "../currencies";
 import { contractOf, DeploymentRecord, ESCROW_KEY, recordName } from "../deployment";
 import { Failure } from "../failure";
 import { readInformation } from "../payment-info";
+import { ledgerInterfaces } from "./abis";
 import type { LedgerDb, Queryable } from "./db";
 
 /**
@@ -63,30 +64,6 @@ export function blockRangeFromEnv(env: NodeJS.ProcessEnv = process.env): number 
   return Number(text);
 }
 
-let interfaces: Map<string, Interface> | undefined;
-
-/**
- * The ABI of each kind of contract, from the compiled types: loaded on first use, not when the module is
- * imported, because Hardhat's configuration loads the commands (and so this module) before anything is
- * compiled on a fresh checkout.
- */
-function contractInterfaces(): Map<string, Interface> {
-  if (interfaces === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const t = require("../../typechain-types") as typeof import("../../typechain-types");
-    const abis: Record<string, ethers.InterfaceAbi> = {
-      DepositToken: t.DepositToken__factory.abi,
-      SecurityToken: t.SecurityToken__factory.abi,
-      IssuanceDesk: t.IssuanceDesk__factory.abi,
-      DvPEscrow: t.DvPEscrow__factory.abi,
-      FxQuotes: t.FxQuotes__factory.abi,
-      ParticipantRegistry: t.ParticipantRegistry__factory.abi,
-      UpgradeTimelock: t.UpgradeTimelock__factory.abi,
-    };
-    interfaces = new Map(Object.entries(abis).map(([k, abi]) => [k, new Interface(abi)]));
-  }
-  return interfaces;
-}
 
 /** The stored cursor, or undefined before the first sync. */
 export async function readCursor(db: Queryable): Promise<Cursor | undefined> {
@@ -265,7 +242,7 @@ export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: Deployment
 
 function decode(l: RpcLog, contractKind: string, time: Date): Decoded {
   const base = { address: lower(l.address), contractKind, txHash: lower(l.transactionHash), logIndex: Number(l.logIndex), blockNumber: Number(l.blockNumber), time };
-  const parsed = contractInterfaces().get(contractKind)?.parseLog({ topics: l.topics, data: l.data }) ?? undefined;
+  const parsed = ledgerInterfaces().get(contractKind)?.parseLog({ topics: l.topics, data: l.data }) ?? undefined;
   if (!parsed) return { ...base, name: l.topics[0] ?? "anonymous", args: ethers.Result.fromItems([]) };
   return { ...base, name: parsed.name, args: parsed.args, parsed };
 }
@@ -454,11 +431,13 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
       case "StatusChanged":
       case "KycRenewed":
       case "WalletLinked":
-      case "WalletUnlinked": {
+      case "WalletUnlinked":
+      case "ParticipantLegalName": {
         const id = lower(a.id);
-        const change = ({ ParticipantOnboarded: "onboarded", ParticipantNamed: "named", StatusChanged: "status", KycRenewed: "kyc", WalletLinked: "wallet_linked", WalletUnlinked: "wallet_unlinked" } as Record<string, string>)[d.name];
+        const change = ({ ParticipantOnboarded: "onboarded", ParticipantNamed: "named", StatusChanged: "status", KycRenewed: "kyc", WalletLinked: "wallet_linked", WalletUnlinked: "wallet_unlinked", ParticipantLegalName: "legal_name" } as Record<string, string>)[d.name];
         const [previous, value] = d.name === "ParticipantOnboarded" ? [null, String(a.kycExpiry)]
           : d.name === "ParticipantNamed" ? [null, String(a.name)]
+          : d.name === "ParticipantLegalName" ? [null, String(a.legalName)]
             : d.name === "StatusChanged" ? [String(a.previous), String(a.status)]
               : d.name === "KycRenewed" ? [String(a.previous), String(a.kycExpiry)]
                 : [null, addr(a.wallet)];
@@ -469,6 +448,7 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
         if (d.name === "KycRenewed") await q.query("UPDATE participants SET kyc_expiry = $2 WHERE id = $1", [id, String(a.kycExpiry)]);
         if (d.name === "StatusChanged") await q.query("UPDATE participants SET status = $2 WHERE id = $1", [id, Number(a.status)]);
         if (d.name === "ParticipantNamed") await q.query("UPDATE participants SET name = $2 WHERE id = $1", [id, String(a.name)]);
+        if (d.name === "ParticipantLegalName") await q.query("UPDATE participants SET legal_name = $2 WHERE id = $1", [id, String(a.legalName)]);
         if (d.name === "WalletLinked" || d.name === "WalletUnlinked") {
           await q.query(`INSERT INTO participant_wallets (wallet, participant_id, linked, updated_block) VALUES ($1, $2, $3, $4)
             ON CONFLICT (wallet) DO UPDATE SET participant_id = EXCLUDED.participant_id, linked = EXCLUDED.linked, updated_block = EXCLUDED.updated_block`,

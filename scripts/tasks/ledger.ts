@@ -3,11 +3,12 @@ import path from "path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { connectedChainId, readDeployment, requireRecordOnChain } from "../../lib/deployment";
 import { Failure } from "../../lib/failure";
-import { formatAmount, isoDate, parseDate, participantFields, participantNameLabel } from "../../lib/format";
+import { formatAmount, isoDate, parseDate, participantFields } from "../../lib/format";
 import { requireNetworkEnv } from "../../lib/networks";
 import { out, printTable, toJson } from "../../lib/cli/output";
 import { ledgerLocation, openLedger } from "../../lib/ledger/db";
-import { counterpartyLabel, findParticipant, participantPayments, paymentJson, referenceLabel } from "../../lib/ledger/payments";
+import { counterpartyLabel, findParticipant, participantLabel, participantPayments, paymentJson, referenceLabel } from "../../lib/ledger/payments";
+import { comparedText, differenceJson, differenceLine, reconcileLedger } from "../../lib/ledger/reconcile";
 import { blockRangeFromEnv, readCursor, syncLedger } from "../../lib/ledger/sync";
 import { camt053, camt054, statementCsv } from "../../lib/ledger/statement";
 import { creditNotifications, participantStatements, servicerFromEnv, statementFileStem } from "../../lib/ledger/statements";
@@ -20,10 +21,11 @@ interface LedgerArgs {
   to?: string;
   out?: string;
   camt054: boolean;
+  at?: string;
   json: boolean;
 }
 
-const SUBCOMMANDS = ["sync", "payments", "statement"];
+const SUBCOMMANDS = ["sync", "payments", "reconcile", "statement"];
 /** 9999-12-31T23:59:59Z: no upper bound. */
 const END_OF_TIME = 253_402_300_799;
 
@@ -74,9 +76,9 @@ async function payments(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
     if (!cursor) throw new Failure("NOT_FOUND", `the ledger of network "${hre.network.name}" is empty: run npm run ledger -- sync --network ${hre.network.name} first`);
     const participant = await findParticipant(db, args.participant);
     const list = await participantPayments(db, participant, from, to);
-    const label = participant.name ? participantNameLabel(participant.name) : participant.id;
+    const label = participantLabel(participant);
     if (args.json) {
-      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name, participant.legalName) }, from: isoDate(from), to: args.to ? isoDate(to) : null, ledgerBlock: cursor.lastBlock, payments: list.map(paymentJson) }));
       return;
     }
     out.line(`payments of ${label} from ${isoDate(from)} to ${args.to ? isoDate(to) : "the last block"} (ledger at block ${cursor.lastBlock}): ${list.length}`);
@@ -130,9 +132,9 @@ async function statement(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
         written.push({ file, kind: "camt.054", wallet: s.account.address, currency: s.currency, entries: 1 });
       }
     }
-    const label = participant.name ? participantNameLabel(participant.name) : participant.id;
+    const label = participantLabel(participant);
     if (args.json) {
-      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name) }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, servicer: { name: servicer.name, bic: servicer.bic ?? null, lei: servicer.lei ?? null }, files: written }));
+      out.line(toJson({ participant: { id: participant.id, ...participantFields(participant.name, participant.legalName) }, from: isoDate(from), to: isoDate(to), ledgerBlock: cursor.lastBlock, servicer: { name: servicer.name, bic: servicer.bic ?? null, lei: servicer.lei ?? null }, files: written }));
       return;
     }
     out.line(`statements of ${label} from ${isoDate(from)} to ${isoDate(to)} (ledger at block ${cursor.lastBlock}, servicer ${servicer.name}): ${statements.length} accounts`);
@@ -145,16 +147,43 @@ async function statement(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
   }
 }
 
-readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` indexes the chain into it; `payments` lists a participant's payments; `statement` writes its account statements (camt.053, CSV)")
+async function reconcile(args: LedgerArgs, hre: HardhatRuntimeEnvironment) {
+  requireNetworkEnv(hre.network.name);
+  const at = args.at === undefined ? undefined : args.at.trim();
+  if (at !== undefined && !/^\d+$/.test(at)) throw new Failure("BAD_INPUT", `--at "${args.at}" is not a block number`);
+  const db = await open(hre.network.name, true);
+  try {
+    const r = await reconcileLedger(db, hre.ethers.provider, { at: at === undefined ? undefined : Number(at) });
+    const counts = comparedText(r.compared);
+    const total = Object.values(r.compared).reduce((a, b) => a + b, 0);
+    const verdict = `ledger ${db.where} and the chain at block ${r.block}: ${r.differences.length} differences of ${total} figures compared (${counts}) in ${r.seconds.toFixed(1)} s`;
+    if (args.json) {
+      const report = { network: hre.network.name, database: db.where, block: r.block, compared: r.compared, differences: r.differences.map(differenceJson), seconds: r.seconds };
+      if (r.differences.length === 0) return out.line(toJson(report));
+      out.line(toJson({ ...report, error: { code: "DIFFERS", message: verdict } }));
+      process.exitCode = 1;
+      return;
+    }
+    for (const d of r.differences) out.line(differenceLine(d));
+    if (r.differences.length > 0) throw new Failure("DIFFERS", verdict);
+    out.line(verdict);
+  } finally {
+    await db.close();
+  }
+}
+
+readOnlyCommand("ledger", "The back office's ledger of the deployment: `sync` indexes the chain into it; `payments` lists a participant's payments; `reconcile` compares it with the chain at a block; `statement` writes its account statements (camt.053, CSV)")
   .addPositionalParam("subcommand", `what to do: ${SUBCOMMANDS.join(" or ")}`)
   .addOptionalParam("participant", "payments, statement: the participant, by LEI, name or 0x id")
   .addOptionalParam("from", "payments: the first booking date (YYYY-MM-DD, ISO 8601 or unix seconds; default: the beginning); statement: the period's first day (needed)")
   .addOptionalParam("to", "payments: the last booking date (default: up to the ledger's last block); statement: the period's last day (needed)")
+  .addOptionalParam("at", "reconcile: the block to compare the ledger with the chain at (default: the ledger's last indexed block)")
   .addOptionalParam("out", `statement: the folder the files are written to (default ${STATEMENTS_DIR}/)`)
   .addFlag("camt054", "statement: also one camt.054 credit notification per incoming payment")
   .setAction(standalone<LedgerArgs>(async (args, hre) => {
     if (args.subcommand === "sync") return sync(args, hre);
     if (args.subcommand === "payments") return payments(args, hre);
+    if (args.subcommand === "reconcile") return reconcile(args, hre);
     if (args.subcommand === "statement") return statement(args, hre);
     throw new Failure("BAD_INPUT", `unknown ledger subcommand "${args.subcommand}": use ${SUBCOMMANDS.join(" or ")}`);
   }));

@@ -41,7 +41,7 @@ describe("ledger: commands", function () {
     ok(await run("ledger", { subcommand: "sync" }));
     expect(failed(await run("ledger", { subcommand: "payments", participant: "Initech" }))).to.match(/^error: --participant "Initech" is not a participant in the ledger \(id 0x[0-9a-f]{64}\); check the LEI or name, or sync the ledger first$/);
     expect(failed(await run("ledger", { subcommand: "payments", participant: ACME_LEI, from: "yesterday" }))).to.equal(`error: --from "yesterday" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds`);
-    expect(failed(await run("ledger", { subcommand: "reconcile" }))).to.equal(`error: unknown ledger subcommand "reconcile": use sync or payments or statement`);
+    expect(failed(await run("ledger", { subcommand: "audit" }))).to.equal(`error: unknown ledger subcommand "audit": use sync or payments or reconcile or statement`);
     const json = JSON.parse((await run("ledger", { subcommand: "payments", participant: "Initech", json: true })).lines[0]);
     expect(json.error.code).to.equal("NOT_FOUND");
   });

@@ -448,13 +448,15 @@ describe("operator commands a bank can trust (issue 11)", function () {
       fs.writeFileSync(file("password"), "walk keystore password\n", { mode: 0o600 });
       await walk("keys:generate", { backend: "keystore", out: file("keystore"), passwordFile: file("password") });
       await walk("keys:list", {});
-      // The back office's ledger: synced from the chain, then a participant's payments and statements.
+      // The back office's ledger: synced from the chain, a participant's payments and statements, and the ledger reconciled with the chain.
       const ledgerDir = process.env.LEDGER_DIR;
       process.env.LEDGER_DIR = path.join(signedDir(), "ledger");
       try {
         await walk("ledger", { subcommand: "sync" });
         await walk("ledger", { subcommand: "payments", participant: ACME_LEI });
         await walk("ledger", { subcommand: "statement", participant: ACME_LEI, from: "2000-01-01", to: "2100-12-31", out: path.join(signedDir(), "statements"), camt054: true });
+        const reconciled = await walk("ledger", { subcommand: "reconcile" });
+        expect(reconciled.differences).to.deep.equal([]);
       } finally {
         if (ledgerDir === undefined) delete process.env.LEDGER_DIR;
         else process.env.LEDGER_DIR = ledgerDir;
