@@ -5,10 +5,15 @@ import path from "path";
 import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { DEVELOPMENT_SECOND_ISSUER, platformParams } from "../../deploy/params";
-import { deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, securityTokenKey } from "../../lib/deployment";
+import { deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, readDeployment, securityTokenKey } from "../../lib/deployment";
 import { signTrade, TradeTerms } from "../../lib/dvp";
 import { decodeRevert, revertData } from "../../lib/errors";
 import { participantId, toReference } from "../../lib/format";
+import { openLedger } from "../../lib/ledger/db";
+import { findParticipant, participantPayments } from "../../lib/ledger/payments";
+import { reconcileLedger } from "../../lib/ledger/reconcile";
+import { syncLedger } from "../../lib/ledger/sync";
+import { appendInformation, informationReference } from "../../lib/payment-info";
 import { DEMO_SECURITY } from "../../lib/suite";
 import type { DepositToken, DvPEscrow, IssuanceDesk, ParticipantRegistry, SecurityToken } from "../../typechain-types";
 
@@ -140,5 +145,30 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
     expect(await refusal(usd.connect(acme).transfer.staticCall(globex.address, 1n))).to.equal("TokenPaused");
     await mined(usd.connect(pauser).unpause());
     await mined(usd.connect(acme).transfer(globex.address, 1n));
+  });
+
+  it("keeps the back office's ledger with the chain over JSON-RPC: a payment's ISO 20022 text read back, a second sync adds nothing, reconcile finds no difference", async function () {
+    const [, , , , , , acme, globex] = signers;
+    const info = { uetr: "3f1c2a9e-7b4d-4e21-9a6f-0c8d5e2b1a47", endToEndId: "INV-RPC-2", remittance: "Invoice RPC-2, net 30" };
+    const call = await usd.connect(acme).transferWithReference.populateTransaction(globex.address, 250_00n, informationReference(info));
+    const sent = await acme.sendTransaction({ ...call, data: appendInformation(call.data, [info]) });
+    expect((await sent.wait())?.status).to.equal(1);
+    const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), "ledger-"));
+    const db = await openLedger({ dir: ledgerDir });
+    try {
+      const record = readDeployment(hre.network.name);
+      const first = await syncLedger(db, ethers.provider, record, { blockRange: 50 });
+      expect(first.events).to.be.greaterThan(0);
+      expect((await syncLedger(db, ethers.provider, record)).rows).to.equal(0);
+      const globexPayments = await participantPayments(db, await findParticipant(db, "529900T8BM49AURSDO55"), 0, 253_402_300_799);
+      const [payment] = globexPayments.filter((p) => p.uetr === info.uetr);
+      expect(payment).to.include({ endToEndId: info.endToEndId, remittance: info.remittance, amount: 250_00n });
+      const reconciled = await reconcileLedger(db, ethers.provider);
+      expect(reconciled.differences).to.deep.equal([]);
+      expect(reconciled.compared.balance).to.be.greaterThan(0);
+    } finally {
+      await db.close();
+      fs.rmSync(ledgerDir, { recursive: true, force: true });
+    }
   });
 });
