@@ -152,7 +152,7 @@ describe("ledger: statements of a participant (camt.053, camt.054, CSV)", functi
     expect(failed(await run("ledger", { ...args, from: "yesterday" }))).to.equal(`error: --from "yesterday" is not a date (YYYY-MM-DD, ISO 8601) or unix seconds`);
     expect(failed(await run("ledger", { ...args, from: "2027-02-01", to: "2027-01-31" }))).to.equal("error: --from 2027-02-01T00:00:00Z is after --to 2027-01-31T23:59:59Z");
     expect(failed(await run("ledger", { ...args, to: undefined }))).to.equal("error: --to is needed: the last day of the statement period (YYYY-MM-DD, ISO 8601 or unix seconds)");
-    expect(failed(await run("ledger", { subcommand: "reconcile" }))).to.equal(`error: unknown ledger subcommand "reconcile": use sync or payments or statement`);
+    expect(failed(await run("ledger", { subcommand: "audit" }))).to.equal(`error: unknown ledger subcommand "audit": use sync or payments or reconcile or statement`);
     expect(fs.readdirSync(out())).to.deep.equal([]);
     // An empty ledger (migrated, never synced) is refused as such.
     const empty = await openLedger({ dir: none });
