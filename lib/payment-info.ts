@@ -43,6 +43,9 @@ const LENGTH_BYTES = 4;
 /** The trailer ends in one 32-byte word (20 zero bytes, the length, the magic), so the input stays 4 + 32k bytes long, as ABI calls are. */
 const FOOTER_BYTES = 32;
 const coder = ethers.AbiCoder.defaultAbiCoder();
+/** The ABI types of a reference's preimage and of the appended entries, parsed once (parsing a tuple's text costs more than encoding it). */
+const REFERENCE_TYPES = [ethers.ParamType.from("string"), ethers.ParamType.from(ENTRY)];
+const ENTRIES_TYPE = [ethers.ParamType.from(`${ENTRY}[]`)];
 
 /** True when the information carries any ISO 20022 identifier. */
 export function hasIsoFields(info: PaymentInformation): boolean {
@@ -98,7 +101,7 @@ export function informationReference(info: PaymentInformation): string {
     if (info.reference === undefined) throw new Error("a payment's information is empty");
     return toReference(info.reference);
   }
-  return ethers.keccak256(coder.encode(["string", ENTRY], ["ISO20022", entry({ ...info, reference: undefined })]));
+  return ethers.keccak256(coder.encode(REFERENCE_TYPES, ["ISO20022", entry({ ...info, reference: undefined })]));
 }
 
 /**
@@ -109,7 +112,7 @@ export function informationReference(info: PaymentInformation): string {
 export function appendInformation(data: string, infos: readonly (PaymentInformation | undefined)[]): string {
   const texts = infos.filter((i): i is PaymentInformation => i !== undefined && (hasIsoFields(i) || (i.reference !== undefined && !/^0x/i.test(i.reference))));
   if (texts.length === 0) return data;
-  const payload = coder.encode([`${ENTRY}[]`], [texts.map(entry)]);
+  const payload = coder.encode(ENTRIES_TYPE, [texts.map(entry)]);
   const footer = ethers.zeroPadValue(ethers.concat([ethers.toBeHex(ethers.dataLength(payload), LENGTH_BYTES), INFORMATION_MAGIC]), FOOTER_BYTES);
   return ethers.concat([data, payload, footer]);
 }
@@ -130,7 +133,7 @@ export function readInformation(data: string): Map<string, PaymentInformation> {
   if (start < 4) return found;
   let decoded: ethers.Result;
   try {
-    decoded = coder.decode([`${ENTRY}[]`], bytes.slice(start, start + length))[0];
+    decoded = coder.decode(ENTRIES_TYPE, bytes.slice(start, start + length))[0];
   } catch {
     return found;
   }

@@ -1,10 +1,11 @@
-import { ethers, Interface } from "ethers";
+import { ethers, EventFragment, Interface } from "ethers";
 
 /** The kinds of contract the ledger reads, by the name the deployment record gives their kind. */
 export type LedgerContractKind =
   "DepositToken" | "SecurityToken" | "IssuanceDesk" | "DvPEscrow" | "FxQuotes" | "ParticipantRegistry" | "UpgradeTimelock";
 
 let interfaces: Map<string, Interface> | undefined;
+let events: Map<string, Map<string, EventFragment>> | undefined;
 
 /**
  * The ABI of each kind of contract the ledger reads, from the compiled types: loaded on first use, not when
@@ -32,4 +33,18 @@ export function ledgerInterfaces(): Map<string, Interface> {
 /** The ABI of one kind of contract (ledgerInterfaces). */
 export function ledgerInterface(kind: LedgerContractKind): Interface {
   return ledgerInterfaces().get(kind)!;
+}
+
+/** Each kind's events by topic, hashed once (an Interface hashes every event's signature on each lookup). */
+export function ledgerEvents(): Map<string, Map<string, EventFragment>> {
+  if (events === undefined) {
+    events = new Map([...ledgerInterfaces()].map(([kind, iface]) => {
+      const byTopic = new Map<string, EventFragment>();
+      iface.forEachEvent((f) => {
+        if (!f.anonymous) byTopic.set(f.topicHash, f);
+      });
+      return [kind, byTopic];
+    }));
+  }
+  return events;
 }

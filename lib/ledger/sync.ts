@@ -3,8 +3,8 @@ import { CURRENCIES } from "../currencies";
 import { contractOf, DeploymentRecord, ESCROW_KEY, recordName } from "../deployment";
 import { Failure } from "../failure";
 import { readInformation } from "../payment-info";
-import { ledgerInterfaces } from "./abis";
-import type { LedgerDb, Queryable } from "./db";
+import { ledgerEvents, ledgerInterfaces } from "./abis";
+import type { LedgerDb, Queryable, Row } from "./db";
 
 /**
  * The JSON-RPC the ledger reads a chain through: only eth_blockNumber, eth_getLogs, eth_getBlockByNumber and
@@ -106,10 +106,28 @@ const hex = (n: number) => ethers.toQuantity(n);
 const lower = (a: string) => a.toLowerCase();
 const ZERO = ethers.ZeroAddress;
 
+/** The answers of ethers.isAddress for the strings of a sync (the same few wallets recur in most events). */
+const ADDRESS_ANSWERS = new Map<string, boolean>();
+
+/**
+ * ethers.isAddress, remembered: it checksums (hashes) each address it is asked about. It is true only for 40
+ * hex digits (with or without 0x) and ICAP text (34 or 35 characters); any other length is false at once.
+ */
+function isAddress(value: string): boolean {
+  if (value.length !== 40 && value.length !== 42 && value.length !== 34 && value.length !== 35) return false;
+  let known = ADDRESS_ANSWERS.get(value);
+  if (known === undefined) {
+    known = ethers.isAddress(value);
+    if (ADDRESS_ANSWERS.size >= 10_000) ADDRESS_ANSWERS.clear();
+    ADDRESS_ANSWERS.set(value, known);
+  }
+  return known;
+}
+
 /** A decoded Result as plain JSON: structs as objects, uint256 as decimal strings, addresses in lower case. */
 function plain(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "string") return ethers.isAddress(value) ? value.toLowerCase() : value;
+  if (typeof value === "string") return isAddress(value) ? value.toLowerCase() : value;
   if (value instanceof ethers.Result) {
     let obj: Record<string, unknown> | undefined;
     try {
@@ -162,6 +180,84 @@ async function pooled<T, R>(items: readonly T[], limit: number, f: (item: T) => 
   return results;
 }
 
+/** eth_getBlockByNumber and eth_getTransactionByHash calls in flight at a time (an ethers JsonRpcProvider sends them as JSON-RPC batches). */
+const FETCH_CONCURRENCY = 32;
+
+/** PostgreSQL's limit of parameters in one statement (its protocol counts them in 16 bits). */
+export const MAX_PARAMETERS = 65_535;
+
+/**
+ * Inserts `rows` (each one value per column) into `table` with multi-row INSERTs of at most `maxParameters`
+ * parameters each, a row whose key is already there skipped; returns the `returning` columns of the rows
+ * inserted.
+ */
+export async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], returning = "1 AS inserted", maxParameters = MAX_PARAMETERS): Promise<Row[]> {
+  const perStatement = Math.floor(maxParameters / columns.length);
+  if (perStatement < 1) throw new Error(`a row of ${table} has ${columns.length} values, more than ${maxParameters} parameters`);
+  const inserted: Row[] = [];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const params: unknown[] = [];
+    const values = chunk.map((r) => {
+      if (r.length !== columns.length) throw new Error(`a row of ${table} has ${r.length} values for ${columns.length} columns`);
+      const first = params.length;
+      params.push(...r);
+      return `(${r.map((_, k) => `$${first + k + 1}`).join(", ")})`;
+    });
+    inserted.push(...await q.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")} ON CONFLICT DO NOTHING RETURNING ${returning}`, params));
+  }
+  return inserted;
+}
+
+/** The columns of each table a sync appends rows to, in the order its rows give them. */
+const COLUMNS = {
+  blocks: ["number", "hash", "time"],
+  events: ["tx_hash", "log_index", "block_number", "block_time", "contract", "name", "args"],
+  payment_information: ["tx_hash", "reference", "text_reference", "uetr", "end_to_end_id", "remittance", "creditor_reference"],
+  movements: ["tx_hash", "log_index", "block_number", "block_time", "token", "from_address", "to_address", "amount", "kind", "reference", "legal_ref", "deposit_ref", "redemption_id", "trade_id"],
+  payments: ["tx_hash", "log_index", "block_number", "block_time", "token", "from_address", "to_address", "amount", "reference", "nonce", "batch_log_index"],
+  payment_batches: ["tx_hash", "log_index", "block_number", "block_time", "token", "submitter", "instructions", "gross_value", "net_value"],
+  issuances: ["tx_hash", "log_index", "block_number", "block_time", "token", "to_address", "amount", "deposit_ref", "issuer"],
+  redemptions: ["token", "id", "holder", "amount", "status", "requested_tx", "requested_time"],
+  freezes: ["tx_hash", "log_index", "block_number", "block_time", "token", "wallet", "frozen", "operator"],
+  participant_changes: ["tx_hash", "log_index", "block_number", "block_time", "participant_id", "change", "previous", "value"],
+  trades: ["trade_id", "flow", "kind", "ref", "seller", "buyer", "asset", "asset_amount", "cash", "cash_amount", "deadline", "status", "proposed_tx", "proposed_time", "closed_tx", "closed_time"],
+  reserve_attestations: ["tx_hash", "log_index", "block_number", "block_time", "desk", "token", "amount", "report_hash", "as_of", "available", "supply", "attester"],
+} as const;
+type Table = keyof typeof COLUMNS;
+
+/**
+ * The writes of one range: new rows per table, written as multi-row INSERTs, then the statements that
+ * change rows (a redemption's or trade's outcome, a participant's state) one by one in event order, after
+ * the rows they change were inserted.
+ */
+class RangeWrites {
+  private readonly rows = new Map<Table, unknown[][]>();
+  private readonly changes: { sql: string; params: unknown[]; counted: boolean }[] = [];
+
+  insert(table: Exclude<Table, "events" | "blocks">, row: unknown[]): void {
+    const list = this.rows.get(table) ?? [];
+    list.push(row);
+    this.rows.set(table, list);
+  }
+
+  /** A statement run after the inserts; `counted`: its RETURNING rows count as rows written. */
+  change(sql: string, params: unknown[], counted: boolean): void {
+    this.changes.push({ sql, params, counted });
+  }
+
+  /** Writes everything; returns the number of rows inserted or changed (as counted). */
+  async write(q: Queryable): Promise<number> {
+    let written = 0;
+    for (const [table, rows] of this.rows) written += (await insertRows(q, table, COLUMNS[table], rows)).length;
+    for (const c of this.changes) {
+      const r = await q.query(c.sql, c.params);
+      if (c.counted) written += r.length;
+    }
+    return written;
+  }
+}
+
 /**
  * Indexes the deployment's events into the ledger, from the stored cursor (or the deployment's first block) up
  * to the chain's latest block. Each range of blocks is read with one eth_getLogs filtered to the deployment's
@@ -206,7 +302,7 @@ export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: Deployment
       .sort((a, b) => Number(a.blockNumber) - Number(b.blockNumber) || Number(a.logIndex) - Number(b.logIndex));
     const numbers = [...new Set(logs.map((l) => Number(l.blockNumber)))];
     const blocks = new Map<number, RpcBlock>();
-    for (const b of await pooled([...new Set([...numbers, end])], 8, (n) => getBlock(rpc, n))) blocks.set(Number(b.number), b);
+    for (const b of await pooled([...new Set([...numbers, end])], FETCH_CONCURRENCY, (n) => getBlock(rpc, n))) blocks.set(Number(b.number), b);
     for (const l of logs) {
       const b = blocks.get(Number(l.blockNumber))!;
       if (lower(b.hash) !== lower(l.blockHash)) throw new Failure("NETWORK", `block ${Number(l.blockNumber)} changed while it was read (hash ${l.blockHash}, then ${b.hash}); run again`);
@@ -216,19 +312,24 @@ export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: Deployment
     for (const d of decoded) txs.set(d.txHash, [...(txs.get(d.txHash) ?? []), d]);
     const inputs = new Map<string, string>();
     const referencing = [...txs.entries()].filter(([, ds]) => references(ds).size > 0).map(([h]) => h);
-    await pooled(referencing, 8, async (h) => {
+    await pooled(referencing, FETCH_CONCURRENCY, async (h) => {
       const tx = (await rpc.send("eth_getTransactionByHash", [h])) as { input: string } | null;
       if (tx) inputs.set(h, tx.input);
     });
     const endBlock = blocks.get(end)!;
     rows += await db.transaction(async (q) => {
-      let written = 0;
-      for (const n of numbers) {
-        const b = blocks.get(n)!;
-        await q.query("INSERT INTO blocks (number, hash, time) VALUES ($1, $2, $3) ON CONFLICT (number) DO NOTHING", [n, lower(b.hash), new Date(Number(b.timestamp) * 1000)]);
-        written += 1;
+      await insertRows(q, "blocks", COLUMNS.blocks, numbers.map((n) => [n, lower(blocks.get(n)!.hash), new Date(Number(blocks.get(n)!.timestamp) * 1000)]));
+      let written = numbers.length;
+      // Only the events not yet in the ledger make rows.
+      const inserted = await insertRows(q, "events", COLUMNS.events, decoded.map((d) => [d.txHash, d.logIndex, d.blockNumber, d.time, d.address, d.name, JSON.stringify(plain(d.args))]), "tx_hash, log_index");
+      written += inserted.length;
+      const fresh = new Set(inserted.map((r) => `${String(r.tx_hash)}:${Number(r.log_index)}`));
+      const writes = new RangeWrites();
+      for (const [h, ds] of txs) {
+        const mine = ds.filter((d) => fresh.has(`${d.txHash}:${d.logIndex}`));
+        if (mine.length > 0) await rowsOf(writes, ds, mine, inputs.get(h), byAddress);
       }
-      for (const [h, ds] of txs) written += await writeTransaction(q, ds, inputs.get(h), byAddress);
+      written += await writes.write(q);
       await q.query(`INSERT INTO sync_cursor (id, network, chain_id, first_block, last_block, last_hash, updated_at) VALUES (1, $1, $2, $3, $4, $5, now())
         ON CONFLICT (id) DO UPDATE SET last_block = EXCLUDED.last_block, last_hash = EXCLUDED.last_hash, updated_at = now()`,
       [record.network, record.chainId, firstBlock, end, lower(endBlock.hash)]);
@@ -242,7 +343,9 @@ export async function syncLedger(db: LedgerDb, endpoint: Rpc, record: Deployment
 
 function decode(l: RpcLog, contractKind: string, time: Date): Decoded {
   const base = { address: lower(l.address), contractKind, txHash: lower(l.transactionHash), logIndex: Number(l.logIndex), blockNumber: Number(l.blockNumber), time };
-  const parsed = ledgerInterfaces().get(contractKind)?.parseLog({ topics: l.topics, data: l.data }) ?? undefined;
+  const iface = ledgerInterfaces().get(contractKind);
+  const fragment = ledgerEvents().get(contractKind)?.get(lower(l.topics[0] ?? ""));
+  const parsed = iface && fragment ? new LogDescription(fragment, fragment.topicHash, iface.decodeEventLog(fragment, l.data, l.topics)) : undefined;
   if (!parsed) return { ...base, name: l.topics[0] ?? "anonymous", args: ethers.Result.fromItems([]) };
   return { ...base, name: parsed.name, args: parsed.args, parsed };
 }
@@ -269,22 +372,13 @@ function references(ds: readonly Decoded[]): Set<string> {
   return refs;
 }
 
-/** Writes one transaction's events and the rows they make; returns the number of rows written. */
-async function writeTransaction(q: Queryable, ds: Decoded[], input: string | undefined, byAddress: Map<string, { key: string; kind: string; address: string }>): Promise<number> {
-  let written = 0;
-  const fresh: Decoded[] = [];
-  for (const d of ds) {
-    const inserted = await q.query(`INSERT INTO events (tx_hash, log_index, block_number, block_time, contract, name, args) VALUES ($1, $2, $3, $4, $5, $6, $7)
-      ON CONFLICT (tx_hash, log_index) DO NOTHING RETURNING log_index`,
-    [d.txHash, d.logIndex, d.blockNumber, d.time, d.address, d.name, JSON.stringify(plain(d.args))]);
-    if (inserted.length > 0) fresh.push(d);
-  }
-  if (fresh.length === 0) return 0;
-  written += fresh.length;
-  const row = async (sql: string, params: unknown[]) => {
-    const r = await q.query(sql, params);
-    written += r.length;
-  };
+/**
+ * The rows one transaction's events make, added to the range's writes: `ds` are all its events (the context
+ * that classifies each), `fresh` those not yet in the ledger.
+ */
+async function rowsOf(w: RangeWrites, ds: Decoded[], fresh: Decoded[], input: string | undefined, byAddress: Map<string, { key: string; kind: string; address: string }>): Promise<void> {
+  // A participant's state: statements run after the range's inserts, in event order, not counted as rows.
+  const q = { query: async (sql: string, params: unknown[]) => w.change(sql, params, false) };
   const escrow = [...byAddress.values()].find((c) => c.key === ESCROW_KEY)?.address;
   const deskToken = (desk: string) => {
     const key = byAddress.get(desk)?.key;
@@ -307,9 +401,7 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
   if (input && refs.size > 0) {
     for (const [ref, info] of readInformation(input)) {
       if (!refs.has(lower(ref))) continue;
-      await row(`INSERT INTO payment_information (tx_hash, reference, text_reference, uetr, end_to_end_id, remittance, creditor_reference)
-        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tx_hash, reference) DO NOTHING RETURNING reference`,
-      [ds[0].txHash, lower(ref), info.reference ?? null, info.uetr ?? null, info.endToEndId ?? null, info.remittance ?? null, info.creditorReference ?? null]);
+      w.insert("payment_information", [ds[0].txHash, lower(ref), info.reference ?? null, info.uetr ?? null, info.endToEndId ?? null, info.remittance ?? null, info.creditorReference ?? null]);
     }
   }
 
@@ -377,54 +469,40 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
           if (d.contractKind === "SecurityToken") kind = "transfer";
           else plainPayment = !referenced;
         }
-        await row(`INSERT INTO movements (tx_hash, log_index, block_number, block_time, token, from_address, to_address, amount, kind, reference, legal_ref, deposit_ref, redemption_id, trade_id)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, from, to, amount.toString(), kind, reference, legalRef, depositRef, redemptionId, tradeId === null ? null : lower(tradeId)]);
+        w.insert("movements", [...at(d), d.address, from, to, amount.toString(), kind, reference, legalRef, depositRef, redemptionId, tradeId === null ? null : lower(tradeId)]);
         if (plainPayment) {
           const auth = ds.find((e) => on(d, "AuthorizationUsed")(e) && addr(e.args.authorizer) === from && e.logIndex < d.logIndex);
-          await row(`INSERT INTO payments (tx_hash, log_index, block_number, block_time, token, from_address, to_address, amount, reference, nonce, batch_log_index)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, NULL) ON CONFLICT DO NOTHING RETURNING log_index`,
-          [...at(d), d.address, from, to, amount.toString(), auth ? lower(auth.args.nonce) : null]);
+          w.insert("payments", [...at(d), d.address, from, to, amount.toString(), null, auth ? lower(auth.args.nonce) : null, null]);
         }
         break;
       }
       case "ReferencedTransfer": {
         const batch = ds.find((e) => on(d, "PaymentBatchSettled")(e) && e.logIndex > d.logIndex);
         const auth = [...ds].reverse().find((e) => on(d, "AuthorizationUsed")(e) && addr(e.args.authorizer) === addr(a.from) && e.logIndex < d.logIndex);
-        await row(`INSERT INTO payments (tx_hash, log_index, block_number, block_time, token, from_address, to_address, amount, reference, nonce, batch_log_index)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, addr(a.from), addr(a.to), String(a.amount), lower(a.ref), auth ? lower(auth.args.nonce) : null, batch ? batch.logIndex : null]);
+        w.insert("payments", [...at(d), d.address, addr(a.from), addr(a.to), String(a.amount), lower(a.ref), auth ? lower(auth.args.nonce) : null, batch ? batch.logIndex : null]);
         break;
       }
       case "PaymentBatchSettled":
-        await row(`INSERT INTO payment_batches (tx_hash, log_index, block_number, block_time, token, submitter, instructions, gross_value, net_value)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, addr(a.submitter), Number(a.instructions), String(a.grossValue), String(a.netValue)]);
+        w.insert("payment_batches", [...at(d), d.address, addr(a.submitter), Number(a.instructions), String(a.grossValue), String(a.netValue)]);
         break;
       case "Issued":
-        await row(`INSERT INTO issuances (tx_hash, log_index, block_number, block_time, token, to_address, amount, deposit_ref, issuer)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, addr(a.to), String(a.amount), lower(a.depositRef), addr(a.issuer)]);
+        w.insert("issuances", [...at(d), d.address, addr(a.to), String(a.amount), lower(a.depositRef), addr(a.issuer)]);
         break;
       case "SecuritiesIssued":
-        await row(`INSERT INTO issuances (tx_hash, log_index, block_number, block_time, token, to_address, amount, deposit_ref, issuer)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, addr(a.to), String(a.amount), addr(a.issuer)]);
+        w.insert("issuances", [...at(d), d.address, addr(a.to), String(a.amount), null, addr(a.issuer)]);
         break;
       case "RedemptionRequested":
-        await row(`INSERT INTO redemptions (token, id, holder, amount, status, requested_tx, requested_time) VALUES ($1, $2, $3, $4, 'pending', $5, $6)
-          ON CONFLICT DO NOTHING RETURNING id`, [d.address, String(a.id), addr(a.holder), String(a.amount), d.txHash, d.time]);
+        w.insert("redemptions", [d.address, String(a.id), addr(a.holder), String(a.amount), "pending", d.txHash, d.time]);
         break;
       case "RedemptionCompleted":
       case "RedemptionRejected":
-        await row(`UPDATE redemptions SET status = $3, outcome_tx = $4, outcome_time = $5, reject_reason = $6 WHERE token = $1 AND id = $2 RETURNING id`,
-          [d.address, String(a.id), d.name === "RedemptionCompleted" ? "completed" : "rejected", d.txHash, d.time, d.name === "RedemptionRejected" ? lower(a.reason) : null]);
+        w.change(`UPDATE redemptions SET status = $3, outcome_tx = $4, outcome_time = $5, reject_reason = $6 WHERE token = $1 AND id = $2 RETURNING id`,
+          [d.address, String(a.id), d.name === "RedemptionCompleted" ? "completed" : "rejected", d.txHash, d.time, d.name === "RedemptionRejected" ? lower(a.reason) : null], true);
         break;
       case "Frozen":
       case "Unfrozen":
         if (!token) break;
-        await row(`INSERT INTO freezes (tx_hash, log_index, block_number, block_time, token, wallet, frozen, operator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-          ON CONFLICT DO NOTHING RETURNING log_index`, [...at(d), d.address, addr(a.wallet), d.name === "Frozen", addr(a.operator)]);
+        w.insert("freezes", [...at(d), d.address, addr(a.wallet), d.name === "Frozen", addr(a.operator)]);
         break;
       case "ParticipantOnboarded":
       case "ParticipantNamed":
@@ -441,8 +519,7 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
             : d.name === "StatusChanged" ? [String(a.previous), String(a.status)]
               : d.name === "KycRenewed" ? [String(a.previous), String(a.kycExpiry)]
                 : [null, addr(a.wallet)];
-        await row(`INSERT INTO participant_changes (tx_hash, log_index, block_number, block_time, participant_id, change, previous, value)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING log_index`, [...at(d), id, change, previous, value]);
+        w.insert("participant_changes", [...at(d), id, change, previous, value]);
         await q.query("INSERT INTO participants (id, updated_block) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET updated_block = EXCLUDED.updated_block", [id, d.blockNumber]);
         if (d.name === "ParticipantOnboarded") await q.query("UPDATE participants SET kyc_expiry = $2 WHERE id = $1", [id, String(a.kycExpiry)]);
         if (d.name === "KycRenewed") await q.query("UPDATE participants SET kyc_expiry = $2 WHERE id = $1", [id, String(a.kycExpiry)]);
@@ -460,35 +537,30 @@ async function writeTransaction(q: Queryable, ds: Decoded[], input: string | und
       case "SignedTradeSettled": {
         const t = a.terms;
         const signed = d.name === "SignedTradeSettled";
-        await row(`INSERT INTO trades (trade_id, flow, kind, ref, seller, buyer, asset, asset_amount, cash, cash_amount, deadline, status, proposed_tx, proposed_time, closed_tx, closed_time)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING trade_id`,
-        [lower(signed ? a.tradeHash : a.tradeId), signed ? "signed" : "escrow", byAddress.get(addr(t.asset))?.kind === "DepositToken" ? "pvp" : "dvp", lower(t.ref),
+        w.insert("trades", [lower(signed ? a.tradeHash : a.tradeId), signed ? "signed" : "escrow", byAddress.get(addr(t.asset))?.kind === "DepositToken" ? "pvp" : "dvp", lower(t.ref),
           addr(t.seller), addr(t.buyer), addr(t.asset), String(t.assetAmount), addr(t.cash), String(t.cashAmount), Number(t.deadline),
           signed ? "settled" : "proposed", d.txHash, d.time, signed ? d.txHash : null, signed ? d.time : null]);
         break;
       }
       case "LegFunded":
-        await row("UPDATE trades SET status = 'funded' WHERE trade_id = $1 AND status = 'proposed' RETURNING trade_id", [lower(a.tradeId)]);
+        w.change("UPDATE trades SET status = 'funded' WHERE trade_id = $1 AND status = 'proposed' RETURNING trade_id", [lower(a.tradeId)], true);
         break;
       case "TradeSettled":
       case "TradeCancelled":
       case "TradeExpired":
       case "TradeClosedByOrder": {
         const status = ({ TradeSettled: "settled", TradeCancelled: "cancelled", TradeExpired: "expired", TradeClosedByOrder: "closed_by_order" } as Record<string, string>)[d.name];
-        await row("UPDATE trades SET status = $2, closed_tx = $3, closed_time = $4, legal_ref = $5 WHERE trade_id = $1 RETURNING trade_id",
-          [lower(a.tradeId), status, d.txHash, d.time, d.name === "TradeClosedByOrder" ? lower(a.legalRef) : null]);
+        w.change("UPDATE trades SET status = $2, closed_tx = $3, closed_time = $4, legal_ref = $5 WHERE trade_id = $1 RETURNING trade_id",
+          [lower(a.tradeId), status, d.txHash, d.time, d.name === "TradeClosedByOrder" ? lower(a.legalRef) : null], true);
         break;
       }
       case "ReservesAttested":
-        await row(`INSERT INTO reserve_attestations (tx_hash, log_index, block_number, block_time, desk, token, amount, report_hash, as_of, available, supply, attester)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING log_index`,
-        [...at(d), d.address, deskToken(d.address), String(a.amount), lower(a.reportHash), Number(a.asOf), String(a.available), String(a.supply), addr(a.attester)]);
+        w.insert("reserve_attestations", [...at(d), d.address, deskToken(d.address), String(a.amount), lower(a.reportHash), Number(a.asOf), String(a.available), String(a.supply), addr(a.attester)]);
         break;
       default:
         break;
     }
   }
-  return written;
 }
 
 /** True when a transfer of `token` from `from` to `to` is a leg of the trade `terms`. */
