@@ -4,12 +4,15 @@
  *   npm run bench:ledger [-- --payments N] [-- --json]
  *
  * The platform is deployed as `npm run deploy` does it (deploy/params.ts), ten participants are onboarded
- * and funded, and N `transferWithReference` payments between them are sent with automine off and mined in
- * blocks of up to 200, each carrying ISO 20022 information (UETR, end-to-end id, remittance) after its call.
+ * and funded, and N `transferWithReference` payments, each to or from the first participant, are sent with
+ * automine off and mined in blocks of up to 200, each carrying ISO 20022 information (UETR, end-to-end id,
+ * remittance) after its call.
  * Then, for PGlite (a temporary folder) and PostgreSQL (a throw-away cluster on 127.0.0.1:8840-8859, stopped
  * by its pid at the end; skipped with a line when no initdb is installed, unless LEDGER_POSTGRES=required):
  * the sync's time and events per second, its rows, the database's size, a second sync's time (nothing to
- * add) and `participantPayments` of one participant over the whole period. Beside them, in the same run: the
+ * add), `participantPayments` of the first participant over the whole period, a reconcile at the head (it
+ * must find no difference) and the first participant's camt.053 and CSV statement of the whole period (one
+ * entry per payment). Beside them, in the same run: the
  * payments' generation rate and the time of the raw eth_getLogs over the same blocks, the floor of any sync.
  */
 import { randomUUID } from "crypto";
@@ -25,6 +28,9 @@ import { appendInformation, informationReference, PaymentInformation } from "../
 import { LedgerDb, openLedger } from "../../lib/ledger/db";
 import { findParticipant, participantPayments } from "../../lib/ledger/payments";
 import { DEFAULT_BLOCK_RANGE, syncLedger } from "../../lib/ledger/sync";
+import { differenceLine, reconcileLedger } from "../../lib/ledger/reconcile";
+import { camt053, statementCsv } from "../../lib/ledger/statement";
+import { participantStatements, servicerFromEnv } from "../../lib/ledger/statements";
 import { postgresBin, startPostgres } from "../../test/helpers/postgres";
 import type { DepositToken, IssuanceDesk, ParticipantRegistry } from "../../typechain-types";
 
@@ -89,8 +95,9 @@ async function generate(count: number) {
 
   const token = await usd.getAddress();
   const payment = (i: number) => {
-    const from = wallets[i % wallets.length].address;
-    const to = wallets[(i + 1 + (Math.floor(i / wallets.length) % (wallets.length - 1))) % wallets.length].address;
+    // Every payment is to or from the first participant, so its statement has one entry per payment.
+    const other = wallets[1 + (Math.floor(i / 2) % (wallets.length - 1))].address;
+    const [from, to] = i % 2 === 0 ? [wallets[0].address, other] : [other, wallets[0].address];
     const info: PaymentInformation = { uetr: randomUUID(), endToEndId: `E2E-BENCH-${i}`, remittance: `Invoice ${i} of the bench` };
     const data = appendInformation(usd.interface.encodeFunctionData("transferWithReference", [to, BigInt(1_00 + (i % 5_000)), informationReference(info)]), [info]);
     return { from, to: token, data };
@@ -136,6 +143,11 @@ interface Figures {
   secondSyncSeconds: number;
   querySeconds: number;
   queryRows: number;
+  reconcileSeconds: number;
+  reconcileFigures: number;
+  statementSeconds: number;
+  statementEntries: number;
+  statementBytes: number;
 }
 
 async function measure(database: string, db: LedgerDb, record: Parameters<typeof syncLedger>[2], participant: string, size: () => Promise<number>, expected: number): Promise<Figures> {
@@ -150,9 +162,17 @@ async function measure(database: string, db: LedgerDb, record: Parameters<typeof
   const q = process.hrtime.bigint();
   const rows = await participantPayments(db, p, 0, END_OF_TIME);
   const querySeconds = seconds(q);
+  const reconciled = await reconcileLedger(db, ethers.provider);
+  if (reconciled.differences.length !== 0) throw new Error(`${database}: reconcile found ${reconciled.differences.length} differences: ${differenceLine(reconciled.differences[0])}`);
+  const s = process.hrtime.bigint();
+  const [statement] = await participantStatements(db, p, 0, END_OF_TIME, servicerFromEnv("hardhat"));
+  const statementBytes = camt053(statement).length + statementCsv(statement).length;
+  const statementSeconds = seconds(s);
   return {
     database, syncSeconds: first.seconds, events: first.events, eventsPerSecond: Math.round(first.events / first.seconds), rows: first.rows,
     bytes: await size(), secondSyncSeconds, querySeconds, queryRows: rows.length,
+    reconcileSeconds: reconciled.seconds, reconcileFigures: Object.values(reconciled.compared).reduce((a, b) => a + b, 0),
+    statementSeconds, statementEntries: statement.entries.length, statementBytes,
   };
 }
 
@@ -217,11 +237,12 @@ async function main() {
     console.log(toJson(result));
     return;
   }
-  const header = ["database", "sync s", "events", "events/s", "rows", "size MB", "2nd sync s", "query s", "query rows"];
+  const header = ["database", "sync s", "events", "events/s", "rows", "size MB", "2nd sync s", "query s", "query rows", "reconcile s", "figures", "statement s", "entries"];
   const table = figures.map((f) => [f.database, f.syncSeconds.toFixed(2), String(f.events), String(f.eventsPerSecond), String(f.rows), (f.bytes / 1e6).toFixed(1),
-    f.secondSyncSeconds.toFixed(3), f.querySeconds.toFixed(3), String(f.queryRows)]);
+    f.secondSyncSeconds.toFixed(3), f.querySeconds.toFixed(3), String(f.queryRows), f.reconcileSeconds.toFixed(2), String(f.reconcileFigures),
+    f.statementSeconds.toFixed(2), String(f.statementEntries)]);
   printTable(header, table);
-  console.log(`  floor: eth_getLogs ${getLogsSeconds.toFixed(2)} s for ${logs} logs (${result.logsPerSecond} logs/s); query: participantPayments of "${g.names[0]}" over the whole period`);
+  console.log(`  floor: eth_getLogs ${getLogsSeconds.toFixed(2)} s for ${logs} logs (${result.logsPerSecond} logs/s); query: participantPayments of "${g.names[0]}" over the whole period; reconcile: every figure at the head, no difference; statement: "${g.names[0]}"'s camt.053 and CSV of the whole period`);
 }
 
 main().then(() => process.exit(0), (e) => {
