@@ -3,7 +3,7 @@ import { Failure } from "../failure";
 import { formatAmount, participantDisplay, participantFields } from "../format";
 import { ledgerInterface } from "./abis";
 import type { Queryable } from "./db";
-import { readCursor, type Rpc } from "./sync";
+import { pooled, readCursor, type Rpc } from "./sync";
 
 /**
  * What a difference is about: a wallet's balance in a token, a token's total supply, what the escrow holds
@@ -58,19 +58,6 @@ interface LedgerContract {
   kind: string;
   name: string;
   decimals: number | null;
-}
-
-/** Runs `f` over `items`, at most `limit` at a time. */
-async function pooled<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await f(items[i]);
-    }
-  }));
-  return results;
 }
 
 const errorText = (e: unknown) => {

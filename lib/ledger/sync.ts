@@ -167,8 +167,8 @@ async function getBlock(rpc: Rpc, n: number): Promise<RpcBlock> {
   return b;
 }
 
-/** Runs `f` over `items`, at most `limit` at a time. */
-async function pooled<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+/** Runs `f` over `items`, at most `limit` at a time, and returns the results in the items' order. */
+export async function pooled<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
