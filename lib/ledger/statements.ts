@@ -82,12 +82,15 @@ export function notificationId(wallet: string, currency: string, entry: Entry): 
   return `${wallet.toLowerCase().slice(2, 10)}-${currency}-${entry.blockNumber}-${entry.logIndex}`;
 }
 
-/** The owner of an account or counterparty as a statement names it: the participant's name and its LEI. */
-function partyOf(name: string | undefined, id: string): { name: string; lei?: string } {
-  if (!name) return { name: id };
-  const fields = participantFields(name);
+/**
+ * The owner of an account or counterparty as a statement names it: the participant's legal name (else the
+ * name its id was made from, else its LEI label, else its id) and its LEI apart.
+ */
+function partyOf(name: string | undefined, legalName: string | undefined, id: string): { name: string; lei?: string } {
+  if (!name && !legalName) return { name: id };
+  const fields = participantFields(name, legalName);
   const lei = fields.lei !== null && isLei(fields.lei) ? fields.lei : undefined;
-  return { name: fields.name ?? participantNameLabel(name), ...(lei ? { lei } : {}) };
+  return { name: fields.name ?? (name ? participantNameLabel(name) : id), ...(lei ? { lei } : {}) };
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
@@ -104,8 +107,8 @@ export async function participantStatements(db: Queryable, participant: LedgerPa
   const tokens = new Map((await db.query("SELECT address, name, decimals FROM contracts WHERE kind = 'DepositToken'"))
     .map((r) => [String(r.address), { currency: String(r.name), decimals: Number(r.decimals) }]));
   const contracts = new Map((await db.query("SELECT address, key FROM contracts")).map((r) => [String(r.address), String(r.key)]));
-  const owners = new Map((await db.query("SELECT w.wallet, w.participant_id, p.name FROM participant_wallets w JOIN participants p ON p.id = w.participant_id"))
-    .map((r) => [String(r.wallet), partyOf(text(r.name), String(r.participant_id))]));
+  const owners = new Map((await db.query("SELECT w.wallet, w.participant_id, p.name, p.legal_name FROM participant_wallets w JOIN participants p ON p.id = w.participant_id"))
+    .map((r) => [String(r.wallet), partyOf(text(r.name), text(r.legal_name), String(r.participant_id))]));
 
   type Key = string;
   const statements = new Map<Key, { wallet: string; token: string; opening: bigint; entries: Entry[] }>();
@@ -167,7 +170,7 @@ export async function participantStatements(db: Queryable, participant: LedgerPa
     }
   }
 
-  const account = partyOf(participant.name, participant.id);
+  const account = partyOf(participant.name, participant.legalName, participant.id);
   return [...statements.values()]
     .map((s) => {
       const { currency, decimals } = tokens.get(s.token)!;

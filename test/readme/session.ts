@@ -78,13 +78,13 @@ export function expectSessionOutcomes(outputs: Record<string, string>): void {
   // The back office: the payee sees the payment's UETR and remittance, and its statement holds the entry.
   const uetr = "3f1c2a9e-7b4d-4e21-9a6f-0c8d5e2b1a47";
   expect(outputs["npm run ledger -- sync"]).to.match(/^indexed blocks \d+\.\.\d+ \(\d+ blocks\): \d+ events, \d+ rows/m);
-  expect(outputs["npm run ledger -- payments"]).to.match(new RegExp(`in\\s+4,711\\.00 USD\\s+LEI 5493001KJTIIGC8Y1R12\\s+\\S+\\s+${uetr}\\s+E2E-ACME-4711\\s+Invoice 4711 of 2026-11-30`));
-  expect(outputs["npm run ledger -- statement"]).to.match(/^statements of LEI 529900T8BM49AURSDO55 from 2026-01-01T00:00:00Z to \d{4}-\d\d-\d\dT23:59:59Z \(ledger at block \d+, servicer Development Bank \(not a real institution\)\): 2 accounts$/m);
+  expect(outputs["npm run ledger -- payments"]).to.match(new RegExp(`in\\s+4,711\\.00 USD\\s+Acme Treasury Ltd \\(LEI 5493001KJTIIGC8Y1R12\\)\\s+\\S+\\s+${uetr}\\s+E2E-ACME-4711\\s+Invoice 4711 of 2026-11-30`));
+  expect(outputs["npm run ledger -- statement"]).to.match(/^statements of Globex Markets Ltd \(LEI 529900T8BM49AURSDO55\) from 2026-01-01T00:00:00Z to \d{4}-\d\d-\d\dT23:59:59Z \(ledger at block \d+, servicer Development Bank \(not a real institution\)\): 2 accounts$/m);
   expect(outputs["npm run ledger -- statement"]).to.match(/^ {2}statements\/localhost\/camt053\.529900T8BM49AURSDO55\.14dc7996\.USD\.2026-01-01_\d{4}-\d\d-\d\d\.xml: \d+ entries, opening 0\.00 USD, closing [\d,]+\.\d\d USD$/m);
   expect(outputs["npm run ledger -- statement"]).to.match(/^ {2}statements\/localhost\/camt053\.529900T8BM49AURSDO55\.14dc7996\.EUR\..*\.csv: \d+ entries, opening 0\.00 EUR/m);
   expect(outputs["npm run ledger -- statement"]).to.match(/^ {2}statements\/localhost\/camt054\.529900T8BM49AURSDO55\.14dc7996\.USD\.\d+-\d+\.xml: credit notification$/m);
   const row = Object.entries(outputs).find(([command]) => command.startsWith(`grep -h ${uetr} `))?.[1];
-  expect(row).to.match(new RegExp(`^entry,\\d{4}-[^,]+,CRDT,4711\\.00,USD,payment,LEI 5493001KJTIIGC8Y1R12,5493001KJTIIGC8Y1R12,0x976EA74026E726554dB657fA54763abd0C3a0aa9,${uetr},E2E-ACME-4711,Invoice 4711 of 2026-11-30,,0x[0-9a-f]{64},,0x[0-9a-f]{64},\\d+,\\d+\r?$`, "m"));
+  expect(row).to.match(new RegExp(`^entry,\\d{4}-[^,]+,CRDT,4711\\.00,USD,payment,Acme Treasury Ltd,5493001KJTIIGC8Y1R12,0x976EA74026E726554dB657fA54763abd0C3a0aa9,${uetr},E2E-ACME-4711,Invoice 4711 of 2026-11-30,,0x[0-9a-f]{64},,0x[0-9a-f]{64},\\d+,\\d+\r?$`, "m"));
   expect(outputs["npx hardhat token:balance"]).to.include("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955: 250,000.00 USD");
   expect(outputs["npx hardhat token:issue"]).to.include("1,250,000.00 USD is above the single-officer threshold of 1,000,000.00 USD: proposed as issuance 1");
   expect(outputs["npx hardhat token:issuances"]).to.match(/1\s+issuance\s+pending\s+issue 1,250,000\.00 USD to 0x976EA74026E726554dB657fA54763abd0C3a0aa9/);
