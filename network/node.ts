@@ -210,7 +210,7 @@ export function running(i: number): number | undefined {
 }
 
 /** Whether something already accepts connections on 127.0.0.1:port. */
-function portInUse(port: number): Promise<boolean> {
+export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: "127.0.0.1", port }, () => {
       socket.destroy();

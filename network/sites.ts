@@ -1,10 +1,9 @@
 import { spawn, spawnSync } from "child_process";
 import fs from "fs";
-import net from "net";
 import path from "path";
 import { nodeKeys, VALIDATORS } from "./genesis";
 import { cacheDir } from "./geth-binary";
-import { DATA_DIR, down, SiteLayout, sleep, up, useDataDir } from "./node";
+import { DATA_DIR, down, portInUse, SiteLayout, sleep, up, useDataDir } from "./node";
 
 /**
  * The QBFT network in sites: each validator in its own Linux network namespace (`qbs-n0`..`qbs-n3`) with
@@ -138,16 +137,6 @@ async function stopToxiproxy(): Promise<void> {
   fs.rmSync(toxiproxyPidFile(), { force: true });
 }
 
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-}
-
 async function api<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
   const response = await fetch(`${TOXIPROXY_API}${route}`, {
     method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
@@ -160,7 +149,7 @@ async function api<T = unknown>(method: string, route: string, body?: unknown): 
 }
 
 async function startToxiproxy(bin: string): Promise<void> {
-  if (await portTaken(TOXIPROXY_PORT)) throw new Error(`127.0.0.1:${TOXIPROXY_PORT} (Toxiproxy's API) is already in use by another process: stop it first`);
+  if (await portInUse(TOXIPROXY_PORT)) throw new Error(`127.0.0.1:${TOXIPROXY_PORT} (Toxiproxy's API) is already in use by another process: stop it first`);
   const logFd = fs.openSync(path.join(SITES_DATA_DIR, "toxiproxy.log"), "a");
   const child = spawn(bin, ["-host", "127.0.0.1", "-port", String(TOXIPROXY_PORT)], { detached: true, stdio: ["ignore", logFd, logFd] });
   child.unref();
