@@ -71,6 +71,12 @@ interface IParticipantRegistry {
     /// @param admin The default admin who removed it.
     event PlatformContractRemoved(address indexed platformContract, address indexed admin);
 
+    /// @notice A wallet's own record (its participant's status and KYC expiry, read on every movement) was
+    /// written again from its participant's record.
+    /// @param wallet The wallet.
+    /// @param id The participant it is linked to (zero: none, and the record is cleared).
+    event WalletRecordSynced(address indexed wallet, bytes32 indexed id);
+
     /// @notice `account` already holds `heldRole` on the registry or on a platform contract, a duty that must
     /// stay with another key than `role`.
     error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
@@ -112,6 +118,8 @@ interface IParticipantRegistry {
     error StatusNotSettable(Status status);
     /// @notice The participant already has this status.
     error StatusUnchanged(bytes32 id, Status status);
+    /// @notice The participant already has the most wallets a participant may have.
+    error TooManyWallets(bytes32 id, uint256 max);
 
     /// @notice Onboards an institution as an Active participant with its wallets.
     /// @dev COMPLIANCE_ROLE. Each wallet must be unlinked; a wallet belongs to at most one participant.
@@ -146,6 +154,15 @@ interface IParticipantRegistry {
     /// @dev COMPLIANCE_ROLE. Tokens the wallet holds stay there, frozen in effect, until it is linked again.
     /// @param wallet The linked wallet.
     function unlinkWallet(address wallet) external;
+
+    /**
+     * @notice Writes each wallet's own record again from its participant's record (or clears it for a wallet
+     * linked to none). The registry keeps them in step itself; this exists for a proxy upgraded from an
+     * implementation without wallet records, whose wallets are refused until their records are written.
+     * @dev Anyone may call it: it only copies the registry's own truth. Emits `WalletRecordSynced` per wallet.
+     * @param wallets The wallets.
+     */
+    function syncWallets(address[] calldata wallets) external;
 
     /// @notice Sets a participant's status: Active, Suspended or Revoked (final).
     /// @dev COMPLIANCE_ROLE.

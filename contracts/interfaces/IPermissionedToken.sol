@@ -77,6 +77,8 @@ interface IPermissionedToken is IERC20 {
     error CustodianCannotApprove(address custodian);
     /// @notice The account already holds a role that must stay with someone else (separation of duties).
     error ConflictingRoles(address account, bytes32 role, bytes32 heldRole);
+    /// @notice Issuance would take the total supply past the most a balance word can hold beside its frozen flag.
+    error SupplyLimitExceeded(uint256 supplyAfter, uint256 limit);
 
     /// @notice Transfers with a payment reference that is emitted with the value.
     /// @param to The payee.

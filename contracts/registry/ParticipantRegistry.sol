@@ -32,6 +32,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     uint256 public constant MAX_PLATFORM_CONTRACTS = 64;
     /// @notice The longest legal name recorded, in bytes of UTF-8 (ISO 20022 Max140Text).
     uint256 public constant MAX_LEGAL_NAME_BYTES = 140;
+    /// @notice The most wallets one participant may have: a change of its status or KYC expiry rewrites each.
+    uint256 public constant MAX_WALLETS_PER_PARTICIPANT = 100;
 
     /// @dev Status and KYC expiry share one storage word.
     struct Participant {
@@ -39,12 +41,19 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         uint64 kycExpiry;
     }
 
-    /// @custom:storage-location erc7201:bankcash.storage.ParticipantRegistry
+    /**
+     * @dev `walletRecords` holds, per linked wallet, a copy of its participant's record, so that the check on
+     * every movement reads one word per wallet. Every write of a participant's status or KYC expiry, and
+     * every link and unlink, writes the copies in the same transaction; an unlinked wallet has none (status
+     * None: refused).
+     * @custom:storage-location erc7201:bankcash.storage.ParticipantRegistry
+     */
     struct RegistryStorage {
         mapping(address wallet => bytes32 id) participantOf;
         mapping(bytes32 id => Participant) participants;
         mapping(bytes32 id => EnumerableSet.AddressSet) wallets;
         EnumerableSet.AddressSet platformContracts;
+        mapping(address wallet => Participant) walletRecords;
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.ParticipantRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -122,6 +131,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 id = $.participantOf[wallet];
         if (id == bytes32(0)) revert WalletNotLinked(wallet);
         delete $.participantOf[wallet];
+        delete $.walletRecords[wallet];
         // Always true: participantOf and the wallet sets are kept in step, and the wallet was linked to `id`.
         // slither-disable-next-line unused-return
         $.wallets[id].remove(wallet);
@@ -136,6 +146,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         _requireNotRevoked(previous, id);
         if (previous == status) revert StatusUnchanged(id, status);
         p.status = status;
+        _writeWalletRecords(_getRegistryStorage(), id, p);
         emit StatusChanged(id, previous, status);
     }
 
@@ -146,7 +157,20 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         _requireFuture(kycExpiry);
         uint64 previous = p.kycExpiry;
         p.kycExpiry = kycExpiry;
+        _writeWalletRecords(_getRegistryStorage(), id, p);
         emit KycRenewed(id, previous, kycExpiry);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function syncWallets(address[] calldata wallets) external {
+        RegistryStorage storage $ = _getRegistryStorage();
+        for (uint256 i = 0; i < wallets.length; ++i) {
+            address wallet = wallets[i];
+            bytes32 id = $.participantOf[wallet];
+            if (id == bytes32(0)) delete $.walletRecords[wallet];
+            else $.walletRecords[wallet] = $.participants[id];
+            emit WalletRecordSynced(wallet, id);
+        }
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -251,22 +275,34 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         return value == 1;
     }
 
+    /// @dev One word per wallet: its copy of the participant's record (none for an unlinked wallet: status None).
     function _isAllowed(RegistryStorage storage $, address wallet) private view returns (bool) {
-        bytes32 id = $.participantOf[wallet];
-        if (id == bytes32(0)) return false;
-        Participant memory p = $.participants[id];
+        Participant memory p = $.walletRecords[wallet];
         // slither-disable-next-line timestamp
         return p.status == Status.Active && block.timestamp < p.kycExpiry;
+    }
+
+    /// @dev Writes the participant's record into each of its wallets' records (at most MAX_WALLETS_PER_PARTICIPANT).
+    function _writeWalletRecords(RegistryStorage storage $, bytes32 id, Participant storage p) private {
+        Participant memory record = p;
+        EnumerableSet.AddressSet storage list = $.wallets[id];
+        uint256 count = list.length();
+        for (uint256 i = 0; i < count; ++i) {
+            $.walletRecords[list.at(i)] = record;
+        }
     }
 
     function _link(RegistryStorage storage $, bytes32 id, address wallet) private {
         if (wallet == address(0)) revert WalletZero();
         bytes32 current = $.participantOf[wallet];
         if (current != bytes32(0)) revert WalletAlreadyLinked(wallet, current);
+        EnumerableSet.AddressSet storage list = $.wallets[id];
+        if (list.length() >= MAX_WALLETS_PER_PARTICIPANT) revert TooManyWallets(id, MAX_WALLETS_PER_PARTICIPANT);
         $.participantOf[wallet] = id;
+        $.walletRecords[wallet] = $.participants[id];
         // Always true: the wallet was linked to no participant, so it is in no participant's set.
         // slither-disable-next-line unused-return
-        $.wallets[id].add(wallet);
+        list.add(wallet);
         emit WalletLinked(id, wallet);
     }
 

@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {ERC20PermitUpgradeable} from
     "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {AccessControlDefaultAdminRulesUpgradeable} from
     "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
@@ -36,6 +38,12 @@ import {Duties} from "../access/Duties.sol";
  *
  * UPGRADER_ROLE is its own admin: the default admin cannot grant it (in production it is held by a
  * timelock controller), so no key can upgrade in the block it grants itself a role.
+ *
+ * A wallet's frozen flag is the top bit of its balance word in the ERC-20 storage (as FiatToken keeps its
+ * blacklist bit), so a movement reads each side's flag with the balance it moves: `balanceOf` gives the
+ * low 255 bits, and the total supply (hence every balance) is kept below 2^255. Token implementations
+ * that kept the flags in a mapping of their own have another storage layout: the upgrades plugin refuses
+ * to upgrade such a proxy to this one (a deleted field), which is deployed afresh instead.
  */
 abstract contract PermissionedToken is
     IPermissionedToken,
@@ -68,8 +76,30 @@ abstract contract PermissionedToken is
     /// @custom:storage-location erc7201:bankcash.storage.PermissionedToken
     struct PermissionedTokenStorage {
         Config config;
-        mapping(address wallet => bool) frozen;
         mapping(address account => bool) custodian;
+    }
+
+    /// @dev The frozen flag in a balance word of the ERC-20 storage; the balance is the bits below it.
+    uint256 private constant FROZEN = 1 << 255;
+    /// @notice The most the total supply may reach: every balance fits below the frozen flag.
+    uint256 public constant MAX_SUPPLY = FROZEN - 1;
+
+    // OpenZeppelin's ERC-20 storage (ERC20Upgradeable, erc7201:openzeppelin.storage.ERC20): the same fields in
+    // the same order, read here for the balance words that carry the frozen flag.
+    struct ERC20Words {
+        mapping(address account => uint256) balances;
+        mapping(address account => mapping(address spender => uint256)) allowances;
+        uint256 totalSupply;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("openzeppelin.storage.ERC20")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant ERC20_STORAGE = 0x52c63247e1f47db19d5ce0460030c497f067ca4cebf71ba98eeadabe20bace00;
+
+    function _erc20Words() private pure returns (ERC20Words storage $) {
+        // slither-disable-next-line assembly
+        assembly {
+            $.slot := ERC20_STORAGE
+        }
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.PermissionedToken")) - 1)) & ~bytes32(uint256(0xff))
@@ -124,23 +154,32 @@ abstract contract PermissionedToken is
 
     /// @inheritdoc IPermissionedToken
     function freeze(address wallet) external onlyRole(COMPLIANCE_ROLE) {
-        PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        if ($.frozen[wallet]) revert WalletFrozen(wallet);
-        $.frozen[wallet] = true;
+        mapping(address => uint256) storage words = _erc20Words().balances;
+        uint256 word = words[wallet];
+        if (word & FROZEN != 0) revert WalletFrozen(wallet);
+        words[wallet] = word | FROZEN;
         emit Frozen(wallet, msg.sender);
     }
 
     /// @inheritdoc IPermissionedToken
     function unfreeze(address wallet) external onlyRole(COMPLIANCE_ROLE) {
-        PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        if (!$.frozen[wallet]) revert WalletNotFrozen(wallet);
-        $.frozen[wallet] = false;
+        mapping(address => uint256) storage words = _erc20Words().balances;
+        uint256 word = words[wallet];
+        if (word & FROZEN == 0) revert WalletNotFrozen(wallet);
+        words[wallet] = word & MAX_SUPPLY;
         emit Unfrozen(wallet, msg.sender);
     }
 
     /// @inheritdoc IPermissionedToken
     function isFrozen(address wallet) external view returns (bool) {
-        return _getPermissionedTokenStorage().frozen[wallet];
+        return _isFrozen(wallet);
+    }
+
+    /// @notice The tokens `account` holds (its balance word without the frozen flag).
+    /// @param account The holder.
+    /// @return The balance.
+    function balanceOf(address account) public view virtual override(ERC20Upgradeable, IERC20) returns (uint256) {
+        return _erc20Words().balances[account] & MAX_SUPPLY;
     }
 
     /**
@@ -234,15 +273,17 @@ abstract contract PermissionedToken is
     }
 
     /**
-     * @dev The one movement rule. Reads the config word once; checks frozen flags in this contract and
-     * asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check one side.
-     * A custodian's sending side is excused only where it fails, so the usual path reads no extra slot, and
-     * only when the custodian itself moves its own tokens (a refund): a spender's `transferFrom` out of a
-     * custodian is checked as out of any other holder.
+     * @dev The one movement rule. Reads the config word once and each side's balance word, which carries its
+     * frozen flag; asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check
+     * one side. A custodian's sending side is excused only where it fails, so the usual path reads no extra
+     * slot, and only when the custodian itself moves its own tokens (a refund): a spender's `transferFrom`
+     * out of a custodian is checked as out of any other holder. Then the balances move as in OpenZeppelin's
+     * ERC-20 `_update`, the flags staying with their words.
      */
     // slither-disable-next-line cyclomatic-complexity
     function _update(address from, address to, uint256 value) internal virtual override {
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
+        ERC20Words storage e = _erc20Words();
         Config memory c = $.config;
         bool checkFrom = from != address(0);
         bool checkTo = to != address(0);
@@ -258,8 +299,9 @@ abstract contract PermissionedToken is
             // token never calls itself nor approves a spender, and forceTransfer refuses it as a source.
             if (to == address(this)) revert ERC20InvalidReceiver(to);
         }
-        if (checkFrom && $.frozen[from] && !_custodianSends($, from)) revert WalletFrozen(from);
-        if (checkTo && $.frozen[to]) revert WalletFrozen(to);
+        uint256 fromWord = from == address(0) ? 0 : e.balances[from];
+        if (checkFrom && fromWord & FROZEN != 0 && !_custodianSends($, from)) revert WalletFrozen(from);
+        if (checkTo && e.balances[to] & FROZEN != 0) revert WalletFrozen(to);
         // The registry is the bank's own contract, set by the admin: a netted batch calls it once per net movement.
         // slither-disable-start calls-loop
         if (checkFrom && checkTo) {
@@ -272,7 +314,25 @@ abstract contract PermissionedToken is
             if (!c.registry.isAllowed(to)) revert ParticipantNotAllowed(to);
         }
         // slither-disable-end calls-loop
-        super._update(from, to, value);
+        if (from == address(0)) {
+            uint256 supplyAfter = e.totalSupply + value;
+            if (supplyAfter > MAX_SUPPLY) revert SupplyLimitExceeded(supplyAfter, MAX_SUPPLY);
+            e.totalSupply = supplyAfter;
+        } else {
+            uint256 fromBalance = fromWord & MAX_SUPPLY;
+            if (fromBalance < value) revert ERC20InsufficientBalance(from, fromBalance, value);
+            // The flag stays: value <= fromBalance, so only the balance bits change.
+            unchecked {
+                e.balances[from] = fromWord - value;
+            }
+        }
+        unchecked {
+            // Neither overflows: value <= totalSupply, and a balance plus value is at most totalSupply <= MAX_SUPPLY,
+            // so the sum never reaches the flag bit (read again: `to` may be `from`).
+            if (to == address(0)) e.totalSupply -= value;
+            else e.balances[to] += value;
+        }
+        emit Transfer(from, to, value);
     }
 
     /**
@@ -318,6 +378,10 @@ abstract contract PermissionedToken is
         return from == _msgSender() && $.custodian[from];
     }
 
+    function _isFrozen(address wallet) private view returns (bool) {
+        return _erc20Words().balances[wallet] & FROZEN != 0;
+    }
+
     function _isCustodian(address account) internal view returns (bool) {
         return _getPermissionedTokenStorage().custodian[account];
     }
@@ -333,9 +397,10 @@ abstract contract PermissionedToken is
      * not apply: it is for a custodian giving back what it holds, not for spending or signing.
      */
     function _walletRefusal(address wallet) internal view returns (bytes memory) {
-        PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        if ($.frozen[wallet]) return _refusal(WalletFrozen.selector, wallet);
-        if (!$.config.registry.isAllowed(wallet)) return _refusal(ParticipantNotAllowed.selector, wallet);
+        if (_isFrozen(wallet)) return _refusal(WalletFrozen.selector, wallet);
+        if (!_getPermissionedTokenStorage().config.registry.isAllowed(wallet)) {
+            return _refusal(ParticipantNotAllowed.selector, wallet);
+        }
         return "";
     }
 

@@ -116,6 +116,39 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
       await expect(token.connect(bob).transfer(alice.address, unit)).to.changeTokenBalance(token, alice, unit);
     });
 
+    it("keeps a frozen wallet's balance whole and its flag in place through forced transfers out and in", async function () {
+      const { token, compliance, alice, bob, unit } = await load();
+      const [held, supply] = [await token.balanceOf(alice.address), await token.totalSupply()];
+      await token.connect(compliance).freeze(alice.address);
+      expect([await token.balanceOf(alice.address), await token.totalSupply(), await token.isFrozen(alice.address)]).to.deep.equal([held, supply, true]);
+      await expect(token.connect(compliance).forceTransfer(alice.address, bob.address, 3n * unit, ethers.id("COURT-ORDER")))
+        .to.changeTokenBalances(token, [alice, bob], [-3n * unit, 3n * unit]);
+      expect(await token.isFrozen(alice.address)).to.equal(true);
+      await expect(token.connect(alice).transfer(bob.address, 1n))
+        .to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(alice.address);
+      await expect(token.connect(compliance).forceTransfer(alice.address, bob.address, held - 3n * unit, ethers.id("COURT-ORDER-2")))
+        .to.changeTokenBalances(token, [alice, bob], [3n * unit - held, held - 3n * unit]);
+      expect([await token.balanceOf(alice.address), await token.isFrozen(alice.address)]).to.deep.equal([0n, true]);
+      await expect(token.connect(compliance).forceTransfer(alice.address, bob.address, 1n, ethers.id("COURT-ORDER-3")))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance").withArgs(alice.address, 0n, 1n);
+      await token.connect(compliance).unfreeze(alice.address);
+      await token.connect(bob).transfer(alice.address, 2n * unit);
+      expect([await token.balanceOf(alice.address), await token.isFrozen(alice.address), await token.totalSupply()]).to.deep.equal([2n * unit, false, supply]);
+    });
+
+    it("leaves a balance and its flag unchanged by a transfer to oneself, and names the balance without the flag when short", async function () {
+      const { token, compliance, alice, bob, unit } = await load();
+      const held = await token.balanceOf(alice.address);
+      await expect(token.connect(alice).transfer(alice.address, held)).to.emit(token, "Transfer").withArgs(alice.address, alice.address, held);
+      expect(await token.balanceOf(alice.address)).to.equal(held);
+      await token.connect(compliance).freeze(bob.address);
+      const bobHeld = await token.balanceOf(bob.address);
+      await expect(token.connect(compliance).forceTransfer(bob.address, alice.address, bobHeld + 1n, ethers.id("COURT-ORDER")))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance").withArgs(bob.address, bobHeld, bobHeld + 1n);
+      expect(await token.isFrozen(bob.address)).to.equal(true);
+      await expect(token.connect(alice).transfer(bob.address, unit)).to.be.revertedWithCustomError(token, "WalletFrozen").withArgs(bob.address);
+    });
+
     it("applies the same rule to transferFrom, on both sides", async function () {
       const { token, compliance, alice, alice2, bob, carol, unit } = await load();
       await token.connect(alice).approve(bob.address, 10n * unit);

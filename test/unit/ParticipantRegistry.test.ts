@@ -163,6 +163,70 @@ describe("ParticipantRegistry", function () {
     });
   });
 
+  describe("wallet records (what a movement reads)", function () {
+    // RegistryStorage's sixth slot: participantOf, participants, wallets, platformContracts (two slots), walletRecords.
+    const REGISTRY_STORAGE = 0x087f88191c3daaac9c325f759f74e64b13214d6cf584322b6730b9f5bb5f5700n;
+    const recordSlot = (wallet: string) => ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [wallet, REGISTRY_STORAGE + 5n]));
+
+    it("writes every wallet's record when its participant's status or KYC expiry changes, with the same answer for each", async function () {
+      const { registry, asCompliance, kycExpiry, alice, alice2 } = await loadFixture(registryFixture);
+      const answers = async () => [await registry.isAllowed(alice.address), await registry.isAllowed(alice2.address)];
+      await asCompliance.setStatus(ids.alpha, Status.Suspended);
+      expect(await answers()).to.deep.equal([false, false]);
+      await asCompliance.setStatus(ids.alpha, Status.Active);
+      expect(await answers()).to.deep.equal([true, true]);
+      await time.increaseTo(kycExpiry);
+      expect(await answers()).to.deep.equal([false, false]);
+      await asCompliance.renewKyc(ids.alpha, kycExpiry + YEAR);
+      expect(await answers()).to.deep.equal([true, true]);
+      const stored = await ethers.provider.getStorage(await registry.getAddress(), recordSlot(alice2.address));
+      expect(BigInt(stored)).to.equal((BigInt(kycExpiry + YEAR) << 8n) | Status.Active);
+    });
+
+    it("gives a wallet linked later its participant's record, and clears the record of an unlinked wallet", async function () {
+      const { registry, asCompliance, bob, alice } = await loadFixture(registryFixture);
+      await asCompliance.setStatus(ids.alpha, Status.Suspended);
+      await asCompliance.linkWallet(ids.alpha, bob.address);
+      expect(await registry.isAllowed(bob.address)).to.equal(false);
+      await asCompliance.setStatus(ids.alpha, Status.Active);
+      expect(await registry.isAllowed(bob.address)).to.equal(true);
+      await asCompliance.unlinkWallet(alice.address);
+      expect(await ethers.provider.getStorage(await registry.getAddress(), recordSlot(alice.address))).to.equal(ethers.ZeroHash);
+      expect(await registry.isAllowed(alice.address)).to.equal(false);
+    });
+
+    it("refuses a wallet without a record (a proxy upgraded from before wallet records) until anyone syncs it from the participant's record", async function () {
+      const { registry, asCompliance, alice, alice2, carol, outsider } = await loadFixture(registryFixture);
+      const address = await registry.getAddress();
+      await ethers.provider.send("hardhat_setStorageAt", [address, recordSlot(alice.address), ethers.ZeroHash]);
+      await ethers.provider.send("hardhat_setStorageAt", [address, recordSlot(carol.address), ethers.toBeHex((BigInt(2n ** 40n) << 8n) | Status.Active, 32)]);
+      expect([await registry.isAllowed(alice.address), await registry.isAllowed(carol.address)]).to.deep.equal([false, true]);
+      const tx = registry.connect(outsider).syncWallets([alice.address, carol.address]);
+      await expect(tx).to.emit(registry, "WalletRecordSynced").withArgs(alice.address, ids.alpha);
+      await expect(tx).to.emit(registry, "WalletRecordSynced").withArgs(carol.address, ethers.ZeroHash);
+      expect([await registry.isAllowed(alice.address), await registry.isAllowed(carol.address), await registry.isAllowed(alice2.address)]).to.deep.equal([true, false, true]);
+      await asCompliance.setStatus(ids.alpha, Status.Revoked);
+      await registry.connect(outsider).syncWallets([alice.address]);
+      expect(await registry.isAllowed(alice.address)).to.equal(false);
+    });
+
+    it("refuses a participant's wallet beyond MAX_WALLETS_PER_PARTICIPANT, so a status change always fits in a block", async function () {
+      const { registry, asCompliance, kycExpiry } = await loadFixture(registryFixture);
+      const max = await registry.MAX_WALLETS_PER_PARTICIPANT();
+      expect(max).to.equal(100n);
+      const wallets = Array.from({ length: Number(max) }, (_, i) => ethers.getAddress(ethers.toBeHex(0x1000 + i, 20)));
+      await asCompliance.onboard(ids.gamma, wallets.slice(0, 60), kycExpiry);
+      for (const w of wallets.slice(60)) await asCompliance.linkWallet(ids.gamma, w);
+      const extra = ethers.getAddress(ethers.toBeHex(0x2000, 20));
+      await expect(asCompliance.linkWallet(ids.gamma, extra)).to.be.revertedWithCustomError(registry, "TooManyWallets").withArgs(ids.gamma, max);
+      await expect(asCompliance.onboard(ids.delta, Array.from({ length: 101 }, (_, i) => ethers.getAddress(ethers.toBeHex(0x3000 + i, 20))), kycExpiry))
+        .to.be.revertedWithCustomError(registry, "TooManyWallets").withArgs(ids.delta, max);
+      const suspend = await (await asCompliance.setStatus(ids.gamma, Status.Suspended)).wait();
+      expect(suspend!.gasUsed).to.be.lessThan(1_500_000n);
+      expect(await registry.isAllowed(wallets[99])).to.equal(false);
+    });
+  });
+
   describe("status", function () {
     it("suspends and reinstates a participant", async function () {
       const { registry, asCompliance, alice, alice2 } = await loadFixture(registryFixture);

@@ -30,6 +30,22 @@ async function deploySecurity(isin: string) {
 describe("SecurityToken", function () {
   shouldBehaveLikePermissionedToken(securityContext);
 
+  it("refuses issuance past MAX_SUPPLY (2^255 - 1, every balance below the frozen flag) and issues up to it", async function () {
+    const { asset, issuer, alice, bob } = await loadFixture(dvpFixture);
+    const limit = await asset.MAX_SUPPLY();
+    expect(limit).to.equal(2n ** 255n - 1n);
+    const room = limit - (await asset.totalSupply());
+    await expect(asset.connect(issuer).issue(alice.address, room + 1n))
+      .to.be.revertedWithCustomError(asset, "SupplyLimitExceeded").withArgs(limit + 1n, limit);
+    const held = await asset.balanceOf(alice.address);
+    await asset.connect(issuer).issue(alice.address, room);
+    expect([await asset.totalSupply(), await asset.balanceOf(alice.address), await asset.isFrozen(alice.address)]).to.deep.equal([limit, held + room, false]);
+    await expect(asset.connect(issuer).issue(bob.address, 1n))
+      .to.be.revertedWithCustomError(asset, "SupplyLimitExceeded").withArgs(limit + 1n, limit);
+    await asset.connect(alice).transfer(bob.address, held + room);
+    expect([await asset.balanceOf(alice.address), await asset.isFrozen(bob.address)]).to.deep.equal([0n, false]);
+  });
+
   it("describes the security by its ISIN, in whole units", async function () {
     const { asset } = await loadFixture(dvpFixture);
     expect([await asset.isin(), await asset.decimals(), await asset.symbol()]).to.deep.equal([DEMO_SECURITY.isin, 0n, DEMO_SECURITY.symbol]);
