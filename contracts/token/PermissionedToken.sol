@@ -277,8 +277,7 @@ abstract contract PermissionedToken is
      * frozen flag; asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check
      * one side. A custodian's sending side is excused only where it fails, so the usual path reads no extra
      * slot, and only when the custodian itself moves its own tokens (a refund): a spender's `transferFrom`
-     * out of a custodian is checked as out of any other holder. Then the balances move as in OpenZeppelin's
-     * ERC-20 `_update`, the flags staying with their words.
+     * out of a custodian is checked as out of any other holder. Then `_moveBalances` moves the balances.
      */
     // slither-disable-next-line cyclomatic-complexity
     function _update(address from, address to, uint256 value) internal virtual override {
@@ -314,6 +313,11 @@ abstract contract PermissionedToken is
             if (!c.registry.isAllowed(to)) revert ParticipantNotAllowed(to);
         }
         // slither-disable-end calls-loop
+        _moveBalances(e, from, to, value, fromWord);
+    }
+
+    /// @dev OpenZeppelin's ERC-20 balance and supply update on the balance words, each flag staying with its word.
+    function _moveBalances(ERC20Words storage e, address from, address to, uint256 value, uint256 fromWord) private {
         if (from == address(0)) {
             uint256 supplyAfter = e.totalSupply + value;
             if (supplyAfter > MAX_SUPPLY) revert SupplyLimitExceeded(supplyAfter, MAX_SUPPLY);

@@ -3,7 +3,6 @@ import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployRegistry } from "../../lib/suite";
-import { YEAR } from "../fixtures";
 import { fcParameters } from "./fcConfig";
 
 const PARTICIPANTS = 3;
@@ -37,6 +36,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("wait" as const), days: fc.integer({ min: 1, max: 40 }) }),
 );
 
+async function apply(registry: Awaited<ReturnType<typeof registryFixture>>["registry"], s: Step, ids: string[], addresses: string[]): Promise<void> {
+  const now = await time.latest();
+  if (s.kind === "wait") return void (await time.increase(s.days * 86400));
+  const tx = s.kind === "onboard" ? registry.onboard(ids[s.p], s.wallets.map((w) => addresses[w]), now + s.days * 86400)
+    : s.kind === "link" ? registry.linkWallet(ids[s.p], addresses[s.w])
+      : s.kind === "unlink" ? registry.unlinkWallet(addresses[s.w])
+        : s.kind === "status" ? registry.setStatus(ids[s.p], s.status)
+          : registry.renewKyc(ids[s.p], now + s.days * 86400);
+  await (await tx).wait();
+}
+
 describe("ParticipantRegistry (property)", function () {
   it("answers for every wallet exactly what its participant's record says (linked, Active, KYC not expired), whatever compliance does in whatever order", async function () {
     const ids = Array.from({ length: PARTICIPANTS }, (_, i) => ethers.id(`property-participant-${i}`));
@@ -46,15 +56,7 @@ describe("ParticipantRegistry (property)", function () {
         const { registry } = await loadFixture(registryFixture);
         for (const s of steps) {
           // Refused steps (an existing id, a linked wallet, a revoked participant, an unchanged status...) change nothing.
-          const now = await time.latest();
-          const sent =
-            s.kind === "onboard" ? registry.onboard(ids[s.p], s.wallets.map((w) => addresses[w]), now + s.days * 86400)
-              : s.kind === "link" ? registry.linkWallet(ids[s.p], addresses[s.w])
-                : s.kind === "unlink" ? registry.unlinkWallet(addresses[s.w])
-                  : s.kind === "status" ? registry.setStatus(ids[s.p], s.status)
-                    : s.kind === "renew" ? registry.renewKyc(ids[s.p], now + s.days * 86400)
-                      : time.increase(s.days * 86400);
-          await Promise.resolve(sent).then((tx) => (tx && typeof tx === "object" && "wait" in tx ? tx.wait() : tx)).catch(() => undefined);
+          await apply(registry, s, ids, addresses).catch(() => undefined);
           const at = BigInt(await time.latest());
           for (const address of addresses) {
             const id = await registry.participantOf(address);
