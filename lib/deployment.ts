@@ -317,12 +317,18 @@ export async function deployPlatform(
       (e) => { implementations[contract] = e; }, await estimated(await factory.getDeployTransaction()));
   }
 
-  async function proxy(key: string, contract: string, args: unknown[]): Promise<string> {
+  /**
+   * A UUPS proxy of `contract`, initialized with `args`: OpenZeppelin's ERC1967Proxy, or `proxyContract` (the
+   * registry's, which answers the movement checks itself).
+   */
+  async function proxy(key: string, contract: string, args: unknown[], proxyContract?: string): Promise<string> {
     const known = await reused(key);
     if (known) return known;
     const factory = await ethers.getContractFactory(contract, admin);
     const impl = await implementation(contract);
-    const proxyFactory = new ContractFactory(ERC1967_PROXY.abi, ERC1967_PROXY.bytecode, admin);
+    const proxyFactory = proxyContract
+      ? await ethers.getContractFactory(proxyContract, admin)
+      : new ContractFactory(ERC1967_PROXY.abi, ERC1967_PROXY.bytecode, admin);
     const deployTx = await proxyFactory.getDeployTransaction(impl, factory.interface.encodeFunctionData("initialize", args));
     return create(key, { address: "", implementation: impl, txHash: "", block: -1 } as ContractRecord,
       (e) => { record.contracts[key] = e; }, { ...deployTx, gasLimit: PROXY_GAS });
@@ -410,7 +416,7 @@ export async function deployPlatform(
       log(`  todo    the recorded ${TIMELOCK_KEY} ${timelock} does not give the guardian ${params.roles.guardian} CANCELLER_ROLE: migrate to a timelock with a guardian (README, Upgrades)`);
     }
   }
-  const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay]);
+  const registryAddress = await proxy(REGISTRY_KEY, "ParticipantRegistry", [adminAddress, params.adminDelay], "ParticipantRegistryProxy");
   const registryAsAdmin = (await ethers.getContractAt("ParticipantRegistry", registryAddress, admin)) as unknown as ParticipantRegistry;
 
   /**

@@ -97,14 +97,18 @@ export async function deployDepositToken(
   return hre.ethers.getContractAt("DepositToken", await proxy.getAddress(), admin);
 }
 
-/** Deploys a registry alone behind a UUPS proxy (registry unit tests). */
+/** Deploys a registry alone behind its UUPS proxy (ParticipantRegistryProxy), as the deployment does (registry unit tests). */
 export async function deployRegistry(
   hre: HardhatRuntimeEnvironment,
   admin: Signer,
   adminDelay: number,
 ): Promise<ParticipantRegistry> {
   const factory = await hre.ethers.getContractFactory("ParticipantRegistry", admin);
-  const proxy = await hre.upgrades.deployProxy(factory, [await admin.getAddress(), adminDelay], { kind: "uups" });
+  const implementation = await hre.upgrades.deployImplementation(factory, { kind: "uups" });
+  const initialize = factory.interface.encodeFunctionData("initialize", [await admin.getAddress(), adminDelay]);
+  const proxy = await hre.ethers.deployContract("ParticipantRegistryProxy", [implementation as string, initialize], admin);
   await proxy.waitForDeployment();
+  // The upgrades plugin checks later upgrades of this proxy against the implementation's layout.
+  await hre.upgrades.forceImport(await proxy.getAddress(), factory, { kind: "uups" });
   return hre.ethers.getContractAt("ParticipantRegistry", await proxy.getAddress(), admin);
 }

@@ -6,6 +6,7 @@ import {AccessControlDefaultAdminRulesUpgradeable} from
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {WalletRecords} from "./WalletRecords.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {Duties} from "../access/Duties.sol";
 
@@ -209,13 +210,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
 
     /// @inheritdoc IParticipantRegistry
     function isAllowed(address wallet) external view returns (bool) {
-        return _isAllowed(_getRegistryStorage(), wallet);
+        return _isAllowed(wallet);
     }
 
     /// @inheritdoc IParticipantRegistry
     function areAllowed(address a, address b) external view returns (bool aAllowed, bool bAllowed) {
-        RegistryStorage storage $ = _getRegistryStorage();
-        return (_isAllowed($, a), _isAllowed($, b));
+        return (_isAllowed(a), _isAllowed(b));
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -276,10 +276,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     }
 
     /// @dev One word per wallet: its copy of the participant's record (none for an unlinked wallet: status None).
-    function _isAllowed(RegistryStorage storage $, address wallet) private view returns (bool) {
-        Participant memory p = $.walletRecords[wallet];
-        // slither-disable-next-line timestamp
-        return p.status == Status.Active && block.timestamp < p.kycExpiry;
+    function _isAllowed(address wallet) private view returns (bool) {
+        return WalletRecords.allowed(wallet);
     }
 
     /// @dev Writes the participant's record into each of its wallets' records (at most MAX_WALLETS_PER_PARTICIPANT).

@@ -16,7 +16,7 @@ import {Duties} from "../access/Duties.sol";
  * @title PermissionedToken
  * @notice The rules every token of the bank shares: ERC-20 with ERC-2612 permit, where every movement
  * requires both sides to be allowed by the participant registry and not frozen, and the token not paused.
- * @dev The one rule lives in the `_update` override: transfer, transferFrom, mint, burn, forced transfer
+ * @dev The one rule lives in `_checkedMove`, reached through the `_update` override and the forced and custody paths: transfer, transferFrom, mint, burn, forced transfer
  * and the token's own custody movements all pass through it. Upgradeable (UUPS, UPGRADER_ROLE), ERC-7201
  * storage; default-admin transfer is two-step with a delay (AccessControlDefaultAdminRules).
  *
@@ -60,7 +60,7 @@ abstract contract PermissionedToken is
     /// @notice Upgrades the implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
 
-    /// @dev What kind of movement `_update` is checking.
+    /// @dev What kind of movement `_checkedMove` is checking (a parameter, never stored).
     uint8 private constant MODE_NORMAL = 0;
     uint8 private constant MODE_FORCED = 1;
     uint8 private constant MODE_CUSTODY = 2;
@@ -69,7 +69,6 @@ abstract contract PermissionedToken is
     struct Config {
         IParticipantRegistry registry;
         bool paused;
-        uint8 mode;
         uint8 decimals;
     }
 
@@ -81,8 +80,9 @@ abstract contract PermissionedToken is
 
     /// @dev The frozen flag in a balance word of the ERC-20 storage; the balance is the bits below it.
     uint256 private constant FROZEN = 1 << 255;
-    /// @notice The most the total supply may reach: every balance fits below the frozen flag.
-    uint256 public constant MAX_SUPPLY = FROZEN - 1;
+    /// @dev The most the total supply may reach (2^255 - 1, named by SupplyLimitExceeded): every balance fits
+    /// below the frozen flag.
+    uint256 internal constant MAX_SUPPLY = FROZEN - 1;
 
     // OpenZeppelin's ERC-20 storage (ERC20Upgradeable, erc7201:openzeppelin.storage.ERC20): the same fields in
     // the same order, read here for the balance words that carry the frozen flag.
@@ -129,7 +129,7 @@ abstract contract PermissionedToken is
         __AccessControlDefaultAdminRules_init(adminDelay, admin);
         _requireRegistry(registry_);
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
-        $.config = Config({registry: registry_, paused: false, mode: MODE_NORMAL, decimals: decimals_});
+        $.config = Config({registry: registry_, paused: false, decimals: decimals_});
         emit RegistryChanged(address(0), address(registry_));
         // The deployer holds the upgrade duty until it hands it to the timelock (and renounces it).
         _setRoleAdmin(UPGRADER_ROLE, UPGRADER_ROLE);
@@ -189,7 +189,7 @@ abstract contract PermissionedToken is
      * checked (it is typically frozen, suspended or revoked), and the transfer works while the token is
      * paused (a compromised key is exactly when one pauses, then moves the funds to safety). The receiving
      * side is checked as on every movement: forced funds only ever reach an allowed, unfrozen wallet, never
-     * the token's own custody account (`_update` refuses it as a receiver, whatever the registry says). A
+     * the token's own custody account (`_checkedMove` refuses it as a receiver, whatever the registry says). A
      * custodian (the DvP escrow) is never a source: what it holds belongs to the parties of its trades, and
      * the escrow's own court-order action returns a leg to its owner.
      */
@@ -203,10 +203,8 @@ abstract contract PermissionedToken is
         }
         _requireAmount(amount);
         _requireReference(legalRef);
-        Config storage c = $.config;
-        c.mode = MODE_FORCED;
-        _transfer(from, to, amount);
-        c.mode = MODE_NORMAL;
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _checkedMove(from, to, amount, MODE_FORCED);
         emit ForcedTransfer(from, to, amount, legalRef, msg.sender);
     }
 
@@ -266,32 +264,35 @@ abstract contract PermissionedToken is
      * contract), for procedures of the concrete token. The wallet side is checked as on any movement.
      */
     function _custodyMove(address from, address to, uint256 amount) internal {
-        Config storage c = _getPermissionedTokenStorage().config;
-        c.mode = MODE_CUSTODY;
-        _update(from, to, amount);
-        c.mode = MODE_NORMAL;
+        _checkedMove(from, to, amount, MODE_CUSTODY);
+    }
+
+    /// @dev Every transfer, transferFrom, mint, burn and signed payment: a normal movement.
+    function _update(address from, address to, uint256 value) internal virtual override {
+        _checkedMove(from, to, value, MODE_NORMAL);
     }
 
     /**
-     * @dev The one movement rule. Reads the config word once and each side's balance word, which carries its
+     * @dev The one movement rule (`_update`, `_custodyMove` and `forceTransfer` come here, each with its
+     * mode). Reads the config word once and each side's balance word, which carries its
      * frozen flag; asks the registry about both sides in one call. Mint (from = 0) and burn (to = 0) check
      * one side. A custodian's sending side is excused only where it fails, so the usual path reads no extra
      * slot, and only when the custodian itself moves its own tokens (a refund): a spender's `transferFrom`
      * out of a custodian is checked as out of any other holder. Then `_moveBalances` moves the balances.
      */
     // slither-disable-next-line cyclomatic-complexity
-    function _update(address from, address to, uint256 value) internal virtual override {
+    function _checkedMove(address from, address to, uint256 value, uint8 mode) private {
         PermissionedTokenStorage storage $ = _getPermissionedTokenStorage();
         ERC20Words storage e = _erc20Words();
         Config memory c = $.config;
         bool checkFrom = from != address(0);
         bool checkTo = to != address(0);
-        if (c.mode == MODE_CUSTODY) {
+        if (mode == MODE_CUSTODY) {
             if (c.paused) revert TokenPaused();
             if (from == address(this)) checkFrom = false;
             if (to == address(this)) checkTo = false;
         } else {
-            if (c.mode == MODE_FORCED) checkFrom = false;
+            if (mode == MODE_FORCED) checkFrom = false;
             else if (c.paused) revert TokenPaused();
             // Custody is entered only through `_custodyMove`, never by a transfer nor a forced transfer (the funds
             // would be stuck there, counted as pending redemptions). It cannot be left in normal mode either: the
@@ -377,7 +378,7 @@ abstract contract PermissionedToken is
         Duties.requireCompatible(_getPermissionedTokenStorage().config.registry, role, account);
     }
 
-    /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_update` excuses.
+    /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_checkedMove` excuses.
     function _custodianSends(PermissionedTokenStorage storage $, address from) private view returns (bool) {
         return from == _msgSender() && $.custodian[from];
     }
@@ -397,7 +398,7 @@ abstract contract PermissionedToken is
 
     /**
      * @dev Why `wallet` may not take part in a movement now, as the ABI-encoded error the movement would
-     * raise (WalletFrozen, ParticipantNotAllowed); empty when it may. The custodian excuse of `_update` does
+     * raise (WalletFrozen, ParticipantNotAllowed); empty when it may. The custodian excuse of `_checkedMove` does
      * not apply: it is for a custodian giving back what it holds, not for spending or signing.
      */
     function _walletRefusal(address wallet) internal view returns (bytes memory) {

@@ -432,6 +432,14 @@ export function shouldBehaveLikePermissionedToken(fixture: () => Promise<Permiss
         .to.be.revertedWithCustomError(token, "ReferenceMissing");
     });
 
+    it("refuses a forced transfer to the zero address: it is no way to burn", async function () {
+      const { token, compliance, alice, unit } = await load();
+      const [held, supply] = [await token.balanceOf(alice.address), await token.totalSupply()];
+      await expect(token.connect(compliance).forceTransfer(alice.address, ethers.ZeroAddress, unit, ethers.id("order")))
+        .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(ethers.ZeroAddress);
+      expect([await token.balanceOf(alice.address), await token.totalSupply()]).to.deep.equal([held, supply]);
+    });
+
     it("refuses a forced transfer into the token's own custody, even once the token's address is linked in the registry", async function () {
       const { token, registry, compliance, alice, kycExpiry, credit, unit } = await load();
       const self = await token.getAddress();

@@ -328,6 +328,25 @@ describe("ParticipantRegistry", function () {
     });
   });
 
+  describe("proxy (answers the movement checks itself)", function () {
+    it("answers isAllowed and areAllowed in the proxy's own code, the same after an upgrade, and never delegates them", async function () {
+      const { registry, asCompliance, upgrader, alice, bob } = await loadFixture(registryFixture);
+      const address = await registry.getAddress();
+      const implementation = await ethers.getContractAt("ParticipantRegistry", await upgrades.erc1967.getImplementationAddress(address));
+      expect(await registry.areAllowed(alice.address, bob.address)).to.deep.equal([true, false]);
+      await upgrades.upgradeProxy(address, await ethers.getContractFactory("ParticipantRegistryV2Mock", upgrader), { kind: "uups" });
+      expect(await registry.areAllowed(alice.address, bob.address)).to.deep.equal([true, false]);
+      await asCompliance.setStatus(ids.alpha, Status.Suspended);
+      expect([await registry.isAllowed(alice.address), ...(await registry.areAllowed(bob.address, alice.address))]).to.deep.equal([false, false, false]);
+      // The implementation, called directly, answers from its own storage, which holds no record: a token
+      // pointed at it would refuse everyone.
+      expect([await implementation.isAllowed(alice.address), ...(await implementation.areAllowed(alice.address, alice.address))]).to.deep.equal([false, false, false]);
+      const proxyCode = await ethers.provider.getCode(address);
+      const selector = (name: "isAllowed" | "areAllowed" | "setStatus") => registry.interface.getFunction(name).selector.slice(2);
+      expect([proxyCode.includes(selector("isAllowed")), proxyCode.includes(selector("areAllowed")), proxyCode.includes(selector("setStatus"))]).to.deep.equal([true, true, false]);
+    });
+  });
+
   describe("upgrade", function () {
     it("upgrades through the upgrader and keeps every participant", async function () {
       const { registry, upgrader, alice, alice2, kycExpiry } = await loadFixture(registryFixture);
