@@ -1,3 +1,7 @@
+import type { Interface } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { decodeRevert, revertData } from "../../lib/errors";
+
 /** One measured operation: its gas and, when it has one, the baseline it is compared with. */
 export interface GasRow {
   operation: string;
@@ -9,6 +13,34 @@ export interface GasRow {
 export async function gasOf(sent: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {
   const receipt = await (await sent).wait();
   if (!receipt) throw new Error("transaction was dropped before it was mined");
+  return receipt.gasUsed;
+}
+
+/**
+ * Gas used by a transaction the contract refuses, mined as it is (sent with a fixed gas limit, so that no
+ * estimate stops it first): shows that the refusal runs in the same transaction shape as the payment.
+ * Throws unless it was mined as failed with the custom error `expected` of `iface`.
+ */
+export async function refusedGasOf(
+  hre: HardhatRuntimeEnvironment,
+  iface: Interface,
+  expected: string,
+  send: (overrides: { gasLimit: bigint }) => Promise<unknown>,
+): Promise<bigint> {
+  const before = await hre.ethers.provider.getBlockNumber();
+  let error: unknown;
+  try {
+    await send({ gasLimit: 1_000_000n });
+  } catch (e) {
+    error = e;
+  }
+  const data = revertData(error);
+  const name = data ? decodeRevert(data, [iface])?.name : undefined;
+  if (name !== expected) throw new Error(`expected a refusal with ${expected}, got ${name ?? String(error)}`);
+  const block = await hre.ethers.provider.getBlock("latest");
+  const hash = block && block.number > before ? block.transactions[block.transactions.length - 1] : undefined;
+  const receipt = hash ? await hre.ethers.provider.getTransactionReceipt(hash) : null;
+  if (!receipt || receipt.status !== 0) throw new Error(`the refused transaction (${expected}) was not mined as failed`);
   return receipt.gasUsed;
 }
 

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { benchSuite } from "./suite";
-import { GasRow, gasOf } from "./gasTable";
+import { GasRow, gasOf, refusedGasOf } from "./gasTable";
 
 /**
  * Gas of the deposit token's operations on the in-process network (berlin, proxies and registry
@@ -61,5 +61,18 @@ export async function measureTokenGas(hre: HardhatRuntimeEnvironment): Promise<G
     { owner: alice.address, spender: bob.address, value: 5000n, nonce: await usd.nonces(alice.address), deadline }));
   rows.push({ operation: "permit (first allowance)", gas: await gasOf(usd.connect(bob).permit(alice.address, bob.address, 5000n, deadline, sig.v, sig.r, sig.s)), baseline: toHolder });
   rows.push({ operation: "transferFrom to a holder", gas: await gasOf(usd.connect(bob).transferFrom(alice.address, bob.address, 100n)), baseline: toHolder });
+
+  // The rules still run on the cheaper path: the same transfer to a holder, refused, mined as it is.
+  const refused = (error: string, send: (o: { gasLimit: bigint }) => Promise<unknown>) => refusedGasOf(hre, usd.interface, error, send);
+  const ours = { label: "transfer to a holder (same run)", gas: rows[0].gas };
+  await (await usd.connect(ops).freeze(bob.address)).wait();
+  rows.push({ operation: "transfer refused: receiver frozen (WalletFrozen)", gas: await refused("WalletFrozen", (o) => a.transfer(bob.address, 100n, o)), baseline: ours });
+  await (await usd.connect(ops).unfreeze(bob.address)).wait();
+  await (await registry.connect(ops).setStatus(ethers.id("bench-B"), 2)).wait();
+  rows.push({ operation: "transfer refused: receiver's participant suspended (ParticipantNotAllowed)", gas: await refused("ParticipantNotAllowed", (o) => a.transfer(bob.address, 100n, o)), baseline: ours });
+  await (await registry.connect(ops).setStatus(ethers.id("bench-B"), 1)).wait();
+  await (await registry.connect(ops).setStatus(ethers.id("bench-A"), 2)).wait();
+  rows.push({ operation: "transfer refused: sender's participant suspended (ParticipantNotAllowed)", gas: await refused("ParticipantNotAllowed", (o) => a.transfer(bob.address, 100n, o)), baseline: ours });
+  await (await registry.connect(ops).setStatus(ethers.id("bench-A"), 1)).wait();
   return rows;
 }
