@@ -20,18 +20,20 @@ library Signatures {
      * @return True when valid; a contract that reverts or answers anything else is false.
      */
     function isValid(address signer, bytes32 hash, bytes calldata signature) internal view returns (bool) {
-        if (signer.code.length > 0) {
-            // A batch checks each trade's signatures, as settling it alone would.
-            // slither-disable-next-line calls-loop
-            try IERC1271(signer).isValidSignature(hash, signature) returns (bytes4 magic) {
-                return magic == IERC1271.isValidSignature.selector;
-            } catch {
-                return false;
-            }
-        }
+        // The ECDSA recovery first, as OpenZeppelin's SignatureChecker does: an EOA's signature is then
+        // accepted without reading the signer's code (a cold account access). No key is known for a
+        // contract's address, so a recovery never matches one: its signature goes to ERC-1271 below.
         // The third value only details why recovery failed; any failure is refused the same way.
         // slither-disable-next-line unused-return
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == signer;
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signer.code.length == 0) return false;
+        // A batch checks each trade's signatures, as settling it alone would.
+        // slither-disable-next-line calls-loop
+        try IERC1271(signer).isValidSignature(hash, signature) returns (bytes4 magic) {
+            return magic == IERC1271.isValidSignature.selector;
+        } catch {
+            return false;
+        }
     }
 }
