@@ -395,9 +395,10 @@ const rate = (x: number) => x.toFixed(x < 10 ? 1 : 0);
 const ms = (l: { p50Ms: number; p95Ms: number }) => `${l.p50Ms.toLocaleString("en")} / ${l.p95Ms.toLocaleString("en")}`;
 
 function printTable(results: { workload: string; completedUnit?: string; saturation: Saturation; steps: StepMeasure[] }[], limits: Limits): void {
-  const header = ["workload", "saturation tx/s", "at window", "p50/p95 ms at 50%", "p50/p95 ms at 90%", "knee", "bound by", "CPU val/machine/gen %", "gas % of limit", "pool max", "stopped by"];
+  // the bound's evidence: the step that stopped the search
+  const header = ["workload", "saturation tx/s", "at window", "p50/p95 ms at 50%", "p50/p95 ms at 90%", "knee", "bound by", "last: CPU val/machine/gen %", "gas % of limit", "pool max", "stopped by"];
   const lines = results.map(({ workload, completedUnit, saturation: s, steps }) => {
-    const best = steps.find((x) => x.window === s.window)!;
+    const best = steps[steps.length - 1];
     return [
       workload, `${rate(s.tps)}${s.completedPerSecond === undefined ? "" : ` (${rate(s.completedPerSecond)} ${completedUnit}/s)`}`, String(s.window),
       ms(s.at50), ms(s.at90), s.kneeWindow === undefined ? "-" : String(s.kneeWindow), s.boundBy,

@@ -134,7 +134,10 @@ export interface Saturation {
   at90: { p50Ms: number; p95Ms: number };
   /** The window of the knee, or undefined if latency did not turn up. */
   kneeWindow?: number;
-  /** The bound rule at the best step; "not reached" when the steps ended before saturation or the latency cap. */
+  /**
+   * The bound rule at the last step (the one where more load brought no more throughput, or the latency
+   * passed the cap); "not reached" when the steps ended before either.
+   */
   boundBy: ReturnType<typeof boundBy> | "not reached";
   stoppedBy: "saturated" | "latency" | "last step";
 }
@@ -148,7 +151,7 @@ export function summarize(steps: readonly StepMeasure[], limits: Limits): Satura
     tps: best.tps, window: best.window, completedPerSecond: best.completedPerSecond,
     at50: latencyAt(steps, 0.5 * best.tps), at90: latencyAt(steps, 0.9 * best.tps),
     kneeWindow: knee === undefined ? undefined : steps[knee].window,
-    boundBy: stoppedBy === "last step" ? "not reached" : boundBy(best, limits),
+    boundBy: stoppedBy === "last step" ? "not reached" : boundBy(steps[steps.length - 1], limits),
     stoppedBy,
   };
 }

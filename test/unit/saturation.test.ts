@@ -92,6 +92,11 @@ describe("bench:qbft saturation search (network/saturation.ts)", function () {
     expect(summarize([...steps, step(400, 195, 1300, { hostCpu: 195, validatorCpu: 150 })], limits)).to.deep.include({ boundBy: "validator CPU", stoppedBy: "saturated" });
   });
 
+  it("applies the bound rule to the step that stopped the search, not to the best one", function () {
+    const steps = [step(100, 100, 1000), step(200, 190, 1200, { gasUsedRatio: { mean: 0.6, max: 0.7 } }), step(400, 185, 3300, { gasUsedRatio: { mean: 0.9, max: 1 } })];
+    expect(summarize(steps, limits)).to.deep.include({ tps: 190, window: 200, boundBy: "block gas", stoppedBy: "latency" });
+  });
+
   describe("reading /proc", function () {
     it("sums utime and stime of a process, its command holding spaces and parentheses", function () {
       const line = "4242 (geth (x) y) S 1 4242 4242 0 -1 4194560 9 0 0 0 1234 567 0 0 20 0 20 0 100 0 0";
