@@ -303,7 +303,7 @@ async function bench(opts: Options, log: (line: string) => void) {
         result: r,
       };
       steps.push(step);
-      log(`  ${window} in flight: sent ${rate(r.sentTps)}/s, ${rate(r.tps)} tx/s${step.completedPerSecond === undefined ? "" : ` (${rate(step.completedPerSecond)} ${r.completedUnit}/s)`}, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms; CPU validators ${step.validatorCpu.toFixed(0)}%, machine ${step.hostCpu.toFixed(0)}%, generator ${step.generatorCpu.toFixed(0)}%; gas ${(step.gasUsedRatio.mean * 100).toFixed(0)}% of the limit; pool ${step.txpool.pending} pending, ${step.txpool.queued} queued`);
+      log(`  ${window} in flight: sent ${rate(r.sentTps)}/s, ${rate(r.tps)} tx/s${step.completedPerSecond === undefined ? "" : ` (${rate(step.completedPerSecond)} ${r.completedUnit}/s)`}, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms; CPU validators ${step.validatorCpu.toFixed(0)}%, machine ${step.hostCpu.toFixed(0)}%, generator ${step.generatorCpu.toFixed(0)}%; gas ${(step.gasUsedRatio.mean * 100).toFixed(0)}% of the limit; pool ${step.txpool.pending} pending, ${step.txpool.queued} queued${step.starved ? "; the calls signed ahead ran out" : ""}`);
       const stop = stopReason(steps, BLOCK_PERIOD_SECONDS);
       if (stop) break;
     }
