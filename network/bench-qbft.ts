@@ -1,42 +1,76 @@
 import "@nomicfoundation/hardhat-ethers/internal/type-extensions";
 import type { BaseContract, ContractEventName } from "ethers";
-import { CHAIN_ID, BLOCK_PERIOD_SECONDS, nodeKeys, VALIDATORS } from "./genesis";
-import { Call, drive, LoadResult, Workload } from "./load";
+import { spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { CHAIN_ID, BLOCK_PERIOD_SECONDS, GAS_LIMIT, nodeKeys, TXPOOL, VALIDATORS } from "./genesis";
+import { Call, drive, LoadResult, rpcOne, Workload } from "./load";
 import { runMain } from "./main";
-import { rpcUrl, withNetwork } from "./node";
+import { rpcUrl, running, withNetwork } from "./node";
+import { hostTicks, Limits, Mode, MODES, plotSvg, procTicks, Saturation, StepMeasure, stopReason, summarize } from "./saturation";
 
 /**
- * `npm run bench:qbft [-- --seconds 20] [--window 600] [--participants 40] [--json]`: throughput and
- * latency on the running 4-validator QBFT network (started, and stopped again, if it is not running),
- * from many onboarded participants signing locally. In one run and on one network it measures plain
- * value transfers and plain OpenZeppelin ERC-20 transfers (the baselines), deposit-token
- * `transferWithReference`, netted batches of 100 signed payments (`settlePaymentBatch`), DvP
- * `settleSigned`, PvP `settleSigned` (EUR against USD, both legs deposit tokens) and the DvP locking flow
- * (propose, then both parties fund). Prints a table, or one JSON object with `--json`.
+ * `npm run bench:qbft [-- --mode short|full] [--seconds N] [--windows 100,200,...] [--participants 40]
+ * [--only TEXT] [--plot FILE.svg] [--json]`: the saturation of the running 4-validator QBFT network (started,
+ * and stopped again, if it is not running), from many onboarded participants signing locally. In one run and
+ * on one network it searches, for each workload, the load where throughput stops rising: plain value
+ * transfers and plain OpenZeppelin ERC-20 transfers (the baselines), deposit-token `transferWithReference`,
+ * netted batches of 100 signed payments (`settlePaymentBatch`), DvP `settleSigned`, PvP `settleSigned` (EUR
+ * against USD, both legs deposit tokens) and the DvP locking flow (propose, then both parties fund). Each
+ * step keeps a larger window of transactions in flight (network/saturation.ts says why a window and how the
+ * search stops); every step records what could bind: the validators' CPU, the machine's, the load
+ * generator's own, block gas against the limit and the transaction pool. Prints the steps and a table, or
+ * one JSON object with every step with `--json`; `--plot` writes throughput and p95 latency against offered
+ * load as SVG.
  */
 interface Options {
   /** Run only the workloads whose name contains this text (the baselines are always run). */
   only?: string;
+  mode: Mode;
+  /** Seconds of sending per step. */
   seconds: number;
-  window: number;
+  /** Offered load of each step: transactions in flight. */
+  windows: number[];
   participants: number;
+  plot?: string;
   json: boolean;
 }
 
-function options(argv: string[]): Options {
-  const result: Options = { seconds: 20, window: 600, participants: 40, json: false };
+const USAGE = "options: --mode short|full, --seconds N, --windows N,N,..., --participants N, --only TEXT, --plot FILE.svg, --json";
+
+export function options(argv: string[]): Options {
+  let mode: Mode = "short";
+  let seconds: number | undefined;
+  let windows: number[] | undefined;
+  const result: Omit<Options, "mode" | "seconds" | "windows"> = { participants: 40, json: false };
+  const whole = (arg: string, text: string | undefined) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${arg} "${text ?? ""}": expected a positive whole number`);
+    return value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") result.json = true;
     else if (arg === "--only") result.only = argv[++i] ?? "";
-    else if (["--seconds", "--window", "--participants"].includes(arg)) {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value <= 0) throw new Error(`${arg} "${argv[i] ?? ""}": expected a positive whole number`);
-      result[arg.slice(2) as "seconds" | "window" | "participants"] = value;
-    } else throw new Error(`unknown option "${arg}" (options: --seconds N, --window N, --participants N, --only TEXT, --json)`);
+    else if (arg === "--mode") {
+      const value = argv[++i] ?? "";
+      if (!(value in MODES)) throw new Error(`--mode "${value}": expected short or full`);
+      mode = value as Mode;
+    } else if (arg === "--seconds") seconds = whole(arg, argv[++i]);
+    else if (arg === "--participants") result.participants = whole(arg, argv[++i]);
+    else if (arg === "--windows") {
+      const text = argv[++i];
+      windows = (text ?? "").split(",").map((w) => whole(arg, w));
+      if (windows.some((w, k) => k > 0 && w <= windows![k - 1])) throw new Error(`--windows "${text}": expected rising numbers, e.g. 100,200,400`);
+    } else if (arg === "--plot") {
+      const file = argv[++i] ?? "";
+      if (!file.endsWith(".svg")) throw new Error(`--plot "${file}": expected a file name ending in .svg`);
+      result.plot = file;
+    } else throw new Error(`unknown option "${arg}" (${USAGE})`);
   }
   if (result.participants < 10 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 10 (DvP and PvP pair them, payment batches group them by 10)");
-  return result;
+  return { ...result, mode, seconds: seconds ?? MODES[mode].seconds, windows: windows ?? [...MODES[mode].windows] };
 }
 
 async function main(): Promise<void> {
@@ -89,20 +123,25 @@ async function bench(opts: Options, log: (line: string) => void) {
 
   // workloads that --only leaves out are not prepared (their signatures take time)
   const selected = (name: string) => !opts.only || name.toLowerCase().includes(opts.only.toLowerCase());
-  // presign: calls signed before each clock starts, sized above what the network is expected to take
-  // window: a workload may keep fewer transactions in flight (a batch carries many payments)
-  const workloads: (Workload & { presign: number; window?: number })[] = [
+  // presign(window): calls signed before each step's clock starts, sized above what the network can take
+  // at that window (it cannot mine more than the window per block period, nor more than `cap` a second)
+  // prepare(window): signs ahead what the step's calls need (payment and trade signatures)
+  // batch: a call carries this many transactions' worth of load (a batch of 100 payments counts 100)
+  // starved: the step's calls signed ahead ran out while the window had room (the generator, not the network, bound)
+  type Stepped = Workload & { cap: number; batch?: number; prepare?: (window: number) => Promise<void>; starved?: boolean };
+  const perStep = (window: number, cap: number) => Math.ceil(Math.min(window / BLOCK_PERIOD_SECONDS, cap) * opts.seconds);
+  const workloads: Stepped[] = [
     {
-      name: "value transfer (network ceiling)", wallets, presign: opts.seconds * 1200,
+      name: "value transfer (network ceiling)", wallets, cap: 1500,
       next: round((i): Call => ({ from: i % n, to: wallets[(i + 1) % n].address, value: 1n, gasLimit: 21_000n })),
     },
     {
-      name: "plain ERC-20 transfer (baseline)", wallets, presign: opts.seconds * 1000,
+      name: "plain ERC-20 transfer (baseline)", wallets, cap: 1300,
       next: round((i): Call => ({ from: i % n, to: plainAddress, gasLimit: 100_000n, data: plain.interface.encodeFunctionData("transfer", [wallets[(i + 1) % n].address, 1n]) })),
       succeeded: countEvents(plain, plain.filters.Transfer()),
     },
     {
-      name: "deposit token transferWithReference", wallets, presign: opts.seconds * 800,
+      name: "deposit token transferWithReference", wallets, cap: 1000,
       next: round((i): Call => ({
         from: i % n, to: usdAddress, gasLimit: 200_000n,
         data: usd.interface.encodeFunctionData("transferWithReference", [wallets[(i + 1) % n].address, 1n, toReference(`PAY-${runId}-${i}`)]),
@@ -111,61 +150,69 @@ async function bench(opts: Options, log: (line: string) => void) {
     },
   ];
   // Netted payment batches: 100 signed payments among a group of 10 participants, one of whom submits;
-  // each payer numbers its nonces on (256 to a storage word). Signatures made ahead.
+  // each payer numbers its nonces on (256 to a storage word). Signatures made ahead of each step.
   if (selected("netted payment batch")) {
     const BATCH = 100;
     const groups = Math.floor(n / 10);
-    // enough for the whole run at about 1,000 payments a second (the network's pace with 50 M gas blocks)
-    const batchCount = Math.min(groups * 60, opts.seconds * 10);
-    log(`signing ${batchCount} payment batches of ${BATCH} (${batchCount * BATCH} EIP-712 signatures)...`);
     const domain = tokenDomain(await usd.name(), usdAddress, CHAIN_ID);
     const counters = new Map<string, bigint>(wallets.map((w, i) => [w.address, (BigInt(i + 1) << 64n) + (BigInt(Date.now()) << 8n)]));
     const byAddress = new Map(wallets.map((w) => [w.address, w]));
     const signedBatches: Call[] = [];
-    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    for (let b = 0; b < batchCount; b++) {
-      const group = wallets.slice((b % groups) * 10, (b % groups) * 10 + 10);
-      const terms = paymentCycle(group.map((w) => w.address), BATCH, {
-        validAfter: now - 60n, validBefore: now + 3600n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
-        ref: (i) => toReference(`BATCH-${runId}-${b}-${i}`), nonce: (payer, k) => ethers.toBeHex(counters.get(payer)! + BigInt(k), 32),
-      });
-      for (const t of terms) counters.set(t.from, BigInt(t.nonce) + 1n);
-      const signed = await Promise.all(terms.map((t) => signPayment(byAddress.get(t.from)!, domain, t)));
-      const submitter = (b % groups) * 10 + (b % 10);
-      signedBatches.push({ from: submitter, to: usdAddress, gasLimit: 4_000_000n, data: usd.interface.encodeFunctionData("settlePaymentBatch", [signed]) });
+    let b = 0;
+    // about 26 batches of 1.9 M gas fit a block: half as many again are signed, so that gas, not supply, binds
+    const cap = Math.ceil((1.5 * Number(GAS_LIMIT / 1_900_000n)) / BLOCK_PERIOD_SECONDS);
+    const batches: Stepped = {
+      name: `netted payment batch (${BATCH} signed payments a transaction)`, wallets, batch: BATCH, cap,
+      prepare: async (window) => {
+        batches.starved = false;
+        const count = perStep(window, cap) - signedBatches.length;
+        if (count <= 0) return;
+        log(`  signing ${count} payment batches of ${BATCH} (${count * BATCH} EIP-712 signatures)...`);
+        const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+        for (const end = b + count; b < end; b++) {
+          const group = wallets.slice((b % groups) * 10, (b % groups) * 10 + 10);
+          const batchNo = b;
+          const terms = paymentCycle(group.map((w) => w.address), BATCH, {
+            validAfter: now - 60n, validBefore: now + 3600n, amount: (i) => BigInt(1_00 + ((i * 7919) % 50_00)),
+            ref: (i) => toReference(`BATCH-${runId}-${batchNo}-${i}`), nonce: (payer, k) => ethers.toBeHex(counters.get(payer)! + BigInt(k), 32),
+          });
+          for (const t of terms) counters.set(t.from, BigInt(t.nonce) + 1n);
+          const signed = await Promise.all(terms.map((t) => signPayment(byAddress.get(t.from)!, domain, t)));
+          const submitter = (b % groups) * 10 + (b % 10);
+          signedBatches.push({ from: submitter, to: usdAddress, gasLimit: 4_000_000n, data: usd.interface.encodeFunctionData("settlePaymentBatch", [signed]) });
+        }
+      },
+      next: () => signedBatches.shift() ?? void (batches.starved = true),
+      succeeded: countEvents(usd, usd.filters.PaymentBatchSettled()),
+      completed: async (from, to) => (await countEvents(usd, usd.filters.PaymentBatchSettled())(from, to)) * BATCH,
+      completedUnit: "payments",
+    };
+    workloads.push(batches);
   }
-  workloads.push({
-    name: `netted payment batch (${BATCH} signed payments a transaction)`, wallets, presign: batchCount,
-    // as many payments in flight as the other workloads have transactions
-    window: Math.max(1, Math.round(opts.window / BATCH)),
-    next: () => signedBatches.shift(),
-    succeeded: countEvents(usd, usd.filters.PaymentBatchSettled()),
-    completed: async (from, to) => (await countEvents(usd, usd.filters.PaymentBatchSettled())(from, to)) * BATCH,
-    completedUnit: "payments",
-  });
-  }
-  // DvP settleSigned: both parties sign the terms (EIP-712), the buyer submits; signatures made ahead
-  // (the same count and presigning for DvP and PvP: the two rows compare like for like)
-  const settleCount = Math.min(20_000, opts.seconds * 250);
-  if (selected("DvP settleSigned")) {
-    log(`signing ${settleCount} DvP trades (two EIP-712 signatures each)...`);
-    const signedTrades = await presignedSettlements(wallets, escrowCalls, CHAIN_ID, settleCount, trade, 1_000_000);
-    workloads.push({
-      name: "DvP settleSigned (both legs, two signatures)", wallets, presign: settleCount,
-      next: () => signedTrades.shift(),
+  // DvP and PvP settleSigned: both parties sign the terms (EIP-712), the buyer submits; signatures made
+  // ahead of each step (the same cap and presigning for both: the two rows compare like for like)
+  // (about 230 settlements of 216,000 gas fit a block: half as many again are signed)
+  const SETTLE_CAP = Math.ceil((1.5 * Number(GAS_LIMIT / 216_000n)) / BLOCK_PERIOD_SECONDS);
+  const settling = (name: string, make: typeof trade, first: number): Stepped => {
+    const signedTrades: Call[] = [];
+    let next = first;
+    const w: Stepped = {
+      name, wallets, cap: SETTLE_CAP,
+      prepare: async (window) => {
+        w.starved = false;
+        const count = perStep(window, SETTLE_CAP) - signedTrades.length;
+        if (count <= 0) return;
+        log(`  signing ${count} trades (two EIP-712 signatures each)...`);
+        signedTrades.push(...await presignedSettlements(wallets, escrowCalls, CHAIN_ID, count, make, next));
+        next += count;
+      },
+      next: () => signedTrades.shift() ?? void (w.starved = true),
       succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
-    });
-  }
-  // PvP settleSigned: EUR (the asset leg) against USD (the cash leg), both deposit tokens, built as DvP's
-  if (selected("PvP settleSigned")) {
-    log(`signing ${settleCount} PvP trades, EUR against USD (two EIP-712 signatures each)...`);
-    const signedTrades = await presignedSettlements(wallets, escrowCalls, CHAIN_ID, settleCount, pvpTrade, 3_000_000);
-    workloads.push({
-      name: "PvP settleSigned (USD against EUR, two signatures)", wallets, presign: settleCount,
-      next: () => signedTrades.shift(),
-      succeeded: countEvents(escrow, escrow.filters.SignedTradeSettled()),
-    });
-  }
+    };
+    return w;
+  };
+  if (selected("DvP settleSigned")) workloads.push(settling("DvP settleSigned (both legs, two signatures)", trade, 1_000_000));
+  if (selected("PvP settleSigned")) workloads.push(settling("PvP settleSigned (USD against EUR, two signatures)", pvpTrade, 3_000_000));
   // DvP locking flow: the seller proposes; once that is mined, both parties fund and the second settles.
   // Trade ids come from the block's TradeProposed logs, read once per block.
   const proposed = escrow.interface.getEvent("TradeProposed")!.topicHash;
@@ -177,8 +224,10 @@ async function bench(opts: Options, log: (line: string) => void) {
     }
     return idsByBlock.get(block)!;
   };
-  // proposals waiting for their funding are capped, so that the funding steps are not starved
+  // proposals waiting for their funding are capped at a quarter of the step's window, so that the
+  // funding steps are not starved
   let awaitingFunds = 0;
+  let lockingWindow = 0;
   const proposeNext = round((i): Call => {
     const t = trade(i + 2_000_000);
     awaitingFunds += 1;
@@ -194,8 +243,12 @@ async function bench(opts: Options, log: (line: string) => void) {
     };
   });
   workloads.push({
-    name: "DvP locking flow (propose, fund, fund: 3 transactions a trade)", wallets, presign: 0,
-    next: () => (awaitingFunds < opts.window / 4 ? proposeNext() : undefined),
+    name: "DvP locking flow (propose, fund, fund: 3 transactions a trade)", wallets, cap: 0,
+    prepare: async (window) => {
+      lockingWindow = window;
+      awaitingFunds = 0;
+    },
+    next: () => (awaitingFunds < lockingWindow / 4 ? proposeNext() : undefined),
     // every transaction of the flow leaves one event: a proposal, or a leg funded
     succeeded: async (from, to) => await countEvents(escrow, escrow.filters.TradeProposed())(from, to) + await countEvents(escrow, escrow.filters.LegFunded())(from, to),
     completed: countEvents(escrow, escrow.filters.TradeSettled()),
@@ -206,12 +259,12 @@ async function bench(opts: Options, log: (line: string) => void) {
     for (let i = workloads.length - 1; i >= 2; i--) if (!workloads[i].name.toLowerCase().includes(only)) workloads.splice(i, 1);
     if (workloads.length === 2) throw new Error(`--only "${opts.only}" names no workload`);
   }
-  // a workload whose first transaction would revert is refused with the reason, before any load
+  // a workload whose first transaction would revert is refused with the reason, before its load
   const { describeError } = await import("../lib/errors");
   const interfaces = [usd.interface, shares.interface, escrow.interface, market.registry.interface];
-  for (const w of workloads) {
+  const checkFirst = async (w: Stepped) => {
     const first = w.next();
-    if (!first) continue;
+    if (!first) return;
     try {
       await ethers.provider.call({ from: w.wallets[first.from].address, to: first.to, data: first.data, value: first.value });
     } catch (e) {
@@ -224,43 +277,141 @@ async function bench(opts: Options, log: (line: string) => void) {
       pending = undefined;
       return call;
     };
-  }
+  };
 
-  const results: LoadResult[] = [];
+  const limits: Limits = { blockPeriodSeconds: BLOCK_PERIOD_SECONDS, cores: os.cpus().length, txpoolSlots: TXPOOL.globalSlots, txpoolQueue: TXPOOL.globalQueue };
+  const results: { workload: string; completedUnit?: string; saturation: Saturation; steps: (StepMeasure & { result: LoadResult })[] }[] = [];
   for (const w of workloads) {
-    log(`${w.name}: ${opts.seconds} s, at most ${opts.window} in flight...`);
-    const r = await drive(w, { urls, seconds: opts.seconds, window: w.window ?? opts.window, presign: w.presign });
-    results.push(r);
-    log(`  ${r.tps.toFixed(0)} tx/s, p50 ${r.latencyMs.p50} ms, ${r.mined} mined${r.succeeded === undefined ? "" : `, ${r.succeeded} confirmed by events`}${r.completed === undefined ? "" : `, ${r.completed} ${r.completedUnit} settled (${(r.completed / r.seconds).toFixed(0)}/s)`}`);
-  }
-  const baseline = results[1].tps;
-  const rows = results.map((r) => ({ ...r, ratioToPlainErc20: r.tps / baseline }));
-  if (!opts.json) printTable(rows);
-  for (const r of rows) {
-    if (r.succeeded !== undefined && r.succeeded !== r.mined) {
-      throw new Error(`${r.workload}: ${r.mined} transactions mined but ${r.succeeded} succeeded`);
+    log(`${w.name}: steps of ${opts.seconds} s at ${opts.windows.join(", ")} in flight, until saturated...`);
+    const steps: (StepMeasure & { result: LoadResult })[] = [];
+    for (const window of opts.windows) {
+      const callWindow = Math.max(1, Math.round(window / (w.batch ?? 1)));
+      await w.prepare?.(callWindow);
+      if (steps.length === 0) await checkFirst(w);
+      const sampler = new Sampler(urls);
+      const r = await drive(w, {
+        urls, seconds: opts.seconds, window: callWindow, presign: w.cap ? perStep(callWindow, w.cap) : 0,
+        onClock: (phase) => (phase === "start" ? sampler.start() : sampler.stop()),
+      });
+      if (r.succeeded !== undefined && r.succeeded !== r.mined) throw new Error(`${r.workload}: ${r.mined} transactions mined but ${r.succeeded} succeeded`);
+      const step: StepMeasure & { result: LoadResult } = {
+        // a batch workload's window counts payments (100 a transaction); its tx/s counts transactions
+        window, sentTps: r.sentTps, tps: r.tps, p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
+        completedPerSecond: r.completed === undefined ? undefined : r.completed / r.seconds,
+        ...sampler.measures(), starved: w.starved ?? false,
+        gasUsedRatio: { mean: r.gasPerBlock.mean / Number(GAS_LIMIT), max: r.gasPerBlock.max / Number(GAS_LIMIT) },
+        result: r,
+      };
+      steps.push(step);
+      log(`  ${window} in flight: sent ${rate(r.sentTps)}/s, ${rate(r.tps)} tx/s${step.completedPerSecond === undefined ? "" : ` (${rate(step.completedPerSecond)} ${r.completedUnit}/s)`}, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms; CPU validators ${step.validatorCpu.toFixed(0)}%, machine ${step.hostCpu.toFixed(0)}%, generator ${step.generatorCpu.toFixed(0)}%; gas ${(step.gasUsedRatio.mean * 100).toFixed(0)}% of the limit; pool ${step.txpool.pending} pending, ${step.txpool.queued} queued${step.starved ? "; the calls signed ahead ran out" : ""}`);
+      const stop = stopReason(steps, BLOCK_PERIOD_SECONDS);
+      if (stop) break;
     }
+    const saturation = summarize(steps, limits);
+    results.push({ workload: w.name, completedUnit: steps[0].result.completedUnit, saturation, steps });
+  }
+  if (!opts.json) printTable(results, limits);
+  if (opts.plot) {
+    fs.mkdirSync(path.dirname(path.resolve(opts.plot)), { recursive: true });
+    const title = `bench:qbft: ${VALIDATORS} validators, ${BLOCK_PERIOD_SECONDS} s blocks, ${os.cpus().length} cores shared with the load generator`;
+    fs.writeFileSync(opts.plot, plotSvg(results.map((r) => ({
+      name: r.workload, kneeWindow: r.saturation.kneeWindow,
+      // a batch workload is drawn in payments a second (a trade flow in its transactions)
+      ...(r.completedUnit === "payments"
+        ? { unit: "payments/s", steps: r.steps.map((x) => ({ ...x, tps: x.completedPerSecond ?? 0 })) }
+        : { steps: r.steps }),
+    })), title, BLOCK_PERIOD_SECONDS));
+    log(`plot written to ${opts.plot}`);
   }
   return {
-    network: { validators: VALIDATORS, blockPeriodSeconds: BLOCK_PERIOD_SECONDS, chainId: CHAIN_ID, participants: opts.participants },
+    network: { validators: VALIDATORS, blockPeriodSeconds: BLOCK_PERIOD_SECONDS, chainId: CHAIN_ID, participants: opts.participants, gasLimit: Number(GAS_LIMIT), txpool: TXPOOL, cores: limits.cores },
+    mode: opts.mode,
     seconds: opts.seconds,
-    window: opts.window,
-    results: rows,
+    windows: opts.windows,
+    results,
   };
 }
 
-function printTable(rows: (LoadResult & { ratioToPlainErc20: number })[]): void {
-  const header = ["workload", "tx/s", "x ERC-20", "p50 ms", "p95 ms", "p99 ms", "tx/block", "gas/block", "gas/tx", "mined", "ok"];
-  const lines = rows.map((r) => [
-    r.workload, r.tps.toFixed(0), r.ratioToPlainErc20.toFixed(2), String(r.latencyMs.p50), String(r.latencyMs.p95), String(r.latencyMs.p99),
-    r.txPerBlock.mean.toFixed(0), r.gasPerBlock.mean.toFixed(0), r.gasPerTx.toFixed(0), String(r.mined), (r.succeeded === undefined ? "-" : String(r.succeeded)) + (r.completed === undefined ? "" : ` (${r.completed} ${r.completedUnit}, ${(r.completed / r.seconds).toFixed(0)}/s)`),
-  ]);
+/**
+ * What could bind during a step's sending: CPU of the validators (/proc/<pid>/stat of the processes this
+ * project started), of the whole machine (/proc/stat) and of this process (process.cpuUsage()), and the
+ * largest transaction pool of any validator (txpool_status, polled every second).
+ */
+class Sampler {
+  private readonly tick = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+  private readonly pids = nodeKeys().map((k) => running(k.index)).filter((p): p is number => p !== undefined);
+  private at = { wall: 0, validators: 0, host: { busy: 0, total: 0 }, self: process.cpuUsage() };
+  private result = { validatorCpu: 0, hostCpu: 0, generatorCpu: 0 };
+  private pool = { pending: 0, queued: 0 };
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly urls: string[]) {}
+
+  private validatorTicks(): number {
+    return this.pids.reduce((sum, pid) => {
+      try {
+        return sum + procTicks(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return sum;
+      }
+    }, 0);
+  }
+
+  start(): void {
+    this.at = { wall: Date.now(), validators: this.validatorTicks(), host: hostTicks(fs.readFileSync("/proc/stat", "utf8")), self: process.cpuUsage() };
+    this.timer = setInterval(() => void this.poll(), 1000);
+  }
+
+  private async poll(): Promise<void> {
+    await Promise.all(this.urls.map(async (url) => {
+      try {
+        const s = await rpcOne<{ pending: string; queued: string }>(url, "txpool_status");
+        this.pool = { pending: Math.max(this.pool.pending, Number(s.pending)), queued: Math.max(this.pool.queued, Number(s.queued)) };
+      } catch {
+        // a node too busy to answer within the step leaves its sample out
+      }
+    }));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    const seconds = (Date.now() - this.at.wall) / 1000;
+    const host = hostTicks(fs.readFileSync("/proc/stat", "utf8"));
+    const self = process.cpuUsage(this.at.self);
+    this.result = {
+      validatorCpu: (100 * (this.validatorTicks() - this.at.validators)) / this.tick / seconds,
+      // /proc/stat's ticks are summed over the cores: busy share times the cores is percent of one core
+      hostCpu: (100 * os.cpus().length * (host.busy - this.at.host.busy)) / Math.max(1, host.total - this.at.host.total),
+      generatorCpu: (100 * (self.user + self.system)) / 1e6 / seconds,
+    };
+  }
+
+  measures(): Pick<StepMeasure, "validatorCpu" | "hostCpu" | "generatorCpu" | "txpool"> {
+    return { ...this.result, txpool: this.pool };
+  }
+}
+
+/** A rate: one decimal below 10 (a batch workload's transactions), whole numbers above. */
+const rate = (x: number) => x.toFixed(x < 10 ? 1 : 0);
+const ms = (l: { p50Ms: number; p95Ms: number }) => `${l.p50Ms.toLocaleString("en")} / ${l.p95Ms.toLocaleString("en")}`;
+
+function printTable(results: { workload: string; completedUnit?: string; saturation: Saturation; steps: StepMeasure[] }[], limits: Limits): void {
+  // the bound's evidence: the step that stopped the search
+  const header = ["workload", "saturation tx/s", "at window", "p50/p95 ms at 50%", "p50/p95 ms at 90%", "knee", "bound by", "last: CPU val/machine/gen %", "gas % of limit", "pool max", "stopped by"];
+  const lines = results.map(({ workload, completedUnit, saturation: s, steps }) => {
+    const best = steps[steps.length - 1];
+    return [
+      workload, `${rate(s.tps)}${s.completedPerSecond === undefined ? "" : ` (${rate(s.completedPerSecond)} ${completedUnit}/s)`}`, String(s.window),
+      ms(s.at50), ms(s.at90), s.kneeWindow === undefined ? "-" : String(s.kneeWindow), s.boundBy,
+      `${best.validatorCpu.toFixed(0)}/${best.hostCpu.toFixed(0)}/${best.generatorCpu.toFixed(0)}`, (best.gasUsedRatio.mean * 100).toFixed(0),
+      String(best.txpool.pending + best.txpool.queued), s.stoppedBy,
+    ];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`\nQBFT network: ${VALIDATORS} validators, ${BLOCK_PERIOD_SECONDS} s blocks, all on this machine with the load generator`);
+  console.log(`\nQBFT network: ${VALIDATORS} validators, ${limits.blockPeriodSeconds} s blocks, ${limits.cores} cores shared with the load generator (CPU in percent of one core)`);
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

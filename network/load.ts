@@ -44,6 +44,8 @@ export interface LoadOptions {
    * is sent.
    */
   presign?: number;
+  /** Called when the clock starts and when sending stops (before what is in flight drains): a sampler's bounds. */
+  onClock?: (phase: "start" | "stop") => void;
 }
 
 export interface LoadResult {
@@ -63,6 +65,8 @@ export interface LoadResult {
   gasPerBlock: { mean: number; max: number };
   gasPerTx: number;
   window: number;
+  /** Transactions sent per second while sending. */
+  sentTps: number;
 }
 
 interface RpcBlock {
@@ -119,6 +123,8 @@ export async function drive(workload: Workload, options: LoadOptions): Promise<L
   const started = Date.now();
   const stopSending = started + options.seconds * 1000;
   let lastMinedAt = started;
+  options.onClock?.("start");
+  let stopped = false;
 
   async function submit(): Promise<void> {
     while (Date.now() < stopSending && inFlight.size < window) {
@@ -172,10 +178,15 @@ export async function drive(workload: Workload, options: LoadOptions): Promise<L
   const drainDeadline = stopSending + 120_000;
   // after `seconds`, nothing new is sent (dependent steps included): what is in flight is waited for
   while (Date.now() < stopSending || (inFlight.size > 0 && Date.now() < drainDeadline)) {
+    if (!stopped && Date.now() >= stopSending) {
+      stopped = true;
+      options.onClock?.("stop");
+    }
     await submit();
     await poll();
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  if (!stopped) options.onClock?.("stop");
   if (inFlight.size > 0) throw new Error(`${workload.name}: ${inFlight.size} transactions still not mined 120 s after the last was sent`);
   const endBlock = seen;
   const seconds = (lastMinedAt - started) / 1000;
@@ -196,5 +207,6 @@ export async function drive(workload: Workload, options: LoadOptions): Promise<L
     gasPerBlock: { mean: blocks.length ? gasTotal / blocks.length : 0, max: Math.max(0, ...blocks.map((b) => b.gas)) },
     gasPerTx: mined ? gasTotal / mined : 0,
     window,
+    sentTps: sent / options.seconds,
   };
 }
