@@ -65,3 +65,28 @@ export async function startCommandServer(network: string, env: NodeJS.ProcessEnv
   });
   return { socket, client: path.join(__dirname, "command-client.js"), run, stop };
 }
+
+/**
+ * Runs independent command lines, each in its own process as spawnSync would, `concurrency` at a time
+ * (the processes of a test do not wait on one another), and gives their results in the order given.
+ */
+export async function spawnAll(runs: { command: string; args: string[]; env: NodeJS.ProcessEnv }[], concurrency = 3): Promise<CommandRun[]> {
+  const results: CommandRun[] = new Array(runs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < runs.length) {
+      const i = next++;
+      results[i] = await new Promise<CommandRun>((resolve, reject) => {
+        const child = spawn(runs[i].command, runs[i].args, { cwd: ROOT, env: runs[i].env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ status: code ?? 1, stdout, stderr }));
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, worker));
+  return results;
+}
