@@ -53,9 +53,9 @@ describe("read-only commands on a network configured without signing keys", func
       expect(deployed.status, deployed.stderr.join("\n")).to.equal(0);
       for (const args of [
         ["participant:onboard", "--id", "5493001KJTIIGC8Y1R12", "--wallets", ACME, "--kyc-expiry", "2099-12-31"],
-      ["participant:onboard", "--id", "Globex Markets", "--wallets", GLOBEX, "--kyc-expiry", "2099-12-31"],
-      ["security:issue", "--wallet", GLOBEX, "--units", "5000"],
-      ["dvp:propose", "--from", GLOBEX, "--seller", GLOBEX, "--buyer", ACME, "--units", "1000", "--cash-amount", "180000.00", "--deadline", "2099-01-31", "--ref", "TRADE-0001"],
+        ["participant:onboard", "--id", "Globex Markets", "--wallets", GLOBEX, "--kyc-expiry", "2099-12-31"],
+        ["security:issue", "--wallet", GLOBEX, "--units", "5000"],
+        ["dvp:propose", "--from", GLOBEX, "--seller", GLOBEX, "--buyer", ACME, "--units", "1000", "--cash-amount", "180000.00", "--deadline", "2099-01-31", "--ref", "TRADE-0001"],
       ]) {
         const r = await served(developerServer, args);
         expect(r.status, `${args.join(" ")}: ${r.stderr.join("\n")}`).to.equal(0);
