@@ -90,7 +90,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
       [...Array(12).keys()].map((i) => [i, client(i) ? "keystore" : "pkcs11", addresses.get(i), client(i) ? null : false]));
   });
 
-  it("runs every command of the README's session as written, signing each duty in the HSM", function () {
+  it("runs every command of the README's session as written, signing each duty in the HSM", async function () {
     expect(env.SIGNERS_FILE, "the keys were generated").to.be.a("string");
     let readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     // The README's refusals show the duty accounts' development addresses (by their first characters).
@@ -103,7 +103,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
       return rewritten;
     });
     expect(readme.split(MARKER)[1]).to.include(`SelfApproval: ${addresses.get(2)!.slice(0, 6)}...`);
-    const outputs = runSession(readmeSession(readme), env);
+    const outputs = await runSession(readmeSession(readme), env);
     expect(outputs["npx hardhat token:approve-issuance"]).to.include(`proposal 1 approved by ${addresses.get(11)} and executed`);
     expectSessionOutcomes(outputs);
 

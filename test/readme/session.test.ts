@@ -56,8 +56,8 @@ describe("README operator session, as written, against a separate node", functio
     expect(steps.filter((s) => s.expectedError)).to.have.length(2);
   });
 
-  it("runs every command as written: each succeeds, or fails with the one line the README shows", function () {
-    const outputs = runSession(steps, env);
+  it("runs every command as written: each succeeds, or fails with the one line the README shows", async function () {
+    const outputs = await runSession(steps, env);
     expect(outputs["npx hardhat participant:list"]).to.match(/^Acme Treasury Ltd \(LEI 5493001KJTIIGC8Y1R12\)\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/m);
     expect(outputs["npx hardhat participant:list"]).to.match(/^Globex Markets Ltd \(LEI 529900T8BM49AURSDO55\)\s+Active/m);
     expect(outputs["npx hardhat participant:rename"]).to.include("participant Globex Markets (LEI 529900T8BM49AURSDO55) is now Globex Markets Ltd (LEI 529900T8BM49AURSDO55)");
@@ -65,14 +65,11 @@ describe("README operator session, as written, against a separate node", functio
     expectSessionOutcomes(outputs);
   });
 
-  it("upgrades the token as the README's Upgrades section says, from an earlier implementation to this tree's DepositToken", function () {
+  it("upgrades the token as the README's Upgrades section says, from an earlier implementation to this tree's DepositToken", async function () {
     // The deployment's token runs another implementation than this tree's DepositToken, as after a release.
     const hardhat = (args: string) => spawnSync("bash", ["-c", `npx hardhat ${args} --network localhost`], { cwd: ROOT, env, encoding: "utf8" });
-    for (const args of ["upgrade:schedule --contract DepositToken:USD --implementation DepositTokenV2Mock", "upgrade:execute --contract DepositToken:USD"]) {
-      const r = hardhat(args);
-      expect(r.status, `${args}\n${r.stderr}`).to.equal(0);
-    }
-    const outputs = runSession(readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), UPGRADE_MARKER), env);
+    const earlier = ["upgrade:schedule --contract DepositToken:USD --implementation DepositTokenV2Mock", "upgrade:execute --contract DepositToken:USD"].map((args) => ({ command: `npx hardhat ${args} --network localhost` }));
+    const outputs = await runSession([...earlier, ...readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), UPGRADE_MARKER)], env);
     expect(outputs["npx hardhat upgrade:schedule"]).to.match(/^upgrade 0x[0-9a-f]{64} scheduled: DepositToken:USD -> 0x[0-9a-fA-F]{40}, executable from /m);
     expect(outputs["npx hardhat upgrade:list"]).to.match(/DepositToken:USD -> 0x[0-9a-fA-F]{40}\s+Ready/);
     const implementation = /DepositToken:USD -> (0x[0-9a-fA-F]{40})/.exec(outputs["npx hardhat upgrade:schedule"])![1];

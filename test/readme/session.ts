@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import path from "path";
+import { CommandServer, startCommandServer } from "../helpers/commands";
 
 const ROOT = path.join(__dirname, "..", "..");
 export const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
@@ -45,26 +46,43 @@ export function readmeSession(readme: string, marker = MARKER): Step[] {
  * Runs the session's steps exactly as written, each line through bash with the variables the session sets
  * before it, in `env`: a step the README marks with an error must fail with that one line, every other
  * step must succeed with nothing on stderr. Gives each command's output by its command name.
+ *
+ * bash expands each line as an operator's shell does; its `npx hardhat ...` then runs in one Hardhat
+ * process for the whole session (test/helpers/command-server.ts: the line parsed by Hardhat's argument
+ * parser, the task run, its output and exit code given back), so that the session does not start Hardhat
+ * fifty times. A step the README marks with an error starts Hardhat as typed, as do `npm run ...` and
+ * every other command; the start-up of the commands themselves is test/tasks/startup.test.ts's and
+ * test/tasks/cli.test.ts's.
  */
-export function runSession(steps: Step[], env: NodeJS.ProcessEnv): Record<string, string> {
+export async function runSession(steps: Step[], env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
   const prelude: string[] = [];
   const outputs: Record<string, string> = {};
-  for (const step of steps) {
-    if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
-      prelude.push(step.command);
-      continue;
+  // The server starts while the first steps run (the deployment); a line it serves waits for it.
+  const starting = startCommandServer("localhost", env);
+  starting.catch(() => undefined);
+  const served = (server: CommandServer) => `npx() { if [ "$1" = hardhat ]; then shift; COMMAND_SERVER_SOCKET='${server.socket}' '${process.execPath}' '${server.client}' "$@"; else command npx "$@"; fi; }`;
+  try {
+    for (const step of steps) {
+      if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
+        prelude.push(step.command);
+        continue;
+      }
+      const viaServer = !step.expectedError && /\bnpx hardhat\b/.test(step.command);
+      const script = [...(viaServer ? [served(await starting)] : []), ...prelude, step.command].join("\n");
+      const r = spawnSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" });
+      const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
+      if (step.expectedError) {
+        expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
+        expect(stderr, step.command).to.have.length(1);
+        expect(stderr[0], step.command).to.match(step.expectedError);
+      } else {
+        expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
+        expect(stderr, step.command).to.deep.equal([]);
+      }
+      outputs[step.command.split(" $N")[0]] = r.stdout;
     }
-    const r = spawnSync("bash", ["-c", [...prelude, step.command].join("\n")], { cwd: ROOT, env, encoding: "utf8" });
-    const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
-    if (step.expectedError) {
-      expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
-      expect(stderr, step.command).to.have.length(1);
-      expect(stderr[0], step.command).to.match(step.expectedError);
-    } else {
-      expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
-      expect(stderr, step.command).to.deep.equal([]);
-    }
-    outputs[step.command.split(" $N")[0]] = r.stdout;
+  } finally {
+    await (await starting.catch(() => undefined))?.stop();
   }
   return outputs;
 }

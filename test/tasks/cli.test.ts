@@ -4,37 +4,52 @@ import hre from "hardhat";
 import path from "path";
 import { editDistance, hardhatErrorLine, nearestName } from "../../lib/cli/hardhat-errors";
 import { requirePersistentNetwork } from "../../deploy/params";
+import { spawnAll } from "../helpers/commands";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** `npx hardhat <args>` as a user runs it on a Linux machine without a display (where Hardhat prints stack traces). */
-function hardhat(args: string[], extra: NodeJS.ProcessEnv = {}) {
+/** The environment of a user on a Linux machine without a display (where Hardhat prints stack traces). */
+function userEnv(extra: NodeJS.ProcessEnv = {}) {
   const env = { ...process.env, ...extra };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
-  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), args, { cwd: ROOT, env, encoding: "utf8" });
+  return env;
+}
+
+const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
+
+/** `npx hardhat <args>` as a user runs it on a Linux machine without a display. */
+function hardhat(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(HARDHAT, args, { cwd: ROOT, env: userEnv(extra), encoding: "utf8" });
   return { status: r.status, stderr: r.stderr.split("\n").filter((l) => l.trim() !== ""), stdout: r.stdout.trim() };
+}
+
+/** `hardhat(args)` for several command lines, each its own process, started side by side; results in order. */
+async function hardhatEach(list: string[][]) {
+  const runs = await spawnAll(list.map((args) => ({ command: HARDHAT, args, env: userEnv() })));
+  return runs.map((r) => ({ status: r.status, stderr: r.stderr.split("\n").filter((l) => l.trim() !== ""), stdout: r.stdout.trim() }));
 }
 
 describe("Hardhat's own errors on the command line", function () {
   this.timeout(120_000);
 
-  it("are one line and exit code 1: unknown network, missing required option, unknown option, option=value", function () {
+  it("are one line and exit code 1: unknown network, missing required option, unknown option, option=value", async function () {
     const cases: [string[], string][] = [
       [["participant:list", "--network", "nowhere"], 'error: network "nowhere" is not configured (configured: hardhat, localhost, qbft, rpc, besu); nothing was sent'],
       [["participant:onboard", "--wallets", "0x976EA74026E726554dB657fA54763abd0C3a0aa9"], "error: participant:onboard needs --id (npx hardhat help participant:onboard lists its options); nothing was sent"],
       [["participant:list", "--colour", "red"], "error: unknown option --colour (npx hardhat help participant:list lists its options); nothing was sent"],
       [["token:transfer", "--to", "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "--amount=-5.00"], "error: --amount=-5.00: give an option's value after a space, as --amount -5.00; nothing was sent"],
     ];
-    for (const [args, line] of cases) {
-      const r = hardhat(args);
+    const runs = await hardhatEach(cases.map(([args]) => args));
+    for (const [i, [args, line]] of cases.entries()) {
+      const r = runs[i];
       expect(r.status, args.join(" ")).to.equal(1);
       expect(r.stderr, args.join(" ")).to.deep.equal([line]);
       expect(r.stdout, args.join(" ")).to.equal("");
     }
   });
 
-  it("suggest the nearest command or option for a mistyped one: did you mean token:issue?", function () {
+  it("suggest the nearest command or option for a mistyped one: did you mean token:issue?", async function () {
     const cases: [string[], string][] = [
       [["token:isue", "--amount", "5.00"], "error: unknown command token:isue: did you mean token:issue? (npx hardhat help lists the commands); nothing was sent"],
       [["statsu"], "error: unknown command statsu: did you mean status? (npx hardhat help lists the commands); nothing was sent"],
@@ -42,8 +57,9 @@ describe("Hardhat's own errors on the command line", function () {
       [["token:issue", "--ammount", "5.00"], "error: unknown option --ammount: did you mean --amount? (npx hardhat help token:issue lists its options); nothing was sent"],
       [["participant:list", "--netwrk", "hardhat"], "error: unknown option --netwrk: did you mean --network? (npx hardhat help participant:list lists its options); nothing was sent"],
     ];
-    for (const [args, line] of cases) {
-      const r = hardhat(args);
+    const runs = await hardhatEach(cases.map(([args]) => args));
+    for (const [i, [args, line]] of cases.entries()) {
+      const r = runs[i];
       expect(r.status, args.join(" ")).to.equal(1);
       expect(r.stderr, args.join(" ")).to.deep.equal([line]);
     }

@@ -8,6 +8,7 @@ import { HDNodeWallet, Mnemonic } from "ethers";
 import { deploymentPath } from "../../lib/deployment";
 import { SignedTradeFile, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
+import { spawnAll } from "../helpers/commands";
 import { useTemporaryDir } from "../helpers/temporary";
 import { failed, funded, load, ok, run, useTemporaryDeployments } from "./helpers";
 
@@ -184,11 +185,11 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     const sellerFile = path.join(signedDir(), "offline-seller.json");
     const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/7");
     expect(key.address).to.equal(globex.address);
-    const script = (env: Record<string, string>) => spawnSync("npx", ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), sellerFile], { encoding: "utf8", env: { ...process.env, ...env } });
-    const refused = script({ SIGNER_PRIVATE_KEY: "not-a-key" });
+    const script = (env: Record<string, string>) => ({ command: "npx", args: ["ts-node", "scripts/sign-trade.ts", termsFile, deploymentPath("hardhat"), sellerFile], env: { ...process.env, ...env } });
+    // A wrong key and the right one, side by side: the refusal writes nothing.
+    const [refused, signed] = await spawnAll([script({ SIGNER_PRIVATE_KEY: "not-a-key" }), script({ SIGNER_PRIVATE_KEY: key.privateKey })]);
     expect(refused.status).to.equal(1);
     expect(refused.stderr).to.include("sign-trade: SIGNER_PRIVATE_KEY is not a 32-byte hex private key");
-    const signed = script({ SIGNER_PRIVATE_KEY: key.privateKey });
     expect(signed.status, signed.stderr).to.equal(0);
     expect(signed.stdout).to.include(`signed as seller ${globex.address}`);
     const shown = signed.stdout.indexOf("pays      180,000.00 USD");

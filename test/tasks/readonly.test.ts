@@ -4,6 +4,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
+import { CommandServer, startCommandServer } from "../helpers/commands";
 import { freePort, startHardhatNode } from "../helpers/node";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -19,10 +20,20 @@ describe("read-only commands on a network configured without signing keys", func
   const deployments = fs.mkdtempSync(path.join(os.tmpdir(), "readonly-deployments-"));
   let node: ChildProcess | undefined;
   let keyless: NodeJS.ProcessEnv;
+  let keylessServer: CommandServer | undefined;
 
   /** `npx hardhat <args> --network rpc` with an environment, as a user runs it (no display: one-line errors). */
   function hardhat(args: string[], env: NodeJS.ProcessEnv) {
     const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), [...args, "--network", "rpc"], { cwd: ROOT, env, encoding: "utf8" });
+    return { status: r.status, stderr: r.stderr.split("\n").filter((l) => l.trim() !== ""), stdout: r.stdout.trim() };
+  }
+
+  /**
+   * The same command line run by a Hardhat process started once with `server`'s environment (the network's
+   * configuration read from it as at any start), for the commands whose environment does not change.
+   */
+  async function served(server: CommandServer, args: string[]) {
+    const r = await server.run([...args, "--network", "rpc"]);
     return { status: r.status, stderr: r.stderr.split("\n").filter((l) => l.trim() !== ""), stdout: r.stdout.trim() };
   }
 
@@ -33,24 +44,34 @@ describe("read-only commands on a network configured without signing keys", func
     for (const v of ["DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "SIGNERS_FILE", "ALLOW_RAW_KEYS", "RPC_CHAIN_ID", "RPC_DEVELOPMENT", "HARDHAT_NETWORK", "DISPLAY", "WAYLAND_DISPLAY"]) delete keyless[v];
     node = await startHardhatNode(port, keyless);
     const developer = { ...keyless, RPC_DEVELOPMENT: "1" };
-    for (const args of [
-      ["run", "deploy/deploy.ts"],
-      ["participant:onboard", "--id", "5493001KJTIIGC8Y1R12", "--wallets", ACME, "--kyc-expiry", "2099-12-31"],
-      ["participant:onboard", "--id", "Globex Markets", "--wallets", GLOBEX, "--kyc-expiry", "2099-12-31"],
-      ["security:issue", "--wallet", GLOBEX, "--units", "5000"],
-      ["dvp:propose", "--from", GLOBEX, "--seller", GLOBEX, "--buyer", ACME, "--units", "1000", "--cash-amount", "180000.00", "--deadline", "2099-01-31", "--ref", "TRADE-0001"],
-    ]) {
-      const r = hardhat(args, developer);
-      expect(r.status, `${args.join(" ")}: ${r.stderr.join("\n")}`).to.equal(0);
+    // Both command servers start while the deployment runs: they read the deployment at each command.
+    const servers = Promise.all([startCommandServer("rpc", developer), startCommandServer("rpc", keyless)]);
+    const deployed = hardhat(["run", "deploy/deploy.ts"], developer);
+    const [developerServer, keylessStarted] = await servers;
+    keylessServer = keylessStarted;
+    try {
+      expect(deployed.status, deployed.stderr.join("\n")).to.equal(0);
+      for (const args of [
+        ["participant:onboard", "--id", "5493001KJTIIGC8Y1R12", "--wallets", ACME, "--kyc-expiry", "2099-12-31"],
+        ["participant:onboard", "--id", "Globex Markets", "--wallets", GLOBEX, "--kyc-expiry", "2099-12-31"],
+        ["security:issue", "--wallet", GLOBEX, "--units", "5000"],
+        ["dvp:propose", "--from", GLOBEX, "--seller", GLOBEX, "--buyer", ACME, "--units", "1000", "--cash-amount", "180000.00", "--deadline", "2099-01-31", "--ref", "TRADE-0001"],
+      ]) {
+        const r = await served(developerServer, args);
+        expect(r.status, `${args.join(" ")}: ${r.stderr.join("\n")}`).to.equal(0);
+      }
+    } finally {
+      await developerServer.stop();
     }
   });
 
-  after(function () {
+  after(async function () {
+    await keylessServer?.stop();
     if (node?.pid && node.exitCode === null) process.kill(node.pid);
     fs.rmSync(deployments, { recursive: true, force: true });
   });
 
-  it("status and every :balance, :list, :show, :redemptions, token:issuances and upgrade:list command work with no account configured", function () {
+  it("status and every :balance, :list, :show, :redemptions, token:issuances and upgrade:list command work with no account configured", async function () {
     const cases: [string[], RegExp][] = [
       [["status"], /USD/],
       [["participant:list"], /Globex Markets/],
@@ -64,15 +85,15 @@ describe("read-only commands on a network configured without signing keys", func
       [["upgrade:list"], /^no pending operation$/],
     ];
     for (const [args, output] of cases) {
-      const r = hardhat(args, keyless);
+      const r = await served(keylessServer!, args);
       expect(r.stderr, args.join(" ")).to.deep.equal([]);
       expect(r.status, args.join(" ")).to.equal(0);
       expect(r.stdout, args.join(" ")).to.match(output);
     }
   });
 
-  it("a command that signs names SIGNERS_FILE in one line when it signs, and sends nothing", function () {
-    const r = hardhat(["token:transfer", "--to", GLOBEX, "--amount", "1.00"], keyless);
+  it("a command that signs names SIGNERS_FILE in one line when it signs, and sends nothing", async function () {
+    const r = await served(keylessServer!, ["token:transfer", "--to", GLOBEX, "--amount", "1.00"]);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.deep.equal(["error: network rpc has no account to sign with: set SIGNERS_FILE (an accounts file naming each account's HSM key, keystore or signing service); this command signs, read-only commands need no account"]);
   });
@@ -87,8 +108,8 @@ describe("read-only commands on a network configured without signing keys", func
     expect(allowed.stdout).to.equal("0x70997970C51812dc3A010C7d01b50e0d17dc79C8: 0.00 USD (not allowed: see participant:show)");
   });
 
-  it("token:balance without --wallet asks for --wallet when the network has no account of its own", function () {
-    const r = hardhat(["token:balance"], keyless);
+  it("token:balance without --wallet asks for --wallet when the network has no account of its own", async function () {
+    const r = await served(keylessServer!, ["token:balance"]);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.deep.equal(['error: --wallet is needed: network "rpc" has no account of its own (SIGNERS_FILE not set)']);
   });
