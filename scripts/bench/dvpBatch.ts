@@ -3,10 +3,11 @@ import { CURRENCIES, SAMPLE_SECURITIES } from "../../lib/config";
 import { signTrade, SignedTrade, TokenTotals, TradeTerms } from "../../lib/dvp";
 import { benchSuite } from "./suite";
 import { GasRow, gasOf } from "./gasTable";
+import { GAS_LIMIT } from "../../network/genesis";
 
-/** The block gas limit of the bank's QBFT network (network/ genesis). */
-export const BLOCK_GAS_LIMIT = 50_000_000n;
-/** The batch size the issue's target is stated at. */
+/** The block gas limit of the bank's QBFT network (network/genesis.ts). */
+export const BLOCK_GAS_LIMIT = GAS_LIMIT;
+/** The batch size the per-trade figures are stated at. */
 export const BATCH_SIZE = 50;
 /**
  * GoQuorum refuses a transaction larger than its genesis `txnSizeLimit` (KiB; 64 when unset, as in our

@@ -4,9 +4,10 @@ import { CURRENCIES } from "../../lib/config";
 import { formatAmount } from "../../lib/format";
 import { PaymentTerms, grossAndNet, liquiditySavedPercent, paymentCycle, randomNonce, signPayment, tokenDomain } from "../../lib/payments";
 import { GasRow, gasOf, ratio } from "./gasTable";
+import { GAS_LIMIT } from "../../network/genesis";
 
 /** The network's block gas limit (network/genesis.ts): the largest batch must fit in one block. */
-const BLOCK_GAS_LIMIT = 50_000_000n;
+const BLOCK_GAS_LIMIT = GAS_LIMIT;
 
 /**
  * Gas of signed payments and netted payment batches on the deposit token, beside one
