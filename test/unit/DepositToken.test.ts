@@ -312,6 +312,14 @@ describe("DepositToken", function () {
       await expect(upgrades.validateUpgrade(await token.getAddress(), bad, { kind: "uups" }))
         .to.be.rejectedWith(/New storage layout is incompatible|Deleted|Replaced|Layout|incompatible/i);
     });
+
+    it("refuses to upgrade a token of the earlier layout, whose frozen flags were a mapping, to this one: it would lose every freeze", async function () {
+      const earlier = await ethers.getContractFactory("PermissionedTokenFrozenMappingMock");
+      for (const name of ["DepositToken", "SecurityToken"]) {
+        await expect(upgrades.validateUpgrade(earlier, await ethers.getContractFactory(name), { kind: "uups" }))
+          .to.be.rejectedWith(/Deleted `frozen`/);
+      }
+    });
   });
 
   it("enforces the admin-transfer delay it was deployed with", async function () {
