@@ -295,7 +295,9 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 current = $.participantOf[wallet];
         if (current != bytes32(0)) revert WalletAlreadyLinked(wallet, current);
         EnumerableSet.AddressSet storage list = $.wallets[id];
-        if (list.length() >= MAX_WALLETS_PER_PARTICIPANT) revert TooManyWallets(id, MAX_WALLETS_PER_PARTICIPANT);
+        if (list.length() >= MAX_WALLETS_PER_PARTICIPANT) {
+            revert TooManyWallets(id, MAX_WALLETS_PER_PARTICIPANT);
+        }
         $.participantOf[wallet] = id;
         $.walletRecords[wallet] = $.participants[id];
         // Always true: the wallet was linked to no participant, so it is in no participant's set.

@@ -16,8 +16,9 @@ import {Duties} from "../access/Duties.sol";
  * @title PermissionedToken
  * @notice The rules every token of the bank shares: ERC-20 with ERC-2612 permit, where every movement
  * requires both sides to be allowed by the participant registry and not frozen, and the token not paused.
- * @dev The one rule lives in `_checkedMove`, reached through the `_update` override and the forced and custody paths: transfer, transferFrom, mint, burn, forced transfer
- * and the token's own custody movements all pass through it. Upgradeable (UUPS, UPGRADER_ROLE), ERC-7201
+ * @dev The one rule lives in `_checkedMove`, reached through the `_update` override and from the forced and
+ * custody paths: transfer, transferFrom, mint, burn, forced transfer and the token's own custody movements
+ * all pass through it. Upgradeable (UUPS, UPGRADER_ROLE), ERC-7201
  * storage; default-admin transfer is two-step with a delay (AccessControlDefaultAdminRules).
  *
  * The token's own address is a custody account for procedures of the concrete token (deposit-token
@@ -378,7 +379,8 @@ abstract contract PermissionedToken is
         Duties.requireCompatible(_getPermissionedTokenStorage().config.registry, role, account);
     }
 
-    /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_checkedMove` excuses.
+    /// @dev Whether `from` is a custodian moving its own tokens (it is the caller): the one case `_checkedMove`
+    /// excuses.
     function _custodianSends(PermissionedTokenStorage storage $, address from) private view returns (bool) {
         return from == _msgSender() && $.custodian[from];
     }
