@@ -81,6 +81,7 @@ describe("DvPEscrow: locking flow", function () {
       await expect(e.proposeTrade({ ...terms, buyer: alice.address }))
         .to.be.revertedWithCustomError(escrow, "SameParty").withArgs(alice.address);
       const now = await time.latest();
+      await time.setNextBlockTimestamp(now + 1);
       await expect(e.proposeTrade({ ...terms, deadline: BigInt(now - 1) }))
         .to.be.revertedWithCustomError(escrow, "DeadlinePassed").withArgs(now - 1, now + 1);
     });

@@ -95,8 +95,10 @@ describe("IssuanceDesk", function () {
       await expect(desk.connect(reserve).attestReserves(1n, ethers.ZeroHash, await time.latest()))
         .to.be.revertedWithCustomError(desk, "ReferenceMissing");
       const future = (await time.latest()) + 3600;
+      const at = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(at);
       await expect(desk.connect(reserve).attestReserves(1n, ethers.id("future"), future))
-        .to.be.revertedWithCustomError(desk, "AsOfInFuture").withArgs(future, (await time.latest()) + 1);
+        .to.be.revertedWithCustomError(desk, "AsOfInFuture").withArgs(future, at);
       await expect(desk.connect(reserve).attestReserves(1n, ethers.id("same-cut-off"), last))
         .to.be.revertedWithCustomError(desk, "AsOfNotAfterPrevious").withArgs(last, last);
       await expect(desk.connect(reserve).attestReserves(1n, ethers.id("older"), last - 1n))

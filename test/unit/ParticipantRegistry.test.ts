@@ -46,6 +46,7 @@ describe("ParticipantRegistry", function () {
       await expect(asCompliance.onboard(ids.alpha, [bob.address], kycExpiry))
         .to.be.revertedWithCustomError(registry, "ParticipantAlreadyExists").withArgs(ids.alpha);
       const now = await time.latest();
+      await time.setNextBlockTimestamp(now + 1);
       await expect(asCompliance.onboard(ids.beta, [bob.address], now))
         .to.be.revertedWithCustomError(registry, "KycExpiryNotInFuture").withArgs(now, now + 1);
     });
@@ -278,6 +279,7 @@ describe("ParticipantRegistry", function () {
     it("refuses a renewal into the past or for an unknown participant", async function () {
       const { registry, asCompliance, kycExpiry } = await loadFixture(registryFixture);
       const now = await time.latest();
+      await time.setNextBlockTimestamp(now + 1);
       await expect(asCompliance.renewKyc(ids.alpha, now - 10))
         .to.be.revertedWithCustomError(registry, "KycExpiryNotInFuture").withArgs(now - 10, now + 1);
       await expect(asCompliance.renewKyc(ids.beta, kycExpiry))
