@@ -132,7 +132,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         bytes32 id = $.participantOf[wallet];
         if (id == bytes32(0)) revert WalletNotLinked(wallet);
         delete $.participantOf[wallet];
-        delete $.walletRecords[wallet];
+        _writeWalletRecord($, wallet);
         // Always true: participantOf and the wallet sets are kept in step, and the wallet was linked to `id`.
         // slither-disable-next-line unused-return
         $.wallets[id].remove(wallet);
@@ -166,11 +166,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
     function syncWallets(address[] calldata wallets) external {
         RegistryStorage storage $ = _getRegistryStorage();
         for (uint256 i = 0; i < wallets.length; ++i) {
-            address wallet = wallets[i];
-            bytes32 id = $.participantOf[wallet];
-            if (id == bytes32(0)) delete $.walletRecords[wallet];
-            else $.walletRecords[wallet] = $.participants[id];
-            emit WalletRecordSynced(wallet, id);
+            emit WalletRecordSynced(wallets[i], _writeWalletRecord($, wallets[i]));
         }
     }
 
@@ -280,6 +276,16 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
         return WalletRecords.allowed(wallet);
     }
 
+    /**
+     * @dev Writes `wallet`'s record from its participant's (clears it for a wallet linked to none); returns
+     * the participant.
+     */
+    function _writeWalletRecord(RegistryStorage storage $, address wallet) private returns (bytes32 id) {
+        id = $.participantOf[wallet];
+        if (id == bytes32(0)) delete $.walletRecords[wallet];
+        else $.walletRecords[wallet] = $.participants[id];
+    }
+
     /// @dev Writes the participant's record into each of its wallets' records (at most MAX_WALLETS_PER_PARTICIPANT).
     function _writeWalletRecords(RegistryStorage storage $, bytes32 id, Participant storage p) private {
         Participant memory record = p;
@@ -299,7 +305,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControlDefaultAdminR
             revert TooManyWallets(id, MAX_WALLETS_PER_PARTICIPANT);
         }
         $.participantOf[wallet] = id;
-        $.walletRecords[wallet] = $.participants[id];
+        _writeWalletRecord($, wallet);
         // Always true: the wallet was linked to no participant, so it is in no participant's set.
         // slither-disable-next-line unused-return
         list.add(wallet);
