@@ -3,6 +3,7 @@ import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { ethers } from "ethers";
 import { parseAddress, parseAmount, parseDate, refText, tradeRef } from "./format";
 import { parseJson } from "./json";
+import type { DvPEscrow } from "../typechain-types";
 
 /** The terms of a DvP trade, as the escrow and the parties' wallets see them. */
 export interface TradeTerms {
@@ -47,6 +48,40 @@ export async function signTrade(signer: Signer, escrow: string, chainId: bigint 
  */
 export function tradeHash(escrow: string, chainId: bigint | number, terms: TradeTerms): string {
   return ethers.TypedDataEncoder.hash(escrowDomain(escrow, chainId), TRADE_TYPES, terms);
+}
+
+/**
+ * The EIP-712 struct hash of terms: what the escrow keeps of a trade of the locking flow (DvPEscrow.hashTerms,
+ * the second value of getTrade, `termsHash` in TradeTermsMismatch).
+ */
+export function termsHash(terms: TradeTerms): string {
+  return ethers.TypedDataEncoder.hashStruct("Trade", TRADE_TYPES, terms);
+}
+
+/** Terms as a plain object, from the struct an escrow call or event returns (an ethers Result). */
+export function termsOf(t: TradeTerms): TradeTerms {
+  return { seller: t.seller, buyer: t.buyer, asset: t.asset, assetAmount: t.assetAmount, cash: t.cash, cashAmount: t.cashAmount, deadline: t.deadline, ref: t.ref };
+}
+
+/** A trade of the locking flow: its state (0n: unknown) and the terms it was proposed with. */
+export interface LockedTrade {
+  state: bigint;
+  terms?: TradeTerms;
+}
+
+/**
+ * A trade of the locking flow by its id: its state, and its terms from its TradeProposed event, checked
+ * against the hash the escrow keeps (the escrow does not store the terms; every call on the trade passes
+ * them). An unknown trade has state 0n and no terms; a known one whose event is not found from `fromBlock`
+ * on is an error naming the block.
+ */
+export async function lockedTrade(escrow: DvPEscrow, tradeId: string, fromBlock: number | string = 0): Promise<LockedTrade> {
+  const [state, hash] = await escrow.getTrade(tradeId);
+  if (state === 0n) return { state };
+  const events = await escrow.queryFilter(escrow.filters.TradeProposed(tradeId), fromBlock);
+  const terms = events.map((e) => termsOf(e.args.terms)).find((t) => termsHash(t) === hash);
+  if (!terms) throw new Error(`trade ${tradeId}: no TradeProposed event from block ${fromBlock} on carries the terms the escrow holds (hash ${hash})`);
+  return { state, terms };
 }
 
 /** Who signed these terms: recovers the address from a signature (for checks before submitting). */

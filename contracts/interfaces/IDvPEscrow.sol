@@ -8,7 +8,9 @@ pragma solidity 0.8.30;
  * trade with a deposit token of another currency as the asset leg (for example EUR against USD): both
  * legs are cash, each under its own token's rules, and the two tokens must differ.
  * @dev Two flows. Locking: a party proposes, each party locks its own leg, and the call that locks the
- * second leg settles both. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
+ * second leg settles both. The escrow keeps only a hash of a proposed trade's terms: every later call on the
+ * trade (fund, cancel, expire, closeByOrder) passes the terms again, as `TradeProposed` gave them, and is
+ * refused with `TradeTermsMismatch` if they differ in anything. Signed: both parties sign the terms as EIP-712 typed data and anyone submits
  * both signatures; the escrow moves both legs with the parties' allowances in one transaction. Signed
  * trades also settle as a netted batch: each party delivers or receives only its net per token.
  *
@@ -73,7 +75,8 @@ interface IDvPEscrow {
         ClosedByOrder
     }
 
-    /// @notice A trade was proposed.
+    /// @notice A trade was proposed. Its terms are here, not in the escrow's storage: the later calls on the
+    /// trade pass them again.
     /// @param tradeId The trade's id, derived from its terms, the proposer and the proposer's nonce.
     /// @param seller The seller.
     /// @param buyer The buyer.
@@ -194,6 +197,10 @@ interface IDvPEscrow {
     error UnknownTrade(bytes32 tradeId);
     /// @notice The trade is settled, cancelled or expired.
     error TradeNotOpen(bytes32 tradeId, TradeState state);
+    /// @notice The terms passed for a trade are not the terms it was proposed with.
+    /// @param tradeId The trade.
+    /// @param termsHash The EIP-712 struct hash of the terms passed (`hashTerms`).
+    error TradeTermsMismatch(bytes32 tradeId, bytes32 termsHash);
     /// @notice The caller's leg is already locked.
     error LegAlreadyFunded(bytes32 tradeId, address party);
     /// @notice A token delivered less than the amount asked.
@@ -230,18 +237,21 @@ interface IDvPEscrow {
     /// @notice Locks the caller's leg (pulled with transferFrom; approve the escrow first). Locking the
     /// second leg settles both in the same transaction, or reverts and leaves the first leg locked.
     /// @param tradeId The trade.
-    function fund(bytes32 tradeId) external;
+    /// @param t The trade's terms, as proposed.
+    function fund(bytes32 tradeId, Trade calldata t) external;
 
     /// @notice Cancels an open trade; every locked leg goes back (or waits for its owner as a pending refund
     /// when the owner cannot receive now). Seller or buyer only; works whatever the listing or the escrow's
     /// own standing in the registry.
     /// @param tradeId The trade.
-    function cancel(bytes32 tradeId) external;
+    /// @param t The trade's terms, as proposed.
+    function cancel(bytes32 tradeId, Trade calldata t) external;
 
     /// @notice Closes an open trade after its deadline; every locked leg goes back (or waits for its owner as
     /// a pending refund). Anyone.
     /// @param tradeId The trade.
-    function expire(bytes32 tradeId) external;
+    /// @param t The trade's terms, as proposed.
+    function expire(bytes32 tradeId, Trade calldata t) external;
 
     /// @notice Withdraws the caller's signature on terms of the signed flow before they settle: those terms
     /// can no longer settle, whoever holds both signatures. Seller or buyer only.
@@ -251,8 +261,9 @@ interface IDvPEscrow {
     /// @notice Closes an open trade under a legal reference (a court order on it) and returns every locked
     /// leg to its owner; the leg never goes to anyone else. COMPLIANCE_ROLE.
     /// @param tradeId The trade.
+    /// @param t The trade's terms, as proposed.
     /// @param legalRef The legal basis (non-zero).
-    function closeByOrder(bytes32 tradeId, bytes32 legalRef) external;
+    function closeByOrder(bytes32 tradeId, Trade calldata t, bytes32 legalRef) external;
 
     /// @notice Pays the refunds waiting for `party` in `token` to `party`, once it can receive. Anyone may
     /// submit it; the tokens only go to the owner.
@@ -297,21 +308,26 @@ interface IDvPEscrow {
     /// @return True when listed.
     function isListed(address token) external view returns (bool);
 
-    /// @notice A trade's terms and state.
+    /// @notice A trade's state and the hash of its terms (the terms themselves are in `TradeProposed`).
     /// @param tradeId The trade.
-    /// @return terms The terms (zero when unknown).
     /// @return state Its state (None when unknown).
-    function getTrade(bytes32 tradeId) external view returns (Trade memory terms, TradeState state);
+    /// @return termsHash The EIP-712 struct hash of its terms (`hashTerms`; zero when unknown).
+    function getTrade(bytes32 tradeId) external view returns (TradeState state, bytes32 termsHash);
+
+    /// @notice The EIP-712 struct hash of terms: what the escrow keeps of a proposed trade.
+    /// @param t The terms.
+    /// @return The struct hash.
+    function hashTerms(Trade calldata t) external pure returns (bytes32);
 
     /// @notice The EIP-712 digest the parties sign for these terms.
     /// @param t The terms.
     /// @return The digest.
     function hashTrade(Trade calldata t) external view returns (bytes32);
 
-    /// @notice Whether signed terms have settled.
-    /// @param tradeHash The digest from `hashTrade`.
+    /// @notice Whether signed terms have settled (these terms, not only their reference).
+    /// @param t The terms.
     /// @return True when settled.
-    function isSignedTradeSettled(bytes32 tradeHash) external view returns (bool);
+    function isSignedTradeSettled(Trade calldata t) external view returns (bool);
 
     /// @notice The next nonce of a proposer (part of the next trade id it proposes).
     /// @param proposer The proposer.

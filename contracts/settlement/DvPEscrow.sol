@@ -5,7 +5,6 @@ import {AccessControlDefaultAdminRulesUpgradeable} from
     "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
@@ -15,6 +14,7 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
 import {IPermissionedToken} from "../interfaces/IPermissionedToken.sol";
 import {Duties} from "../access/Duties.sol";
+import {FixedEIP712Domain} from "../utils/FixedEIP712Domain.sol";
 
 /**
  * @title DvPEscrow
@@ -34,6 +34,11 @@ import {Duties} from "../access/Duties.sol";
  * A trade reference settles once between the same seller and buyer, by either flow, and a party can
  * withdraw its signature on terms before they settle. UPGRADER_ROLE is its own admin (a timelock holds it).
  *
+ * A proposed trade is stored as its state and the hash of its terms (the terms are in `TradeProposed` and
+ * passed again by each later call), two words instead of seven. This storage layout is not the one of
+ * escrows before it (which stored the terms, and a settled flag per signed digest): the upgrades plugin
+ * refuses that upgrade, and such an escrow is replaced by a new one once its open trades are closed.
+ *
  * Signed trades settle one by one (`settleSigned`) or as a netted batch (`settleSignedBatch`); both run
  * the same checks (`_acceptSigned`), which return the refusal as an encoded error instead of reverting so
  * that the batch can name the refused trade. A batch nets in memory and moves each net straight from a
@@ -43,7 +48,7 @@ contract DvPEscrow is
     IDvPEscrow,
     AccessControlDefaultAdminRulesUpgradeable,
     ReentrancyGuardUpgradeable,
-    EIP712Upgradeable,
+    FixedEIP712Domain,
     UUPSUpgradeable
 {
     using SafeERC20 for IERC20;
@@ -60,17 +65,14 @@ contract DvPEscrow is
         "Trade(address seller,address buyer,address asset,uint256 assetAmount,address cash,uint256 cashAmount,uint64 deadline,bytes32 ref)"
     );
 
-    /// @dev Terms and state of a trade; seller, deadline and state share one word.
+    /**
+     * @dev A trade of the locking flow: its state and the EIP-712 struct hash of its terms. The terms are not
+     * stored: they are in `TradeProposed`, and every later call on the trade passes them again, checked
+     * against this hash.
+     */
     struct StoredTrade {
-        address seller;
-        uint64 deadline;
         TradeState state;
-        address buyer;
-        address asset;
-        uint256 assetAmount;
-        address cash;
-        uint256 cashAmount;
-        bytes32 ref;
+        bytes32 terms;
     }
 
     /**
@@ -93,18 +95,22 @@ contract DvPEscrow is
         uint256 entryCount;
     }
 
-    /// @custom:storage-location erc7201:bankcash.storage.DvPEscrow
+    /**
+     * @dev `settledRefs` holds, per reference key (seller, buyer, reference), what settled it: the digest of
+     * the signed terms, or the id of the locking trade; zero while it is open. One word per settlement
+     * answers both "has this reference settled" and "have these signed terms settled".
+     * @custom:storage-location erc7201:bankcash.storage.DvPEscrow
+     */
     struct DvPEscrowStorage {
         IParticipantRegistry registry;
         mapping(address token => bool) listed;
         mapping(bytes32 tradeId => StoredTrade) trades;
         mapping(address proposer => uint256) nonces;
-        mapping(bytes32 tradeHash => bool) signedSettled;
         mapping(address token => uint256) locked;
         mapping(address party => mapping(address token => uint256)) refunds;
         mapping(address token => uint256) pendingRefunds;
         mapping(bytes32 tradeHash => bool) withdrawn;
-        mapping(bytes32 refKey => bool) refSettled;
+        mapping(bytes32 refKey => bytes32 settledBy) settledRefs;
     }
 
     // keccak256(abi.encode(uint256(keccak256("bankcash.storage.DvPEscrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -138,7 +144,7 @@ contract DvPEscrow is
         if (address(registry_).code.length == 0) revert InvalidRegistry(address(registry_));
         __AccessControlDefaultAdminRules_init(adminDelay, admin);
         __ReentrancyGuard_init();
-        __EIP712_init("DvPEscrow", "1");
+        __FixedEIP712Domain_init();
         __UUPSUpgradeable_init();
         _getDvPEscrowStorage().registry = registry_;
         // The deployer holds the upgrade duty until it hands it to the timelock (and renounces it).
@@ -156,35 +162,27 @@ contract DvPEscrow is
         _requireRefOpen($, t.seller, t.buyer, t.ref);
         uint256 nonce = $.nonces[msg.sender];
         $.nonces[msg.sender] = nonce + 1;
-        tradeId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce, _structHash(t)));
-        $.trades[tradeId] = StoredTrade({
-            seller: t.seller,
-            deadline: t.deadline,
-            state: TradeState.Proposed,
-            buyer: t.buyer,
-            asset: t.asset,
-            assetAmount: t.assetAmount,
-            cash: t.cash,
-            cashAmount: t.cashAmount,
-            ref: t.ref
-        });
+        bytes32 terms = _structHash(t);
+        tradeId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce, terms));
+        $.trades[tradeId] = StoredTrade({state: TradeState.Proposed, terms: terms});
         emit TradeProposed(tradeId, t.seller, t.buyer, t.ref, msg.sender, t);
     }
 
     /// @inheritdoc IDvPEscrow
-    function fund(bytes32 tradeId) external nonReentrant {
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function fund(bytes32 tradeId, Trade memory t) external nonReentrant {
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        StoredTrade storage s = _openTrade($, tradeId);
+        StoredTrade storage s = _openTrade($, tradeId, t);
         // slither-disable-next-line timestamp
-        if (block.timestamp > s.deadline) revert DeadlinePassed(s.deadline, block.timestamp);
-        (bool sellerLeg, bool settles) = _takeLeg(s, tradeId);
-        (, address token, uint256 amount) = _leg(s, sellerLeg);
+        if (block.timestamp > t.deadline) revert DeadlinePassed(t.deadline, block.timestamp);
+        (bool sellerLeg, bool settles) = _takeLeg(s, t, tradeId);
+        (, address token, uint256 amount) = _leg(t, sellerLeg);
         if (!$.listed[token]) revert TokenNotListed(token);
-        bytes32 ref = s.ref;
-        bytes32 refKey = _requireRefOpen($, s.seller, s.buyer, ref);
-        emit LegFunded(tradeId, ref, msg.sender, token, amount);
+        bytes32 refKey = _requireRefOpen($, t.seller, t.buyer, t.ref);
+        emit LegFunded(tradeId, t.ref, msg.sender, token, amount);
         if (settles) {
-            _settleLocked($, s, tradeId, refKey, sellerLeg, token, amount);
+            _settleLocked($, t, tradeId, refKey, sellerLeg, token, amount);
         } else {
             $.locked[token] += amount;
             _deliver(IERC20(token), msg.sender, address(this), amount);
@@ -192,13 +190,17 @@ contract DvPEscrow is
     }
 
     /// @inheritdoc IDvPEscrow
-    function cancel(bytes32 tradeId) external nonReentrant {
-        _close(tradeId, TradeState.Cancelled, bytes32(0));
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function cancel(bytes32 tradeId, Trade memory t) external nonReentrant {
+        _close(tradeId, t, TradeState.Cancelled, bytes32(0));
     }
 
     /// @inheritdoc IDvPEscrow
-    function expire(bytes32 tradeId) external nonReentrant {
-        _close(tradeId, TradeState.Expired, bytes32(0));
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function expire(bytes32 tradeId, Trade memory t) external nonReentrant {
+        _close(tradeId, t, TradeState.Expired, bytes32(0));
     }
 
     /// @inheritdoc IDvPEscrow
@@ -249,15 +251,21 @@ contract DvPEscrow is
         bytes32 tradeHash = _hashTypedDataV4(_structHash(t));
         _requireParty(t.seller, t.buyer, tradeHash);
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        _refuse(_digestRefusal($, tradeHash));
+        _refuse(_digestRefusal($, tradeHash, $.settledRefs[_refKey(t.seller, t.buyer, t.ref)]));
         $.withdrawn[tradeHash] = true;
         emit SignatureWithdrawn(tradeHash, t.ref, msg.sender);
     }
 
     /// @inheritdoc IDvPEscrow
-    function closeByOrder(bytes32 tradeId, bytes32 legalRef) external nonReentrant onlyRole(COMPLIANCE_ROLE) {
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function closeByOrder(bytes32 tradeId, Trade memory t, bytes32 legalRef)
+        external
+        nonReentrant
+        onlyRole(COMPLIANCE_ROLE)
+    {
         if (legalRef == bytes32(0)) revert LegalReferenceMissing();
-        _close(tradeId, TradeState.ClosedByOrder, legalRef);
+        _close(tradeId, t, TradeState.ClosedByOrder, legalRef);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -293,19 +301,16 @@ contract DvPEscrow is
     }
 
     /// @inheritdoc IDvPEscrow
-    function getTrade(bytes32 tradeId) external view returns (Trade memory terms, TradeState state) {
+    function getTrade(bytes32 tradeId) external view returns (TradeState state, bytes32 termsHash) {
         StoredTrade storage s = _getDvPEscrowStorage().trades[tradeId];
-        terms = Trade({
-            seller: s.seller,
-            buyer: s.buyer,
-            asset: s.asset,
-            assetAmount: s.assetAmount,
-            cash: s.cash,
-            cashAmount: s.cashAmount,
-            deadline: s.deadline,
-            ref: s.ref
-        });
-        state = s.state;
+        return (s.state, s.terms);
+    }
+
+    /// @inheritdoc IDvPEscrow
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function hashTerms(Trade memory t) external pure returns (bytes32) {
+        return _structHash(t);
     }
 
     /// @inheritdoc IDvPEscrow
@@ -316,8 +321,10 @@ contract DvPEscrow is
     }
 
     /// @inheritdoc IDvPEscrow
-    function isSignedTradeSettled(bytes32 tradeHash) external view returns (bool) {
-        return _getDvPEscrowStorage().signedSettled[tradeHash];
+    // The terms are decoded to memory once, where every check reads them with less code than from calldata.
+    // solhint-disable-next-line gas-calldata-parameters
+    function isSignedTradeSettled(Trade memory t) external view returns (bool) {
+        return _getDvPEscrowStorage().settledRefs[_refKey(t.seller, t.buyer, t.ref)] == _hashTypedDataV4(_structHash(t));
     }
 
     /// @inheritdoc IDvPEscrow
@@ -347,7 +354,7 @@ contract DvPEscrow is
 
     /// @inheritdoc IDvPEscrow
     function isTradeRefSettled(address seller, address buyer, bytes32 ref) external view returns (bool) {
-        return _getDvPEscrowStorage().refSettled[_refKey(seller, buyer, ref)];
+        return _getDvPEscrowStorage().settledRefs[_refKey(seller, buyer, ref)] != bytes32(0);
     }
 
     /// @notice The registry the escrow asks about the parties.
@@ -378,8 +385,8 @@ contract DvPEscrow is
 
     /**
      * @dev The checks of a signed trade, the same for `settleSigned` and each trade of a batch: terms, not
-     * settled, not withdrawn, reference open, both signatures. When they pass, marks the trade settled (its
-     * digest and its reference) and emits `SignedTradeSettled`; otherwise returns the error to raise and
+     * settled, not withdrawn, reference open, both signatures. When they pass, marks the reference settled by
+     * the terms' digest and emits `SignedTradeSettled`; otherwise returns the error to raise and
      * changes nothing. The caller moves the tokens.
      */
     function _acceptSigned(
@@ -394,19 +401,18 @@ contract DvPEscrow is
         // slither-disable-next-line timestamp
         if (refusal.length != 0) return (tradeHash, refusal);
         tradeHash = MessageHashUtils.toTypedDataHash(domain, _structHash(t));
-        refusal = _digestRefusal($, tradeHash);
+        bytes32 refKey = _refKey(t.seller, t.buyer, t.ref);
+        bytes32 settledBy = $.settledRefs[refKey];
+        refusal = _digestRefusal($, tradeHash, settledBy);
         if (refusal.length != 0) return (tradeHash, refusal);
-        bytes32 refKey;
-        (refKey, refusal) = _refOpen($, t.seller, t.buyer, t.ref);
-        if (refusal.length != 0) return (tradeHash, refusal);
+        if (settledBy != bytes32(0)) return (tradeHash, _refSettledRefusal(t.seller, t.buyer, t.ref));
         if (!Signatures.isValid(t.seller, tradeHash, sellerSig)) {
             return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.seller)));
         }
         if (!Signatures.isValid(t.buyer, tradeHash, buyerSig)) {
             return (tradeHash, _refusal(InvalidSignature.selector, uint160(t.buyer)));
         }
-        $.signedSettled[tradeHash] = true;
-        $.refSettled[refKey] = true;
+        $.settledRefs[refKey] = tradeHash;
         emit SignedTradeSettled(tradeHash, t.ref, msg.sender, t);
     }
 
@@ -415,9 +421,16 @@ contract DvPEscrow is
         if (msg.sender != seller && msg.sender != buyer) revert NotTradeParty(id, msg.sender);
     }
 
-    /// @dev Why signed terms with digest `tradeHash` are closed (settled, or a party withdrew them); empty when open.
-    function _digestRefusal(DvPEscrowStorage storage $, bytes32 tradeHash) private view returns (bytes memory) {
-        if ($.signedSettled[tradeHash]) return _refusal(SignedTradeAlreadySettled.selector, uint256(tradeHash));
+    /**
+     * @dev Why signed terms with digest `tradeHash` are closed (settled, or a party withdrew them); empty when
+     * open. `settledBy` is what settled their reference, if anything: these terms when it is their digest.
+     */
+    function _digestRefusal(DvPEscrowStorage storage $, bytes32 tradeHash, bytes32 settledBy)
+        private
+        view
+        returns (bytes memory)
+    {
+        if (settledBy == tradeHash) return _refusal(SignedTradeAlreadySettled.selector, uint256(tradeHash));
         if ($.withdrawn[tradeHash]) return _refusal(TermsWithdrawn.selector, uint256(tradeHash));
         return "";
     }
@@ -456,22 +469,29 @@ contract DvPEscrow is
         }
     }
 
-    function _openTrade(DvPEscrowStorage storage $, bytes32 tradeId) private view returns (StoredTrade storage s) {
+    /// @dev An open trade of the locking flow whose terms are `t` (the terms it was proposed with).
+    function _openTrade(DvPEscrowStorage storage $, bytes32 tradeId, Trade memory t)
+        private
+        view
+        returns (StoredTrade storage s)
+    {
         s = $.trades[tradeId];
         TradeState state = s.state;
         if (state == TradeState.None) revert UnknownTrade(tradeId);
         if (state != TradeState.Proposed && state != TradeState.SellerFunded && state != TradeState.BuyerFunded) {
             revert TradeNotOpen(tradeId, state);
         }
+        bytes32 terms = _structHash(t);
+        if (terms != s.terms) revert TradeTermsMismatch(tradeId, terms);
     }
 
     /**
      * @dev Records the caller's leg: whether it is the seller's (else the buyer's) and whether it is the second
      * leg (settles). The caller must be a party whose leg is not locked yet.
      */
-    function _takeLeg(StoredTrade storage s, bytes32 tradeId) private returns (bool sellerLeg, bool settles) {
-        sellerLeg = msg.sender == s.seller;
-        if (!sellerLeg && msg.sender != s.buyer) revert NotTradeParty(tradeId, msg.sender);
+    function _takeLeg(StoredTrade storage s, Trade memory t, bytes32 tradeId) private returns (bool sellerLeg, bool settles) {
+        sellerLeg = msg.sender == t.seller;
+        if (!sellerLeg && msg.sender != t.buyer) revert NotTradeParty(tradeId, msg.sender);
         TradeState funded = sellerLeg ? TradeState.SellerFunded : TradeState.BuyerFunded;
         TradeState state = s.state;
         if (state == funded) revert LegAlreadyFunded(tradeId, msg.sender);
@@ -481,8 +501,8 @@ contract DvPEscrow is
     }
 
     /// @dev The seller's leg of a trade (the seller, the asset, its amount) or the buyer's (the buyer, the cash, its amount).
-    function _leg(StoredTrade storage s, bool sellerLeg) private view returns (address party, address token, uint256 amount) {
-        return sellerLeg ? (s.seller, s.asset, s.assetAmount) : (s.buyer, s.cash, s.cashAmount);
+    function _leg(Trade memory t, bool sellerLeg) private pure returns (address party, address token, uint256 amount) {
+        return sellerLeg ? (t.seller, t.asset, t.assetAmount) : (t.buyer, t.cash, t.cashAmount);
     }
 
     /**
@@ -492,18 +512,18 @@ contract DvPEscrow is
      */
     function _settleLocked(
         DvPEscrowStorage storage $,
-        StoredTrade storage s,
+        Trade memory t,
         bytes32 tradeId,
         bytes32 refKey,
         bool sellerLeg,
         address token,
         uint256 amount
     ) private {
-        (address counterparty, address lockedToken, uint256 lockedAmount) = _leg(s, !sellerLeg);
+        (address counterparty, address lockedToken, uint256 lockedAmount) = _leg(t, !sellerLeg);
         if (!$.listed[lockedToken]) revert TokenNotListed(lockedToken);
-        $.refSettled[refKey] = true;
+        $.settledRefs[refKey] = tradeId;
         $.locked[lockedToken] -= lockedAmount;
-        emit TradeSettled(tradeId, s.ref);
+        emit TradeSettled(tradeId, t.ref);
         _deliver(IERC20(token), msg.sender, counterparty, amount);
         IERC20(lockedToken).safeTransfer(msg.sender, lockedAmount);
     }
@@ -513,14 +533,9 @@ contract DvPEscrow is
         return keccak256(abi.encode(seller, buyer, ref));
     }
 
-    /// @dev The reference key of a trade and, when that reference has settled already, the error to raise.
-    function _refOpen(DvPEscrowStorage storage $, address seller, address buyer, bytes32 ref)
-        private
-        view
-        returns (bytes32 refKey, bytes memory refusal)
-    {
-        refKey = _refKey(seller, buyer, ref);
-        if ($.refSettled[refKey]) refusal = abi.encodeWithSelector(TradeRefAlreadySettled.selector, seller, buyer, ref);
+    /// @dev The error of a trade whose reference has settled already (by either flow).
+    function _refSettledRefusal(address seller, address buyer, bytes32 ref) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(TradeRefAlreadySettled.selector, seller, buyer, ref);
     }
 
     /// @dev The reference key of a trade whose reference is still open; reverts when it has settled.
@@ -529,26 +544,25 @@ contract DvPEscrow is
         view
         returns (bytes32 refKey)
     {
-        bytes memory refusal;
-        (refKey, refusal) = _refOpen($, seller, buyer, ref);
-        _refuse(refusal);
+        refKey = _refKey(seller, buyer, ref);
+        if ($.settledRefs[refKey] != bytes32(0)) _refuse(_refSettledRefusal(seller, buyer, ref));
     }
 
     /**
      * @dev Closes an open trade as `closing` (Cancelled by a party, Expired once past its deadline, or
      * ClosedByOrder under `legalRef`), emits the matching event and gives back the leg locked, if any.
      */
-    function _close(bytes32 tradeId, TradeState closing, bytes32 legalRef) private {
+    function _close(bytes32 tradeId, Trade memory t, TradeState closing, bytes32 legalRef) private {
         DvPEscrowStorage storage $ = _getDvPEscrowStorage();
-        StoredTrade storage s = _openTrade($, tradeId);
+        StoredTrade storage s = _openTrade($, tradeId, t);
         TradeState state = s.state;
-        bytes32 ref = s.ref;
+        bytes32 ref = t.ref;
         if (closing == TradeState.Cancelled) {
-            _requireParty(s.seller, s.buyer, tradeId);
+            _requireParty(t.seller, t.buyer, tradeId);
             emit TradeCancelled(tradeId, ref, msg.sender);
         } else if (closing == TradeState.Expired) {
             // slither-disable-next-line timestamp
-            if (block.timestamp <= s.deadline) revert DeadlineNotPassed(s.deadline, block.timestamp);
+            if (block.timestamp <= t.deadline) revert DeadlineNotPassed(t.deadline, block.timestamp);
             emit TradeExpired(tradeId, ref, msg.sender);
         } else {
             emit TradeClosedByOrder(tradeId, ref, legalRef, msg.sender);
@@ -556,7 +570,7 @@ contract DvPEscrow is
         s.state = closing;
         if (state != TradeState.Proposed) {
             // An open trade that is not Proposed has exactly one leg locked.
-            (address party, address token, uint256 amount) = _leg(s, state == TradeState.SellerFunded);
+            (address party, address token, uint256 amount) = _leg(t, state == TradeState.SellerFunded);
             _returnLeg($, tradeId, ref, party, token, amount);
         }
     }
@@ -760,6 +774,11 @@ contract DvPEscrow is
     function _grantRole(bytes32 role, address account) internal override returns (bool) {
         Duties.requireCompatible(_getDvPEscrowStorage().registry, role, account);
         return super._grantRole(role, account);
+    }
+
+    /// @dev The EIP-712 domain name the parties sign for.
+    function _domainName() internal pure override returns (string memory) {
+        return "DvPEscrow";
     }
 
     /// @dev Only UPGRADER_ROLE may upgrade; storage-layout compatibility is checked by the upgrades plugin.

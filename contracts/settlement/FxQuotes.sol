@@ -4,13 +4,13 @@ pragma solidity 0.8.30;
 import {AccessControlDefaultAdminRulesUpgradeable} from
     "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlDefaultAdminRulesUpgradeable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Signatures} from "../utils/Signatures.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IFxQuotes} from "../interfaces/IFxQuotes.sol";
 import {Duties} from "../access/Duties.sol";
+import {FixedEIP712Domain} from "../utils/FixedEIP712Domain.sol";
 
 /**
  * @title FxQuotes
@@ -25,7 +25,7 @@ import {Duties} from "../access/Duties.sol";
  * balances, allowances, ERC-1271), and the nonce is spent before the two transfers, so a token that calls
  * back finds the quote used. There is no other state for a reentrant call to see half-written.
  */
-contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, EIP712Upgradeable, UUPSUpgradeable {
+contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, FixedEIP712Domain, UUPSUpgradeable {
     using SafeERC20 for IERC20;
 
     /// @notice Upgrades the implementation.
@@ -69,7 +69,7 @@ contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, EIP71
     function initialize(IParticipantRegistry registry_, address admin, uint48 adminDelay) external initializer {
         if (address(registry_).code.length == 0) revert InvalidRegistry(address(registry_));
         __AccessControlDefaultAdminRules_init(adminDelay, admin);
-        __EIP712_init("FxQuotes", "1");
+        __FixedEIP712Domain_init();
         __UUPSUpgradeable_init();
         _getFxQuotesStorage().registry = registry_;
         // The deployer holds the upgrade duty until it hands it to the timelock (and renounces it).
@@ -222,6 +222,11 @@ contract FxQuotes is IFxQuotes, AccessControlDefaultAdminRulesUpgradeable, EIP71
     function _grantRole(bytes32 role, address account) internal override returns (bool) {
         Duties.requireCompatible(_getFxQuotesStorage().registry, role, account);
         return super._grantRole(role, account);
+    }
+
+    /// @dev The EIP-712 domain name the parties sign for.
+    function _domainName() internal pure override returns (string memory) {
+        return "FxQuotes";
     }
 
     /// @dev Only UPGRADER_ROLE may upgrade; storage-layout compatibility is checked by the upgrades plugin.

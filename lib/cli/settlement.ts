@@ -7,7 +7,7 @@ import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-ty
 import { ESCROW_KEY } from "../deployment";
 import {
   derivedRate, parseSignedFile, RATE_PRECISION, requireForEscrow, requireSignedBy, SignedTrade, SignedTradeFile, signedFileName, termsFromText, TermsText,
-  tradeHash, TradeTerms,
+  lockedTrade, tradeHash, TradeTerms, termsOf,
 } from "../dvp";
 import { Failure } from "../failure";
 import { readTextFile } from "../files";
@@ -63,9 +63,9 @@ export class Settlement {
       if (found.length > 1) throw new Error(`${found.length} trades have reference "${idOrRef}" on ${this.ctx.network}: give the trade id (dvp:list)`);
       id = found[0].args.tradeId;
     }
-    const [t, state] = await this.escrow.getTrade(id);
-    if (Number(state) === 0) throw new Failure("NOT_FOUND", `no trade has id ${id} on ${this.ctx.network}`);
-    return { id, state: enumName(TRADE_STATES, state), flow: "locked", terms: termsOf(t) };
+    const { state, terms } = await lockedTrade(this.escrow, id, this.ctx.fromBlock(ESCROW_KEY));
+    if (!terms) throw new Failure("NOT_FOUND", `no trade has id ${id} on ${this.ctx.network}`);
+    return { id, state: enumName(TRADE_STATES, state), flow: "locked", terms };
   }
 
   private async proposed() {
@@ -223,10 +223,6 @@ function escrowErrors(ctx: CommandContext): Set<string> {
     ESCROW_ERRORS = new Set(errors);
   }
   return ESCROW_ERRORS;
-}
-
-function termsOf(t: { seller: string; buyer: string; asset: string; assetAmount: bigint; cash: string; cashAmount: bigint; deadline: bigint; ref: string }): TradeTerms {
-  return { seller: t.seller, buyer: t.buyer, asset: t.asset, assetAmount: t.assetAmount, cash: t.cash, cashAmount: t.cashAmount, deadline: t.deadline, ref: t.ref };
 }
 
 /** Trade terms as given on the command line. */
