@@ -52,21 +52,21 @@ export async function measureDvPGas(hre: HardhatRuntimeEnvironment): Promise<Gas
   });
   const propose = async (t: TradeTerms) => {
     const id = await escrow.connect(seller).proposeTrade.staticCall(t);
-    return { id, gas: await gasOf(escrow.connect(seller).proposeTrade(t)) };
+    return { id, terms: t, gas: await gasOf(escrow.connect(seller).proposeTrade(t)) };
   };
 
   // warm-up: the first trade writes the escrow's locked balances and the proposer's nonce for the first time
   const warm = await propose(await terms());
-  await (await escrow.connect(seller).fund(warm.id)).wait();
-  await (await escrow.connect(buyer).fund(warm.id)).wait();
+  await (await escrow.connect(seller).fund(warm.id, warm.terms)).wait();
+  await (await escrow.connect(buyer).fund(warm.id, warm.terms)).wait();
 
   const locking = await propose(await terms());
-  const lockFirst = await gasOf(escrow.connect(seller).fund(locking.id));
-  const lockSecond = await gasOf(escrow.connect(buyer).fund(locking.id));
+  const lockFirst = await gasOf(escrow.connect(seller).fund(locking.id, locking.terms));
+  const lockSecond = await gasOf(escrow.connect(buyer).fund(locking.id, locking.terms));
 
   const cancelled = await propose(await terms());
-  await (await escrow.connect(seller).fund(cancelled.id)).wait();
-  const cancelGas = await gasOf(escrow.connect(buyer).cancel(cancelled.id));
+  await (await escrow.connect(seller).fund(cancelled.id, cancelled.terms)).wait();
+  const cancelGas = await gasOf(escrow.connect(buyer).cancel(cancelled.id, cancelled.terms));
 
   const { chainId } = await ethers.provider.getNetwork();
   const signed = await terms();

@@ -119,7 +119,7 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
   const perTrade = (largeGas - smallGas) / BigInt(LARGE_BATCH_SIZE - BATCH_SIZE);
   const fixed = smallGas - perTrade * BigInt(BATCH_SIZE);
   const guess = Number((BLOCK_GAS_LIMIT - fixed) / perTrade);
-  const pool = await batchOf(Math.ceil(guess * 1.05));
+  let pool = await batchOf(Math.ceil(guess * 1.05));
   const fits = async (size: number) => {
     try {
       await escrow.connect(agent).settleSignedBatch.staticCall(pool.slice(0, size), { gasLimit: BLOCK_GAS_LIMIT });
@@ -128,7 +128,14 @@ export async function measureDvPBatchGas(hre: HardhatRuntimeEnvironment): Promis
       return false;
     }
   };
+  // The slope between two sizes is only a guess (memory grows faster than linearly with the batch): the
+  // bounds move by a tenth of the guess until one fits and the other does not (bounded), then bisect.
   let [lo, hi] = [Math.floor(guess * 0.95), pool.length];
+  for (let moved = 0; moved < 5 && !(await fits(lo)); moved++) [lo, hi] = [lo - Math.ceil(guess * 0.1), lo];
+  for (let moved = 0; moved < 5 && (await fits(hi)); moved++) {
+    pool = pool.concat(await batchOf(Math.ceil(guess * 0.1)));
+    [lo, hi] = [hi, pool.length];
+  }
   if (!(await fits(lo)) || (await fits(hi))) throw new Error(`the largest batch is not within ${lo}..${hi} trades: widen the search`);
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);

@@ -70,15 +70,15 @@ export async function measurePvPGas(hre: HardhatRuntimeEnvironment): Promise<{ r
   const warm = fx(0, 1, 92_000_000n, 100_000_000n);
   const warmId = await escrow.connect(seller).proposeTrade.staticCall(warm);
   await (await escrow.connect(seller).proposeTrade(warm)).wait();
-  await (await escrow.connect(seller).fund(warmId)).wait();
-  await (await escrow.connect(buyer).fund(warmId)).wait();
+  await (await escrow.connect(seller).fund(warmId, warm)).wait();
+  await (await escrow.connect(buyer).fund(warmId, warm)).wait();
 
   const signed = await settleOne(fx(0, 1, 92_000_000n, 100_000_000n));
   const locked = fx(0, 1, 92_000_000n, 100_000_000n);
   const lockedId = await escrow.connect(seller).proposeTrade.staticCall(locked);
   const proposeGas = await gasOf(escrow.connect(seller).proposeTrade(locked));
-  const lockFirst = await gasOf(escrow.connect(seller).fund(lockedId));
-  const lockSecond = await gasOf(escrow.connect(buyer).fund(lockedId));
+  const lockFirst = await gasOf(escrow.connect(seller).fund(lockedId, locked));
+  const lockSecond = await gasOf(escrow.connect(buyer).fund(lockedId, locked));
 
   // A batch of trades from a fixed-seed generator (the same figures every run): any party pays EUR to any
   // other, 1,000.00 to 100,999.00 EUR at 1.0800 to 1.0999 USD per EUR.
