@@ -1,6 +1,7 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import { lockedTrade, signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import type { DvPEscrow } from "../typechain-types";
 import { FxQuote, signQuote } from "../lib/fx";
 import { SAMPLE_SECURITIES } from "../lib/config";
 import { CURRENCIES, CurrencyConfig, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
@@ -70,6 +71,16 @@ export const units = (n: number | bigint): bigint => BigInt(n);
  * onboarded and both tokens listed. Seller alice (participant alpha) holds 1,000 units, buyer bob (beta)
  * holds 10,000.00 USD; both approved the escrow for everything they hold. carol is not onboarded.
  */
+/**
+ * The terms trade `id` was proposed with, from its TradeProposed event (the escrow keeps only their hash):
+ * what a test passes to fund, cancel, expire and closeByOrder.
+ */
+export async function proposedTerms(escrow: DvPEscrow, id: string): Promise<TradeTerms> {
+  const { terms } = await lockedTrade(escrow, id);
+  if (!terms) throw new Error(`no trade has id ${id}`);
+  return terms;
+}
+
 export async function dvpFixture() {
   const { suite, ...base } = await onboardedSuite(true);
   const { alice, bob, issuer, desk } = base;

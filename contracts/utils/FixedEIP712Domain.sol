@@ -15,6 +15,9 @@ abstract contract FixedEIP712Domain is EIP712Upgradeable {
     /// @dev The domain version of every contract of the platform that verifies typed data.
     string private constant DOMAIN_VERSION = "1";
 
+    // The three functions below are named as OpenZeppelin names them.
+    // slither-disable-start naming-convention
+
     /// @dev Writes the domain's name and version where `eip712Domain` reads them.
     // Named as OpenZeppelin's initializers are.
     // solhint-disable-next-line func-name-mixedcase
@@ -38,4 +41,5 @@ abstract contract FixedEIP712Domain is EIP712Upgradeable {
     function _EIP712Version() internal pure override returns (string memory) {
         return DOMAIN_VERSION;
     }
+    // slither-disable-end naming-convention
 }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { dvpFixture, ids, usd } from "../fixtures";
+import { dvpFixture, ids, proposedTerms, usd } from "../fixtures";
 import { signTrade, TradeTerms } from "../../lib/dvp";
 import { fcParameters } from "./fcConfig";
 
@@ -115,7 +115,7 @@ describe("DvPEscrow invariants (property)", function () {
               case "cancel": {
                 if (!target) break;
                 const by = party(a.by === "seller" ? target.terms.seller : target.terms.buyer);
-                const receipt = await (await (a.kind === "fund" ? escrow.connect(by).fund(target.id) : escrow.connect(by).cancel(target.id))).wait();
+                const receipt = await (await (a.kind === "fund" ? escrow.connect(by).fund(target.id, await proposedTerms(escrow, target.id)) : escrow.connect(by).cancel(target.id, await proposedTerms(escrow, target.id)))).wait();
                 record(receipt!.logs);
                 const settles = receipt!.logs.map((l) => escrow.interface.parseLog(l)).filter((e) => e?.name === "TradeSettled");
                 if (settles.length > 0) {
@@ -130,10 +130,10 @@ describe("DvPEscrow invariants (property)", function () {
                 break;
               }
               case "expire":
-                if (target) record((await (await escrow.connect(f.outsider).expire(target.id)).wait())!.logs);
+                if (target) record((await (await escrow.connect(f.outsider).expire(target.id, await proposedTerms(escrow, target.id))).wait())!.logs);
                 break;
               case "order":
-                if (target) record((await (await escrow.connect(f.compliance).closeByOrder(target.id, ethers.id("COURT-ORDER"))).wait())!.logs);
+                if (target) record((await (await escrow.connect(f.compliance).closeByOrder(target.id, await proposedTerms(escrow, target.id), ethers.id("COURT-ORDER"))).wait())!.logs);
                 break;
               case "claim": {
                 const party = a.party === "seller" ? f.alice.address : f.bob.address;
@@ -191,7 +191,7 @@ describe("DvPEscrow invariants (property)", function () {
           let lockedAsset = 0n;
           let lockedCash = 0n;
           for (const t of trades) {
-            const [, state] = await escrow.getTrade(t.id);
+            const [state] = await escrow.getTrade(t.id);
             if (state === 2n) lockedAsset += t.terms.assetAmount;
             if (state === 3n) lockedCash += t.terms.cashAmount;
             if (settled.has(t.id)) expect(state).to.equal(SETTLED);

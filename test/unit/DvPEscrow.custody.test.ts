@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { dvpFixture, ids, usd } from "../fixtures";
+import { dvpFixture, ids, proposedTerms, usd } from "../fixtures";
 import { signTrade } from "../../lib/dvp";
 import { propose } from "./DvPEscrow.test";
 
@@ -13,10 +13,10 @@ const COURT_ORDER = ethers.id("COURT-ORDER-2026-117");
 async function bothLocked() {
   const f = await dvpFixture();
   const assetTrade = await propose(f.escrow, f.alice, f.terms);
-  await f.escrow.connect(f.alice).fund(assetTrade);
+  await f.escrow.connect(f.alice).fund(assetTrade, await proposedTerms(f.escrow, assetTrade));
   const cashTerms = { ...f.terms, ref: ethers.id("TRADE-2026-11-24-0002") };
   const cashTrade = await propose(f.escrow, f.bob, cashTerms);
-  await f.escrow.connect(f.bob).fund(cashTrade);
+  await f.escrow.connect(f.bob).fund(cashTrade, await proposedTerms(f.escrow, cashTrade));
   return { ...f, assetTrade, cashTrade, cashTerms };
 }
 
@@ -37,21 +37,21 @@ describe("DvPEscrow: custody", function () {
         .to.be.revertedWithCustomError(f.asset, "InvalidForcedTransferSource").withArgs(f.escrowAddress);
       await expect(f.cash.connect(f.compliance).forceTransfer(f.escrowAddress, f.alice2.address, 1n, COURT_ORDER))
         .to.be.revertedWithCustomError(f.cash, "InvalidForcedTransferSource").withArgs(f.escrowAddress);
-      await f.escrow.connect(f.bob).cancel(f.cashTrade);
+      await f.escrow.connect(f.bob).cancel(f.cashTrade, await proposedTerms(f.escrow, f.cashTrade));
       expect(await f.cash.balanceOf(f.bob.address)).to.equal(usd("10000.00"));
       await expectCustodyBalanced(f);
     });
 
     it("closes a trade under a court order: the leg goes back to its owner, the trade is closed", async function () {
       const f = await loadFixture(bothLocked);
-      const tx = f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, COURT_ORDER);
+      const tx = f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade), COURT_ORDER);
       await expect(tx).to.emit(f.escrow, "TradeClosedByOrder").withArgs(f.assetTrade, f.terms.ref, COURT_ORDER, f.compliance.address);
       await expect(tx).to.emit(f.escrow, "LegRefunded").withArgs(f.assetTrade, f.terms.ref, f.alice.address, f.terms.asset, f.terms.assetAmount);
       await expect(tx).to.changeTokenBalances(f.asset, [f.escrowAddress, f.alice], [-f.terms.assetAmount, f.terms.assetAmount]);
-      expect((await f.escrow.getTrade(f.assetTrade))[1]).to.equal(State.ClosedByOrder);
-      await expect(f.escrow.connect(f.bob).fund(f.assetTrade))
+      expect((await f.escrow.getTrade(f.assetTrade))[0]).to.equal(State.ClosedByOrder);
+      await expect(f.escrow.connect(f.bob).fund(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade)))
         .to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.assetTrade, State.ClosedByOrder);
-      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, COURT_ORDER))
+      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade), COURT_ORDER))
         .to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.assetTrade, State.ClosedByOrder);
       // the other trade's leg is untouched
       expect(await f.escrow.lockedBalance(f.terms.cash)).to.equal(f.terms.cashAmount);
@@ -61,12 +61,12 @@ describe("DvPEscrow: custody", function () {
     it("leaves the court-order action to compliance and requires a legal reference", async function () {
       const f = await loadFixture(bothLocked);
       for (const who of [f.outsider, f.alice, f.admin]) {
-        await expect(f.escrow.connect(who).closeByOrder(f.assetTrade, COURT_ORDER))
+        await expect(f.escrow.connect(who).closeByOrder(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade), COURT_ORDER))
           .to.be.revertedWithCustomError(f.escrow, "AccessControlUnauthorizedAccount").withArgs(who.address, ethers.id("COMPLIANCE_ROLE"));
       }
-      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, ethers.ZeroHash))
+      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade), ethers.ZeroHash))
         .to.be.revertedWithCustomError(f.escrow, "LegalReferenceMissing");
-      await expect(f.escrow.connect(f.compliance).closeByOrder(ethers.id("none"), COURT_ORDER))
+      await expect(f.escrow.connect(f.compliance).closeByOrder(ethers.id("none"), f.terms, COURT_ORDER))
         .to.be.revertedWithCustomError(f.escrow, "UnknownTrade").withArgs(ethers.id("none"));
     });
   });
@@ -85,11 +85,11 @@ describe("DvPEscrow: custody", function () {
         const f = await loadFixture(bothLocked);
         await stopEscrow(f);
         const fresh = await propose(f.escrow, f.alice, { ...f.terms, ref: ethers.id("TRADE-NEW") });
-        await expect(f.escrow.connect(f.alice).fund(fresh)).to.be.reverted;
-        await expect(f.escrow.connect(f.bob).cancel(f.assetTrade))
+        await expect(f.escrow.connect(f.alice).fund(fresh, await proposedTerms(f.escrow, fresh))).to.be.reverted;
+        await expect(f.escrow.connect(f.bob).cancel(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade)))
           .to.changeTokenBalances(f.asset, [f.escrowAddress, f.alice], [-f.terms.assetAmount, f.terms.assetAmount]);
         await time.increaseTo(f.terms.deadline + 1n);
-        await expect(f.escrow.connect(f.outsider).expire(f.cashTrade))
+        await expect(f.escrow.connect(f.outsider).expire(f.cashTrade, await proposedTerms(f.escrow, f.cashTrade)))
           .to.changeTokenBalances(f.cash, [f.escrowAddress, f.bob], [-f.terms.cashAmount, f.terms.cashAmount]);
         expect(await f.asset.balanceOf(f.escrowAddress)).to.equal(0n);
         expect(await f.cash.balanceOf(f.escrowAddress)).to.equal(0n);
@@ -101,11 +101,11 @@ describe("DvPEscrow: custody", function () {
       const [, kycExpiry] = await f.registry.getParticipant(ethers.id("DVP-ESCROW"));
       const later = { ...f.terms, deadline: kycExpiry + 3600n, ref: ethers.id("TRADE-LONG") };
       const long = await propose(f.escrow, f.alice, later);
-      await f.escrow.connect(f.alice).fund(long);
+      await f.escrow.connect(f.alice).fund(long, await proposedTerms(f.escrow, long));
       await time.increaseTo(kycExpiry);
       for (const id of [ids.alpha, ids.beta]) await f.registry.connect(f.compliance).renewKyc(id, kycExpiry + 7200n);
       expect(await f.registry.isAllowed(f.escrowAddress)).to.equal(false);
-      await expect(f.escrow.connect(f.alice).cancel(long)).to.changeTokenBalance(f.asset, f.alice, later.assetAmount);
+      await expect(f.escrow.connect(f.alice).cancel(long, await proposedTerms(f.escrow, long))).to.changeTokenBalance(f.asset, f.alice, later.assetAmount);
     });
 
     for (const [label, blockOwner, error] of [
@@ -115,10 +115,10 @@ describe("DvPEscrow: custody", function () {
       it(`keeps the leg of a ${label} owner as a refund for that owner alone, paid when it can receive`, async function () {
         const f = await loadFixture(bothLocked);
         await blockOwner(f);
-        const tx = f.escrow.connect(f.bob).cancel(f.assetTrade);
+        const tx = f.escrow.connect(f.bob).cancel(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade));
         await expect(tx).to.emit(f.escrow, "RefundPending").withArgs(f.assetTrade, f.terms.ref, f.alice.address, f.terms.asset, f.terms.assetAmount);
         await expect(tx).to.not.emit(f.escrow, "LegRefunded");
-        expect((await f.escrow.getTrade(f.assetTrade))[1]).to.equal(State.Cancelled);
+        expect((await f.escrow.getTrade(f.assetTrade))[0]).to.equal(State.Cancelled);
         expect(await f.escrow.pendingRefund(f.alice.address, f.terms.asset)).to.equal(f.terms.assetAmount);
         expect(await f.escrow.lockedBalance(f.terms.asset)).to.equal(0n);
         await expectCustodyBalanced(f);
@@ -142,10 +142,10 @@ describe("DvPEscrow: custody", function () {
       const f = await loadFixture(bothLocked);
       await f.cash.connect(f.pauser).pause();
       await time.increaseTo(f.terms.deadline + 1n);
-      await expect(f.escrow.connect(f.outsider).expire(f.cashTrade))
+      await expect(f.escrow.connect(f.outsider).expire(f.cashTrade, await proposedTerms(f.escrow, f.cashTrade)))
         .to.emit(f.escrow, "RefundPending").withArgs(f.cashTrade, f.cashTerms.ref, f.bob.address, f.terms.cash, f.terms.cashAmount);
       await f.asset.connect(f.compliance).freeze(f.alice.address);
-      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, COURT_ORDER))
+      await expect(f.escrow.connect(f.compliance).closeByOrder(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade), COURT_ORDER))
         .to.emit(f.escrow, "RefundPending").withArgs(f.assetTrade, f.terms.ref, f.alice.address, f.terms.asset, f.terms.assetAmount);
       await expectCustodyBalanced(f);
       await f.cash.connect(f.pauser).unpause();
@@ -158,13 +158,13 @@ describe("DvPEscrow: custody", function () {
     it("refuses to settle a locked trade whose other token was delisted since, and still returns the leg", async function () {
       const f = await loadFixture(bothLocked);
       await f.escrow.connect(f.admin).listToken(f.terms.asset, false);
-      await expect(f.escrow.connect(f.bob).fund(f.assetTrade))
+      await expect(f.escrow.connect(f.bob).fund(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade)))
         .to.be.revertedWithCustomError(f.escrow, "TokenNotListed").withArgs(f.terms.asset);
       await f.escrow.connect(f.admin).listToken(f.terms.asset, true);
       await f.escrow.connect(f.admin).listToken(f.terms.cash, false);
-      await expect(f.escrow.connect(f.alice).fund(f.cashTrade))
+      await expect(f.escrow.connect(f.alice).fund(f.cashTrade, await proposedTerms(f.escrow, f.cashTrade)))
         .to.be.revertedWithCustomError(f.escrow, "TokenNotListed").withArgs(f.terms.cash);
-      await expect(f.escrow.connect(f.alice).cancel(f.cashTrade)).to.changeTokenBalance(f.cash, f.bob, f.terms.cashAmount);
+      await expect(f.escrow.connect(f.alice).cancel(f.cashTrade, await proposedTerms(f.escrow, f.cashTrade))).to.changeTokenBalance(f.cash, f.bob, f.terms.cashAmount);
     });
   });
 
@@ -172,7 +172,7 @@ describe("DvPEscrow: custody", function () {
     it("refuses signed settlement of terms already settled by locking", async function () {
       const f = await loadFixture(bothLocked);
       await f.desk.connect(f.issuer).mint(f.bob.address, usd("20000.00"), ethers.id("deposit-bob-2"));
-      await f.escrow.connect(f.bob).fund(f.assetTrade);
+      await f.escrow.connect(f.bob).fund(f.assetTrade, await proposedTerms(f.escrow, f.assetTrade));
       expect(await f.escrow.isTradeRefSettled(f.terms.seller, f.terms.buyer, f.terms.ref)).to.equal(true);
       const { chainId } = await ethers.provider.getNetwork();
       const sigs = [await signTrade(f.alice, f.escrowAddress, chainId, f.terms), await signTrade(f.bob, f.escrowAddress, chainId, f.terms)];
@@ -184,12 +184,12 @@ describe("DvPEscrow: custody", function () {
     it("refuses locking, proposing or signing again a reference that settled by signatures, whatever the amounts", async function () {
       const f = await loadFixture(dvpFixture);
       const id = await propose(f.escrow, f.alice, f.terms);
-      await f.escrow.connect(f.alice).fund(id);
+      await f.escrow.connect(f.alice).fund(id, await proposedTerms(f.escrow, id));
       const { chainId } = await ethers.provider.getNetwork();
       const sigs = [await signTrade(f.alice, f.escrowAddress, chainId, f.terms), await signTrade(f.bob, f.escrowAddress, chainId, f.terms)];
       await f.escrow.connect(f.agent).settleSigned(f.terms, sigs[0], sigs[1]);
       const refused = ["TradeRefAlreadySettled", f.terms.seller, f.terms.buyer, f.terms.ref] as const;
-      await expect(f.escrow.connect(f.bob).fund(id)).to.be.revertedWithCustomError(f.escrow, refused[0]).withArgs(...refused.slice(1));
+      await expect(f.escrow.connect(f.bob).fund(id, await proposedTerms(f.escrow, id))).to.be.revertedWithCustomError(f.escrow, refused[0]).withArgs(...refused.slice(1));
       await expect(f.escrow.connect(f.alice).proposeTrade({ ...f.terms, cashAmount: 1n }))
         .to.be.revertedWithCustomError(f.escrow, refused[0]).withArgs(...refused.slice(1));
       const other = { ...f.terms, assetAmount: 1n };
@@ -197,7 +197,7 @@ describe("DvPEscrow: custody", function () {
       await expect(f.escrow.connect(f.agent).settleSigned(other, otherSigs[0], otherSigs[1]))
         .to.be.revertedWithCustomError(f.escrow, refused[0]).withArgs(...refused.slice(1));
       // the locked leg of the trade that can no longer settle goes back
-      await expect(f.escrow.connect(f.alice).cancel(id)).to.changeTokenBalance(f.asset, f.alice, f.terms.assetAmount);
+      await expect(f.escrow.connect(f.alice).cancel(id, await proposedTerms(f.escrow, id))).to.changeTokenBalance(f.asset, f.alice, f.terms.assetAmount);
       // the same reference between other parties is another trade
       expect(await f.escrow.isTradeRefSettled(f.terms.buyer, f.terms.seller, f.terms.ref)).to.equal(false);
     });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { eur, pvpFixture, units, usd } from "../fixtures";
+import { eur, proposedTerms, pvpFixture, units, usd } from "../fixtures";
 import { batchTotals, netPositions, tradeHash, TradeTerms } from "../../lib/dvp";
 
 type Fixture = Awaited<ReturnType<typeof pvpFixture>>;
@@ -27,11 +27,11 @@ describe("DvPEscrow: payment versus payment (two deposit tokens)", function () {
     const { escrow, alice, bob, terms, usdToken, eurToken } = f;
     const tradeId = await escrow.connect(alice).proposeTrade.staticCall(terms);
     await escrow.connect(alice).proposeTrade(terms);
-    await expect(escrow.connect(alice).fund(tradeId))
+    await expect(escrow.connect(alice).fund(tradeId, await proposedTerms(escrow, tradeId)))
       .to.emit(escrow, "LegFunded").withArgs(tradeId, terms.ref, alice.address, await eurToken.getAddress(), eur("920000.00"));
     expect(await eurToken.balanceOf(f.escrowAddress)).to.equal(eur("920000.00"));
     expect(await escrow.lockedBalance(await eurToken.getAddress())).to.equal(eur("920000.00"));
-    await expect(escrow.connect(bob).fund(tradeId)).to.emit(escrow, "TradeSettled").withArgs(tradeId, terms.ref);
+    await expect(escrow.connect(bob).fund(tradeId, await proposedTerms(escrow, tradeId))).to.emit(escrow, "TradeSettled").withArgs(tradeId, terms.ref);
     expect(await eurToken.balanceOf(alice.address)).to.equal(eur("80000.00"));
     expect(await eurToken.balanceOf(bob.address)).to.equal(eur("1020000.00"));
     expect(await usdToken.balanceOf(alice.address)).to.equal(usd("1100000.00"));
@@ -84,11 +84,11 @@ describe("DvPEscrow: payment versus payment (two deposit tokens)", function () {
       .to.be.revertedWithCustomError(eurToken, "WalletFrozen").withArgs(bob.address);
     const tradeId = await escrow.connect(alice).proposeTrade.staticCall(terms);
     await escrow.connect(alice).proposeTrade(terms);
-    await escrow.connect(alice).fund(tradeId);
-    await expect(escrow.connect(bob).fund(tradeId)).to.be.revertedWithCustomError(eurToken, "WalletFrozen").withArgs(bob.address);
+    await escrow.connect(alice).fund(tradeId, await proposedTerms(escrow, tradeId));
+    await expect(escrow.connect(bob).fund(tradeId, await proposedTerms(escrow, tradeId))).to.be.revertedWithCustomError(eurToken, "WalletFrozen").withArgs(bob.address);
     expect((await escrow.getTrade(tradeId)).state).to.equal(2n);
     expect(await usdToken.balanceOf(bob.address)).to.equal(before[1]);
-    expect(await escrow.isSignedTradeSettled(tradeHash(f.escrowAddress, f.chainId, terms))).to.equal(false);
+    expect(await escrow.isSignedTradeSettled(terms)).to.equal(false);
   });
 
   it("refuses both flows while the EUR token is paused, and settles once it is unpaused", async function () {
@@ -97,15 +97,15 @@ describe("DvPEscrow: payment versus payment (two deposit tokens)", function () {
     const s = await f.sign(terms);
     const tradeId = await escrow.connect(bob).proposeTrade.staticCall(terms);
     await escrow.connect(bob).proposeTrade(terms);
-    await escrow.connect(bob).fund(tradeId);
+    await escrow.connect(bob).fund(tradeId, await proposedTerms(escrow, tradeId));
     await eurToken.connect(pauser).pause();
     const before = await balances(f);
     await expect(escrow.connect(agent).settleSigned(terms, s.sellerSig, s.buyerSig)).to.be.revertedWithCustomError(eurToken, "TokenPaused");
-    await expect(escrow.connect(alice).fund(tradeId)).to.be.revertedWithCustomError(eurToken, "TokenPaused");
+    await expect(escrow.connect(alice).fund(tradeId, await proposedTerms(escrow, tradeId))).to.be.revertedWithCustomError(eurToken, "TokenPaused");
     await expect(escrow.connect(agent).settleSignedBatch([s])).to.be.revertedWithCustomError(eurToken, "TokenPaused");
     expect(await balances(f)).to.deep.equal(before);
     await eurToken.connect(pauser).unpause();
-    await expect(escrow.connect(alice).fund(tradeId)).to.emit(escrow, "TradeSettled").withArgs(tradeId, terms.ref);
+    await expect(escrow.connect(alice).fund(tradeId, await proposedTerms(escrow, tradeId))).to.emit(escrow, "TradeSettled").withArgs(tradeId, terms.ref);
     expect(await eurToken.balanceOf(bob.address)).to.equal(eur("1020000.00"));
   });
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { dvpFixture, ids, YEAR } from "../fixtures";
-import { signTrade, tradeHash, tradeSigner, TradeTerms } from "../../lib/dvp";
+import { signTrade, TRADE_TYPES, tradeHash, tradeSigner, TradeTerms } from "../../lib/dvp";
 import { deploySuite } from "../../lib/suite";
 
 async function signed() {
@@ -22,7 +22,7 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
     await expect(tx).to.emit(escrow, "SignedTradeSettled").withArgs(digest, terms.ref, agent.address, Object.values(terms));
     await expect(tx).to.changeTokenBalances(asset, [alice, bob, escrowAddress], [-terms.assetAmount, terms.assetAmount, 0n]);
     await expect(tx).to.changeTokenBalances(cash, [bob, alice, escrowAddress], [-terms.cashAmount, terms.cashAmount, 0n]);
-    expect(await escrow.isSignedTradeSettled(digest)).to.equal(true);
+    expect(await escrow.isSignedTradeSettled(terms)).to.equal(true);
   });
 
   it("settles signed terms at most once", async function () {
@@ -139,6 +139,35 @@ describe("DvPEscrow: signed settlement in one transaction", function () {
     await expect(escrow.connect(alice).withdrawSignature(terms))
       .to.be.revertedWithCustomError(escrow, "SignedTradeAlreadySettled").withArgs(digest);
     expect(await escrow.isTermsWithdrawn(digest)).to.equal(false);
+  });
+
+  it("answers for these terms, not for other terms of a reference they settled, and refuses those others", async function () {
+    const { escrow, agent, alice, bob, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
+    const other: TradeTerms = { ...terms, cashAmount: terms.cashAmount + 1n };
+    const otherSigs = [await signTrade(alice, escrowAddress, chainId, other), await signTrade(bob, escrowAddress, chainId, other)] as const;
+    await escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);
+    expect(await escrow.isSignedTradeSettled(terms)).to.equal(true);
+    expect(await escrow.isSignedTradeSettled(other)).to.equal(false);
+    expect(await escrow.isTradeRefSettled(terms.seller, terms.buyer, terms.ref)).to.equal(true);
+    await expect(escrow.connect(agent).settleSigned(other, ...otherSigs))
+      .to.be.revertedWithCustomError(escrow, "TradeRefAlreadySettled").withArgs(terms.seller, terms.buyer, terms.ref);
+  });
+
+  it("names the withdrawal before the reference when withdrawn terms meet a reference settled by other terms", async function () {
+    const { escrow, agent, alice, bob, terms, sellerSig, buyerSig, chainId, escrowAddress } = await loadFixture(signed);
+    const other: TradeTerms = { ...terms, cashAmount: terms.cashAmount + 1n };
+    const otherSigs = [await signTrade(alice, escrowAddress, chainId, other), await signTrade(bob, escrowAddress, chainId, other)] as const;
+    await escrow.connect(bob).withdrawSignature(other);
+    await escrow.connect(agent).settleSigned(terms, sellerSig, buyerSig);
+    await expect(escrow.connect(agent).settleSigned(other, ...otherSigs))
+      .to.be.revertedWithCustomError(escrow, "TermsWithdrawn").withArgs(tradeHash(escrowAddress, chainId, other));
+  });
+
+  it("reports the EIP-712 domain its digests are made in: the constants DvPEscrow and 1, this chain, this escrow", async function () {
+    const { escrow, chainId, escrowAddress, terms } = await loadFixture(signed);
+    const [fields, name, version, domainChain, verifying, salt, extensions] = await escrow.eip712Domain();
+    expect([fields, name, version, domainChain, verifying, salt, [...extensions]]).to.deep.equal(["0x0f", "DvPEscrow", "1", chainId, escrowAddress, ethers.ZeroHash, []]);
+    expect(await escrow.hashTrade(terms)).to.equal(ethers.TypedDataEncoder.hash({ name, version, chainId: domainChain, verifyingContract: verifying }, TRADE_TYPES, terms));
   });
 
   it("lets a client check who signed a file before submitting it", async function () {

@@ -3,9 +3,9 @@ import hre, { ethers, upgrades } from "hardhat";
 import { upgradeThroughTimelock } from "../../lib/upgrade";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { dvpFixture, ids, units, usd } from "../fixtures";
+import { dvpFixture, ids, proposedTerms, units, usd } from "../fixtures";
 import type { DvPEscrow, ReentrantToken } from "../../typechain-types";
-import type { TradeTerms } from "../../lib/dvp";
+import { termsHash, TradeTerms } from "../../lib/dvp";
 
 const State = { None: 0n, Proposed: 1n, SellerFunded: 2n, BuyerFunded: 3n, Settled: 4n, Cancelled: 5n, Expired: 6n };
 
@@ -27,13 +27,13 @@ async function proposed() {
 
 async function sellerFunded() {
   const f = await proposed();
-  await f.escrow.connect(f.alice).fund(f.id);
+  await f.escrow.connect(f.alice).fund(f.id, await proposedTerms(f.escrow, f.id));
   return f;
 }
 
 async function buyerFunded() {
   const f = await proposed();
-  await f.escrow.connect(f.bob).fund(f.id);
+  await f.escrow.connect(f.bob).fund(f.id, await proposedTerms(f.escrow, f.id));
   return f;
 }
 
@@ -49,9 +49,9 @@ describe("DvPEscrow: locking flow", function () {
         ["uint256", "address", "address", "uint256", "bytes32"], [chainId, await escrow.getAddress(), alice.address, 0n, structHash]));
       await expect(escrow.connect(alice).proposeTrade(terms))
         .to.emit(escrow, "TradeProposed").withArgs(expectedId, terms.seller, terms.buyer, terms.ref, alice.address, Object.values(terms));
-      const [stored, state] = await escrow.getTrade(expectedId);
-      expect([...stored]).to.deep.equal(Object.values(terms));
-      expect(state).to.equal(State.Proposed);
+      expect([...(await escrow.getTrade(expectedId))]).to.deep.equal([State.Proposed, structHash]);
+      expect(await escrow.hashTerms(terms)).to.equal(structHash);
+      expect(termsHash(terms)).to.equal(structHash);
       expect(await escrow.proposerNonce(alice.address)).to.equal(1n);
     });
 
@@ -102,65 +102,84 @@ describe("DvPEscrow: locking flow", function () {
   describe("funding and settlement", function () {
     it("locks the seller's leg, then settles both legs when the buyer funds", async function () {
       const { escrow, escrowAddress, asset, cash, alice, bob, id, terms } = await loadFixture(proposed);
-      await expect(escrow.connect(alice).fund(id))
+      await expect(escrow.connect(alice).fund(id, await proposedTerms(escrow, id)))
         .to.emit(escrow, "LegFunded").withArgs(id, terms.ref, alice.address, terms.asset, terms.assetAmount);
       expect(await asset.balanceOf(escrowAddress)).to.equal(terms.assetAmount);
       expect(await escrow.lockedBalance(terms.asset)).to.equal(terms.assetAmount);
-      expect((await escrow.getTrade(id))[1]).to.equal(State.SellerFunded);
-      const tx = escrow.connect(bob).fund(id);
+      expect((await escrow.getTrade(id))[0]).to.equal(State.SellerFunded);
+      const tx = escrow.connect(bob).fund(id, await proposedTerms(escrow, id));
       await expect(tx).to.emit(escrow, "TradeSettled").withArgs(id, terms.ref);
       await expect(tx).to.changeTokenBalances(asset, [escrowAddress, bob], [-terms.assetAmount, terms.assetAmount]);
       await expect(tx).to.changeTokenBalances(cash, [bob, alice], [-terms.cashAmount, terms.cashAmount]);
-      expect((await escrow.getTrade(id))[1]).to.equal(State.Settled);
+      expect((await escrow.getTrade(id))[0]).to.equal(State.Settled);
       expect(await escrow.lockedBalance(terms.asset)).to.equal(0n);
       expect(await asset.balanceOf(escrowAddress)).to.equal(0n);
     });
 
     it("settles the other way round: buyer first, seller second", async function () {
       const { escrow, escrowAddress, asset, cash, alice, bob, id, terms } = await loadFixture(proposed);
-      await escrow.connect(bob).fund(id);
+      await escrow.connect(bob).fund(id, await proposedTerms(escrow, id));
       expect(await cash.balanceOf(escrowAddress)).to.equal(terms.cashAmount);
-      expect((await escrow.getTrade(id))[1]).to.equal(State.BuyerFunded);
-      const tx = escrow.connect(alice).fund(id);
+      expect((await escrow.getTrade(id))[0]).to.equal(State.BuyerFunded);
+      const tx = escrow.connect(alice).fund(id, await proposedTerms(escrow, id));
       await expect(tx).to.changeTokenBalances(cash, [escrowAddress, alice], [-terms.cashAmount, terms.cashAmount]);
       await expect(tx).to.changeTokenBalances(asset, [alice, bob], [-terms.assetAmount, terms.assetAmount]);
-      expect((await escrow.getTrade(id))[1]).to.equal(State.Settled);
+      expect((await escrow.getTrade(id))[0]).to.equal(State.Settled);
     });
 
     it("refuses a second funding of the same leg, and funding after settlement", async function () {
       const { escrow, alice, bob, id } = await loadFixture(sellerFunded);
-      await expect(escrow.connect(alice).fund(id))
+      await expect(escrow.connect(alice).fund(id, await proposedTerms(escrow, id)))
         .to.be.revertedWithCustomError(escrow, "LegAlreadyFunded").withArgs(id, alice.address);
-      await escrow.connect(bob).fund(id);
+      await escrow.connect(bob).fund(id, await proposedTerms(escrow, id));
       for (const who of [alice, bob]) {
-        await expect(escrow.connect(who).fund(id))
+        await expect(escrow.connect(who).fund(id, await proposedTerms(escrow, id)))
           .to.be.revertedWithCustomError(escrow, "TradeNotOpen").withArgs(id, State.Settled);
       }
       const f = await loadFixture(buyerFunded);
-      await expect(f.escrow.connect(f.bob).fund(f.id))
+      await expect(f.escrow.connect(f.bob).fund(f.id, await proposedTerms(f.escrow, f.id)))
         .to.be.revertedWithCustomError(f.escrow, "LegAlreadyFunded").withArgs(f.id, f.bob.address);
+    });
+
+    it("refuses terms other than those proposed, in any field, on fund, cancel, expire and closeByOrder, and moves nothing", async function () {
+      const f = await loadFixture(sellerFunded);
+      const changes: Partial<TradeTerms>[] = [
+        { seller: f.carol.address }, { buyer: f.carol.address }, { asset: f.terms.cash }, { assetAmount: f.terms.assetAmount - 1n },
+        { cash: f.terms.asset }, { cashAmount: f.terms.cashAmount + 1n }, { deadline: f.terms.deadline + 1n }, { ref: ethers.id("OTHER") },
+      ];
+      const before = await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address)]);
+      for (const change of changes) {
+        const wrong = { ...f.terms, ...change };
+        const calls = [
+          f.escrow.connect(f.bob).fund(f.id, wrong), f.escrow.connect(f.alice).cancel(f.id, wrong),
+          f.escrow.connect(f.outsider).expire(f.id, wrong), f.escrow.connect(f.compliance).closeByOrder(f.id, wrong, ethers.id("ORDER")),
+        ];
+        for (const call of calls) await expect(call).to.be.revertedWithCustomError(f.escrow, "TradeTermsMismatch").withArgs(f.id, termsHash(wrong));
+      }
+      expect(await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address)])).to.deep.equal(before);
+      expect([...(await f.escrow.getTrade(f.id))]).to.deep.equal([State.SellerFunded, termsHash(f.terms)]);
     });
 
     it("refuses a caller who is not a party, an unknown trade, and funding after the deadline", async function () {
       const { escrow, carol, alice, id, terms } = await loadFixture(proposed);
-      await expect(escrow.connect(carol).fund(id)).to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(id, carol.address);
+      await expect(escrow.connect(carol).fund(id, await proposedTerms(escrow, id))).to.be.revertedWithCustomError(escrow, "NotTradeParty").withArgs(id, carol.address);
       const unknown = ethers.id("no such trade");
-      await expect(escrow.connect(alice).fund(unknown)).to.be.revertedWithCustomError(escrow, "UnknownTrade").withArgs(unknown);
+      await expect(escrow.connect(alice).fund(unknown, terms)).to.be.revertedWithCustomError(escrow, "UnknownTrade").withArgs(unknown);
       await time.increaseTo(terms.deadline); // the next block is one second past it
-      await expect(escrow.connect(alice).fund(id))
+      await expect(escrow.connect(alice).fund(id, await proposedTerms(escrow, id)))
         .to.be.revertedWithCustomError(escrow, "DeadlinePassed").withArgs(terms.deadline, terms.deadline + 1n);
     });
 
     it("refuses funding with a token delisted since the proposal", async function () {
       const { escrow, admin, alice, id, terms } = await loadFixture(proposed);
       await escrow.connect(admin).listToken(terms.asset, false);
-      await expect(escrow.connect(alice).fund(id)).to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(terms.asset);
+      await expect(escrow.connect(alice).fund(id, await proposedTerms(escrow, id))).to.be.revertedWithCustomError(escrow, "TokenNotListed").withArgs(terms.asset);
     });
 
     it("still returns a locked leg whose token was delisted since (delisting cannot trap funds)", async function () {
       const { escrow, admin, alice, asset, id, terms } = await loadFixture(sellerFunded);
       await escrow.connect(admin).listToken(terms.asset, false);
-      await expect(escrow.connect(alice).cancel(id)).to.changeTokenBalance(asset, alice, terms.assetAmount);
+      await expect(escrow.connect(alice).cancel(id, await proposedTerms(escrow, id))).to.changeTokenBalance(asset, alice, terms.assetAmount);
       expect(await escrow.lockedBalance(terms.asset)).to.equal(0n);
     });
 
@@ -177,15 +196,15 @@ describe("DvPEscrow: locking flow", function () {
           // keep the trade itself alive past the KYC expiry: a trade with a later deadline
           const later = { ...f.terms, deadline: BigInt(f.kycExpiry + 3600) };
           id = await propose(f.escrow, f.alice, later);
-          await f.escrow.connect(f.alice).fund(id);
+          await f.escrow.connect(f.alice).fund(id, await proposedTerms(f.escrow, id));
         }
         await breakIt(f);
         const before = await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address), f.cash.balanceOf(f.alice.address), f.asset.balanceOf(f.bob.address)]);
         const token = error === "TokenPaused" ? f.cash : error === "WalletFrozen" ? f.asset : f.cash;
-        await expect(f.escrow.connect(f.bob).fund(id)).to.be.revertedWithCustomError(token, error);
+        await expect(f.escrow.connect(f.bob).fund(id, await proposedTerms(f.escrow, id))).to.be.revertedWithCustomError(token, error);
         const after = await Promise.all([f.asset.balanceOf(f.escrowAddress), f.cash.balanceOf(f.bob.address), f.cash.balanceOf(f.alice.address), f.asset.balanceOf(f.bob.address)]);
         expect(after).to.deep.equal(before);
-        expect((await f.escrow.getTrade(id))[1]).to.equal(State.SellerFunded);
+        expect((await f.escrow.getTrade(id))[0]).to.equal(State.SellerFunded);
       });
     }
   });
@@ -198,7 +217,7 @@ describe("DvPEscrow: locking flow", function () {
     ] as const) {
       it(`cancels a ${state} trade and returns every locked leg`, async function () {
         const f = await loadFixture(fixture);
-        const tx = f.escrow.connect(f.bob).cancel(f.id);
+        const tx = f.escrow.connect(f.bob).cancel(f.id, await proposedTerms(f.escrow, f.id));
         await expect(tx).to.emit(f.escrow, "TradeCancelled").withArgs(f.id, f.terms.ref, f.bob.address);
         if (refunded === "asset") {
           await expect(tx).to.emit(f.escrow, "LegRefunded").withArgs(f.id, f.terms.ref, f.alice.address, f.terms.asset, f.terms.assetAmount);
@@ -208,37 +227,37 @@ describe("DvPEscrow: locking flow", function () {
         } else {
           await expect(tx).to.not.emit(f.escrow, "LegRefunded");
         }
-        expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Cancelled);
+        expect((await f.escrow.getTrade(f.id))[0]).to.equal(State.Cancelled);
         expect(await f.escrow.lockedBalance(f.terms.asset) + await f.escrow.lockedBalance(f.terms.cash)).to.equal(0n);
       });
 
       it(`lets anyone expire a ${state} trade after the deadline, returning every locked leg`, async function () {
         const f = await loadFixture(fixture);
-        await expect(f.escrow.connect(f.outsider).expire(f.id))
+        await expect(f.escrow.connect(f.outsider).expire(f.id, await proposedTerms(f.escrow, f.id)))
           .to.be.revertedWithCustomError(f.escrow, "DeadlineNotPassed");
         await time.increaseTo(f.terms.deadline + 1n);
-        const tx = f.escrow.connect(f.outsider).expire(f.id);
+        const tx = f.escrow.connect(f.outsider).expire(f.id, await proposedTerms(f.escrow, f.id));
         await expect(tx).to.emit(f.escrow, "TradeExpired").withArgs(f.id, f.terms.ref, f.outsider.address);
         if (refunded === "asset") await expect(tx).to.changeTokenBalance(f.asset, f.alice, f.terms.assetAmount);
         if (refunded === "cash") await expect(tx).to.changeTokenBalance(f.cash, f.bob, f.terms.cashAmount);
-        expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Expired);
+        expect((await f.escrow.getTrade(f.id))[0]).to.equal(State.Expired);
       });
     }
 
     it("refuses cancel by a non-party, and cancel, expire or fund once closed", async function () {
       const f = await loadFixture(sellerFunded);
-      await expect(f.escrow.connect(f.carol).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "NotTradeParty").withArgs(f.id, f.carol.address);
-      await f.escrow.connect(f.alice).cancel(f.id);
-      await expect(f.escrow.connect(f.alice).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
-      await expect(f.escrow.connect(f.bob).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+      await expect(f.escrow.connect(f.carol).cancel(f.id, await proposedTerms(f.escrow, f.id))).to.be.revertedWithCustomError(f.escrow, "NotTradeParty").withArgs(f.id, f.carol.address);
+      await f.escrow.connect(f.alice).cancel(f.id, await proposedTerms(f.escrow, f.id));
+      await expect(f.escrow.connect(f.alice).cancel(f.id, await proposedTerms(f.escrow, f.id))).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+      await expect(f.escrow.connect(f.bob).fund(f.id, await proposedTerms(f.escrow, f.id))).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
       await time.increaseTo(f.terms.deadline + 1n);
-      await expect(f.escrow.expire(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
+      await expect(f.escrow.expire(f.id, f.terms)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Cancelled);
     });
 
     it("refuses to cancel a settled trade", async function () {
       const f = await loadFixture(sellerFunded);
-      await f.escrow.connect(f.bob).fund(f.id);
-      await expect(f.escrow.connect(f.alice).cancel(f.id)).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Settled);
+      await f.escrow.connect(f.bob).fund(f.id, await proposedTerms(f.escrow, f.id));
+      await expect(f.escrow.connect(f.alice).cancel(f.id, await proposedTerms(f.escrow, f.id))).to.be.revertedWithCustomError(f.escrow, "TradeNotOpen").withArgs(f.id, State.Settled);
     });
   });
 
@@ -258,24 +277,24 @@ describe("DvPEscrow: locking flow", function () {
       const f = await hostile("ReentrantToken");
       const token = f.token;
       for (const payload of [
-        f.escrow.interface.encodeFunctionData("cancel", [f.id]),
-        f.escrow.interface.encodeFunctionData("fund", [f.id]),
-        f.escrow.interface.encodeFunctionData("expire", [f.id]),
+        f.escrow.interface.encodeFunctionData("cancel", [f.id, f.terms]),
+        f.escrow.interface.encodeFunctionData("fund", [f.id, f.terms]),
+        f.escrow.interface.encodeFunctionData("expire", [f.id, f.terms]),
         f.escrow.interface.encodeFunctionData("settleSigned", [f.terms, "0x", "0x"]),
         f.escrow.interface.encodeFunctionData("proposeTrade", [f.terms]),
-        f.escrow.interface.encodeFunctionData("closeByOrder", [f.id, ethers.id("order")]),
+        f.escrow.interface.encodeFunctionData("closeByOrder", [f.id, f.terms, ethers.id("order")]),
         f.escrow.interface.encodeFunctionData("claimRefund", [f.alice.address, f.terms.asset]),
         f.escrow.interface.encodeFunctionData("returnExcess", [f.terms.asset, f.alice.address, 1n]),
       ]) {
         await token.arm(f.escrowAddress, payload);
-        await expect(f.escrow.connect(f.alice).fund(f.id)).to.be.revertedWithCustomError(f.escrow, "ReentrancyGuardReentrantCall");
+        await expect(f.escrow.connect(f.alice).fund(f.id, await proposedTerms(f.escrow, f.id))).to.be.revertedWithCustomError(f.escrow, "ReentrancyGuardReentrantCall");
       }
-      expect((await f.escrow.getTrade(f.id))[1]).to.equal(State.Proposed);
+      expect((await f.escrow.getTrade(f.id))[0]).to.equal(State.Proposed);
     });
 
     it("refuses a token that delivers less than asked", async function () {
       const f = await hostile("ShortDeliveryToken");
-      await expect(f.escrow.connect(f.alice).fund(f.id))
+      await expect(f.escrow.connect(f.alice).fund(f.id, await proposedTerms(f.escrow, f.id)))
         .to.be.revertedWithCustomError(f.escrow, "ShortDelivery").withArgs(f.terms.asset, f.terms.assetAmount, f.terms.assetAmount - 1n);
       expect(await f.escrow.lockedBalance(f.terms.asset)).to.equal(0n);
     });
@@ -302,6 +321,12 @@ describe("DvPEscrow: locking flow", function () {
       expect(await escrow.registry()).to.equal(await registry.getAddress());
     });
 
+    it("refuses to upgrade an escrow of the earlier layout, which stored the terms: its open trades would be misread", async function () {
+      const earlier = await ethers.getContractFactory("DvPEscrowStoredTermsMock");
+      await expect(upgrades.validateUpgrade(earlier, await ethers.getContractFactory("DvPEscrow"), { kind: "uups" }))
+        .to.be.rejectedWith(/Upgraded `trades` to an incompatible type[\s\S]*Deleted `signedSettled`[\s\S]*Replaced `refSettled` with `settledRefs`/);
+    });
+
     it("upgrades through the timelock with open trades intact, and refuses anyone else", async function () {
       const { escrow, upgrader, admin, timelock, id, terms } = await loadFixture(sellerFunded);
       for (const who of [admin, upgrader]) {
@@ -314,8 +339,7 @@ describe("DvPEscrow: locking flow", function () {
       await upgradeThroughTimelock(hre, timelock, upgrader, await escrow.getAddress(), "DvPEscrowV2Mock");
       const upgraded = await ethers.getContractAt("DvPEscrowV2Mock", await escrow.getAddress());
       expect(await upgraded.version()).to.equal("2");
-      const [stored, state] = await escrow.getTrade(id);
-      expect([[...stored], state]).to.deep.equal([Object.values(terms), State.SellerFunded]);
+      expect([...(await escrow.getTrade(id))]).to.deep.equal([State.SellerFunded, termsHash(terms)]);
       expect(await escrow.lockedBalance(terms.asset)).to.equal(terms.assetAmount);
     });
 
@@ -323,7 +347,7 @@ describe("DvPEscrow: locking flow", function () {
 
   it("settles a real amount: 100 units against 9,950.00 USD", async function () {
     const { escrow, asset, cash, alice, bob, id } = await loadFixture(sellerFunded);
-    await escrow.connect(bob).fund(id);
+    await escrow.connect(bob).fund(id, await proposedTerms(escrow, id));
     expect([await asset.balanceOf(bob.address), await cash.balanceOf(alice.address)]).to.deep.equal([units(100), usd("9950.00")]);
   });
 });

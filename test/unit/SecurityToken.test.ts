@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { dvpFixture, ids } from "../fixtures";
+import { dvpFixture, ids, proposedTerms } from "../fixtures";
 import { shouldBehaveLikePermissionedToken } from "../shared/permissionedToken.behavior";
 import { DEMO_SECURITY } from "../../lib/suite";
 import { upgradeThroughTimelock } from "../../lib/upgrade";
@@ -98,7 +98,7 @@ describe("SecurityToken", function () {
     const { asset, escrow, escrowAddress, issuer, alice, terms } = await loadFixture(dvpFixture);
     const receipt = await (await escrow.connect(alice).proposeTrade(terms)).wait();
     const tradeId = escrow.interface.parseLog(receipt!.logs[0])!.args.tradeId as string;
-    await escrow.connect(alice).fund(tradeId);
+    await escrow.connect(alice).fund(tradeId, await proposedTerms(escrow, tradeId));
     await expect(asset.connect(issuer).redeem(escrowAddress, 1n))
       .to.be.revertedWithCustomError(asset, "InvalidRedemptionSource").withArgs(escrowAddress);
     expect(await asset.balanceOf(escrowAddress)).to.equal(terms.assetAmount);
