@@ -6,7 +6,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { spawnSync } from "child_process";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { deploymentPath } from "../../lib/deployment";
-import { SignedTradeFile, termsToJson } from "../../lib/dvp";
+import { lockedTrade, SignedTradeFile, termsHash, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
 import { spawnAll } from "../helpers/commands";
 import { useTemporaryDir } from "../helpers/temporary";
@@ -53,11 +53,12 @@ describe("DvP and security commands (Hardhat tasks)", function () {
 
   it("proposes a trade signed by a party and shows it in words", async function () {
     const { escrow, acme, globex, tradeId } = await load(proposed);
-    const [terms, state] = await escrow.getTrade(tradeId);
+    const { state, terms } = await lockedTrade(escrow, tradeId);
     expect(state).to.equal(1n);
-    expect([terms.seller, terms.buyer, terms.assetAmount, terms.cashAmount, terms.ref])
+    expect((await escrow.getTrade(tradeId)).termsHash).to.equal(termsHash(terms!));
+    expect([terms!.seller, terms!.buyer, terms!.assetAmount, terms!.cashAmount, terms!.ref])
       .to.deep.equal([globex.address, acme.address, 1000n, 18_000_000n, ethers.encodeBytes32String("TRADE-0001")]);
-    expect(terms.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
+    expect(terms!.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
     const out = ok(await run("dvp:show", { trade: tradeId }));
     expect(out).to.include(`trade TRADE-0001 (id ${tradeId}): Proposed`);
     expect(out).to.include("asset    1,000 TN-0378");
