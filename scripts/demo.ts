@@ -223,6 +223,7 @@ async function main(): Promise<void> {
   await refused("Initech tries to buy: not onboarded", escrow.connect(globex).proposeTrade(await trade(globex.address, initech.address, 10n, "1800.00", "TRADE-X")));
   await send("Globex locks 1,000 shares in the escrow", escrow.connect(globex).fund(t1Id, t1));
   await ledger();
+  await refused("Acme funds the trade with other terms than proposed (170,000.00)", escrow.connect(acme).fund(t1Id, { ...t1, cashAmount: amt("170000.00") }));
   await send("Acme pays 180,000.00: both legs move in this transaction", escrow.connect(acme).fund(t1Id, t1));
   console.log(`  trade ${t1Id.slice(0, 10)}... is ${await state(t1Id)}`);
   await refused("Acme funds the settled trade again", escrow.connect(acme).fund(t1Id, t1));
