@@ -2,10 +2,10 @@ import { expect } from "chai";
 import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { spawnSync } from "child_process";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { deploymentPath } from "../../lib/deployment";
+import { deploymentPath, ESCROW_KEY, writeDeployment } from "../../lib/deployment";
 import { lockedTrade, SignedTradeFile, termsHash, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
 import { spawnAll } from "../helpers/commands";
@@ -121,6 +121,20 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(failed(await run("dvp:cancel", { trade: "0x1234" })))
       .to.equal('error: --trade "0x1234" is neither a trade id (0x and 64 hex digits) nor a trade reference');
     expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce + 1);
+  });
+
+  it("refuses a trade whose TradeProposed event is not found from the escrow's recorded block on, naming the block and the hash the escrow holds, and sends nothing", async function () {
+    const { record, escrow, acme, tradeId } = await load(proposed);
+    await mine();
+    const from = await ethers.provider.getBlockNumber();
+    writeDeployment({ ...record, contracts: { ...record.contracts, [ESCROW_KEY]: { ...record.contracts[ESCROW_KEY], block: from } } });
+    const nonce = await ethers.provider.getTransactionCount(acme.address);
+    const why = `trade ${tradeId}: no TradeProposed event from block ${from} on carries the terms the escrow holds (hash ${(await escrow.getTrade(tradeId)).termsHash})`;
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true }))).to.equal(`error: ${why}`);
+    expect(failed(await run("dvp:cancel", { trade: tradeId, from: acme.address }))).to.equal(`error: ${why}`);
+    expect(failed(await run("dvp:show", { trade: tradeId }))).to.equal(`error: ${why}`);
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce);
+    expect((await escrow.getTrade(tradeId)).state).to.equal(1n);
   });
 
   it("reports the escrow's refusal in words: a party not allowed, a past deadline", async function () {
