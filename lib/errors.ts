@@ -186,6 +186,8 @@ async function inWords(d: DecodedError, ctx: ExplainContext): Promise<string> {
       return `trade ${a.tradeId} is ${enumName(TRADE_STATES, a.state)}`;
     case "UnknownTrade":
       return `no trade has id ${a.tradeId}`;
+    case "TradeTermsMismatch":
+      return `the terms given for trade ${a.tradeId} (hash ${a.termsHash}) are not the terms it was proposed with: pass them as its TradeProposed event carries them`;
     case "NotTradeParty":
       return `${a.caller} is neither the seller nor the buyer of trade ${a.tradeId}`;
     case "LegAlreadyFunded":

@@ -237,7 +237,7 @@ async function bench(opts: Options, log: (line: string) => void) {
         awaitingFunds -= 1;
         const id = (await tradeIds(block)).get(hash);
         if (!id) return []; // the proposal reverted: it left no event, which the check counts
-        const fund = escrow.interface.encodeFunctionData("fund", [id]);
+        const fund = escrow.interface.encodeFunctionData("fund", [id, t.terms]);
         return [{ from: t.seller, to: escrowAddress, gasLimit: 300_000n, data: fund }, { from: t.buyer, to: escrowAddress, gasLimit: 300_000n, data: fund }];
       },
     };

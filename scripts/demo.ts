@@ -221,11 +221,12 @@ async function main(): Promise<void> {
   const t1Id = await escrow.connect(globex).proposeTrade.staticCall(t1);
   await send("Globex proposes trade TRADE-2026-11-24-0001", escrow.connect(globex).proposeTrade(t1));
   await refused("Initech tries to buy: not onboarded", escrow.connect(globex).proposeTrade(await trade(globex.address, initech.address, 10n, "1800.00", "TRADE-X")));
-  await send("Globex locks 1,000 shares in the escrow", escrow.connect(globex).fund(t1Id));
+  await send("Globex locks 1,000 shares in the escrow", escrow.connect(globex).fund(t1Id, t1));
   await ledger();
-  await send("Acme pays 180,000.00: both legs move in this transaction", escrow.connect(acme).fund(t1Id));
+  await refused("Acme funds the trade with other terms than proposed (170,000.00)", escrow.connect(acme).fund(t1Id, { ...t1, cashAmount: amt("170000.00") }));
+  await send("Acme pays 180,000.00: both legs move in this transaction", escrow.connect(acme).fund(t1Id, t1));
   console.log(`  trade ${t1Id.slice(0, 10)}... is ${await state(t1Id)}`);
-  await refused("Acme funds the settled trade again", escrow.connect(acme).fund(t1Id));
+  await refused("Acme funds the settled trade again", escrow.connect(acme).fund(t1Id, t1));
   await ledger();
 
   step("DvP, signed flow: Acme sells 200 shares back for 36,400.00; both sign, an agent settles in one transaction");
@@ -271,10 +272,10 @@ async function main(): Promise<void> {
   const t3 = await trade(globex.address, acme.address, 300n, "54000.00", "TRADE-2026-11-24-0003");
   const t3Id = await escrow.connect(acme).proposeTrade.staticCall(t3);
   await send("Acme proposes TRADE-2026-11-24-0003", escrow.connect(acme).proposeTrade(t3));
-  await send("Acme locks 54,000.00", escrow.connect(acme).fund(t3Id));
+  await send("Acme locks 54,000.00", escrow.connect(acme).fund(t3Id, t3));
   await ledger();
   await refused("compliance tries to force the locked leg out of the escrow", usd.connect(compliance).forceTransfer(escrowAddress, globex.address, amt("54000.00"), toReference("COURT-ORDER-2026-118")));
-  await send("Globex cancels: Acme's cash returns", escrow.connect(globex).cancel(t3Id));
+  await send("Globex cancels: Acme's cash returns", escrow.connect(globex).cancel(t3Id, t3));
   console.log(`  trade ${t3Id.slice(0, 10)}... is ${await state(t3Id)}`);
   await ledger();
 
@@ -282,9 +283,9 @@ async function main(): Promise<void> {
   const t5 = await trade(globex.address, acme.address, 50n, "9000.00", "TRADE-2026-11-24-0005");
   const t5Id = await escrow.connect(acme).proposeTrade.staticCall(t5);
   await send("Acme proposes TRADE-2026-11-24-0005", escrow.connect(acme).proposeTrade(t5));
-  await send("Acme locks 9,000.00", escrow.connect(acme).fund(t5Id));
+  await send("Acme locks 9,000.00", escrow.connect(acme).fund(t5Id, t5));
   await send("compliance freezes Acme's main wallet on the cash token", usd.connect(compliance).freeze(acme.address));
-  await send("Globex cancels: Acme cannot receive, so its 9,000.00 waits as a pending refund", escrow.connect(globex).cancel(t5Id));
+  await send("Globex cancels: Acme cannot receive, so its 9,000.00 waits as a pending refund", escrow.connect(globex).cancel(t5Id, t5));
   console.log(`  pending refund for Acme: ${fmt(await escrow.pendingRefund(acme.address, await usd.getAddress()))}`);
   await ledger();
   await refused("the refund is pushed while Acme is still frozen", escrow.connect(globex).claimRefund(acme.address, await usd.getAddress()));

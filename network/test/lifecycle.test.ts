@@ -116,9 +116,9 @@ describe(`lifecycle over JSON-RPC on network "${hre.network.name}"`, function ()
     const t1 = terms(100n, 18_000_00n, "RPC-TRADE-1");
     const id = await escrow.connect(globex).proposeTrade.staticCall(t1);
     await mined(escrow.connect(globex).proposeTrade(t1));
-    await mined(escrow.connect(globex).fund(id));
+    await mined(escrow.connect(globex).fund(id, t1));
     expect(await escrow.lockedBalance(shares.target)).to.equal(100n);
-    await mined(escrow.connect(acme).fund(id));
+    await mined(escrow.connect(acme).fund(id, t1));
     expect((await escrow.getTrade(id)).state).to.equal(4n);
     expect(await shares.balanceOf(acme.address)).to.equal(100n);
 

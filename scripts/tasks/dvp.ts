@@ -73,7 +73,7 @@ command("dvp:fund", "Lock the signer's leg of a trade; the second leg settles bo
         { leg: other, from: s.address, to: caller, amount: locked, what: `the escrow pays the locked ${other.fmt(locked)} to ${side} ${caller}` },
       ];
     };
-    await s.sendNamingLeg(`lock ${leg.fmt(amount)} for trade ${refText(terms.ref)}`, s.escrow.connect(signer).fund, [id], leg,
+    await s.sendNamingLeg(`lock ${leg.fmt(amount)} for trade ${refText(terms.ref)}`, s.escrow.connect(signer).fund, [id, terms], leg,
       async () => s.refusedMove(await fundMoves()));
     const after = (await s.trade(id)).state;
     ctx.report({ tradeId: id, ref: refText(terms.ref), side, token: leg.address, ...amountsJson(leg.fmt, { amount }), state: after },
@@ -92,11 +92,11 @@ for (const [name, method, description] of [
     const { id, terms } = await s.trade(args.trade);
     const label = `${method === "closeByOrder" ? "close by order" : method} trade ${refText(terms.ref)}`;
     let receipt;
-    if (method === "cancel") receipt = await ctx.send(label, s.escrow.connect((await s.partySigner(terms, "cancel it")).signer).cancel, [id]);
-    else if (method === "expire") receipt = await ctx.send(label, s.escrow.connect(await ctx.signer()).expire, [id]);
+    if (method === "cancel") receipt = await ctx.send(label, s.escrow.connect((await s.partySigner(terms, "cancel it")).signer).cancel, [id, terms]);
+    else if (method === "expire") receipt = await ctx.send(label, s.escrow.connect(await ctx.signer()).expire, [id, terms]);
     else {
       const signer = await ctx.signer(s.escrow, "COMPLIANCE_ROLE", ESCROW_KEY);
-      receipt = await ctx.send(`${label} under "${args.legalRef}"`, s.escrow.connect(signer).closeByOrder, [id, toReference(args.legalRef!, "--legal-ref")], undefined, undefined, [{ reference: args.legalRef! }]);
+      receipt = await ctx.send(`${label} under "${args.legalRef}"`, s.escrow.connect(signer).closeByOrder, [id, terms, toReference(args.legalRef!, "--legal-ref")], undefined, undefined, [{ reference: args.legalRef! }]);
     }
     const refunds: Record<string, string | boolean>[] = [];
     for (const log of receipt.logs) {
@@ -219,7 +219,7 @@ command("dvp:settle-signed", "Settle a trade from the seller's and the buyer's s
       async (party) => (await ctx.hre.ethers.provider.getCode(party)) !== "0x");
     const [asset, cash] = [await ctx.leg(terms.asset), await ctx.leg(terms.cash)];
     const hash = tradeHash(s.address, chainId, terms);
-    const closed = (await s.escrow.isSignedTradeSettled(hash)) || (await s.escrow.isTermsWithdrawn(hash));
+    const closed = (await s.escrow.isSignedTradeSettled(terms)) || (await s.escrow.isTermsWithdrawn(hash));
     if (!closed) {
       await requireEscrowAllowance(asset, terms.seller, s.address, terms.assetAmount, !isCurrencyLeg(asset));
       await requireEscrowAllowance(cash, terms.buyer, s.address, terms.cashAmount, false);

@@ -56,8 +56,8 @@ export async function activity() {
   await (await usd.connect(acme).approve(await escrow.getAddress(), 1_000_00n)).wait();
   const proposal = await (await escrow.connect(globex).proposeTrade(trade)).wait();
   const tradeId = escrow.interface.parseLog(proposal!.logs.find((l) => escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
-  await (await escrow.connect(globex).fund(tradeId)).wait();
-  await (await escrow.connect(acme).fund(tradeId)).wait();
+  await (await escrow.connect(globex).fund(tradeId, trade)).wait();
+  await (await escrow.connect(acme).fund(tradeId, trade)).wait();
   // A signed DvP trade settled in a batch of one: 10 notes for 100.00 USD, straight between the parties.
   const signedTrade = { ...trade, assetAmount: 10n, cashAmount: 100_00n, ref: tradeRef("DVP-2") };
   const chainId = (await ethers.provider.getNetwork()).chainId;

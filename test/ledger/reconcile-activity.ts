@@ -19,19 +19,20 @@ export async function reconcileActivity() {
   const propose = async (ref: string, assetAmount: bigint, cashAmount: bigint) => {
     const trade = { seller: globex.address, buyer: acme.address, asset: await shares.getAddress(), assetAmount, cash: await usd.getAddress(), cashAmount, deadline: BigInt(await time.latest()) + 86_400n, ref: tradeRef(ref) };
     const receipt = await (await escrow.connect(globex).proposeTrade(trade)).wait();
-    return escrow.interface.parseLog(receipt!.logs.find((l) => escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
+    const id = escrow.interface.parseLog(receipt!.logs.find((l) => escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
+    return { id, trade };
   };
   const open = await propose("DVP-OPEN", 40n, 400_00n);
   await (await shares.connect(globex).approve(await escrow.getAddress(), 40n)).wait();
-  await (await escrow.connect(globex).fund(open)).wait();
+  await (await escrow.connect(globex).fund(open.id, open.trade)).wait();
   const refunded = await propose("DVP-REFUND", 5n, 77_00n);
   await (await usd.connect(acme).approve(await escrow.getAddress(), 77_00n)).wait();
-  await (await escrow.connect(acme).fund(refunded)).wait();
+  await (await escrow.connect(acme).fund(refunded.id, refunded.trade)).wait();
   await (await usd.connect(compliance).freeze(acme.address)).wait();
-  await (await escrow.connect(globex).cancel(refunded)).wait();
+  await (await escrow.connect(globex).cancel(refunded.id, refunded.trade)).wait();
   await (await usd.connect(compliance).unfreeze(acme.address)).wait();
   await (await usd.connect(globex).requestRedemption(60_00n)).wait();
-  return { ...f, openTradeId: open, refundedTradeId: refunded, usdAddress: (await usd.getAddress()).toLowerCase(), sharesAddress: (await shares.getAddress()).toLowerCase() };
+  return { ...f, openTradeId: open.id, refundedTradeId: refunded.id, usdAddress: (await usd.getAddress()).toLowerCase(), sharesAddress: (await shares.getAddress()).toLowerCase() };
 }
 
 export type ReconcileActivity = Awaited<ReturnType<typeof reconcileActivity>>;

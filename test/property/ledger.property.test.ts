@@ -68,11 +68,11 @@ async function perform(f: Fixture, actions: readonly Action[]): Promise<void> {
       const receipt = await (await f.escrow.connect(f.globex).proposeTrade(trade)).wait();
       const tradeId = f.escrow.interface.parseLog(receipt!.logs.find((l) => f.escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
       await (await f.shares.connect(f.globex).approve(escrow, trade.assetAmount)).wait();
-      await (await f.escrow.connect(f.globex).fund(tradeId)).wait();
+      await (await f.escrow.connect(f.globex).fund(tradeId, trade)).wait();
       if (a.outcome === "settle") {
         await (await f.usd.connect(buyer).approve(escrow, cash)).wait();
-        await (await f.escrow.connect(buyer).fund(tradeId)).wait();
-      } else if (a.outcome === "cancel") await (await f.escrow.connect(buyer).cancel(tradeId)).wait();
+        await (await f.escrow.connect(buyer).fund(tradeId, trade)).wait();
+      } else if (a.outcome === "cancel") await (await f.escrow.connect(buyer).cancel(tradeId, trade)).wait();
     } else {
       const amount = await share(holders[a.from], a.permille);
       if (a.from === a.to || amount === 0n) continue;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { CURRENCIES } from "../../lib/currencies";
+import { lockedTrade } from "../../lib/dvp";
 import {
   deployPlatform, depositTokenKey, ESCROW_KEY, issuanceDeskKey, openRecorded, REGISTRY_KEY,
 } from "../../lib/deployment";
@@ -87,7 +88,7 @@ describe("commands in currencies of every minor unit: JPY (0 decimals) and KWD (
     expect(failed(await run("dvp:propose", { ...terms, cashAmount: "18000.50", ref: "TRADE-JPY-1" })))
       .to.equal('error: --cash-amount "18000.50" has 2 decimals; the token has 0');
     const { tradeId } = JSON.parse(ok(await run("dvp:propose", { ...terms, cashAmount: "18,000", ref: "TRADE-JPY-1", json: true }))) as { tradeId: string };
-    expect((await escrow.getTrade(tradeId))[0].cashAmount).to.equal(18_000n);
+    expect((await lockedTrade(escrow, tradeId)).terms!.cashAmount).to.equal(18_000n);
     expect(ok(await run("dvp:show", { trade: tradeId }))).to.include("cash     18,000 JPY");
   });
 

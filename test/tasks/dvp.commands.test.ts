@@ -2,11 +2,11 @@ import { expect } from "chai";
 import fs from "fs";
 import path from "path";
 import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { spawnSync } from "child_process";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { deploymentPath } from "../../lib/deployment";
-import { SignedTradeFile, termsToJson } from "../../lib/dvp";
+import { deploymentPath, ESCROW_KEY, writeDeployment } from "../../lib/deployment";
+import { lockedTrade, SignedTradeFile, termsHash, termsToJson } from "../../lib/dvp";
 import { DEMO_SECURITY } from "../../lib/suite";
 import { spawnAll } from "../helpers/commands";
 import { useTemporaryDir } from "../helpers/temporary";
@@ -53,11 +53,12 @@ describe("DvP and security commands (Hardhat tasks)", function () {
 
   it("proposes a trade signed by a party and shows it in words", async function () {
     const { escrow, acme, globex, tradeId } = await load(proposed);
-    const [terms, state] = await escrow.getTrade(tradeId);
+    const { state, terms } = await lockedTrade(escrow, tradeId);
     expect(state).to.equal(1n);
-    expect([terms.seller, terms.buyer, terms.assetAmount, terms.cashAmount, terms.ref])
+    expect((await escrow.getTrade(tradeId)).termsHash).to.equal(termsHash(terms!));
+    expect([terms!.seller, terms!.buyer, terms!.assetAmount, terms!.cashAmount, terms!.ref])
       .to.deep.equal([globex.address, acme.address, 1000n, 18_000_000n, ethers.encodeBytes32String("TRADE-0001")]);
-    expect(terms.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
+    expect(terms!.deadline).to.equal(BigInt(Date.parse("2030-06-30T23:59:59Z") / 1000));
     const out = ok(await run("dvp:show", { trade: tradeId }));
     expect(out).to.include(`trade TRADE-0001 (id ${tradeId}): Proposed`);
     expect(out).to.include("asset    1,000 TN-0378");
@@ -120,6 +121,20 @@ describe("DvP and security commands (Hardhat tasks)", function () {
     expect(failed(await run("dvp:cancel", { trade: "0x1234" })))
       .to.equal('error: --trade "0x1234" is neither a trade id (0x and 64 hex digits) nor a trade reference');
     expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce + 1);
+  });
+
+  it("refuses a trade whose TradeProposed event is not found from the escrow's recorded block on, naming the block and the hash the escrow holds, and sends nothing", async function () {
+    const { record, escrow, acme, tradeId } = await load(proposed);
+    await mine();
+    const from = await ethers.provider.getBlockNumber();
+    writeDeployment({ ...record, contracts: { ...record.contracts, [ESCROW_KEY]: { ...record.contracts[ESCROW_KEY], block: from } } });
+    const nonce = await ethers.provider.getTransactionCount(acme.address);
+    const why = `trade ${tradeId}: no TradeProposed event from block ${from} on carries the terms the escrow holds (hash ${(await escrow.getTrade(tradeId)).termsHash})`;
+    expect(failed(await run("dvp:fund", { trade: tradeId, from: acme.address, approve: true }))).to.equal(`error: ${why}`);
+    expect(failed(await run("dvp:cancel", { trade: tradeId, from: acme.address }))).to.equal(`error: ${why}`);
+    expect(failed(await run("dvp:show", { trade: tradeId }))).to.equal(`error: ${why}`);
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce);
+    expect((await escrow.getTrade(tradeId)).state).to.equal(1n);
   });
 
   it("reports the escrow's refusal in words: a party not allowed, a past deadline", async function () {

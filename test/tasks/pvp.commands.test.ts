@@ -4,6 +4,7 @@ import path from "path";
 import { spawnSync } from "child_process";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { deploymentPath } from "../../lib/deployment";
+import { lockedTrade } from "../../lib/dvp";
 import { failed, fundedInTwoCurrencies, load, ok, run, useTemporaryDeployments } from "./helpers";
 import { useTemporaryDir } from "../helpers/temporary";
 
@@ -28,8 +29,8 @@ describe("Payment versus payment commands (USD against EUR, Hardhat tasks)", fun
       cashAmount: "100000000", cashAmountText: "1,000,000.00 USD", cashToken: await f.usd.getAddress(),
       kind: "PvP", rate: "0.920000", rateText: "1 USD = 0.920000 EUR", ratePrecision: PRECISION, ref: "FX-0001",
     });
-    const [terms] = await f.escrow.getTrade(proposed.tradeId);
-    expect([terms.asset, terms.assetAmount, terms.cash, terms.cashAmount]).to.deep.equal([await f.eur.getAddress(), 92_000_000n, await f.usd.getAddress(), 100_000_000n]);
+    const { terms } = await lockedTrade(f.escrow, proposed.tradeId);
+    expect([terms!.asset, terms!.assetAmount, terms!.cash, terms!.cashAmount]).to.deep.equal([await f.eur.getAddress(), 92_000_000n, await f.usd.getAddress(), 100_000_000n]);
     const shown = ok(await run("dvp:show", { trade: "FX-0001" }));
     expect(shown.split("\n")).to.deep.equal([
       `trade FX-0001 (id ${proposed.tradeId}): Proposed`, `  seller   ${f.globex.address}`, `  buyer    ${f.acme.address}`,

@@ -4,8 +4,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, parseLegalName, parseParticipant, participantDisplay, participantFields, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
+import { lockedTrade, termsHash } from "../../lib/dvp";
 import { describeError, explainError } from "../../lib/errors";
-import { depositTokenFixture, ids, usd } from "../fixtures";
+import { depositTokenFixture, dvpFixture, ids, usd } from "../fixtures";
 
 describe("lib: amounts, references and errors for operators", function () {
   it("parses currency units exactly, never through floats", function () {
@@ -216,5 +217,27 @@ describe("lib: amounts, references and errors for operators", function () {
     expect(await error("AccessControlEnforcedDefaultAdminDelay", [0])).to.equal("AccessControlEnforcedDefaultAdminDelay: no default admin transfer is pending");
     expect(await error("AccessControlInvalidDefaultAdmin", [alice.address])).to.equal(`AccessControlInvalidDefaultAdmin: ${alice.address} is not the pending default admin`);
     expect(await error("InvalidMaxAttestationAge", [0])).to.equal("InvalidMaxAttestationAge: a maximum attestation age of 0 s is not allowed");
+  });
+});
+
+describe("lib: a trade of the locking flow by its id (lib/dvp.ts) and other terms refused in words (lib/errors.ts)", function () {
+  it("finds a trade's terms from its TradeProposed event, hashed as the escrow hashes them, and explains TradeTermsMismatch", async function () {
+    const { escrow, registry, terms, alice } = await loadFixture(dvpFixture);
+    expect(await lockedTrade(escrow, ethers.id("no trade"))).to.deep.equal({ state: 0n });
+    const receipt = await (await escrow.connect(alice).proposeTrade(terms)).wait();
+    const tradeId = escrow.interface.parseLog(receipt!.logs.find((l) => escrow.interface.parseLog(l)?.name === "TradeProposed")!)!.args.tradeId as string;
+    expect(await escrow.hashTerms(terms)).to.equal(termsHash(terms));
+    expect(await lockedTrade(escrow, tradeId)).to.deep.equal({ state: 1n, terms });
+    await expect(lockedTrade(escrow, tradeId, receipt!.blockNumber + 1))
+      .to.be.rejectedWith(`trade ${tradeId}: no TradeProposed event from block ${receipt!.blockNumber + 1} on carries the terms the escrow holds (hash ${termsHash(terms)})`);
+    const other = { ...terms, cashAmount: terms.cashAmount + 1n };
+    let caught: unknown;
+    try {
+      await escrow.connect(alice).cancel(tradeId, other);
+    } catch (e) {
+      caught = e;
+    }
+    expect(await explainError(caught, { interfaces: [registry.interface, escrow.interface] })).to.equal(
+      `TradeTermsMismatch: the terms given for trade ${tradeId} (hash ${termsHash(other)}) are not the terms it was proposed with: pass them as its TradeProposed event carries them`);
   });
 });

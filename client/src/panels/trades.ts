@@ -1,5 +1,5 @@
 import {
-  checkSignedPair, derivedRate, parseSignedFile, RATE_PRECISION, requireTwoCurrencies, Side, signedFileName, signedFileText, signedTradeFile,
+  checkSignedPair, derivedRate, lockedTrade, parseSignedFile, RATE_PRECISION, requireTwoCurrencies, Side, signedFileName, signedFileText, signedTradeFile,
   signTrade, termsFromText, TradeTerms,
 } from "../../../lib/dvp";
 import { isoDate, refText } from "../../../lib/format";
@@ -23,8 +23,8 @@ export async function refreshTrades(s: Session): Promise<void> {
       const id = e.args.tradeId;
       if (seen.has(id)) continue;
       seen.add(id);
-      const [t, stateValue] = await escrow.getTrade(id);
-      if (!OPEN_TRADE_STATES.has(Number(stateValue))) continue;
+      const { state: stateValue, terms: t } = await lockedTrade(escrow, id, from);
+      if (!t || !OPEN_TRADE_STATES.has(Number(stateValue))) continue;
       const state = enumName(TRADE_STATES, stateValue);
       const side: Side = t.seller === s.account ? "seller" : "buyer";
       const ref = refText(t.ref);
@@ -34,13 +34,13 @@ export async function refreshTrades(s: Session): Promise<void> {
         const fund = el("button", "Fund") as HTMLButtonElement;
         fund.dataset.trade = ref;
         fund.className = "fund";
-        fund.addEventListener("click", () => void run(fund.parentElement, () => fundTrade(id)));
+        fund.addEventListener("click", () => void run(fund.parentElement, () => fundTrade(id, t)));
         buttons.append(fund);
       }
       const cancel = el("button", "Cancel") as HTMLButtonElement;
       cancel.dataset.trade = ref;
       cancel.className = "cancel";
-      cancel.addEventListener("click", () => void run(cancel.parentElement, () => cancelTrade(id)));
+      cancel.addEventListener("click", () => void run(cancel.parentElement, () => cancelTrade(id, t)));
       buttons.append(cancel);
       const asset = legAt(s, t.asset);
       const cash = legAt(s, t.cash);
@@ -146,23 +146,22 @@ export async function propose(form: HTMLFormElement): Promise<string> {
   return sentLine(`trade ${refText(terms.ref)} proposed: ${termsInWords(s, terms)}; each party funds its leg`, receipt);
 }
 
-async function fundTrade(id: string): Promise<string> {
+/** Locks the wallet's leg of trade `id`, whose terms `t` the trades list read from its TradeProposed event. */
+async function fundTrade(id: string, t: TradeTerms): Promise<string> {
   const s = current();
   const escrow = requireEscrow(s);
-  const [t] = await escrow.getTrade(id);
   const side = sideOf(s, t, "fund it");
   const leg = legAt(s, side === "seller" ? t.asset : t.cash);
   const amount = side === "seller" ? t.assetAmount : t.cashAmount;
-  const receipt = await send(`lock ${leg.fmt(amount)} for trade ${refText(t.ref)}`, escrow.fund, [id], leg);
-  const state = enumName(TRADE_STATES, (await escrow.getTrade(id))[1]);
+  const receipt = await send(`lock ${leg.fmt(amount)} for trade ${refText(t.ref)}`, escrow.fund, [id, t], leg);
+  const state = enumName(TRADE_STATES, (await escrow.getTrade(id)).state);
   return sentLine(state === "Settled" ? `trade ${refText(t.ref)} settled: both legs delivered` : `trade ${refText(t.ref)} is ${state}: waiting for the other leg`, receipt);
 }
 
-async function cancelTrade(id: string): Promise<string> {
-  const s = current();
-  const escrow = requireEscrow(s);
-  const [t] = await escrow.getTrade(id);
-  const receipt = await send(`cancel trade ${refText(t.ref)}`, escrow.cancel, [id]);
+/** Cancels trade `id`, whose terms `t` the trades list read from its TradeProposed event. */
+async function cancelTrade(id: string, t: TradeTerms): Promise<string> {
+  const escrow = requireEscrow(current());
+  const receipt = await send(`cancel trade ${refText(t.ref)}`, escrow.cancel, [id, t]);
   return sentLine(`trade ${refText(t.ref)} cancelled: locked legs went back`, receipt);
 }
 
