@@ -73,13 +73,14 @@ export interface LockedTrade {
  * A trade of the locking flow by its id: its state, and its terms from its TradeProposed event, checked
  * against the hash the escrow keeps (the escrow does not store the terms; every call on the trade passes
  * them). An unknown trade has state 0n and no terms; a known one whose event is not found from `fromBlock`
- * on is an error naming the block.
+ * on (or whose terms are not among `proposed`, when given) is an error naming the block.
  */
-export async function lockedTrade(escrow: DvPEscrow, tradeId: string, fromBlock: number | string = 0): Promise<LockedTrade> {
+export async function lockedTrade(escrow: DvPEscrow, tradeId: string, fromBlock: number | string = 0, proposed?: TradeTerms[]): Promise<LockedTrade> {
   const [state, hash] = await escrow.getTrade(tradeId);
   if (state === 0n) return { state };
-  const events = await escrow.queryFilter(escrow.filters.TradeProposed(tradeId), fromBlock);
-  const terms = events.map((e) => termsOf(e.args.terms)).find((t) => termsHash(t) === hash);
+  // A caller that holds the trade's TradeProposed event already passes its terms (`proposed`): no second query.
+  const candidates = proposed ?? (await escrow.queryFilter(escrow.filters.TradeProposed(tradeId), fromBlock)).map((e) => termsOf(e.args.terms));
+  const terms = candidates.find((t) => termsHash(t) === hash);
   if (!terms) throw new Error(`trade ${tradeId}: no TradeProposed event from block ${fromBlock} on carries the terms the escrow holds (hash ${hash})`);
   return { state, terms };
 }

@@ -51,9 +51,10 @@ export class Settlement {
 
   /**
    * A proposed trade by its id (0x and 64 hex digits) or by the reference it was proposed with
-   * ("TRADE-0001"); refuses an unknown one.
+   * ("TRADE-0001"); refuses an unknown one. `proposed`: the terms of its TradeProposed event, when the
+   * caller has read it already.
    */
-  async trade(idOrRef: string): Promise<TradeView> {
+  async trade(idOrRef: string, proposed?: TradeTerms[]): Promise<TradeView> {
     let id = idOrRef.trim();
     if (!/^0x[0-9a-fA-F]{64}$/.test(id)) {
       if (/^0x/i.test(id)) throw new Error(`--trade "${idOrRef}" is neither a trade id (0x and 64 hex digits) nor a trade reference`);
@@ -63,7 +64,7 @@ export class Settlement {
       if (found.length > 1) throw new Error(`${found.length} trades have reference "${idOrRef}" on ${this.ctx.network}: give the trade id (dvp:list)`);
       id = found[0].args.tradeId;
     }
-    const { state, terms } = await lockedTrade(this.escrow, id, this.ctx.fromBlock(ESCROW_KEY));
+    const { state, terms } = await lockedTrade(this.escrow, id, this.ctx.fromBlock(ESCROW_KEY), proposed);
     if (!terms) throw new Failure("NOT_FOUND", `no trade has id ${id} on ${this.ctx.network}`);
     return { id, state: enumName(TRADE_STATES, state), flow: "locked", terms };
   }
@@ -75,7 +76,7 @@ export class Settlement {
   /** Every trade: the proposed ones with their state now, and the ones settled by signature. */
   async trades(): Promise<TradeView[]> {
     const views: TradeView[] = [];
-    for (const e of await this.proposed()) views.push(await this.trade(e.args.tradeId));
+    for (const e of await this.proposed()) views.push(await this.trade(e.args.tradeId, [termsOf(e.args.terms)]));
     for (const e of await this.escrow.queryFilter(this.escrow.filters.SignedTradeSettled(), this.ctx.fromBlock(ESCROW_KEY))) {
       views.push({ id: e.args.tradeHash, state: "Settled", flow: "signed", terms: termsOf(e.args.terms) });
     }

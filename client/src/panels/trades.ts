@@ -1,6 +1,6 @@
 import {
   checkSignedPair, derivedRate, lockedTrade, parseSignedFile, RATE_PRECISION, requireTwoCurrencies, Side, signedFileName, signedFileText, signedTradeFile,
-  signTrade, termsFromText, TradeTerms,
+  signTrade, termsFromText, termsOf, TradeTerms,
 } from "../../../lib/dvp";
 import { isoDate, refText } from "../../../lib/format";
 import { enumName, OPEN_TRADE_STATES, TRADE_STATES } from "../../../lib/roles";
@@ -23,7 +23,7 @@ export async function refreshTrades(s: Session): Promise<void> {
       const id = e.args.tradeId;
       if (seen.has(id)) continue;
       seen.add(id);
-      const { state: stateValue, terms: t } = await lockedTrade(escrow, id, from);
+      const { state: stateValue, terms: t } = await lockedTrade(escrow, id, from, [termsOf(e.args.terms)]);
       if (!t || !OPEN_TRADE_STATES.has(Number(stateValue))) continue;
       const state = enumName(TRADE_STATES, stateValue);
       const side: Side = t.seller === s.account ? "seller" : "buyer";
