@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {IDvPEscrow} from "../interfaces/IDvPEscrow.sol";
 
 /**
  * @notice Test-only: the escrow storage of implementations before a proposed trade was kept as its terms'
@@ -10,21 +11,10 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
  * read as something else.
  */
 contract DvPEscrowStoredTermsMock is UUPSUpgradeable {
-    enum TradeState {
-        None,
-        Proposed,
-        SellerFunded,
-        BuyerFunded,
-        Settled,
-        Cancelled,
-        Expired,
-        ClosedByOrder
-    }
-
     struct StoredTrade {
         address seller;
         uint64 deadline;
-        TradeState state;
+        IDvPEscrow.TradeState state;
         address buyer;
         address asset;
         uint256 assetAmount;
