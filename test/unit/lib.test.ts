@@ -1,10 +1,15 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   formatAmount, hiddenCharacter, parseAddress, parseAmount, parseDate, parseLegalName, parseParticipant, participantDisplay, participantFields, participantId, participantNameLabel, refText, refuseHiddenCharacters, shownRef, toReference, tradeRef,
 } from "../../lib/format";
 import { describeError, explainError } from "../../lib/errors";
+import { freePort } from "../../lib/ports";
 import { depositTokenFixture, ids, usd } from "../fixtures";
 
 describe("lib: amounts, references and errors for operators", function () {
@@ -216,5 +221,22 @@ describe("lib: amounts, references and errors for operators", function () {
     expect(await error("AccessControlEnforcedDefaultAdminDelay", [0])).to.equal("AccessControlEnforcedDefaultAdminDelay: no default admin transfer is pending");
     expect(await error("AccessControlInvalidDefaultAdmin", [alice.address])).to.equal(`AccessControlInvalidDefaultAdmin: ${alice.address} is not the pending default admin`);
     expect(await error("InvalidMaxAttestationAge", [0])).to.equal("InvalidMaxAttestationAge: a maximum attestation age of 0 s is not allowed");
+  });
+});
+
+describe("lib/ports: freePort", function () {
+  it("gives a port once: a second pick before the first is bound gets another port of the range", async function () {
+    const first = await freePort(8860, 8869);
+    const second = await freePort(8860, 8869);
+    expect(second).to.not.equal(first);
+    expect([first, second].every((p) => p >= 8860 && p <= 8869)).to.equal(true);
+  });
+
+  it("takes over the claim of a process that has ended", async function () {
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid!;
+    fs.mkdirSync(path.join(os.tmpdir(), "free-port-claims"), { recursive: true });
+    fs.writeFileSync(path.join(os.tmpdir(), "free-port-claims", "8870"), String(ended));
+    expect(await freePort(8870, 8870)).to.equal(8870);
+    expect(fs.readFileSync(path.join(os.tmpdir(), "free-port-claims", "8870"), "utf8")).to.equal(String(process.pid));
   });
 });
