@@ -1,8 +1,60 @@
+import fs from "fs";
 import net from "net";
+import os from "os";
+import path from "path";
 
-/** The first port in from..to that nothing on 127.0.0.1 listens on. */
+/** Where freePort records the ports it gave: one file per port, holding the pid of the process it gave it to. */
+const CLAIMS = path.join(os.tmpdir(), "free-port-claims");
+
+/**
+ * How long a port given stays reserved for its process: the time from the pick to the bind of the server
+ * that uses it (a node or database that starts). A bound port is seen as taken by the listen test anyway.
+ */
+const CLAIM_MS = 120_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Claims `port` for this process unless a living process claimed it less than CLAIM_MS ago. The claim is
+ * an exclusively created file, so of processes picking at the same moment (mocha's parallel workers, other
+ * checkouts' tests) one alone gets the port; a stale claim is replaced.
+ */
+function claim(port: number): boolean {
+  fs.mkdirSync(CLAIMS, { recursive: true });
+  const file = path.join(CLAIMS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    try {
+      const owner = Number(fs.readFileSync(file, "utf8"));
+      if (Date.now() - fs.statSync(file).mtimeMs < CLAIM_MS && (owner === 0 || alive(owner))) return false;
+      fs.rmSync(file, { force: true });
+    } catch (e) {
+      // Removed meanwhile by its owner or by another process replacing it: try again.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+  return false;
+}
+
+/**
+ * The first port in from..to that nothing on 127.0.0.1 listens on and that no other process got from
+ * freePort in the last two minutes (claim): processes starting servers at the same time get different ports.
+ */
 export async function freePort(from: number, to: number): Promise<number> {
   for (let port = from; port <= to; port++) {
+    if (!claim(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = net.createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });

@@ -1,7 +1,8 @@
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { lockedTrade, signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { DvPEscrow } from "../typechain-types";
+import { lockedTrade, signTrade, SignedTrade, TradeTerms } from "../lib/dvp";
 import { FxQuote, signQuote } from "../lib/fx";
 import { SAMPLE_SECURITIES } from "../lib/config";
 import { CURRENCIES, CurrencyConfig, DEMO_SECURITY, deploySuite, SecurityConfig } from "../lib/suite";
@@ -100,6 +101,16 @@ export async function dvpFixture() {
     deadline, ref: ethers.id("TRADE-2026-11-24-0001"),
   };
   return { ...base, cash, asset, escrow, escrowAddress, terms };
+}
+
+/** Proposes and returns the trade id from the TradeProposed event. */
+export async function propose(escrow: DvPEscrow, by: HardhatEthersSigner, terms: TradeTerms): Promise<string> {
+  const receipt = await (await escrow.connect(by).proposeTrade(terms)).wait();
+  for (const log of receipt!.logs) {
+    const parsed = escrow.interface.parseLog(log);
+    if (parsed?.name === "TradeProposed") return parsed.args.tradeId as string;
+  }
+  throw new Error("no TradeProposed event");
 }
 
 /**

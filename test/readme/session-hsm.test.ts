@@ -8,7 +8,7 @@ import { JsonRpcProvider, toBeHex } from "ethers";
 import { developmentKey, developmentKeystore, DUTY_KEY_LABELS } from "../signers/accounts-file";
 import { createSoftHsmTokens, softHsmInstalled, SoftHsmToken } from "../signers/softhsm";
 import { freePort, startHardhatNode } from "../helpers/node";
-import { expectSessionOutcomes, MARKER, readmeSession, runSession } from "./session";
+import { expectSessionOutcomes, holdSessionFiles, MARKER, readmeSession, runSession } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -28,6 +28,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
   let hsm: { token: SoftHsmToken; remove: () => void } | undefined;
   let node: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
+  let release: (() => void) | undefined;
   const addresses = new Map<number, string>();
 
   function hardhat(args: string[]) {
@@ -42,6 +43,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
       this.skip();
     }
     hsm = createSoftHsmTokens(["bank-duties"]);
+    release = await holdSessionFiles();
     const port = await freePort(8600, 8699);
     env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, SOFTHSM2_CONF: process.env.SOFTHSM2_CONF, LEDGER_DIR: path.join(work, "ledger") };
     for (const v of ["SIGNED_DIR", "HARDHAT_NETWORK", "SIGNERS_FILE", "DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "BANK_NAME", "BANK_BIC", "BANK_LEI", "DATABASE_URL"]) delete env[v];
@@ -56,6 +58,7 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
     fs.rmSync(work, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
     fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
+    release?.();
   });
 
   it("generates each duty key inside the token with keys:generate, none extractable, and lists the accounts with keys:list", async function () {

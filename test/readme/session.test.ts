@@ -5,7 +5,7 @@ import os from "os";
 import path from "path";
 import hre from "hardhat";
 import { freePort, startHardhatNode } from "../helpers/node";
-import { expectSessionOutcomes, readmeBlock, readmeSession, runSession, UPGRADE_MARKER } from "./session";
+import { expectSessionOutcomes, holdSessionFiles, readmeBlock, readmeSession, runSession, UPGRADE_MARKER } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
@@ -24,11 +24,13 @@ describe("README operator session, as written, against a separate node", functio
   let node: ChildProcess | undefined;
   let client: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
+  let release: (() => void) | undefined;
 
   before(async function () {
     // Under `npm run coverage` the artifacts are instrumented (too large for a standalone node): the
     // session tests the commands, which `npm test` runs.
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
+    release = await holdSessionFiles();
     const port = await freePort(8600, 8699);
     env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, LEDGER_DIR: path.join(deployments, "ledger") };
     for (const v of ["BANK_NAME", "BANK_BIC", "BANK_LEI", "DATABASE_URL"]) delete env[v];
@@ -46,6 +48,7 @@ describe("README operator session, as written, against a separate node", functio
     fs.rmSync(deployments, { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
     fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
+    release?.();
   });
 
   it("finds the session in README.md: a deployment, both DvP flows and the approvals they need", function () {

@@ -1,11 +1,49 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
+import fs from "fs";
 import path from "path";
 import { CommandServer, startCommandServer } from "../helpers/commands";
 
 const ROOT = path.join(__dirname, "..", "..");
 export const MARKER = "<!-- operator-session: run as written by test/readme/session.test.ts -->";
 export const UPGRADE_MARKER = "<!-- upgrade-session: run as written by test/readme/session.test.ts -->";
+
+/**
+ * Holds the files the session writes as written (signed/ and statements/localhost at the project root) for
+ * one session test at a time: mocha's parallel workers may start both session tests together. The hold is
+ * an exclusively created file naming this process; a hold whose process has ended is taken over. Waits at
+ * most `waitMs` for the other session; gives the function that releases the hold.
+ */
+export async function holdSessionFiles(waitMs = 600_000): Promise<() => void> {
+  const dir = path.join(ROOT, "signed");
+  const hold = path.join(dir, ".session-hold");
+  fs.mkdirSync(dir, { recursive: true });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(hold, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(hold, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(hold, "utf8"));
+    } catch {
+      continue; // released meanwhile
+    }
+    let ended = owner > 0;
+    try {
+      if (ended) process.kill(owner, 0);
+      ended = false;
+    } catch {
+      // no such process: its hold is stale
+    }
+    if (ended) fs.rmSync(hold, { force: true });
+    else if (Date.now() > deadline) throw new Error(`${hold}: process ${owner} still runs a README session after ${waitMs / 1000} s`);
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /** The commands of the sh block after a marker (comments and blank lines left out). */
 export function readmeBlock(readme: string, marker: string): string[] {

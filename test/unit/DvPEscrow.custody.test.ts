@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { dvpFixture, ids, proposedTerms, usd } from "../fixtures";
+import { dvpFixture, ids, propose, proposedTerms, usd } from "../fixtures";
 import { signTrade } from "../../lib/dvp";
-import { propose } from "./DvPEscrow.test";
 
 const State = { SellerFunded: 2n, BuyerFunded: 3n, Settled: 4n, Cancelled: 5n, Expired: 6n, ClosedByOrder: 7n };
 const Status = { Active: 1, Suspended: 2, Revoked: 3 };

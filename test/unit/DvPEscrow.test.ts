@@ -2,22 +2,11 @@ import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
 import { upgradeThroughTimelock } from "../../lib/upgrade";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { dvpFixture, ids, proposedTerms, units, usd } from "../fixtures";
-import type { DvPEscrow, ReentrantToken } from "../../typechain-types";
+import { dvpFixture, ids, propose, proposedTerms, units, usd } from "../fixtures";
+import type { ReentrantToken } from "../../typechain-types";
 import { termsHash, TradeTerms } from "../../lib/dvp";
 
 const State = { None: 0n, Proposed: 1n, SellerFunded: 2n, BuyerFunded: 3n, Settled: 4n, Cancelled: 5n, Expired: 6n };
-
-/** Proposes and returns the trade id from the TradeProposed event. */
-export async function propose(escrow: DvPEscrow, by: HardhatEthersSigner, terms: TradeTerms): Promise<string> {
-  const receipt = await (await escrow.connect(by).proposeTrade(terms)).wait();
-  for (const log of receipt!.logs) {
-    const parsed = escrow.interface.parseLog(log);
-    if (parsed?.name === "TradeProposed") return parsed.args.tradeId as string;
-  }
-  throw new Error("no TradeProposed event");
-}
 
 async function proposed() {
   const f = await dvpFixture();

@@ -280,8 +280,10 @@ describe("IssuanceDesk", function () {
       await expect(desk.connect(issuer).completeRedemption(2n)).to.emit(token, "RedemptionCompleted").withArgs(2n, alice.address, usd("100.00"));
       await expect(desk.connect(issuer).completeRedemption(1n))
         .to.be.revertedWithCustomError(desk, "DualControlRequired").withArgs(usd("6000.00"), usd("5000.00"));
+      const at = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(at);
       await expect(desk.connect(issuer).proposeRedemptionCompletion(1n))
-        .to.emit(desk, "RedemptionCompletionProposed").withArgs(1n, issuer.address, 1n, usd("6000.00"), (await time.latest()) + 1 + DAY);
+        .to.emit(desk, "RedemptionCompletionProposed").withArgs(1n, issuer.address, 1n, usd("6000.00"), at + DAY);
       await expect(desk.connect(issuer).proposeRedemptionCompletion(1n))
         .to.be.revertedWithCustomError(desk, "RedemptionAlreadyProposed").withArgs(1n, 1n);
       await expect(desk.connect(secondIssuer).completeRedemption(1n))

@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
+import fs from "fs";
+import os from "os";
+import path from "path";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -6,6 +10,7 @@ import {
 } from "../../lib/format";
 import { lockedTrade, termsHash } from "../../lib/dvp";
 import { describeError, explainError } from "../../lib/errors";
+import { freePort } from "../../lib/ports";
 import { depositTokenFixture, dvpFixture, ids, usd } from "../fixtures";
 
 describe("lib: amounts, references and errors for operators", function () {
@@ -239,5 +244,22 @@ describe("lib: a trade of the locking flow by its id (lib/dvp.ts) and other term
     }
     expect(await explainError(caught, { interfaces: [registry.interface, escrow.interface] })).to.equal(
       `TradeTermsMismatch: the terms given for trade ${tradeId} (hash ${termsHash(other)}) are not the terms it was proposed with: pass them as its TradeProposed event carries them`);
+  });
+});
+
+describe("lib/ports: freePort", function () {
+  it("gives a port once: a second pick before the first is bound gets another port of the range", async function () {
+    const first = await freePort(8860, 8869);
+    const second = await freePort(8860, 8869);
+    expect(second).to.not.equal(first);
+    expect([first, second].every((p) => p >= 8860 && p <= 8869)).to.equal(true);
+  });
+
+  it("takes over the claim of a process that has ended", async function () {
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid!;
+    fs.mkdirSync(path.join(os.tmpdir(), "free-port-claims"), { recursive: true });
+    fs.writeFileSync(path.join(os.tmpdir(), "free-port-claims", "8870"), String(ended));
+    expect(await freePort(8870, 8870)).to.equal(8870);
+    expect(fs.readFileSync(path.join(os.tmpdir(), "free-port-claims", "8870"), "utf8")).to.equal(String(process.pid));
   });
 });
