@@ -18,10 +18,11 @@ abstract contract FixedEIP712Domain is EIP712Upgradeable {
     // The three functions below are named as OpenZeppelin names them.
     // slither-disable-start naming-convention
 
-    /// @dev Writes the domain's name and version where `eip712Domain` reads them.
+    /// @dev Writes the domain's name and version where `eip712Domain` reads them (only while initializing:
+    /// `__EIP712_init` is `onlyInitializing`).
     // Named as OpenZeppelin's initializers are.
     // solhint-disable-next-line func-name-mixedcase
-    function __FixedEIP712Domain_init() internal onlyInitializing {
+    function __FixedEIP712Domain_init() internal {
         __EIP712_init(_domainName(), DOMAIN_VERSION);
     }
 
