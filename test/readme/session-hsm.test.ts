@@ -8,6 +8,7 @@ import { JsonRpcProvider, toBeHex } from "ethers";
 import { developmentKey, developmentKeystore, DUTY_KEY_LABELS } from "../signers/accounts-file";
 import { createSoftHsmTokens, softHsmInstalled, SoftHsmToken } from "../signers/softhsm";
 import { freePort, startHardhatNode } from "../helpers/node";
+import { startCommandServer } from "../helpers/commands";
 import { expectSessionOutcomes, holdSessionFiles, MARKER, readmeSession, runSession } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -64,13 +65,20 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
   it("generates each duty key inside the token with keys:generate, none extractable, and lists the accounts with keys:list", async function () {
     const token = hsm!.token;
     const accounts: Record<string, unknown>[] = [];
-    for (const [index, label] of DUTY_KEY_LABELS) {
-      const r = hardhat(["keys:generate", "--backend", "pkcs11", "--module", token.module, "--token", token.token, "--label", label, "--pin-file", token.pinFile, "--json"]);
-      expect(r.stderr, label).to.equal("");
-      const generated = JSON.parse(r.stdout) as { address: string; account: Record<string, unknown> };
-      expect(generated.account).to.deep.equal({ name: label, backend: "pkcs11", module: token.module, token: token.token, key: label, pinFile: token.pinFile });
-      addresses.set(index, generated.address);
-      accounts[index] = generated.account;
+    // The ceremony's command lines run one after another in one Hardhat process (their start-up is startup.test's).
+    const ceremony = await startCommandServer("localhost", env);
+    try {
+      for (const [index, label] of DUTY_KEY_LABELS) {
+        const r = await ceremony.run(["keys:generate", "--backend", "pkcs11", "--module", token.module, "--token", token.token, "--label", label, "--pin-file", token.pinFile, "--json", "--network", "localhost"]);
+        expect(r.stderr.trim(), label).to.equal("");
+        expect(r.status, label).to.equal(0);
+        const generated = JSON.parse(r.stdout) as { address: string; account: Record<string, unknown> };
+        expect(generated.account).to.deep.equal({ name: label, backend: "pkcs11", module: token.module, token: token.token, key: label, pinFile: token.pinFile });
+        addresses.set(index, generated.address);
+        accounts[index] = generated.account;
+      }
+    } finally {
+      await ceremony.stop();
     }
     // Acme and Globex (accounts 6 and 7) and the other example clients sign from encrypted keystores of their usual keys.
     for (const index of [6, 7, 8, 9]) {
