@@ -2,6 +2,7 @@ import fs from "fs";
 import net from "net";
 import os from "os";
 import path from "path";
+import { claimFile } from "./claims";
 
 /** Where freePort records the ports it gave: one file per port, holding the pid of the process it gave it to. */
 const CLAIMS = path.join(os.tmpdir(), "free-port-claims");
@@ -12,40 +13,10 @@ const CLAIMS = path.join(os.tmpdir(), "free-port-claims");
  */
 const CLAIM_MS = 120_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * Claims `port` for this process unless a living process claimed it less than CLAIM_MS ago. The claim is
- * an exclusively created file, so of processes picking at the same moment (mocha's parallel workers, other
- * checkouts' tests) one alone gets the port; a stale claim is replaced.
- */
+/** Claims `port` for this process unless a living process claimed it less than CLAIM_MS ago (claimFile). */
 function claim(port: number): boolean {
   fs.mkdirSync(CLAIMS, { recursive: true });
-  const file = path.join(CLAIMS, String(port));
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    try {
-      const owner = Number(fs.readFileSync(file, "utf8"));
-      if (Date.now() - fs.statSync(file).mtimeMs < CLAIM_MS && (owner === 0 || alive(owner))) return false;
-      fs.rmSync(file, { force: true });
-    } catch (e) {
-      // Removed meanwhile by its owner or by another process replacing it: try again.
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
-  }
-  return false;
+  return claimFile(path.join(CLAIMS, String(port)), CLAIM_MS);
 }
 
 /**

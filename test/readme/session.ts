@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import fs from "fs";
 import path from "path";
+import { claimFile } from "../../lib/claims";
 import { CommandServer, startCommandServer } from "../helpers/commands";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -19,30 +20,11 @@ export async function holdSessionFiles(waitMs = 600_000): Promise<() => void> {
   const hold = path.join(dir, ".session-hold");
   fs.mkdirSync(dir, { recursive: true });
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      fs.writeFileSync(hold, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(hold, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    let owner: number;
-    try {
-      owner = Number(fs.readFileSync(hold, "utf8"));
-    } catch {
-      continue; // released meanwhile
-    }
-    let ended = owner > 0;
-    try {
-      if (ended) process.kill(owner, 0);
-      ended = false;
-    } catch {
-      // no such process: its hold is stale
-    }
-    if (ended) fs.rmSync(hold, { force: true });
-    else if (Date.now() > deadline) throw new Error(`${hold}: process ${owner} still runs a README session after ${waitMs / 1000} s`);
-    else await new Promise((r) => setTimeout(r, 500));
+  while (!claimFile(hold)) {
+    if (Date.now() > deadline) throw new Error(`${hold}: another process (${fs.existsSync(hold) ? fs.readFileSync(hold, "utf8") : "gone"}) still runs a README session after ${waitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
   }
+  return () => fs.rmSync(hold, { force: true });
 }
 
 /** The commands of the sh block after a marker (comments and blank lines left out). */
