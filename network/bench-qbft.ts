@@ -8,11 +8,11 @@ import { CHAIN_ID, BLOCK_PERIOD_SECONDS, GAS_LIMIT, nodeKeys, TXPOOL, VALIDATORS
 import { Call, drive, LoadResult, rpcOne, Workload } from "./load";
 import { runMain } from "./main";
 import { rpcUrl, running, withNetwork } from "./node";
-import { hostTicks, Limits, Mode, MODES, plotSvg, procTicks, Saturation, StepMeasure, stopReason, summarize } from "./saturation";
+import { cpuMsPerTx, hostTicks, Limits, Mode, MODES, Pair, PairedRatio, pairedRatio, plotSvg, procTicks, Saturation, StepMeasure, stopReason, summarize } from "./saturation";
 
 /**
  * `npm run bench:qbft [-- --mode short|full] [--seconds N] [--windows 100,200,...] [--participants 40]
- * [--only TEXT] [--plot FILE.svg] [--json]`: the saturation of the running 4-validator QBFT network (started,
+ * [--only TEXT] [--pairs N] [--plot FILE.svg] [--json]`: the saturation of the running 4-validator QBFT network (started,
  * and stopped again, if it is not running), from many onboarded participants signing locally. In one run and
  * on one network it searches, for each workload, the load where throughput stops rising: plain value
  * transfers and plain OpenZeppelin ERC-20 transfers (the baselines), deposit-token `transferWithReference`,
@@ -20,7 +20,10 @@ import { hostTicks, Limits, Mode, MODES, plotSvg, procTicks, Saturation, StepMea
  * against USD, both legs deposit tokens) and the DvP locking flow (propose, then both parties fund). Each
  * step keeps a larger window of transactions in flight (network/saturation.ts says why a window and how the
  * search stops); every step records what could bind: the validators' CPU, the machine's, the load
- * generator's own, block gas against the limit and the transaction pool. Prints the steps and a table, or
+ * generator's own, block gas against the limit and the transaction pool. Then the deposit token's throughput
+ * as a share of plain ERC-20's is measured again, from `--pairs` pairs of steps of the two run back to back
+ * at the larger of their saturation windows (alternating which runs first), and given as the median and
+ * range of the pairs' ratios (network/saturation.ts, pairedRatio, says why). Prints the steps and a table, or
  * one JSON object with every step with `--json`; `--plot` writes throughput and p95 latency against offered
  * load as SVG.
  */
@@ -33,17 +36,20 @@ interface Options {
   /** Offered load of each step: transactions in flight. */
   windows: number[];
   participants: number;
+  /** Interleaved pairs of ERC-20 and deposit-token steps for their ratio (0: none). */
+  pairs: number;
   plot?: string;
   json: boolean;
 }
 
-const USAGE = "options: --mode short|full, --seconds N, --windows N,N,..., --participants N, --only TEXT, --plot FILE.svg, --json";
+const USAGE = "options: --mode short|full, --seconds N, --windows N,N,..., --participants N, --only TEXT, --pairs N, --plot FILE.svg, --json";
 
 export function options(argv: string[]): Options {
   let mode: Mode = "short";
   let seconds: number | undefined;
   let windows: number[] | undefined;
-  const result: Omit<Options, "mode" | "seconds" | "windows"> = { participants: 40, json: false };
+  let pairs: number | undefined;
+  const result: Omit<Options, "mode" | "seconds" | "windows" | "pairs"> = { participants: 40, json: false };
   const whole = (arg: string, text: string | undefined) => {
     const value = Number(text);
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${arg} "${text ?? ""}": expected a positive whole number`);
@@ -59,6 +65,10 @@ export function options(argv: string[]): Options {
       mode = value as Mode;
     } else if (arg === "--seconds") seconds = whole(arg, argv[++i]);
     else if (arg === "--participants") result.participants = whole(arg, argv[++i]);
+    else if (arg === "--pairs") {
+      const text = argv[++i];
+      pairs = text === "0" ? 0 : whole(arg, text);
+    }
     else if (arg === "--windows") {
       const text = argv[++i];
       windows = (text ?? "").split(",").map((w) => whole(arg, w));
@@ -70,7 +80,7 @@ export function options(argv: string[]): Options {
     } else throw new Error(`unknown option "${arg}" (${USAGE})`);
   }
   if (result.participants < 10 || result.participants % 2 !== 0) throw new Error("--participants: an even number, at least 10 (DvP and PvP pair them, payment batches group them by 10)");
-  return { ...result, mode, seconds: seconds ?? MODES[mode].seconds, windows: windows ?? [...MODES[mode].windows] };
+  return { ...result, mode, seconds: seconds ?? MODES[mode].seconds, windows: windows ?? [...MODES[mode].windows], pairs: pairs ?? MODES[mode].pairs };
 }
 
 async function main(): Promise<void> {
@@ -128,7 +138,8 @@ async function bench(opts: Options, log: (line: string) => void) {
   // prepare(window): signs ahead what the step's calls need (payment and trade signatures)
   // batch: a call carries this many transactions' worth of load (a batch of 100 payments counts 100)
   // starved: the step's calls signed ahead ran out while the window had room (the generator, not the network, bound)
-  type Stepped = Workload & { cap: number; batch?: number; prepare?: (window: number) => Promise<void>; starved?: boolean };
+  // paired: measured again against the plain ERC-20 baseline in interleaved pairs (--pairs)
+  type Stepped = Workload & { cap: number; batch?: number; prepare?: (window: number) => Promise<void>; starved?: boolean; paired?: boolean };
   const perStep = (window: number, cap: number) => Math.ceil(Math.min(window / BLOCK_PERIOD_SECONDS, cap) * opts.seconds);
   const workloads: Stepped[] = [
     {
@@ -141,7 +152,7 @@ async function bench(opts: Options, log: (line: string) => void) {
       succeeded: countEvents(plain, plain.filters.Transfer()),
     },
     {
-      name: "deposit token transferWithReference", wallets, cap: 1000,
+      name: "deposit token transferWithReference", wallets, cap: 1000, paired: true,
       next: round((i): Call => ({
         from: i % n, to: usdAddress, gasLimit: 200_000n,
         data: usd.interface.encodeFunctionData("transferWithReference", [wallets[(i + 1) % n].address, 1n, toReference(`PAY-${runId}-${i}`)]),
@@ -280,28 +291,34 @@ async function bench(opts: Options, log: (line: string) => void) {
   };
 
   const limits: Limits = { blockPeriodSeconds: BLOCK_PERIOD_SECONDS, cores: os.cpus().length, txpoolSlots: TXPOOL.globalSlots, txpoolQueue: TXPOOL.globalQueue };
-  const results: { workload: string; completedUnit?: string; saturation: Saturation; steps: (StepMeasure & { result: LoadResult })[] }[] = [];
+  type Step = StepMeasure & { result: LoadResult };
+  /** One step of `w` at `window`: its load driven for opts.seconds, with what could bind sampled meanwhile. */
+  const measure = async (w: Stepped, window: number, first = false): Promise<Step> => {
+    const callWindow = Math.max(1, Math.round(window / (w.batch ?? 1)));
+    await w.prepare?.(callWindow);
+    if (first) await checkFirst(w);
+    const sampler = new Sampler(urls);
+    const r = await drive(w, {
+      urls, seconds: opts.seconds, window: callWindow, presign: w.cap ? perStep(callWindow, w.cap) : 0,
+      onClock: (phase) => (phase === "start" ? sampler.start() : sampler.stop()),
+    });
+    if (r.succeeded !== undefined && r.succeeded !== r.mined) throw new Error(`${r.workload}: ${r.mined} transactions mined but ${r.succeeded} succeeded`);
+    return {
+      // a batch workload's window counts payments (100 a transaction); its tx/s counts transactions
+      window, sentTps: r.sentTps, tps: r.tps, p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
+      completedPerSecond: r.completed === undefined ? undefined : r.completed / r.seconds,
+      ...sampler.measures(), starved: w.starved ?? false,
+      gasUsedRatio: { mean: r.gasPerBlock.mean / Number(GAS_LIMIT), max: r.gasPerBlock.max / Number(GAS_LIMIT) },
+      result: r,
+    };
+  };
+  const results: { workload: string; completedUnit?: string; saturation: Saturation; steps: Step[] }[] = [];
   for (const w of workloads) {
     log(`${w.name}: steps of ${opts.seconds} s at ${opts.windows.join(", ")} in flight, until saturated...`);
-    const steps: (StepMeasure & { result: LoadResult })[] = [];
+    const steps: Step[] = [];
     for (const window of opts.windows) {
-      const callWindow = Math.max(1, Math.round(window / (w.batch ?? 1)));
-      await w.prepare?.(callWindow);
-      if (steps.length === 0) await checkFirst(w);
-      const sampler = new Sampler(urls);
-      const r = await drive(w, {
-        urls, seconds: opts.seconds, window: callWindow, presign: w.cap ? perStep(callWindow, w.cap) : 0,
-        onClock: (phase) => (phase === "start" ? sampler.start() : sampler.stop()),
-      });
-      if (r.succeeded !== undefined && r.succeeded !== r.mined) throw new Error(`${r.workload}: ${r.mined} transactions mined but ${r.succeeded} succeeded`);
-      const step: StepMeasure & { result: LoadResult } = {
-        // a batch workload's window counts payments (100 a transaction); its tx/s counts transactions
-        window, sentTps: r.sentTps, tps: r.tps, p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
-        completedPerSecond: r.completed === undefined ? undefined : r.completed / r.seconds,
-        ...sampler.measures(), starved: w.starved ?? false,
-        gasUsedRatio: { mean: r.gasPerBlock.mean / Number(GAS_LIMIT), max: r.gasPerBlock.max / Number(GAS_LIMIT) },
-        result: r,
-      };
+      const step = await measure(w, window, steps.length === 0);
+      const r = step.result;
       steps.push(step);
       log(`  ${window} in flight: sent ${rate(r.sentTps)}/s, ${rate(r.tps)} tx/s${step.completedPerSecond === undefined ? "" : ` (${rate(step.completedPerSecond)} ${r.completedUnit}/s)`}, p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms; CPU validators ${step.validatorCpu.toFixed(0)}%, machine ${step.hostCpu.toFixed(0)}%, generator ${step.generatorCpu.toFixed(0)}%; gas ${(step.gasUsedRatio.mean * 100).toFixed(0)}% of the limit; pool ${step.txpool.pending} pending, ${step.txpool.queued} queued${step.starved ? "; the calls signed ahead ran out" : ""}`);
       const stop = stopReason(steps, BLOCK_PERIOD_SECONDS);
@@ -310,7 +327,8 @@ async function bench(opts: Options, log: (line: string) => void) {
     const saturation = summarize(steps, limits);
     results.push({ workload: w.name, completedUnit: steps[0].result.completedUnit, saturation, steps });
   }
-  if (!opts.json) printTable(results, limits);
+  const paired = await pairs(workloads, results, opts, measure, log);
+  if (!opts.json) printTable(results, limits, paired);
   if (opts.plot) {
     fs.mkdirSync(path.dirname(path.resolve(opts.plot)), { recursive: true });
     const title = `bench:qbft: ${VALIDATORS} validators, ${BLOCK_PERIOD_SECONDS} s blocks, ${os.cpus().length} cores shared with the load generator`;
@@ -329,7 +347,46 @@ async function bench(opts: Options, log: (line: string) => void) {
     seconds: opts.seconds,
     windows: opts.windows,
     results,
+    paired,
   };
+}
+
+/** The paired ratio's measurement: its window, each pair, and the ratio. */
+interface PairedRun extends PairedRatio {
+  baseline: string;
+  subject: string;
+  window: number;
+  seconds: number;
+  pairs: Pair[];
+}
+
+/**
+ * `opts.pairs` pairs of steps of the plain ERC-20 baseline (workloads[1]) and of each paired workload, back
+ * to back at the larger of the two saturation windows, the first of each pair alternating; undefined when
+ * no pairs are asked for or --only left the paired workload out.
+ */
+async function pairs<W extends { name: string; paired?: boolean }>(
+  workloads: readonly W[], results: readonly { workload: string; saturation: Saturation }[], opts: Options,
+  measure: (w: W, window: number) => Promise<StepMeasure>, log: (line: string) => void,
+): Promise<PairedRun | undefined> {
+  const baseline = workloads[1];
+  const subject = workloads.find((w) => w.paired);
+  if (opts.pairs === 0 || !subject) return undefined;
+  const saturationOf = (w: W) => results.find((r) => r.workload === w.name)!.saturation;
+  const window = Math.max(saturationOf(baseline).window, saturationOf(subject).window);
+  log(`${subject.name} against ${baseline.name}: ${opts.pairs} pairs of ${opts.seconds} s steps at ${window} in flight, back to back...`);
+  const measured: Pair[] = [];
+  for (let k = 0; k < opts.pairs; k++) {
+    const first = k % 2 === 0 ? "baseline" : "subject";
+    const order = first === "baseline" ? [baseline, subject] : [subject, baseline];
+    const [a, b] = [await measure(order[0], window), await measure(order[1], window)];
+    const [base, sub] = first === "baseline" ? [a, b] : [b, a];
+    measured.push({ baselineTps: base.tps, subjectTps: sub.tps, baselineCpu: base.validatorCpu, subjectCpu: sub.validatorCpu, first });
+    const [baseMs, subMs] = [cpuMsPerTx(base.validatorCpu, base.tps), cpuMsPerTx(sub.validatorCpu, sub.tps)];
+    log(`  pair ${k + 1} (${first} first): ${rate(base.tps)} and ${rate(sub.tps)} tx/s, ${(sub.tps / base.tps).toFixed(3)}x; `
+      + `validators' CPU ${base.validatorCpu.toFixed(0)}% and ${sub.validatorCpu.toFixed(0)}%, ${baseMs.toFixed(2)} and ${subMs.toFixed(2)} ms a transaction (${(subMs / baseMs).toFixed(3)}x)`);
+  }
+  return { baseline: baseline.name, subject: subject.name, window, seconds: opts.seconds, pairs: measured, ...pairedRatio(measured) };
 }
 
 /**
@@ -394,7 +451,7 @@ class Sampler {
 const rate = (x: number) => x.toFixed(x < 10 ? 1 : 0);
 const ms = (l: { p50Ms: number; p95Ms: number }) => `${l.p50Ms.toLocaleString("en")} / ${l.p95Ms.toLocaleString("en")}`;
 
-function printTable(results: { workload: string; completedUnit?: string; saturation: Saturation; steps: StepMeasure[] }[], limits: Limits): void {
+function printTable(results: { workload: string; completedUnit?: string; saturation: Saturation; steps: StepMeasure[] }[], limits: Limits, paired?: PairedRun): void {
   // the bound's evidence: the step that stopped the search
   const header = ["workload", "saturation tx/s", "at window", "p50/p95 ms at 50%", "p50/p95 ms at 90%", "knee", "bound by", "last: CPU val/machine/gen %", "gas % of limit", "pool max", "stopped by"];
   const lines = results.map(({ workload, completedUnit, saturation: s, steps }) => {
@@ -412,6 +469,10 @@ function printTable(results: { workload: string; completedUnit?: string; saturat
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));
+  if (paired) {
+    console.log(`\n${paired.subject} / ${paired.baseline}, ${paired.pairs.length} pairs of ${paired.seconds} s steps back to back at ${paired.window} in flight: `
+      + `median ${paired.median.toFixed(3)}x (${paired.min.toFixed(3)}x to ${paired.max.toFixed(3)}x); the validators' CPU per transaction ${paired.cpuPerTxMedian.toFixed(3)}x (median)`);
+  }
 }
 
 if (require.main === module) runMain(main);

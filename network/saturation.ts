@@ -48,8 +48,8 @@ export interface Limits {
 
 /** Windows of the short (CI) and the full mode. */
 export const MODES = {
-  short: { seconds: 5, windows: [200, 800, 2400, 4800] },
-  full: { seconds: 8, windows: [100, 200, 400, 700, 1000, 1400, 2000, 2800, 4000, 5600] },
+  short: { seconds: 5, windows: [200, 800, 2400, 4800], pairs: 3 },
+  full: { seconds: 8, windows: [100, 200, 400, 700, 1000, 1400, 2000, 2800, 4000, 5600], pairs: 6 },
 } as const;
 export type Mode = keyof typeof MODES;
 
@@ -154,6 +154,57 @@ export function summarize(steps: readonly StepMeasure[], limits: Limits): Satura
     boundBy: stoppedBy === "last step" ? "not reached" : boundBy(steps[steps.length - 1], limits),
     stoppedBy,
   };
+}
+
+/**
+ * One pair of back-to-back steps at one window: the baseline's throughput and the subject's, and the
+ * validators' CPU (percent of one core, as StepMeasure.validatorCpu) during each.
+ */
+export interface Pair {
+  baselineTps: number;
+  subjectTps: number;
+  baselineCpu: number;
+  subjectCpu: number;
+  /** Which of the two ran first (pairs alternate, so that a drift of the machine does not favour either). */
+  first: "baseline" | "subject";
+}
+
+/**
+ * The subject's throughput as a share of the baseline's over interleaved pairs: each pair's ratio, their
+ * median and range; and the validators' CPU per transaction of the subject as a multiple of the
+ * baseline's (its median), which does not depend on whether a step reached the machine's limit.
+ */
+export interface PairedRatio {
+  ratios: number[];
+  median: number;
+  min: number;
+  max: number;
+  cpuPerTxRatios: number[];
+  cpuPerTxMedian: number;
+}
+
+/** Validators' CPU milliseconds per transaction of a step: CPU in percent of one core over tx/s. */
+export const cpuMsPerTx = (cpuPercent: number, tps: number) => (10 * cpuPercent) / tps;
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * The ratio of two workloads' saturation throughput, from pairs of steps run back to back at one window.
+ * One search per workload compares steps minutes apart, and on a machine whose other load moves (the
+ * validators share its cores with the load generator) that ratio moved from 0.47x to 0.89x between runs;
+ * the median of alternating pairs compares each step with its neighbour.
+ */
+export function pairedRatio(pairs: readonly Pair[]): PairedRatio {
+  if (pairs.length === 0) throw new Error("no pairs measured");
+  const bad = pairs.find((p) => !(p.baselineTps > 0) || !(p.subjectTps > 0) || !(p.baselineCpu > 0) || !(p.subjectCpu >= 0));
+  if (bad) throw new Error(`a pair whose steps did not both move transactions with the validators busy: ${JSON.stringify(bad)}`);
+  const ratios = pairs.map((p) => p.subjectTps / p.baselineTps);
+  const cpuPerTxRatios = pairs.map((p) => cpuMsPerTx(p.subjectCpu, p.subjectTps) / cpuMsPerTx(p.baselineCpu, p.baselineTps));
+  return { ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), cpuPerTxRatios, cpuPerTxMedian: median(cpuPerTxRatios) };
 }
 
 /** CPU ticks (utime + stime, fields 14 and 15) of a /proc/<pid>/stat line; the command may hold spaces. */

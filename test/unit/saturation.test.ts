@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import {
-  boundBy, hostTicks, kneeIndex, latencyAt, Limits, MODES, niceMax, plotSvg, procTicks, StepMeasure, stopReason, summarize,
+  boundBy, cpuMsPerTx, hostTicks, kneeIndex, latencyAt, Limits, MODES, niceMax, pairedRatio, plotSvg, procTicks, StepMeasure, stopReason, summarize,
 } from "../../network/saturation";
 import { options } from "../../network/bench-qbft";
 
@@ -130,10 +130,54 @@ describe("bench:qbft saturation search (network/saturation.ts)", function () {
     });
   });
 
+  describe("the paired ratio", function () {
+    const busy = { baselineCpu: 180, subjectCpu: 180 };
+    it("gives each pair's ratio in order, the median of an odd count, and the range", function () {
+      const r = pairedRatio([
+        { baselineTps: 800, subjectTps: 680, ...busy, first: "baseline" },
+        { baselineTps: 900, subjectTps: 810, ...busy, first: "subject" },
+        { baselineTps: 600, subjectTps: 480, ...busy, first: "baseline" },
+      ]);
+      expect(r.ratios).to.deep.equal([0.85, 0.9, 0.8]);
+      expect(r).to.deep.include({ median: 0.85, min: 0.8, max: 0.9 });
+    });
+    it("takes the mean of the middle two for an even count, so one outlying pair does not move it", function () {
+      const r = pairedRatio([
+        { baselineTps: 100, subjectTps: 80, ...busy, first: "baseline" },
+        { baselineTps: 100, subjectTps: 84, ...busy, first: "subject" },
+        { baselineTps: 100, subjectTps: 86, ...busy, first: "baseline" },
+        { baselineTps: 100, subjectTps: 150, ...busy, first: "subject" },
+      ]);
+      expect(r.median).to.be.closeTo(0.85, 1e-12);
+      expect(r.max).to.equal(1.5);
+    });
+    it("gives the validators' CPU per transaction of the subject against the baseline's, whatever the throughput", function () {
+      // 180% of a core at 900 tx/s is 2 ms a transaction; 120% at 480 tx/s is 2.5 ms: 1.25x
+      expect(cpuMsPerTx(180, 900)).to.equal(2);
+      const r = pairedRatio([
+        { baselineTps: 900, subjectTps: 480, baselineCpu: 180, subjectCpu: 120, first: "baseline" },
+        { baselineTps: 500, subjectTps: 500, baselineCpu: 100, subjectCpu: 110, first: "subject" },
+        { baselineTps: 800, subjectTps: 700, baselineCpu: 160, subjectCpu: 175, first: "baseline" },
+      ]);
+      expect(r.cpuPerTxRatios.map((x) => Number(x.toFixed(6)))).to.deep.equal([1.25, 1.1, 1.25]);
+      expect(r.cpuPerTxMedian).to.be.closeTo(1.25, 1e-12);
+    });
+    it("refuses no pairs, and a pair of which a step moved nothing or had no validator CPU", function () {
+      expect(() => pairedRatio([])).to.throw("no pairs measured");
+      expect(() => pairedRatio([{ baselineTps: 0, subjectTps: 10, ...busy, first: "baseline" }])).to.throw("a pair whose steps did not both move transactions");
+      expect(() => pairedRatio([{ baselineTps: 10, subjectTps: 10, baselineCpu: 0, subjectCpu: 10, first: "baseline" }])).to.throw("a pair whose steps did not both move transactions");
+    });
+  });
+
   describe("options", function () {
     it("defaults to the short mode's steps and takes the full mode's", function () {
-      expect(options([])).to.deep.include({ mode: "short", seconds: MODES.short.seconds, windows: [...MODES.short.windows] });
-      expect(options(["--mode", "full", "--seconds", "3"])).to.deep.include({ mode: "full", seconds: 3, windows: [...MODES.full.windows] });
+      expect(options([])).to.deep.include({ mode: "short", seconds: MODES.short.seconds, windows: [...MODES.short.windows], pairs: MODES.short.pairs });
+      expect(options(["--mode", "full", "--seconds", "3"])).to.deep.include({ mode: "full", seconds: 3, windows: [...MODES.full.windows], pairs: MODES.full.pairs });
+    });
+    it("takes --pairs, 0 for none", function () {
+      expect(options(["--pairs", "5"]).pairs).to.equal(5);
+      expect(options(["--pairs", "0"]).pairs).to.equal(0);
+      expect(() => options(["--pairs", "-1"])).to.throw('--pairs "-1": expected a positive whole number');
     });
     it("refuses a wrong option in one line naming it", function () {
       expect(() => options(["--mode", "long"])).to.throw('--mode "long": expected short or full');
