@@ -351,19 +351,20 @@ async function bench(opts: Options, log: (line: string) => void) {
   };
 }
 
-/** The paired ratio's measurement: its window, each pair, and the ratio. */
+/** The paired ratio's measurement: its window, each pair (and, for --json, each pair's two steps in full), and the ratio. */
 interface PairedRun extends PairedRatio {
   baseline: string;
   subject: string;
   window: number;
   seconds: number;
   pairs: Pair[];
+  steps: { baseline: StepMeasure; subject: StepMeasure }[];
 }
 
 /**
- * `opts.pairs` pairs of steps of the plain ERC-20 baseline (workloads[1]) and of each paired workload, back
- * to back at the larger of the two saturation windows, the first of each pair alternating; undefined when
- * no pairs are asked for or --only left the paired workload out.
+ * `opts.pairs` pairs of steps of the plain ERC-20 baseline (workloads[1]) and of the paired workload (the
+ * deposit token), back to back at the larger of the two saturation windows, the first of each pair
+ * alternating; undefined when no pairs are asked for or --only left the paired workload out.
  */
 async function pairs<W extends { name: string; paired?: boolean }>(
   workloads: readonly W[], results: readonly { workload: string; saturation: Saturation }[], opts: Options,
@@ -376,17 +377,19 @@ async function pairs<W extends { name: string; paired?: boolean }>(
   const window = Math.max(saturationOf(baseline).window, saturationOf(subject).window);
   log(`${subject.name} against ${baseline.name}: ${opts.pairs} pairs of ${opts.seconds} s steps at ${window} in flight, back to back...`);
   const measured: Pair[] = [];
+  const steps: PairedRun["steps"] = [];
   for (let k = 0; k < opts.pairs; k++) {
     const first = k % 2 === 0 ? "baseline" : "subject";
     const order = first === "baseline" ? [baseline, subject] : [subject, baseline];
     const [a, b] = [await measure(order[0], window), await measure(order[1], window)];
     const [base, sub] = first === "baseline" ? [a, b] : [b, a];
+    steps.push({ baseline: base, subject: sub });
     measured.push({ baselineTps: base.tps, subjectTps: sub.tps, baselineCpu: base.validatorCpu, subjectCpu: sub.validatorCpu, first });
     const [baseMs, subMs] = [cpuMsPerTx(base.validatorCpu, base.tps), cpuMsPerTx(sub.validatorCpu, sub.tps)];
     log(`  pair ${k + 1} (${first} first): ${rate(base.tps)} and ${rate(sub.tps)} tx/s, ${(sub.tps / base.tps).toFixed(3)}x; `
       + `validators' CPU ${base.validatorCpu.toFixed(0)}% and ${sub.validatorCpu.toFixed(0)}%, ${baseMs.toFixed(2)} and ${subMs.toFixed(2)} ms a transaction (${(subMs / baseMs).toFixed(3)}x)`);
   }
-  return { baseline: baseline.name, subject: subject.name, window, seconds: opts.seconds, pairs: measured, ...pairedRatio(measured) };
+  return { baseline: baseline.name, subject: subject.name, window, seconds: opts.seconds, pairs: measured, steps, ...pairedRatio(measured) };
 }
 
 /**
