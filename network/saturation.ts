@@ -200,7 +200,7 @@ const median = (xs: readonly number[]) => {
  */
 export function pairedRatio(pairs: readonly Pair[]): PairedRatio {
   if (pairs.length === 0) throw new Error("no pairs measured");
-  const bad = pairs.find((p) => !(p.baselineTps > 0) || !(p.subjectTps > 0) || !(p.baselineCpu > 0) || !(p.subjectCpu >= 0));
+  const bad = pairs.find((p) => !(p.baselineTps > 0) || !(p.subjectTps > 0) || !(p.baselineCpu > 0) || !(p.subjectCpu > 0));
   if (bad) throw new Error(`a pair whose steps did not both move transactions with the validators busy: ${JSON.stringify(bad)}`);
   const ratios = pairs.map((p) => p.subjectTps / p.baselineTps);
   const cpuPerTxRatios = pairs.map((p) => cpuMsPerTx(p.subjectCpu, p.subjectTps) / cpuMsPerTx(p.baselineCpu, p.baselineTps));

@@ -166,6 +166,7 @@ describe("bench:qbft saturation search (network/saturation.ts)", function () {
       expect(() => pairedRatio([])).to.throw("no pairs measured");
       expect(() => pairedRatio([{ baselineTps: 0, subjectTps: 10, ...busy, first: "baseline" }])).to.throw("a pair whose steps did not both move transactions");
       expect(() => pairedRatio([{ baselineTps: 10, subjectTps: 10, baselineCpu: 0, subjectCpu: 10, first: "baseline" }])).to.throw("a pair whose steps did not both move transactions");
+      expect(() => pairedRatio([{ baselineTps: 10, subjectTps: 10, baselineCpu: 10, subjectCpu: 0, first: "subject" }])).to.throw("a pair whose steps did not both move transactions");
     });
   });
 
