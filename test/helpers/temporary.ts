@@ -1,18 +1,21 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { seedLedgerDir } from "./ledger";
 
 /**
  * A temporary folder for the enclosing describe block (or for each test with `each`), removed afterwards.
  * With `env`, that environment variable points at it meanwhile (DEPLOYMENTS_DIR, SIGNED_DIR) and is
- * restored after. Returns a getter: the folder of the current block or test.
+ * restored after. With `ledger`, the folder is a new PGlite ledger (test/helpers/ledger.ts). Returns a
+ * getter: the folder of the current block or test.
  */
-export function useTemporaryDir(prefix: string, options: { env?: string; each?: boolean } = {}): () => string {
+export function useTemporaryDir(prefix: string, options: { env?: string; each?: boolean; ledger?: boolean } = {}): () => string {
   let dir = "";
   let saved: string | undefined;
   const [setUp, tearDown] = options.each ? [beforeEach, afterEach] : [before, after];
-  setUp(function () {
+  setUp(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+    if (options.ledger) await seedLedgerDir(dir);
     if (options.env) {
       saved = process.env[options.env];
       process.env[options.env] = dir;

@@ -7,7 +7,7 @@ import { activity, INVOICE, ISO_PAYMENT } from "./activity";
 describe("ledger: commands", function () {
   this.timeout(120_000);
   useTemporaryDeployments();
-  useTemporaryDir("ledger-cli", { env: "LEDGER_DIR" });
+  useTemporaryDir("ledger-cli", { env: "LEDGER_DIR", ledger: true });
 
   it("syncs, then lists a participant's payments with booking time, direction, amount, counterparty, reference and ISO fields", async function () {
     await load(activity);

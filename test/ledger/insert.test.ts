@@ -3,6 +3,7 @@ import path from "path";
 import { LedgerDb, openLedger, Queryable } from "../../lib/ledger/db";
 import { insertRows, MAX_PARAMETERS } from "../../lib/ledger/sync";
 import { useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 
 const COLUMNS = ["number", "hash", "time"];
 const block = (n: number) => [n, `0x${n.toString(16).padStart(64, "0")}`, new Date(Date.UTC(2027, 0, 1) + n * 1000)];
@@ -15,7 +16,7 @@ describe("ledger: multi-row inserts", function () {
   let counted: Queryable;
   let statements: number[];
   before(async function () {
-    db = await openLedger({ dir: path.join(dir(), "db") });
+    db = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "db")) });
   });
   beforeEach(function () {
     statements = [];

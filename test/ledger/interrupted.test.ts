@@ -10,6 +10,7 @@ import type { DeploymentRecord } from "../../lib/deployment";
 import { openLedger } from "../../lib/ledger/db";
 import { readCursor, syncLedger } from "../../lib/ledger/sync";
 import { freePort, startHardhatNode } from "../helpers/node";
+import { seedLedgerDir } from "../helpers/ledger";
 
 const ROOT = path.join(__dirname, "..", "..");
 const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
@@ -32,6 +33,7 @@ describe("ledger: an interrupted sync", function () {
     url = `http://127.0.0.1:${port}`;
     env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: tmp, LEDGER_DIR: path.join(tmp, "ledger"), LEDGER_BLOCK_RANGE: "1" };
     for (const v of ["HARDHAT_NETWORK", "DATABASE_URL", "DISPLAY", "WAYLAND_DISPLAY"]) delete env[v];
+    await seedLedgerDir(env.LEDGER_DIR!);
     node = await startHardhatNode(port, env);
     const made = spawnSync(HARDHAT, ["run", "--network", "localhost", "test/ledger/activity-on-node.ts"], { cwd: ROOT, env: { ...env, LEDGER_ACTIVITY_SCRIPT: "1" }, encoding: "utf8", timeout: 180_000 });
     expect(made.status, made.stderr).to.equal(0);

@@ -5,6 +5,7 @@ import { participantId } from "../../lib/format";
 import { LedgerDb, migrations, openLedger } from "../../lib/ledger/db";
 import { syncLedger } from "../../lib/ledger/sync";
 import { useTemporaryDeployments, useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { ACME_LEI, GLOBEX_LEI, load, ok, run } from "../tasks/helpers";
 import { ledgerRows } from "./activity";
 import { ACME_LEGAL_NAME, reconcileActivity } from "./reconcile-activity";
@@ -20,7 +21,7 @@ describe("ledger: participants' legal names", function () {
 
   it("books the latest ParticipantLegalName of each participant, and each one as a change", async function () {
     const f = await load(reconcileActivity);
-    db = await openLedger({ dir: path.join(dir(), "a") });
+    db = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "a")) });
     await syncLedger(db, ethers.provider, f.record);
     expect(await db.query("SELECT id, legal_name FROM participants WHERE legal_name IS NOT NULL ORDER BY legal_name")).to.deep.equal([
       { id: participantId(ACME_LEI), legal_name: ACME_LEGAL_NAME },
@@ -57,7 +58,7 @@ describe("ledger: participants' legal names", function () {
 describe("ledger: payments with legal names", function () {
   this.timeout(120_000);
   useTemporaryDeployments();
-  useTemporaryDir("ledger-legal-cli", { env: "LEDGER_DIR" });
+  useTemporaryDir("ledger-legal-cli", { env: "LEDGER_DIR", ledger: true });
 
   it("shows the participant and each counterparty as \"<legal name> (LEI ...)\", and --json gives the legal name beside the LEI", async function () {
     await load(reconcileActivity);

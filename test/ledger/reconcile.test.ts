@@ -6,6 +6,7 @@ import { LedgerDb, openLedger, Queryable } from "../../lib/ledger/db";
 import { Difference, differenceLine, reconcileLedger } from "../../lib/ledger/reconcile";
 import { readCursor, syncLedger } from "../../lib/ledger/sync";
 import { useTemporaryDeployments, useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { ACME_LEI, failed, load, ok, run } from "../tasks/helpers";
 import { ACME_LEGAL_NAME, ReconcileActivity, reconcileActivity } from "./reconcile-activity";
 
@@ -32,7 +33,7 @@ describe("ledger: reconcile with the chain", function () {
   let a: (s: { address: string }) => string;
   before(async function () {
     f = await load(reconcileActivity);
-    db = await openLedger({ dir: path.join(dir(), "a") });
+    db = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "a")) });
     await syncLedger(db, ethers.provider, f.record);
     a = (s) => s.address.toLowerCase();
   });
@@ -181,7 +182,7 @@ const fmt = (v: bigint) => {
 describe("ledger: the reconcile command", function () {
   this.timeout(180_000);
   useTemporaryDeployments();
-  useTemporaryDir("ledger-reconcile-cli", { env: "LEDGER_DIR" });
+  useTemporaryDir("ledger-reconcile-cli", { env: "LEDGER_DIR", ledger: true });
 
   it("prints one summary line with the counts compared when the ledger agrees, and each difference with a non-zero exit code when not", async function () {
     await load(reconcileActivity);

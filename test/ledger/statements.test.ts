@@ -11,6 +11,7 @@ import { creditNotifications, DEVELOPMENT_BANK_NAME, participantStatements, serv
 import { syncLedger } from "../../lib/ledger/sync";
 import { postgresBin, startPostgres, TestCluster } from "../helpers/postgres";
 import { useTemporaryDeployments, useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { ACME_LEI, failed, GLOBEX_LEI, load, ok, run } from "../tasks/helpers";
 import { activity, INVOICE, ISO_PAYMENT } from "./activity";
 import { schemaDir, validate, XSD_053, XSD_054, xpath } from "./xsd";
@@ -31,7 +32,7 @@ const csvRows = (text: string) => text.trimEnd().split("\r\n").map((l) => l.spli
 describe("ledger: statements of a participant (camt.053, camt.054, CSV)", function () {
   this.timeout(180_000);
   useTemporaryDeployments();
-  const ledger = useTemporaryDir("ledger-statements", { env: "LEDGER_DIR" });
+  const ledger = useTemporaryDir("ledger-statements", { env: "LEDGER_DIR", ledger: true });
   const out = useTemporaryDir("statements-out", { each: true });
   let saved: Record<string, string | undefined>;
   before(function () {
@@ -155,7 +156,7 @@ describe("ledger: statements of a participant (camt.053, camt.054, CSV)", functi
     expect(failed(await run("ledger", { subcommand: "audit" }))).to.equal(`error: unknown ledger subcommand "audit": use sync or payments or reconcile or statement`);
     expect(fs.readdirSync(out())).to.deep.equal([]);
     // An empty ledger (migrated, never synced) is refused as such.
-    const empty = await openLedger({ dir: none });
+    const empty = await openLedger({ dir: await seedLedgerDir(none) });
     await empty.close();
     process.env.LEDGER_DIR = none;
     try {
@@ -201,7 +202,7 @@ describe("ledger: statements of a participant (camt.053, camt.054, CSV)", functi
       const f = await load(activity);
       db = await openLedger({ url: cluster!.url });
       await syncLedger(db, ethers.provider, f.record);
-      const lite = await openLedger({ dir: path.join(out(), "pglite") });
+      const lite = await openLedger({ dir: await seedLedgerDir(path.join(out(), "pglite")) });
       try {
         await syncLedger(lite, ethers.provider, f.record);
         const at = new Date("2027-01-01T00:00:00Z");

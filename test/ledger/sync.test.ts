@@ -7,6 +7,7 @@ import { findParticipant } from "../../lib/ledger/payments";
 import { readCursor, syncLedger } from "../../lib/ledger/sync";
 import { participantId } from "../../lib/format";
 import { useTemporaryDeployments, useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { ACME_LEI, GLOBEX_LEI, load } from "../tasks/helpers";
 import { activity, INVOICE, ISO_PAYMENT, ledgerRows, PLAIN_REF } from "./activity";
 import { expectActivityBooked } from "./expectations";
@@ -21,7 +22,7 @@ describe("ledger: sync on the in-process network", function () {
   let first: Awaited<ReturnType<typeof syncLedger>>;
   before(async function () {
     f = await load(activity);
-    db = await openLedger({ dir: path.join(dir(), "a") });
+    db = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "a")) });
     first = await syncLedger(db, ethers.provider, f.record);
   });
   after(async function () {
@@ -72,7 +73,7 @@ describe("ledger: sync on the in-process network", function () {
   });
 
   it("gives, with a block range of 2, the same rows as the resumed ledger", async function () {
-    const small = await openLedger({ dir: path.join(dir(), "small") });
+    const small = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "small")) });
     try {
       let ranges = 0;
       await syncLedger(small, ethers.provider, f.record, { blockRange: 2, onRange: () => (ranges += 1) });

@@ -9,6 +9,7 @@ import { LedgerDb, openLedger } from "../../lib/ledger/db";
 import { Difference, reconcileLedger } from "../../lib/ledger/reconcile";
 import { syncLedger } from "../../lib/ledger/sync";
 import { useTemporaryDeployments, useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { funded, load } from "../tasks/helpers";
 import { fcParameters } from "./fcConfig";
 
@@ -93,7 +94,7 @@ describe("property: the ledger reconciles with the chain after any activity, and
   const dir = useTemporaryDir("ledger-property");
   let db: LedgerDb;
   before(async function () {
-    db = await openLedger({ dir: path.join(dir(), "ledger") });
+    db = await openLedger({ dir: await seedLedgerDir(path.join(dir(), "ledger")) });
   });
   after(async function () {
     await db?.close();

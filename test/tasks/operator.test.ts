@@ -10,6 +10,7 @@ import { failureCode } from "../../lib/failure";
 import { participantId } from "../../lib/format";
 import { CommandContext } from "../../lib/cli/context";
 import { useTemporaryDir } from "../helpers/temporary";
+import { seedLedgerDir } from "../helpers/ledger";
 import { ACME_LEI, deployed, failed, funded, fundedInTwoCurrencies, load, ok, Run, run, useTemporaryDeployments } from "./helpers";
 
 /** The JSON error of a command that failed under --json: on stdout, nothing on stderr, exit code 1. */
@@ -450,7 +451,7 @@ describe("operator commands a bank can trust (issue 11)", function () {
       await walk("keys:list", {});
       // The back office's ledger: synced from the chain, a participant's payments and statements, and the ledger reconciled with the chain.
       const ledgerDir = process.env.LEDGER_DIR;
-      process.env.LEDGER_DIR = path.join(signedDir(), "ledger");
+      process.env.LEDGER_DIR = await seedLedgerDir(path.join(signedDir(), "ledger"));
       try {
         await walk("ledger", { subcommand: "sync" });
         await walk("ledger", { subcommand: "payments", participant: ACME_LEI });
