@@ -7,9 +7,21 @@
  * with ts-node's transpile-only mode: each file is transpiled alone, so the same rules apply (no const
  * enums across files, type-only re-exports marked `export type`).
  *
+ * Each file's output is kept in cache/ts-transpiled/, named by the hash of esbuild's version, the options,
+ * the file's name and its text, so that a command whose files have not changed since the last one starts
+ * no esbuild at all; a change to any of them is a new name. The file is written whole and renamed into
+ * place, so parallel commands never read half of one. `TS_TRANSPILE_CACHE=off` transpiles every file
+ * afresh and keeps nothing; `npx hardhat clean` removes the cache with the rest of cache/.
+ *
  * Plain JavaScript because ts-node loads it before it can load TypeScript.
  */
-const esbuild = require("esbuild");
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+/** Lazily: a start whose files are all in the cache never starts esbuild's service process. */
+let esbuild;
+const CACHE = path.join(__dirname, "..", "cache", "ts-transpiled");
 
 /** @param {{ service: { config: { options: import("typescript").CompilerOptions } } }} createOptions */
 function create(createOptions) {
@@ -27,6 +39,18 @@ function create(createOptions) {
   return {
     /** @param {string} input @param {{ fileName: string }} transpileOptions */
     transpile(input, { fileName }) {
+      esbuild ??= require("esbuild");
+      const cached = process.env.TS_TRANSPILE_CACHE !== "off";
+      const key = crypto.createHash("sha256").update(JSON.stringify([esbuild.version, target, tsconfigRaw, fileName, input])).digest("hex");
+      const file = path.join(CACHE, `${key}.json`);
+      if (cached) {
+        try {
+          const kept = JSON.parse(fs.readFileSync(file, "utf8"));
+          if (typeof kept.outputText === "string") return kept;
+        } catch {
+          // Not transpiled before, or unreadable: transpile it now (and replace it).
+        }
+      }
       const { code, map } = esbuild.transformSync(input, {
         loader: fileName.endsWith(".tsx") ? "tsx" : "ts",
         format: "cjs",
@@ -39,9 +63,19 @@ function create(createOptions) {
         // import() would look for ./x without the .ts extension ts-node resolves).
         supported: { "dynamic-import": false },
       });
-      return { outputText: code, sourceMapText: map };
+      const output = { outputText: code, sourceMapText: map };
+      if (!cached) return output;
+      try {
+        fs.mkdirSync(CACHE, { recursive: true });
+        const temporary = `${file}.${process.pid}`;
+        fs.writeFileSync(temporary, JSON.stringify(output));
+        fs.renameSync(temporary, file);
+      } catch {
+        // A read-only checkout: transpile again next time.
+      }
+      return output;
     },
   };
 }
 
-module.exports = { create };
+module.exports = { create, CACHE };

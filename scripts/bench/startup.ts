@@ -4,8 +4,10 @@
  * Starts its own `hardhat node` on 127.0.0.1 (a free port in 8800-8849), deploys the suite to it into a
  * temporary DEPLOYMENTS_DIR, then times, as an operator types them, a read-only command
  * (`npx hardhat status --network localhost`), the list of commands (`npx hardhat --help`) and a command's
- * usage, which is start-up alone (`npx hardhat help status`). Prints median, min and max wall time in
- * seconds per command; stops the node it started, by its pid, and removes the directory. The whole run is
+ * usage, which is start-up alone (`npx hardhat help status`). Each is timed twice per run, interleaved:
+ * with every file transpiled afresh (`TS_TRANSPILE_CACHE=off`, the baseline) and from the transpile cache
+ * (lib/ts-transpiler.js), warmed by the deployment. Prints median, min and max wall time in seconds per
+ * command and way; stops the node it started, by its pid, and removes the directory. The whole run is
  * bounded to two minutes; past that it stops what it started and exits 1.
  */
 import { ChildProcess, spawn } from "child_process";
@@ -73,16 +75,29 @@ async function main(): Promise<void> {
       ["npx hardhat --help", ["hardhat", "--help"]],
       ["npx hardhat help status", ["hardhat", "help", "status"]],
     ];
-    const times = new Map<string, number[]>(commands.map(([label]) => [label, []]));
-    // Interleaved, so a burst of load on the machine falls on every command alike.
+    const ways: [string, NodeJS.ProcessEnv][] = [
+      ["afresh", { ...env, TS_TRANSPILE_CACHE: "off" }],
+      ["cached", { ...env, TS_TRANSPILE_CACHE: "on" }],
+    ];
+    const times = new Map<string, number[]>(commands.flatMap(([label]) => ways.map(([way]) => [`${label}|${way}`, []] as [string, number[]])));
+    // Interleaved, so a burst of load on the machine falls on every command and way alike.
     for (let i = 0; i < runs; i++) {
-      for (const [label, args] of commands) times.get(label)!.push(await timed("npx", args, env));
+      for (const [label, args] of commands) {
+        for (const [way, wayEnv] of ways) times.get(`${label}|${way}`)!.push(await timed("npx", args, wayEnv));
+      }
     }
     console.log(`\n${runs} runs each, wall time in seconds (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${os.cpus().length} CPUs)`);
-    console.log(`${"command".padEnd(40)} ${"median".padStart(7)} ${"min".padStart(7)} ${"max".padStart(7)}`);
-    for (const [label, xs] of times) {
+    const cell = (xs: number[]) => {
       const { median, min, max } = stats(xs);
-      console.log(`${label.padEnd(40)} ${median.toFixed(2).padStart(7)} ${min.toFixed(2).padStart(7)} ${max.toFixed(2).padStart(7)}`);
+      return `${median.toFixed(2).padStart(6)} ${min.toFixed(2).padStart(5)} ${max.toFixed(2).padStart(5)}`;
+    };
+    console.log(`${"".padEnd(40)} ${"transpiled afresh".padEnd(18)} ${"from the cache".padEnd(18)}`);
+    console.log(`${"command".padEnd(40)} ${"median   min   max".padEnd(18)} ${"median   min   max".padEnd(18)} saved`);
+    for (const [label] of commands) {
+      const afresh = times.get(`${label}|afresh`)!;
+      const cached = times.get(`${label}|cached`)!;
+      const saved = 1 - stats(cached).median / stats(afresh).median;
+      console.log(`${label.padEnd(40)} ${cell(afresh)} ${cell(cached)} ${(saved * 100).toFixed(0).padStart(4)}%`);
     }
   } finally {
     clearTimeout(deadline);

@@ -8,6 +8,7 @@ import { commandLineTask } from "../../lib/cli/invocation";
 const ROOT = path.join(__dirname, "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const transpiler = require("../../lib/ts-transpiler.js") as {
+  CACHE: string;
   create(o: { service: { config: { options: { target?: number } } } }): { transpile(input: string, o: { fileName: string }): { outputText: string; sourceMapText?: string } };
 };
 
@@ -88,5 +89,37 @@ describe("Start-up of the commands", function () {
     expect(outputText).to.match(/^\s+x = import_bar\.bar;$/m);
     expect(outputText).to.match(/^\s+y;$/m);
     expect(JSON.parse(sourceMapText ?? "{}").sources).to.deep.equal(["/tmp/a.ts"]);
+  });
+
+  it("keeps each transpiled file in cache/ts-transpiled under the hash of its text, reads it back, replaces a broken one, and keeps nothing with TS_TRANSPILE_CACHE=off", function () {
+    const t = transpiler.create({ service: { config: { options: { target: 9 } } } });
+    const input = `export const nonce: string = "${process.pid}-${Date.now()}";\n`;
+    const listing = () => new Set(fs.existsSync(transpiler.CACHE) ? fs.readdirSync(transpiler.CACHE) : []);
+    const before = listing();
+    const fresh = t.transpile(input, { fileName: "/tmp/cached.ts" });
+    expect(fresh.outputText).to.include("const nonce = ");
+    const added = [...listing()].filter((f) => !before.has(f));
+    expect(added).to.have.length(1);
+    const file = path.join(transpiler.CACHE, added[0]);
+    try {
+      expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal(fresh);
+      // Read back, not transpiled again: what the cache holds is what the next start gets.
+      fs.writeFileSync(file, JSON.stringify({ outputText: "// kept\n", sourceMapText: "{}" }));
+      expect(t.transpile(input, { fileName: "/tmp/cached.ts" }).outputText).to.equal("// kept\n");
+      // Another file name is another entry (its source map names it).
+      expect(t.transpile(input, { fileName: "/tmp/other.ts" }).outputText).to.include("const nonce = ").and.not.include("// kept");
+      fs.writeFileSync(file, "{ broken");
+      expect(t.transpile(input, { fileName: "/tmp/cached.ts" })).to.deep.equal(fresh);
+      expect(JSON.parse(fs.readFileSync(file, "utf8"))).to.deep.equal(fresh);
+      process.env.TS_TRANSPILE_CACHE = "off";
+      fs.writeFileSync(file, JSON.stringify({ outputText: "// kept\n", sourceMapText: "{}" }));
+      const withoutCache = listing();
+      expect(t.transpile(input, { fileName: "/tmp/cached.ts" })).to.deep.equal(fresh);
+      expect(t.transpile(`${input}// changed\n`, { fileName: "/tmp/cached.ts" }).outputText).to.include("const nonce = ");
+      expect(listing()).to.deep.equal(withoutCache);
+    } finally {
+      delete process.env.TS_TRANSPILE_CACHE;
+      for (const f of [...listing()].filter((f) => !before.has(f))) fs.rmSync(path.join(transpiler.CACHE, f), { force: true });
+    }
   });
 });
