@@ -21,7 +21,15 @@ export async function holdSessionFiles(waitMs = 600_000): Promise<() => void> {
   fs.mkdirSync(dir, { recursive: true });
   const deadline = Date.now() + waitMs;
   while (!claimFile(hold)) {
-    if (Date.now() > deadline) throw new Error(`${hold}: another process (${fs.existsSync(hold) ? fs.readFileSync(hold, "utf8") : "gone"}) still runs a README session after ${waitMs / 1000} s`);
+    if (Date.now() > deadline) {
+      let holder = "gone";
+      try {
+        holder = fs.readFileSync(hold, "utf8").trim();
+      } catch {
+        // Released in the meantime: the message says so.
+      }
+      throw new Error(`${hold}: another process (${holder}) still runs a README session after ${waitMs / 1000} s`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   return () => fs.rmSync(hold, { force: true });
