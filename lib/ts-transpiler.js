@@ -19,7 +19,7 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
-/** Lazily: a start whose files are all in the cache never starts esbuild's service process. */
+/** Loaded on the first file the cache lacks: a start whose files are all in the cache never loads esbuild. */
 let esbuild;
 const CACHE = path.join(__dirname, "..", "cache", "ts-transpiled");
 
@@ -36,12 +36,13 @@ function create(createOptions) {
       experimentalDecorators: options.experimentalDecorators ?? false,
     },
   };
+  // What every file's output depends on besides its name and text: esbuild's version and the options.
+  const salt = JSON.stringify([require("esbuild/package.json").version, target, tsconfigRaw]);
   return {
     /** @param {string} input @param {{ fileName: string }} transpileOptions */
     transpile(input, { fileName }) {
-      esbuild ??= require("esbuild");
       const cached = process.env.TS_TRANSPILE_CACHE !== "off";
-      const key = crypto.createHash("sha256").update(JSON.stringify([esbuild.version, target, tsconfigRaw, fileName, input])).digest("hex");
+      const key = crypto.createHash("sha256").update(JSON.stringify([salt, fileName, input])).digest("hex");
       const file = path.join(CACHE, `${key}.json`);
       if (cached) {
         try {
@@ -51,6 +52,7 @@ function create(createOptions) {
           // Not transpiled before, or unreadable: transpile it now (and replace it).
         }
       }
+      esbuild ??= require("esbuild");
       const { code, map } = esbuild.transformSync(input, {
         loader: fileName.endsWith(".tsx") ? "tsx" : "ts",
         format: "cjs",
