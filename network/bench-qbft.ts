@@ -384,10 +384,12 @@ async function pairs<W extends { name: string; paired?: boolean }>(
     const [a, b] = [await measure(order[0], window), await measure(order[1], window)];
     const [base, sub] = first === "baseline" ? [a, b] : [b, a];
     steps.push({ baseline: base, subject: sub });
-    measured.push({ baselineTps: base.tps, subjectTps: sub.tps, baselineCpu: base.validatorCpu, subjectCpu: sub.validatorCpu, first });
-    const [baseMs, subMs] = [cpuMsPerTx(base.validatorCpu, base.tps), cpuMsPerTx(sub.validatorCpu, sub.tps)];
-    log(`  pair ${k + 1} (${first} first): ${rate(base.tps)} and ${rate(sub.tps)} tx/s, ${(sub.tps / base.tps).toFixed(3)}x; `
-      + `validators' CPU ${base.validatorCpu.toFixed(0)}% and ${sub.validatorCpu.toFixed(0)}%, ${baseMs.toFixed(2)} and ${subMs.toFixed(2)} ms a transaction (${(subMs / baseMs).toFixed(3)}x)`);
+    const pair: Pair = { baselineTps: base.tps, subjectTps: sub.tps, baselineCpu: base.validatorCpu, subjectCpu: sub.validatorCpu, first };
+    measured.push(pair);
+    const one = pairedRatio([pair]);
+    log(`  pair ${k + 1} (${first} first): ${rate(base.tps)} and ${rate(sub.tps)} tx/s, ${one.median.toFixed(3)}x; `
+      + `validators' CPU ${base.validatorCpu.toFixed(0)}% and ${sub.validatorCpu.toFixed(0)}%, `
+      + `${cpuMsPerTx(base.validatorCpu, base.tps).toFixed(2)} and ${cpuMsPerTx(sub.validatorCpu, sub.tps).toFixed(2)} ms a transaction (${one.cpuPerTxMedian.toFixed(3)}x)`);
   }
   return { baseline: baseline.name, subject: subject.name, window, seconds: opts.seconds, pairs: measured, steps, ...pairedRatio(measured) };
 }
