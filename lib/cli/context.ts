@@ -55,13 +55,13 @@ export class CommandContext {
   private readonly legs = new Map<string, Leg>();
   private names?: Map<string, string>;
   private legalNames?: Map<string, string>;
+  private explained?: Interface[];
 
   private constructor(
     readonly hre: HardhatRuntimeEnvironment,
     readonly record: DeploymentRecord,
     readonly registry: ParticipantRegistry,
     readonly args: CommonArgs,
-    private readonly interfaces: Interface[],
   ) {}
 
   /**
@@ -80,8 +80,12 @@ export class CommandContext {
     }
     await requireRecordOnChain(hre, record);
     const registry = await openRecorded<ParticipantRegistry>(hre, record, REGISTRY_KEY);
-    const interfaces = await Promise.all(EXPLAINED.map(async (name) => new Interface((await hre.artifacts.readArtifact(name)).abi)));
-    return new CommandContext(hre, record, registry, args, interfaces);
+    return new CommandContext(hre, record, registry, args);
+  }
+
+  /** The contracts' interfaces whose custom errors a failure names, parsed when a command first has one to explain. */
+  private get interfaces(): Interface[] {
+    return (this.explained ??= EXPLAINED.map((name) => new Interface(this.hre.artifacts.readArtifactSync(name).abi)));
   }
 
   get network(): string {
