@@ -1,6 +1,6 @@
 import os from "os";
 import path from "path";
-import { extendEnvironment, HardhatUserConfig, subtask } from "hardhat/config";
+import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_RUN_MOCHA_TESTS } from "hardhat/builtin-tasks/task-names";
 // The toolbox's types (chai matchers, gas reporter and coverage config) for every file; its code: below.
 import type {} from "@nomicfoundation/hardhat-toolbox";
@@ -10,31 +10,15 @@ import "@openzeppelin/hardhat-upgrades";
 import "dotenv/config";
 import { oneLineHardhatErrors } from "./lib/cli/hardhat-errors";
 import { invokedTask } from "./lib/cli/invocation";
+import { plainPluginObjects } from "./lib/hardhat-runtime";
 import { networkSettings } from "./lib/networks";
 import "./scripts/tasks";
 import { isCommand } from "./scripts/tasks/command";
 
 oneLineHardhatErrors(() => Object.keys(networkSettings()));
 
-/**
- * `hre.ethers` and `hre.upgrades` as the plain objects their plugins make, each still made on first use.
- * The plugins hand them out inside Hardhat's lazyObject proxy, which makes and formats a stack trace on
- * every property read (its guard against a web3.js require cycle): with ts-node's source maps, about 10 s
- * of the test workers' CPU in one `npm test`. The properties are copied through the proxy's descriptor
- * traps, which take no trace.
- */
-for (const name of ["ethers", "upgrades"] as const) {
-  extendEnvironment((hre) => {
-    const lazy = hre[name];
-    let plain: typeof lazy | undefined;
-    Object.defineProperty(hre, name, {
-      configurable: true,
-      enumerable: true,
-      get: () => (plain ??= Object.defineProperties({}, Object.getOwnPropertyDescriptors(lazy)) as typeof lazy),
-      set: (value: typeof lazy) => (plain = value),
-    });
-  });
-}
+// The plugins' objects without Hardhat's lazy proxy, each ABI parsed once per process (lib/hardhat-runtime.ts).
+plainPluginObjects();
 
 /**
  * An operator command (`npx hardhat status ...`, `npx hardhat help status`) needs hardhat-ethers, typechain

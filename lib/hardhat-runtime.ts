@@ -1,0 +1,72 @@
+/**
+ * Two costs of the Hardhat plugins' objects, removed for every process that loads hardhat.config.ts (the
+ * tests, the commands, the scripts); installed from there, after the plugins.
+ *
+ * 1. `hre.ethers` and `hre.upgrades` become the plain objects their plugins make, each still made on first
+ *    use. The plugins hand them out inside Hardhat's lazyObject proxy, which makes and formats a stack trace
+ *    on every property read (its guard against a web3.js require cycle): with ts-node's source maps, about
+ *    10 s of the test workers' CPU in one `npm test`. The properties are copied through the proxy's
+ *    descriptor traps, which take no trace.
+ * 2. `hre.ethers.getContractAt(name, ...)` and `hre.ethers.getContractFactory(name, ...)` parse each ABI
+ *    once per process: ethers builds an Interface (every fragment and parameter an object) for each contract
+ *    object, about 10 ms for the deposit token's ABI. The Interface is immutable, so every contract object of
+ *    one ABI shares one. The artifact is still read on every call (a recompiled ABI is a new key); a factory
+ *    whose bytecode needs libraries linked goes to the plugin as before.
+ */
+
+import type { Interface, InterfaceAbi } from "ethers";
+import { extendEnvironment } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+type Ethers = HardhatRuntimeEnvironment["ethers"];
+
+/** The plain object behind a lazyObject proxy, read through its descriptor traps only. */
+function plainCopy<T extends object>(lazy: T): T {
+  return Object.defineProperties({}, Object.getOwnPropertyDescriptors(lazy)) as T;
+}
+
+/** `ethers` with getContractAt and getContractFactory sharing one Interface per ABI (see above). */
+function parsingEachAbiOnce(hre: HardhatRuntimeEnvironment, ethers: Ethers): Ethers {
+  const parsed = new Map<string, Interface>();
+  const parse = (abi: InterfaceAbi): Interface => {
+    const key = JSON.stringify(abi);
+    let iface = parsed.get(key);
+    if (!iface) parsed.set(key, (iface = new ethers.Interface(abi)));
+    return iface;
+  };
+  const { getContractAt, getContractFactory } = ethers;
+  const at = async (nameOrAbi: unknown, address: unknown, signer?: unknown) => {
+    const abi = typeof nameOrAbi === "string" ? parse((await hre.artifacts.readArtifact(nameOrAbi)).abi) : nameOrAbi;
+    return (getContractAt as (...a: unknown[]) => Promise<unknown>)(abi, address, signer);
+  };
+  const factory = async (...args: unknown[]) => {
+    const [name, signerOrOptions] = args;
+    const original = () => (getContractFactory as (...a: unknown[]) => Promise<unknown>)(...args);
+    if (typeof name !== "string" || args.length > 2) return original();
+    // A signer has a provider; factory options ({ signer, libraries }) do not (the plugin's own test).
+    const options = signerOrOptions !== undefined && !(typeof signerOrOptions === "object" && signerOrOptions !== null && "provider" in signerOrOptions)
+      ? (signerOrOptions as { signer?: unknown; libraries?: Record<string, unknown> })
+      : undefined;
+    if (options && Object.keys(options.libraries ?? {}).length > 0) return original();
+    const artifact = await hre.artifacts.readArtifact(name);
+    if (artifact.bytecode === "0x" || Object.keys(artifact.linkReferences ?? {}).length > 0) return original();
+    return (getContractFactory as (...a: unknown[]) => Promise<unknown>)(parse(artifact.abi), artifact.bytecode, options ? options.signer : signerOrOptions);
+  };
+  return Object.assign(ethers, { getContractAt: at, getContractFactory: factory }) as Ethers;
+}
+
+/** Installs both (hardhat.config.ts, after the plugins that define `hre.ethers` and `hre.upgrades`). */
+export function plainPluginObjects(): void {
+  for (const name of ["ethers", "upgrades"] as const) {
+    extendEnvironment((hre) => {
+      const lazy = hre[name];
+      let plain: typeof lazy | undefined;
+      Object.defineProperty(hre, name, {
+        configurable: true,
+        enumerable: true,
+        get: () => (plain ??= (name === "ethers" ? parsingEachAbiOnce(hre, plainCopy(lazy as Ethers)) : plainCopy(lazy)) as typeof lazy),
+        set: (value: typeof lazy) => (plain = value),
+      });
+    });
+  }
+}
