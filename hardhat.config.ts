@@ -1,3 +1,4 @@
+import fs from "fs";
 import os from "os";
 import path from "path";
 import { HardhatUserConfig, subtask } from "hardhat/config";
@@ -54,14 +55,33 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 /**
  * `npm test` runs the test files in parallel (`hardhat test --parallel`, mocha's workers each with its own
  * runtime environment; `hardhat coverage` and `hardhat test <file>` run serially). Workers take the files in
- * order: the HSM README session, the longest file, goes first, so that it does not end the run alone and
- * the other README session, which waits for it (test/readme/session.ts holds their files), comes later.
+ * order, so the longest go first and the run does not end on one of them alone: every file that took 9 s or
+ * more run alone (`npx hardhat test <file>`, 2026-12-02), longest first, except the second README session:
+ * it waits for the first (test/readme/session.ts holds their files), so it comes when the first is about to
+ * end rather than holding a worker idle from the start. Then the rest, in Hardhat's order.
  */
-const FIRST_IN_PARALLEL = ["test/readme/session-hsm.test.ts"];
+const LONGEST_FIRST = [
+  "test/readme/session-hsm.test.ts",
+  "test/tasks/operator.test.ts",
+  "test/unit/deployment.test.ts",
+  "test/ledger/statements.test.ts",
+  "test/tasks/dvp.commands.test.ts",
+  "test/signers/mixed.test.ts",
+  "test/readme/session.test.ts",
+  "test/ledger/interrupted.test.ts",
+  "test/unit/DvPEscrow.test.ts",
+  "test/tasks/readonly.test.ts",
+  "test/tasks/commands.test.ts",
+  "test/tasks/cli.test.ts",
+  "test/ledger/sync.test.ts",
+  "test/unit/DvPEscrow.batch.test.ts",
+];
 
 subtask(TASK_TEST_RUN_MOCHA_TESTS, async (args: { testFiles: string[]; parallel?: boolean }, hre, runSuper) => {
   if (!args.parallel) return runSuper(args);
-  const first = FIRST_IN_PARALLEL.map((f) => path.join(hre.config.paths.root, f));
+  const first = LONGEST_FIRST.map((f) => path.join(hre.config.paths.root, f));
+  const gone = first.filter((f) => !fs.existsSync(f));
+  if (gone.length > 0) throw new Error(`hardhat.config.ts LONGEST_FIRST names test files that do not exist: ${gone.join(", ")}`);
   const testFiles = [...first.filter((f) => args.testFiles.includes(f)), ...args.testFiles.filter((f) => !first.includes(f))];
   return runSuper({ ...args, testFiles });
 });
