@@ -2,11 +2,11 @@
  * Two costs of the Hardhat plugins' objects, removed for every process that loads hardhat.config.ts (the
  * tests, the commands, the scripts); installed from there, after the plugins.
  *
- * 1. `hre.ethers` and `hre.upgrades` become the plain objects their plugins make, each still made on first
- *    use. The plugins hand them out inside Hardhat's lazyObject proxy, which makes and formats a stack trace
- *    on every property read (its guard against a web3.js require cycle): with ts-node's source maps, about
- *    10 s of the test workers' CPU in one `npm test`. The properties are copied through the proxy's
- *    descriptor traps, which take no trace.
+ * 1. `hre.ethers` and `hre.upgrades` are still made on first use, but read without a stack trace. The
+ *    plugins hand them out inside Hardhat's lazyObject proxy, which makes and formats a stack trace on every
+ *    property read (its guard against a web3.js require cycle): with ts-node's source maps, about 10 s of the
+ *    test workers' CPU in one `npm test`. Each is copied, on first use, through that proxy's descriptor
+ *    traps, which take no trace, into a plain object behind a proxy of our own that takes none.
  * 2. `hre.ethers.getContractAt(name, ...)` and `hre.ethers.getContractFactory(name, ...)` parse each ABI
  *    once per process: ethers builds an Interface (every fragment and parameter an object) for each contract
  *    object, about 10 ms for the deposit token's ABI. The Interface is immutable, so every contract object of
@@ -55,18 +55,35 @@ function parsingEachAbiOnce(hre: HardhatRuntimeEnvironment, ethers: Ethers): Eth
   return Object.assign(ethers, { getContractAt: at, getContractFactory: factory }) as Ethers;
 }
 
+/**
+ * A stand-in for `lazy` that makes its plain copy (then `make` of it) at the first use of any of its
+ * properties, as Hardhat's lazyObject does, but takes no stack trace. A read of `hre.ethers` itself is no use:
+ * Hardhat copies the environment's properties into the global scope for tests before solidity-coverage puts
+ * its provider in place, and the object must be made after that, as the plugin's own is.
+ */
+export function withoutTrace<T extends object>(lazy: T, make: (plain: T) => T): T {
+  let real: T | undefined;
+  const target = () => (real ??= make(plainCopy(lazy)));
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(target(), key),
+    set: (_, key, value) => Reflect.set(target(), key, value),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    // Reported configurable: a proxy may not report a property its (empty) target lacks as fixed.
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(target(), key, descriptor),
+    deleteProperty: (_, key) => Reflect.deleteProperty(target(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
+  });
+}
+
 /** Installs both (hardhat.config.ts, after the plugins that define `hre.ethers` and `hre.upgrades`). */
 export function plainPluginObjects(): void {
-  for (const name of ["ethers", "upgrades"] as const) {
-    extendEnvironment((hre) => {
-      const lazy = hre[name];
-      let plain: typeof lazy | undefined;
-      Object.defineProperty(hre, name, {
-        configurable: true,
-        enumerable: true,
-        get: () => (plain ??= (name === "ethers" ? parsingEachAbiOnce(hre, plainCopy(lazy as Ethers)) : plainCopy(lazy)) as typeof lazy),
-        set: (value: typeof lazy) => (plain = value),
-      });
-    });
-  }
+  extendEnvironment((hre) => {
+    hre.ethers = withoutTrace(hre.ethers, (ethers) => parsingEachAbiOnce(hre, ethers));
+    hre.upgrades = withoutTrace(hre.upgrades, (upgrades) => upgrades);
+  });
 }
