@@ -11,15 +11,16 @@ import "@openzeppelin/hardhat-upgrades";
 import "dotenv/config";
 import { oneLineHardhatErrors } from "./lib/cli/hardhat-errors";
 import { invokedTask } from "./lib/cli/invocation";
-import { plainPluginObjects } from "./lib/hardhat-runtime";
+import { pluginObjectsWithoutTraces } from "./lib/hardhat-runtime";
 import { networkSettings } from "./lib/networks";
 import "./scripts/tasks";
 import { isCommand } from "./scripts/tasks/command";
 
 oneLineHardhatErrors(() => Object.keys(networkSettings()));
 
-// The plugins' objects without Hardhat's lazy proxy, each ABI parsed once per process (lib/hardhat-runtime.ts).
-plainPluginObjects();
+// hre.ethers and hre.upgrades read without a stack trace per property, each ABI parsed once per process
+// (lib/hardhat-runtime.ts).
+pluginObjectsWithoutTraces();
 
 /**
  * An operator command (`npx hardhat status ...`, `npx hardhat help status`) needs hardhat-ethers, typechain

@@ -9,9 +9,10 @@
  *    traps, which take no trace, into a plain object behind a proxy of our own that takes none.
  * 2. `hre.ethers.getContractAt(name, ...)` and `hre.ethers.getContractFactory(name, ...)` parse each ABI
  *    once per process: ethers builds an Interface (every fragment and parameter an object) for each contract
- *    object, about 10 ms for the deposit token's ABI. The Interface is immutable, so every contract object of
- *    one ABI shares one. The artifact is still read on every call (a recompiled ABI is a new key); a factory
- *    whose bytecode needs libraries linked goes to the plugin as before.
+ *    object, about 3 ms for the deposit token's 151 entries (the key, the ABI as JSON text, about 0.15 ms).
+ *    The Interface is immutable, so every contract object of one ABI shares one. The artifact is still read
+ *    on every call (a recompiled ABI is a new key); a factory whose bytecode needs libraries linked goes to
+ *    the plugin as before.
  */
 
 import type { Interface, InterfaceAbi } from "ethers";
@@ -81,7 +82,7 @@ export function withoutTrace<T extends object>(lazy: T, make: (plain: T) => T): 
 }
 
 /** Installs both (hardhat.config.ts, after the plugins that define `hre.ethers` and `hre.upgrades`). */
-export function plainPluginObjects(): void {
+export function pluginObjectsWithoutTraces(): void {
   extendEnvironment((hre) => {
     hre.ethers = withoutTrace(hre.ethers, (ethers) => parsingEachAbiOnce(hre, ethers));
     hre.upgrades = withoutTrace(hre.upgrades, (upgrades) => upgrades);
