@@ -1,5 +1,5 @@
 import type { NetworkUserConfig } from "hardhat/types";
-import { DEFAULT_RPC_TEST_PORT, DEV_ACCOUNT_COUNT, DEV_MNEMONIC, QBFT_CHAIN_ID, RPC_PORT_BASE } from "./devnet";
+import { DEFAULT_RPC_TEST_PORT, DEV_ACCOUNT_COUNT, DEV_PRIVATE_KEYS, QBFT_CHAIN_ID, RPC_PORT_BASE } from "./devnet";
 
 export { DEFAULT_RPC_TEST_PORT } from "./devnet";
 
@@ -20,7 +20,10 @@ export interface NetworkSetting {
   config: NetworkUserConfig;
 }
 
-const DEV_ACCOUNTS = { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT };
+// The development mnemonic's accounts by their keys (lib/devnet.ts: no start derives them): the first 12 on the
+// JSON-RPC networks; on the in-process network Hardhat's default 20, each with Hardhat's default 10,000 ETH.
+const DEV_ACCOUNTS = DEV_PRIVATE_KEYS.slice(0, DEV_ACCOUNT_COUNT);
+const IN_PROCESS_ACCOUNTS = DEV_PRIVATE_KEYS.map((privateKey) => ({ privateKey, balance: (10_000n * 10n ** 18n).toString() }));
 
 const chainIdFrom = (text: string | undefined): number | undefined => (text?.trim() ? Number(text.trim()) : undefined);
 
@@ -29,7 +32,7 @@ export function networkSettings(env: NodeJS.ProcessEnv = process.env): Record<st
   const rpcDevelopment = env.RPC_DEVELOPMENT?.trim() === "1";
   return {
     // In-process network: same EVM as the private QBFT network, free gas as there.
-    hardhat: { development: true, requires: [], config: { hardfork: "berlin", gasPrice: 0 } },
+    hardhat: { development: true, requires: [], config: { hardfork: "berlin", gasPrice: 0, accounts: IN_PROCESS_ACCOUNTS } },
     // A separate `npx hardhat node --port 8645` (RPC_TEST_PORT), signed for with the development keys.
     localhost: {
       development: true, requires: [],

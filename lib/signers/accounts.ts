@@ -13,7 +13,7 @@ export const RAW_KEY_VARIABLES = ["DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS
  * Where the accounts of `network` sign, in account order (account 0 deploys and holds the default admin):
  * - SIGNERS_FILE, an accounts file (lib/signers/spec.ts), on any network. On a development network it
  *   replaces the development keys and keeps their layout (duties on accounts 1 to 5, 10 and 11).
- * - else, on a development network: undefined, the development keys Hardhat derives from the mnemonic.
+ * - else, on a development network: undefined, the development mnemonic's keys (lib/devnet.ts).
  * - else raw keys from DEPLOYER_PRIVATE_KEY and OPERATOR_PRIVATE_KEYS, only with ALLOW_RAW_KEYS=1
  *   (tests, throwaway networks): a bank's keys are in an HSM, a keystore or a signing service.
  * - else none: read-only commands need no account; a command that signs says what to set.

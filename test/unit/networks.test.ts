@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { HttpNetworkUserConfig } from "hardhat/types";
-import { DEV_MNEMONIC } from "../../lib/devnet";
+import { HDNodeWallet, Mnemonic, Wallet } from "ethers";
+import hre, { ethers } from "hardhat";
+import { DEV_MNEMONIC, DEV_PRIVATE_KEYS } from "../../lib/devnet";
 import { isDevelopmentNetwork, networkSettings, requireNetworkEnv } from "../../lib/networks";
 import { accountSpecs, missingAccounts } from "../../lib/signers/accounts";
 import { NetworkBlocked } from "../../network/geth-binary";
@@ -18,8 +20,21 @@ describe("networks: endpoints from the environment, development networks by an e
   it("makes a network a development network only by its setting: RPC_DEVELOPMENT=1 gives the development keys", function () {
     const rpc = networkSettings({ RPC_URL: "http://10.0.0.7:8545", RPC_DEVELOPMENT: "1" }).rpc;
     expect(rpc.development).to.equal(true);
-    expect((rpc.config as HttpNetworkUserConfig).accounts).to.deep.equal({ mnemonic: DEV_MNEMONIC, count: 12 });
+    expect((rpc.config as HttpNetworkUserConfig).accounts).to.deep.equal(DEV_PRIVATE_KEYS.slice(0, 12));
     expect(["hardhat", "localhost", "qbft", "rpc", "besu", "unknown"].map((n) => isDevelopmentNetwork(n, {}))).to.deep.equal([true, true, true, false, false, false]);
+  });
+
+  it("keeps the development mnemonic's first 20 keys, as Hardhat derives them, on every development network", async function () {
+    const account = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(DEV_MNEMONIC).computeSeed()).derivePath("m/44'/60'/0'/0");
+    const derived = Array.from({ length: 20 }, (_, i) => account.deriveChild(i).privateKey);
+    expect(DEV_PRIVATE_KEYS).to.deep.equal(derived);
+    const settings = networkSettings({ RPC_DEVELOPMENT: "1", RPC_URL: "http://x" });
+    for (const name of ["localhost", "qbft", "rpc"]) expect((settings[name].config as HttpNetworkUserConfig).accounts, name).to.deep.equal(derived.slice(0, 12));
+    // The in-process network: Hardhat's own default accounts (its default mnemonic is this one), same balances.
+    const signers = await ethers.getSigners();
+    expect(signers.map((s) => s.address)).to.deep.equal(derived.map((k) => new Wallet(k).address));
+    expect(await ethers.provider.getBalance(signers[19].address)).to.be.at.least(9_000n * 10n ** 18n);
+    expect(hre.network.config.accounts).to.deep.equal(derived.map((privateKey) => ({ privateKey, balance: (10_000n * 10n ** 18n).toString() })));
   });
 
   it("points localhost at RPC_TEST_PORT, by default 8645, away from the QBFT network's 8545-8548", function () {
