@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ChildProcess, spawnSync } from "child_process";
+import { ChildProcess } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
@@ -8,8 +8,9 @@ import { JsonRpcProvider, toBeHex } from "ethers";
 import { developmentKey, developmentKeystore, DUTY_KEY_LABELS } from "../signers/accounts-file";
 import { createSoftHsmTokens, softHsmInstalled, SoftHsmToken } from "../signers/softhsm";
 import { freePort, startHardhatNode } from "../helpers/node";
-import { startCommandServer } from "../helpers/commands";
-import { expectSessionOutcomes, holdSessionFiles, MARKER, readmeSession, runSession } from "./session";
+import { CommandServer, startCommandServer } from "../helpers/commands";
+import { seedLedgerDir } from "../helpers/ledger";
+import { expectSessionOutcomes, holdSessionFiles, MARKER, readmeSession, runSession, sessionServer } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -31,9 +32,11 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
   let env: NodeJS.ProcessEnv;
   let release: (() => void) | undefined;
   const addresses = new Map<number, string>();
+  // The session's command server, started with SIGNERS_FILE once the ceremony has made the keys.
+  let served: { server: Promise<CommandServer>; stop: () => Promise<void> } | undefined;
 
-  function hardhat(args: string[]) {
-    const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), [...args, "--network", "localhost"], { cwd: ROOT, env, encoding: "utf8" });
+  async function hardhat(args: string[]) {
+    const r = await (await served!.server).run([...args, "--network", "localhost"]);
     return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
   }
 
@@ -47,13 +50,16 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
     release = await holdSessionFiles();
     const port = await freePort(8600, 8699);
     env = { ...process.env, RPC_TEST_PORT: String(port), DEPLOYMENTS_DIR: deployments, SOFTHSM2_CONF: process.env.SOFTHSM2_CONF, LEDGER_DIR: path.join(work, "ledger") };
+    // A new, empty ledger (the operator session of session.test.ts has its sync create one, as a user's does).
+    await seedLedgerDir(env.LEDGER_DIR!);
     for (const v of ["SIGNED_DIR", "HARDHAT_NETWORK", "SIGNERS_FILE", "DEPLOYER_PRIVATE_KEY", "OPERATOR_PRIVATE_KEYS", "BANK_NAME", "BANK_BIC", "BANK_LEI", "DATABASE_URL"]) delete env[v];
     fs.rmSync(path.join(ROOT, "statements", "localhost"), { recursive: true, force: true });
     for (const f of signedFiles) fs.rmSync(f, { force: true });
     node = await startHardhatNode(port, env);
   });
 
-  after(function () {
+  after(async function () {
+    await served?.stop();
     if (node?.pid && node.exitCode === null) process.kill(node.pid);
     hsm?.remove();
     fs.rmSync(work, { recursive: true, force: true });
@@ -89,11 +95,13 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
     const signersFile = path.join(work, "accounts.json");
     fs.writeFileSync(signersFile, JSON.stringify({ accounts }, null, 2));
     env.SIGNERS_FILE = signersFile;
+    served = sessionServer(env);
     // The HSM keys are new accounts: the node gives them gas money, as a bank's network gives its accounts.
     const rpc = new JsonRpcProvider(`http://127.0.0.1:${env.RPC_TEST_PORT}`, 31337, { staticNetwork: true, cacheTimeout: -1 });
     for (const index of DUTY_KEY_LABELS.keys()) await rpc.send("hardhat_setBalance", [addresses.get(index), toBeHex(10n ** 21n)]);
     rpc.destroy();
-    const listed = hardhat(["keys:list", "--json"]);
+    const listed = await hardhat(["keys:list", "--json"]);
+    expect([listed.status, listed.stderr]).to.deep.equal([0, ""]);
     const json = JSON.parse(listed.stdout) as { deployment: string | null; accounts: { index: number; backend: string; address: string; extractable: boolean | null }[] };
     expect(json.deployment).to.equal(null);
     const client = (i: number) => i >= 6 && i <= 9;
@@ -114,12 +122,12 @@ describe("README operator session with every duty key in an HSM (SoftHSM2 over P
       return rewritten;
     });
     expect(readme.split(MARKER)[1]).to.include(`SelfApproval: ${addresses.get(2)!.slice(0, 6)}...`);
-    const outputs = await runSession(readmeSession(readme), env);
+    const outputs = await runSession(readmeSession(readme), env, served!.server);
     expect(outputs["npx hardhat token:approve-issuance"]).to.include(`proposal 1 approved by ${addresses.get(11)} and executed`);
     expectSessionOutcomes(outputs);
 
     // On chain, the duties are the HSM keys'.
-    const listed = JSON.parse(hardhat(["keys:list", "--json"]).stdout) as { deployment: string; accounts: { index: number; roles: string[] }[] };
+    const listed = JSON.parse((await hardhat(["keys:list", "--json"])).stdout) as { deployment: string; accounts: { index: number; roles: string[] }[] };
     const rolesOf = (i: number) => listed.accounts.find((a) => a.index === i)!.roles;
     expect(listed.deployment).to.equal("localhost");
     expect(rolesOf(0)).to.include("DEFAULT_ADMIN_ROLE on DepositToken:USD");

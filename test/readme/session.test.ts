@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
 import hre from "hardhat";
 import { freePort, startHardhatNode } from "../helpers/node";
-import { expectSessionOutcomes, holdSessionFiles, readmeBlock, readmeSession, runSession, UPGRADE_MARKER } from "./session";
+import type { CommandServer } from "../helpers/commands";
+import { expectSessionOutcomes, holdSessionFiles, readmeBlock, readmeSession, runSession, sessionServer, UPGRADE_MARKER } from "./session";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CLIENT_MARKER = "<!-- client-session: run as written by test/readme/session.test.ts -->";
@@ -25,6 +26,8 @@ describe("README operator session, as written, against a separate node", functio
   let client: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
   let release: (() => void) | undefined;
+  // One command server for both sessions (the operator session, then the upgrade).
+  let served: { server: Promise<CommandServer>; stop: () => Promise<void> } | undefined;
 
   before(async function () {
     // Under `npm run coverage` the artifacts are instrumented (too large for a standalone node): the
@@ -39,9 +42,11 @@ describe("README operator session, as written, against a separate node", functio
     delete env.HARDHAT_NETWORK;
     for (const f of signedFiles) fs.rmSync(f, { force: true });
     node = await startHardhatNode(port, env);
+    served = sessionServer(env);
   });
 
-  after(function () {
+  after(async function () {
+    await served?.stop();
     // The client server runs under npm in a process group of its own: stop that group by its leader's pid.
     if (client?.pid && client.exitCode === null) process.kill(-client.pid);
     if (node?.pid) process.kill(node.pid);
@@ -60,7 +65,7 @@ describe("README operator session, as written, against a separate node", functio
   });
 
   it("runs every command as written: each succeeds, or fails with the one line the README shows", async function () {
-    const outputs = await runSession(steps, env);
+    const outputs = await runSession(steps, env, served!.server);
     expect(outputs["npx hardhat participant:list"]).to.match(/^Acme Treasury Ltd \(LEI 5493001KJTIIGC8Y1R12\)\s+Active\s+2027-12-31T23:59:59Z\s+0x976EA74026E726554dB657fA54763abd0C3a0aa9/m);
     expect(outputs["npx hardhat participant:list"]).to.match(/^Globex Markets Ltd \(LEI 529900T8BM49AURSDO55\)\s+Active/m);
     expect(outputs["npx hardhat participant:rename"]).to.include("participant Globex Markets (LEI 529900T8BM49AURSDO55) is now Globex Markets Ltd (LEI 529900T8BM49AURSDO55)");
@@ -70,16 +75,17 @@ describe("README operator session, as written, against a separate node", functio
 
   it("upgrades the token as the README's Upgrades section says, from an earlier implementation to this tree's DepositToken", async function () {
     // The deployment's token runs another implementation than this tree's DepositToken, as after a release.
-    const hardhat = (args: string) => spawnSync("bash", ["-c", `npx hardhat ${args} --network localhost`], { cwd: ROOT, env, encoding: "utf8" });
     const earlier = ["upgrade:schedule --contract DepositToken:USD --implementation DepositTokenV2Mock", "upgrade:execute --contract DepositToken:USD"].map((args) => ({ command: `npx hardhat ${args} --network localhost` }));
-    const outputs = await runSession([...earlier, ...readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), UPGRADE_MARKER)], env);
+    const outputs = await runSession([...earlier, ...readmeSession(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), UPGRADE_MARKER)], env, served!.server);
     expect(outputs["npx hardhat upgrade:schedule"]).to.match(/^upgrade 0x[0-9a-f]{64} scheduled: DepositToken:USD -> 0x[0-9a-fA-F]{40}, executable from /m);
     expect(outputs["npx hardhat upgrade:list"]).to.match(/DepositToken:USD -> 0x[0-9a-fA-F]{40}\s+Ready/);
     const implementation = /DepositToken:USD -> (0x[0-9a-fA-F]{40})/.exec(outputs["npx hardhat upgrade:schedule"])![1];
     expect(outputs["npx hardhat upgrade:execute"]).to.include(`executed: DepositToken:USD now runs ${implementation}`);
     const record = JSON.parse(fs.readFileSync(path.join(deployments, "localhost.json"), "utf8")) as { contracts: Record<string, { implementation?: string }> };
     expect(record.contracts["DepositToken:USD"].implementation).to.equal(implementation);
-    expect(hardhat("status").stdout).to.match(/supply\s+1,150,000\.00 USD/);
+    const status = await (await served!.server).run(["status", "--network", "localhost"]);
+    expect([status.status, status.stderr]).to.deep.equal([0, ""]);
+    expect(status.stdout).to.match(/supply\s+1,150,000\.00 USD/);
   });
 
   it("serves the client page as the README's Client wallet section says, with this deployment's addresses", async function () {

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import fs from "fs";
 import path from "path";
 import { claimFile } from "../../lib/claims";
+import { isCommand } from "../../scripts/tasks/command";
 import { CommandServer, startCommandServer } from "../helpers/commands";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -71,48 +72,76 @@ export function readmeSession(readme: string, marker = MARKER): Step[] {
 }
 
 /**
+ * The `npm run` scripts of package.json that are one operator command (`"ledger": "hardhat ledger"`), by
+ * script name: a session line `npm run <script> -- <args>` of one of them runs `hardhat <command> <args>`.
+ */
+function commandScripts(): Map<string, string> {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const served = new Map<string, string>();
+  for (const [name, line] of Object.entries(scripts)) {
+    const command = /^hardhat ([a-z][a-z:-]*)$/.exec(line)?.[1];
+    if (command && isCommand(command)) served.set(name, command);
+  }
+  return served;
+}
+
+/**
  * Runs the session's steps exactly as written, each line through bash with the variables the session sets
  * before it, in `env`: a step the README marks with an error must fail with that one line, every other
  * step must succeed with nothing on stderr. Gives each command's output by its command name.
  *
- * bash expands each line as an operator's shell does; its `npx hardhat ...` then runs in one Hardhat
- * process for the whole session (test/helpers/command-server.ts: the line parsed by Hardhat's argument
- * parser, the task run, its output and exit code given back), so that the session does not start Hardhat
- * fifty times. A step the README marks with an error starts Hardhat as typed, as do `npm run ...` and
- * every other command; the start-up of the commands themselves is test/tasks/startup.test.ts's and
+ * bash expands each line as an operator's shell does. Its `npx hardhat ...`, and its `npm run <script> --
+ * ...` where package.json's script is one operator command (`npm run ledger -- sync ...`: the script's
+ * command and the arguments after `--`, as npm passes them), then run in `server`, one Hardhat process
+ * started with `env` for the whole session (test/helpers/command-server.ts: the line parsed by Hardhat's
+ * argument parser, the task run, its output and exit code given back), so that the session does not start
+ * Hardhat fifty times. The caller starts the server (startCommandServer) and stops it. A step the README
+ * marks with an error starts Hardhat as typed, as do `npm run deploy`, `npm run client` and every other
+ * command; the start-up of the commands themselves is test/tasks/startup.test.ts's and
  * test/tasks/cli.test.ts's.
  */
-export async function runSession(steps: Step[], env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+export async function runSession(steps: Step[], env: NodeJS.ProcessEnv, server: Promise<CommandServer>): Promise<Record<string, string>> {
   const prelude: string[] = [];
   const outputs: Record<string, string> = {};
-  // The server starts while the first steps run (the deployment); a line it serves waits for it.
-  const starting = startCommandServer("localhost", env);
-  starting.catch(() => undefined);
-  const served = (server: CommandServer) => `npx() { if [ "$1" = hardhat ]; then shift; COMMAND_SERVER_SOCKET='${server.socket}' '${process.execPath}' '${server.client}' "$@"; else command npx "$@"; fi; }`;
-  try {
-    for (const step of steps) {
-      if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
-        prelude.push(step.command);
-        continue;
-      }
-      const viaServer = !step.expectedError && /\bnpx hardhat\b/.test(step.command);
-      const script = [...(viaServer ? [served(await starting)] : []), ...prelude, step.command].join("\n");
-      const r = spawnSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" });
-      const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
-      if (step.expectedError) {
-        expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
-        expect(stderr, step.command).to.have.length(1);
-        expect(stderr[0], step.command).to.match(step.expectedError);
-      } else {
-        expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
-        expect(stderr, step.command).to.deep.equal([]);
-      }
-      outputs[step.command.split(" $N")[0]] = r.stdout;
+  const scripts = commandScripts();
+  const served = (s: CommandServer) => {
+    const client = `COMMAND_SERVER_SOCKET='${s.socket}' '${process.execPath}' '${s.client}'`;
+    const cases = [...scripts].map(([name, command]) => `${name}) shift 3; ${client} ${command} "$@"; return;;`).join(" ");
+    return [
+      `npx() { if [ "$1" = hardhat ]; then shift; ${client} "$@"; else command npx "$@"; fi; }`,
+      `npm() { if [ "$1" = run ] && [ "$3" = -- ]; then case "$2" in ${cases} esac; fi; command npm "$@"; }`,
+    ];
+  };
+  for (const step of steps) {
+    if (/^[A-Z_]+=("[^"]*"|\S+)(\s+[A-Z_]+=("[^"]*"|\S+))*$/.test(step.command)) {
+      prelude.push(step.command);
+      continue;
     }
-  } finally {
-    await (await starting.catch(() => undefined))?.stop();
+    const viaServer = !step.expectedError && (/\bnpx hardhat\b/.test(step.command) || [...scripts.keys()].some((name) => step.command.includes(`npm run ${name} -- `)));
+    const script = [...(viaServer ? served(await server) : []), ...prelude, step.command].join("\n");
+    const r = spawnSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" });
+    const stderr = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^npm (notice|warn)/.test(l));
+    if (step.expectedError) {
+      expect(r.status, `${step.command}\n${r.stdout}`).to.equal(1);
+      expect(stderr, step.command).to.have.length(1);
+      expect(stderr[0], step.command).to.match(step.expectedError);
+    } else {
+      expect(r.status, `${step.command}\n${r.stdout}\n${r.stderr}`).to.equal(0);
+      expect(stderr, step.command).to.deep.equal([]);
+    }
+    outputs[step.command.split(" $N")[0]] = r.stdout;
   }
   return outputs;
+}
+
+/**
+ * Starts the command server of a README session (`localhost`, with `env`) while the caller goes on (the
+ * deployment's steps do not need it); `stop` stops it if it started.
+ */
+export function sessionServer(env: NodeJS.ProcessEnv): { server: Promise<CommandServer>; stop: () => Promise<void> } {
+  const server = startCommandServer("localhost", env);
+  server.catch(() => undefined);
+  return { server, stop: async () => (await server.catch(() => undefined))?.stop() };
 }
 
 /**
